@@ -1,0 +1,24 @@
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { requireEnv } from '../../shared/config/env.ts';
+import { loadPolicyFromEnv } from '../../shared/config/runtime.ts';
+import { gatewayAuthenticator } from '../../shared/http/auth.ts';
+import { apiHandlers, createHttpApp } from '../../shared/http/api.ts';
+import { logger } from '../../shared/powertools.ts';
+import { createStore } from '../../shared/store/client.ts';
+
+const app = createHttpApp({
+  handlers: apiHandlers({
+    store: createStore({ tableName: requireEnv('TABLE_NAME') }),
+    policy: loadPolicyFromEnv(),
+    clock: () => new Date(),
+  }),
+  fns: ['api'],
+  includeLocalOnly: false,
+  // API Gateway authorizes (IAM or JWT) before the function runs; see infra/.
+  authenticate: gatewayAuthenticator(),
+});
+
+export const handler = async (event: APIGatewayProxyEventV2, context: Context) => {
+  logger.addContext(context);
+  return app(event);
+};

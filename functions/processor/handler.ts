@@ -1,0 +1,17 @@
+import type { Context, SQSEvent } from 'aws-lambda';
+import { loadPolicyFromEnv } from '../../shared/config/runtime.ts';
+import { requireEnv } from '../../shared/config/env.ts';
+import { logger } from '../../shared/powertools.ts';
+import { createStore } from '../../shared/store/client.ts';
+import { createProcessor } from './processor.ts';
+
+const processBatch = createProcessor({
+  store: createStore({ tableName: requireEnv('TABLE_NAME') }),
+  policy: loadPolicyFromEnv(),
+  clock: () => new Date(),
+});
+
+export const handler = async (event: SQSEvent, context: Context) => {
+  logger.addContext(context);
+  return processBatch(event, context);
+};

@@ -1,0 +1,32 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { requireEnv } from '../../shared/config/env.ts';
+import { SqsEventQueue } from '../../shared/adapters/sqs-event-queue.ts';
+import { gatewayAuthenticator } from '../../shared/http/auth.ts';
+import { createHttpApp, webhookHandlers } from '../../shared/http/api.ts';
+import { logger } from '../../shared/powertools.ts';
+import { createStore } from '../../shared/store/client.ts';
+
+const secretId = requireEnv('STRIPE_WEBHOOK_SECRET_ID');
+
+const app = createHttpApp({
+  handlers: webhookHandlers({
+    store: createStore({ tableName: requireEnv('TABLE_NAME') }),
+    queue: new SqsEventQueue(requireEnv('QUEUE_URL')),
+    // Cached for five minutes: a rotated secret is picked up without a redeploy.
+    webhookSecret: async () => {
+      const secret = await getSecret<string>(secretId, { maxAge: 300 });
+      if (typeof secret !== 'string' || secret === '') throw new Error(`secret ${secretId} has no value`);
+      return secret.trim();
+    },
+    clock: () => new Date(),
+  }),
+  fns: ['webhook'],
+  includeLocalOnly: false,
+  authenticate: gatewayAuthenticator(),
+});
+
+export const handler = async (event: APIGatewayProxyEventV2, context: Context) => {
+  logger.addContext(context);
+  return app(event);
+};

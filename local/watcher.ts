@@ -1,0 +1,110 @@
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Policy } from '../shared/config/policy.ts';
+import { bearerTokenAuthenticator } from '../shared/http/auth.ts';
+import { adminHandlers, apiHandlers, createHttpApp, webhookHandlers } from '../shared/http/api.ts';
+import { logger } from '../shared/powertools.ts';
+import { createStore, type Store } from '../shared/store/client.ts';
+import { tableDefinition } from '../shared/store/table.ts';
+import { runSweep } from '../shared/usecases/sweep.ts';
+import { createProcessor } from '../functions/processor/processor.ts';
+import { startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
+import { startHttpServer } from './http-server.ts';
+import { loadLocalSecrets } from './secrets.ts';
+import { SpoolQueue } from './spool-queue.ts';
+import { ensureTable } from './table.ts';
+
+export interface WatcherOptions {
+  dataDir: string;
+  port: number;
+  host?: string;
+  policy: Policy;
+  /** Use an already running DynamoDB Local (tests) instead of starting one in the data dir. */
+  dynamoEndpoint?: string;
+  tableName?: string;
+  /** How often the local sweep runs; 0 disables the timer. */
+  sweepIntervalMs?: number;
+  queue?: { maxReceives?: number; retryBaseMs?: number; concurrency?: number };
+  clock?: () => Date;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningWatcher {
+  url: string;
+  port: number;
+  apiToken: string;
+  webhookSecret: string;
+  generatedSecrets: string[];
+  store: Store;
+  queue: SpoolQueue;
+  recoveredEvents: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole watcher on one machine: DynamoDB Local (persisting under the data dir), the table
+ * from the shared definition, the HTTP API and webhook through the Lambda handlers' router,
+ * a durable local queue feeding the processor in SQS-shaped batches, and the sweep on a timer.
+ */
+export async function startWatcher(options: WatcherOptions): Promise<RunningWatcher> {
+  const dataDir = resolve(options.dataDir);
+  const clock = options.clock ?? (() => new Date());
+  const secrets = loadLocalSecrets(dataDir, options.env);
+  let dynamo: RunningDynamoDbLocal | undefined;
+  const endpoint = options.dynamoEndpoint ?? (dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') })).endpoint;
+  const tableName = options.tableName ?? tableDefinition.defaultName;
+  const admin = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    await ensureTable(admin, tableName);
+  } finally {
+    admin.destroy();
+  }
+  const store = createStore({ tableName, endpoint });
+  const queue = new SpoolQueue({ dir: join(dataDir, 'queue'), ...options.queue });
+  const recoveredEvents = await queue.open();
+  queue.start(createProcessor({ store, policy: options.policy, clock }, { throwOnFullBatchFailure: false }));
+
+  const apiDeps = { store, policy: options.policy, clock };
+  const app = createHttpApp({
+    handlers: {
+      ...apiHandlers(apiDeps),
+      ...adminHandlers(apiDeps),
+      ...webhookHandlers({ store, queue, webhookSecret: async () => secrets.webhookSecret, clock }),
+    },
+    fns: ['api', 'webhook'],
+    includeLocalOnly: true,
+    authenticate: bearerTokenAuthenticator(secrets.apiToken),
+  });
+  const http = await startHttpServer({ host: options.host ?? '127.0.0.1', port: options.port, handle: app });
+
+  let sweepTimer: NodeJS.Timeout | undefined;
+  const sweepIntervalMs = options.sweepIntervalMs ?? 60 * 60 * 1000;
+  if (sweepIntervalMs > 0) {
+    const sweep = () =>
+      runSweep(apiDeps, clock())
+        .then((result) => logger.info('local sweep finished', { ...result }))
+        .catch((error: unknown) => logger.error('local sweep failed', { error: error as Error }));
+    sweepTimer = setInterval(sweep, sweepIntervalMs);
+    sweepTimer.unref();
+    void sweep();
+  }
+
+  const url = `http://${options.host ?? '127.0.0.1'}:${http.port}`;
+  return {
+    url,
+    port: http.port,
+    apiToken: secrets.apiToken,
+    webhookSecret: secrets.webhookSecret,
+    generatedSecrets: secrets.generated,
+    store,
+    queue,
+    recoveredEvents,
+    async stop() {
+      if (sweepTimer) clearInterval(sweepTimer);
+      await http.close();
+      await queue.stop();
+      store.doc.destroy();
+      await dynamo?.stop();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** ISO 4217 code as Stripe writes it: three lower-case letters. */
+export const currencySchema = z
+  .string()
+  .regex(/^[a-z]{3}$/, 'must be a three-letter ISO 4217 code in lower case, e.g. "usd"');
+
+const timeZoneSchema = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IANA time zone such as "Europe/Madrid"' },
+);
+
+const wholeDays = z.number().int().min(0);
+
+/**
+ * The watcher's policy: every threshold the domain rules use. Defaults are those of
+ * `../shared/contract.md`; a policy file overrides any subset. Unknown keys are refused so a
+ * typo never silently falls back to a default.
+ */
+export const policySchema = z
+  .object({
+    /** Days after the due date (or finalisation) before an unpaid invoice counts as late. */
+    graceDays: wholeDays.default(3),
+    latePayer: z
+      .object({
+        windowDays: z.number().int().min(1).default(365),
+        /** Flag when at least this many invoices in the window were late. */
+        minLateInvoices: z.number().int().min(1).default(3),
+        /** ...or when at least `lateShare` of at least `minInvoicesForShare` invoices were late. */
+        minInvoicesForShare: z.number().int().min(1).default(4),
+        lateShare: z.number().gt(0).max(1).default(0.5),
+        /** ...or when any invoice is more than this many days overdue right now. */
+        overdueDays: z.number().int().min(1).default(30),
+      })
+      .strict()
+      .default({ windowDays: 365, minLateInvoices: 3, minInvoicesForShare: 4, lateShare: 0.5, overdueDays: 30 }),
+    /** Days before the notice deadline that a review opens. */
+    reviewLeadDays: wholeDays.default(14),
+    /** Notice period when a contract gives none. */
+    noticeDays: wholeDays.default(30),
+    reminderOffsetsDays: z.array(z.number().int().min(0)).default([60, 30, 7]),
+    profitability: z
+      .object({
+        minMarginPct: z.number().default(0),
+        minHistoryMonths: z.number().int().min(0).default(3),
+        windowMonths: z.number().int().min(1).default(12),
+        fixedMonthlyCosts: z
+          .array(
+            z
+              .object({
+                accountId: z.string().min(1).optional(),
+                plan: z.string().min(1).optional(),
+                amount: z.number().int().positive(),
+                currency: currencySchema,
+                category: z.enum(['support', 'delivery', 'other']).default('other'),
+              })
+              .strict()
+              .refine((c) => (c.accountId === undefined) !== (c.plan === undefined), {
+                message: 'give exactly one of accountId or plan',
+              }),
+          )
+          .default([]),
+        /** Optional conversion for a labelled converted total; never used to sum currencies silently. */
+        exchangeRates: z
+          .object({
+            date: z.iso.date(),
+            base: currencySchema,
+            /** Units of `base` per one unit of the keyed currency. */
+            rates: z.record(currencySchema, z.number().positive()),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({ minMarginPct: 0, minHistoryMonths: 3, windowMonths: 12, fixedMonthlyCosts: [] }),
+    disputes: z
+      .object({
+        windowDays: z.number().int().min(1).default(365),
+        minDisputes: z.number().int().min(1).default(2),
+      })
+      .strict()
+      .default({ windowDays: 365, minDisputes: 2 }),
+    /** Business time zone: every calendar date is read in it. */
+    timeZone: timeZoneSchema.default('UTC'),
+    forCause: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** Days an invoice may stay unpaid past due before a for-cause review opens. */
+        cureDays: z.number().int().min(1).default(30),
+      })
+      .strict()
+      .default({ enabled: false, cureDays: 30 }),
+    /** Local time of day (in `timeZone`) the daily sweep runs. */
+    sweepAt: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)')
+      .default('06:00'),
+  })
+  .strict();
+
+export type Policy = z.infer<typeof policySchema>;
+export type PolicyInput = z.input<typeof policySchema>;
+
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+}
+
+/** The built-in defaults, as the contract states them. */
+export const defaultPolicy: Policy = policySchema.parse({});
+
+/** Validates a policy object, naming every offending field. */
+export function parsePolicy(input: unknown, source = 'policy'): Policy {
+  const result = policySchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      .join('; ');
+    throw new PolicyError(`${source} is invalid: ${problems}`);
+  }
+  return result.data;
+}
+
+/** Reads the policy file named by `WATCHER_POLICY`, or the defaults when unset. */
+export function loadPolicy(path: string | undefined = process.env.WATCHER_POLICY): Policy {
+  if (!path) return defaultPolicy;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new PolicyError(`cannot read policy file ${path}`, { cause });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new PolicyError(`policy file ${path} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  return parsePolicy(json, `policy file ${path}`);
+}

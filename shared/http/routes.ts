@@ -1,0 +1,34 @@
+/**
+ * Every HTTP route the product serves, as data. The API function's router, the OpenAPI
+ * document and the CDK stack (one API Gateway route each, with its own authorization) all
+ * read this list, so a route cannot exist in one place and be missing in another.
+ */
+export type RouteAuth =
+  /** No credentials: health and the OpenAPI document. */
+  | 'public'
+  /** The Stripe signature over the raw body is the check. */
+  | 'stripe-signature'
+  /** Bearer token locally; IAM or JWT on AWS. */
+  | 'finance';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface RouteSpec {
+  readonly method: HttpMethod;
+  /** API Gateway style path, parameters in braces: `/accounts/{accountId}`. */
+  readonly path: string;
+  readonly auth: RouteAuth;
+  /** Which Lambda function serves it on AWS. */
+  readonly fn: 'api' | 'webhook';
+  /** Served by the local runner only (never deployed), e.g. the manual sweep trigger. */
+  readonly localOnly?: boolean;
+  readonly summary: string;
+}
+
+export const routes = [
+  { method: 'GET', path: '/health', auth: 'public', fn: 'api', summary: 'Store reachability check' },
+  { method: 'POST', path: '/webhooks/stripe', auth: 'stripe-signature', fn: 'webhook', summary: 'Stripe events in' },
+  { method: 'GET', path: '/accounts', auth: 'finance', fn: 'api', summary: 'Accounts carrying a flag' },
+  { method: 'GET', path: '/accounts/{accountId}', auth: 'finance', fn: 'api', summary: 'One account with its late-payment profile' },
+  { method: 'POST', path: '/admin/sweep', auth: 'finance', fn: 'api', localOnly: true, summary: 'Run the daily sweep now (local mode only)' },
+] as const satisfies readonly RouteSpec[];

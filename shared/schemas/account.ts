@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { accountFlagSchema } from '../store/account.ts';
+import { accountIdSchema, listQuerySchema } from './common.ts';
+
+export const latePaymentViewSchema = z.object({
+  invoiceCount: z.number().int(),
+  lateInvoices: z.number().int(),
+  maxDaysOverdue: z.number().int(),
+  defaults: z.number().int(),
+  reasons: z.array(z.string()),
+});
+
+export const profitabilityRowSchema = z.object({
+  currency: z.string(),
+  revenue: z.number().int(),
+  cost: z.number().int(),
+  margin: z.number().int(),
+});
+
+export const accountViewSchema = z.object({
+  id: accountIdSchema,
+  name: z.string().optional(),
+  deleted: z.boolean().optional(),
+  flags: z.array(accountFlagSchema),
+  latePayment: latePaymentViewSchema.extend({
+    evidence: z
+      .array(
+        z.object({
+          invoiceId: z.string(),
+          number: z.string().optional(),
+          currency: z.string(),
+          amountDue: z.number().int(),
+          dueDate: z.string().optional(),
+          daysLate: z.number().int(),
+          status: z.string(),
+          default: z.boolean(),
+        }),
+      )
+      .optional(),
+  }),
+  profitability: z.array(profitabilityRowSchema),
+  evaluatedAt: z.string().optional(),
+});
+export type AccountView = z.infer<typeof accountViewSchema>;
+
+export const accountSummarySchema = accountViewSchema.omit({ latePayment: true }).extend({ latePayment: latePaymentViewSchema });
+
+export const accountPathSchema = z.object({ accountId: accountIdSchema });
+export const accountListQuerySchema = listQuerySchema.extend({ flag: accountFlagSchema });

@@ -1,0 +1,305 @@
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import type { BatchGetCommandOutput, NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { isConditionFailed, isTransactionConditionFailed, type Store } from './client.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { INVOICE_SK_PREFIX, invoiceFromItem, invoiceKey, invoiceToItem, type StoredInvoice } from './invoice.ts';
+import type { InvoiceFacts } from '../domain/invoice.ts';
+
+/**
+ * The account entity: one item (`ACCOUNT`) holding the customer's name and the last
+ * evaluation, plus one membership item per flag (`FLAG#…`) so `GET /accounts?flag=` is a
+ * Query on gsi1. Invoice facts share the partition (see invoice.ts).
+ */
+const partition = (accountId: string) => `ACCT#${accountId}`;
+export const accountKey = (accountId: string) => ({ pk: partition(accountId), sk: 'ACCOUNT' });
+const flagKey = (accountId: string, flag: string) => ({ pk: partition(accountId), sk: `FLAG#${flag}` });
+const flagIndexKey = (accountId: string, flag: string) => ({ gsi1pk: `FLAG#${flag}`, gsi1sk: partition(accountId) });
+/** Re-evaluation index: accounts whose signals change with time alone, keyed by UTC day. */
+const evalIndexKey = (accountId: string, at: string) => ({ gsi2pk: `EVAL#${at.slice(0, 10)}`, gsi2sk: `${at}#${accountId}` });
+
+export const accountFlagSchema = z.enum(['late_payer', 'unprofitable', 'disputes']);
+export type AccountFlag = z.infer<typeof accountFlagSchema>;
+
+export class ConcurrentUpdateError extends Error {
+  override readonly name = 'ConcurrentUpdateError';
+}
+
+/** The stored account item, as read back. */
+export const accountRecordSchema = z.object({
+  accountId: z.string(),
+  name: z.string().optional(),
+  deleted: z.boolean().optional(),
+  customerVersion: z.string().optional(),
+  /** Bumped in the same transaction as every fact write: an evaluation is current only if it saw this revision. */
+  factsRev: z.number().int().default(0),
+  evaluatedRev: z.number().int().optional(),
+  flags: z.array(accountFlagSchema).default([]),
+  /** The evaluation's summary, stored so lists need no recomputation. */
+  summary: z.record(z.string(), z.unknown()).optional(),
+  evaluatedAt: z.string().optional(),
+  nextEvalAt: z.string().optional(),
+});
+export type AccountRecord = z.infer<typeof accountRecordSchema>;
+
+export async function getAccount(store: Store, accountId: string): Promise<AccountRecord | undefined> {
+  const result = await store.doc.send(
+    new GetCommand({ TableName: store.tableName, Key: accountKey(accountId), ConsistentRead: true }),
+  );
+  return result.Item ? accountRecordSchema.parse(result.Item) : undefined;
+}
+
+/** Every invoice of an account (strongly consistent, all pages). */
+export async function listInvoices(store: Store, accountId: string): Promise<StoredInvoice[]> {
+  const invoices: StoredInvoice[] = [];
+  let startKey: Record<string, NativeAttributeValue> | undefined;
+  do {
+    const page = await store.doc.send(
+      new QueryCommand({
+        TableName: store.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': partition(accountId), ':prefix': INVOICE_SK_PREFIX },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) invoices.push(invoiceFromItem(item));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return invoices;
+}
+
+export async function getInvoice(store: Store, accountId: string, invoiceId: string): Promise<StoredInvoice | undefined> {
+  const result = await store.doc.send(
+    new GetCommand({ TableName: store.tableName, Key: invoiceKey(accountId, invoiceId), ConsistentRead: true }),
+  );
+  return result.Item ? invoiceFromItem(result.Item) : undefined;
+}
+
+/**
+ * Writes merged invoice facts if nobody else wrote the invoice since `previous` was read, and
+ * bumps the account's `factsRev` in the same transaction (creating the account if new).
+ * Throws ConcurrentUpdateError when the invoice changed meanwhile: the caller re-reads and re-merges.
+ */
+export async function saveInvoiceFacts(
+  store: Store,
+  accountId: string,
+  facts: InvoiceFacts,
+  previous: StoredInvoice | undefined,
+): Promise<void> {
+  const next: StoredInvoice = { facts, rev: (previous?.rev ?? 0) + 1 };
+  try {
+    await store.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: store.tableName,
+              Item: invoiceToItem(accountId, next),
+              ConditionExpression: previous ? 'rev = :rev' : 'attribute_not_exists(pk)',
+              ...(previous ? { ExpressionAttributeValues: { ':rev': previous.rev } } : {}),
+            },
+          },
+          {
+            Update: {
+              TableName: store.tableName,
+              Key: accountKey(accountId),
+              UpdateExpression: 'SET accountId = :id, entity = :entity ADD factsRev :one',
+              ExpressionAttributeValues: { ':id': accountId, ':entity': 'account', ':one': 1 },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (isTransactionConditionFailed(error)) {
+      throw new ConcurrentUpdateError(`invoice ${facts.invoiceId} changed while it was being merged`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+export interface CustomerFacts {
+  name?: string;
+  deleted: boolean;
+  /** Sortable observation order (event created + id): an older event never overwrites a newer one. */
+  version: string;
+}
+
+/** Records the customer's name and deletion, unless a newer observation is already stored. */
+export async function saveCustomerFacts(store: Store, accountId: string, customer: CustomerFacts): Promise<'saved' | 'stale'> {
+  try {
+    await store.doc.send(
+      new UpdateCommand({
+        TableName: store.tableName,
+        Key: accountKey(accountId),
+        UpdateExpression:
+          customer.name === undefined
+            ? 'SET accountId = :id, entity = :entity, deleted = :deleted, customerVersion = :v REMOVE #name'
+            : 'SET accountId = :id, entity = :entity, deleted = :deleted, customerVersion = :v, #name = :name',
+        ConditionExpression: 'attribute_not_exists(customerVersion) OR customerVersion < :v',
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: {
+          ':id': accountId,
+          ':entity': 'account',
+          ':deleted': customer.deleted,
+          ':v': customer.version,
+          ...(customer.name === undefined ? {} : { ':name': customer.name }),
+        },
+      }),
+    );
+    return 'saved';
+  } catch (error) {
+    if (isConditionFailed(error)) return 'stale';
+    throw error;
+  }
+}
+
+export interface Evaluation {
+  flags: AccountFlag[];
+  summary: Record<string, unknown>;
+  evaluatedAt: string;
+  nextEvalAt?: string;
+}
+
+/**
+ * Stores an evaluation made from facts at revision `factsRev`, with the flag memberships it
+ * implies, atomically. Refused (ConcurrentUpdateError) when facts changed since: the caller
+ * evaluates again, so a slow evaluation never overwrites a newer one.
+ */
+export async function saveEvaluation(
+  store: Store,
+  accountId: string,
+  factsRev: number,
+  previousFlags: readonly AccountFlag[],
+  evaluation: Evaluation,
+): Promise<void> {
+  const names: Record<string, string> = { '#flags': 'flags', '#summary': 'summary' };
+  const values: Record<string, NativeAttributeValue> = {
+    ':id': accountId,
+    ':entity': 'account',
+    ':flags': evaluation.flags,
+    ':summary': evaluation.summary,
+    ':at': evaluation.evaluatedAt,
+    ':rev': factsRev,
+  };
+  let update = 'SET accountId = :id, entity = :entity, #flags = :flags, #summary = :summary, evaluatedAt = :at, evaluatedRev = :rev';
+  if (evaluation.nextEvalAt) {
+    const idx = evalIndexKey(accountId, evaluation.nextEvalAt);
+    update += ', nextEvalAt = :next, gsi2pk = :g2pk, gsi2sk = :g2sk';
+    Object.assign(values, { ':next': evaluation.nextEvalAt, ':g2pk': idx.gsi2pk, ':g2sk': idx.gsi2sk });
+  } else {
+    update += ' REMOVE nextEvalAt, gsi2pk, gsi2sk';
+  }
+  const condition = factsRev === 0 ? 'attribute_not_exists(factsRev) OR factsRev = :rev' : 'factsRev = :rev';
+  const accountUpdate = {
+    TableName: store.tableName,
+    Key: accountKey(accountId),
+    UpdateExpression: update,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+  const added = evaluation.flags.filter((f) => !previousFlags.includes(f));
+  const removed = previousFlags.filter((f) => !evaluation.flags.includes(f));
+  try {
+    if (added.length === 0 && removed.length === 0) {
+      await store.doc.send(new UpdateCommand(accountUpdate));
+      return;
+    }
+    await store.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Update: accountUpdate },
+          ...added.map((flag) => ({
+            Put: {
+              TableName: store.tableName,
+              Item: {
+                ...flagKey(accountId, flag),
+                ...flagIndexKey(accountId, flag),
+                entity: 'account_flag',
+                accountId,
+                flag,
+                since: evaluation.evaluatedAt,
+              },
+            },
+          })),
+          ...removed.map((flag) => ({ Delete: { TableName: store.tableName, Key: flagKey(accountId, flag) } })),
+        ],
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailed(error) || isTransactionConditionFailed(error)) {
+      throw new ConcurrentUpdateError(`account ${accountId} facts changed during evaluation`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** One page of the accounts carrying `flag`, in account-id order. */
+export async function listAccountsByFlag(
+  store: Store,
+  flag: AccountFlag,
+  page: { limit: number; cursor?: string },
+): Promise<{ items: AccountRecord[]; nextCursor?: string }> {
+  const indexPk = flagIndexKey('', flag).gsi1pk;
+  const result = await store.doc.send(
+    new QueryCommand({
+      TableName: store.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': indexPk },
+      Limit: page.limit,
+      ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'gsi1pk', value: indexPk }),
+    }),
+  );
+  const ids = (result.Items ?? []).map((item) => String(item.accountId));
+  const items = await getAccounts(store, ids);
+  const nextCursor = encodeCursor(result.LastEvaluatedKey);
+  return nextCursor ? { items, nextCursor } : { items };
+}
+
+/** Account items by id, in the order given (BatchGet, retrying unprocessed keys). */
+export async function getAccounts(store: Store, accountIds: readonly string[]): Promise<AccountRecord[]> {
+  const found = new Map<string, AccountRecord>();
+  for (let i = 0; i < accountIds.length; i += 100) {
+    let keys: Array<Record<string, NativeAttributeValue>> | undefined = accountIds.slice(i, i + 100).map(accountKey);
+    for (let attempt = 0; keys && keys.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      const result: BatchGetCommandOutput = await store.doc.send(new BatchGetCommand({ RequestItems: { [store.tableName]: { Keys: keys } } }));
+      for (const item of result.Responses?.[store.tableName] ?? []) {
+        const record = accountRecordSchema.parse(item);
+        found.set(record.accountId, record);
+      }
+      keys = result.UnprocessedKeys?.[store.tableName]?.Keys;
+    }
+  }
+  return accountIds.flatMap((id) => {
+    const record = found.get(id);
+    return record ? [record] : [];
+  });
+}
+
+/** Accounts whose re-evaluation time fell on `day` (UTC YYYY-MM-DD) and is at or before `until`. */
+export async function listAccountsDueForEvaluation(
+  store: Store,
+  day: string,
+  until: string,
+): Promise<string[]> {
+  const ids: string[] = [];
+  let startKey: Record<string, NativeAttributeValue> | undefined;
+  do {
+    const page = await store.doc.send(
+      new QueryCommand({
+        TableName: store.tableName,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :until',
+        ExpressionAttributeValues: { ':pk': `EVAL#${day}`, ':until': `${until}#\uffff` },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) ids.push(String(item.accountId));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return ids;
+}

@@ -1,0 +1,41 @@
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailed, type Store } from './client.ts';
+
+/** How long a receipt keeps a redelivered event from being queued again (Stripe retries for 3 days). */
+export const RECEIPT_TTL_DAYS = 30;
+
+const key = (eventId: string) => ({ pk: `EVT#${eventId}`, sk: 'RECEIPT' });
+
+export interface EventReceipt {
+  eventId: string;
+  type: string;
+  /** Stripe's `created`, epoch seconds. */
+  created: number;
+  receivedAt: string;
+}
+
+/**
+ * Records that an event was accepted, once per event id (conditional write).
+ * Returns 'duplicate' when Stripe redelivers an event already accepted.
+ */
+export async function recordEventReceipt(store: Store, receipt: EventReceipt): Promise<'new' | 'duplicate'> {
+  const expiresAt = Math.floor(Date.parse(receipt.receivedAt) / 1000) + RECEIPT_TTL_DAYS * 86_400;
+  try {
+    await store.doc.send(
+      new PutCommand({
+        TableName: store.tableName,
+        Item: { ...key(receipt.eventId), entity: 'event_receipt', ...receipt, expiresAt },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return 'new';
+  } catch (error) {
+    if (isConditionFailed(error)) return 'duplicate';
+    throw error;
+  }
+}
+
+/** Undoes a receipt whose event could not be queued, so Stripe's retry is accepted afresh. */
+export async function forgetEventReceipt(store: Store, eventId: string): Promise<void> {
+  await store.doc.send(new DeleteCommand({ TableName: store.tableName, Key: key(eventId) }));
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** Invoice events whose object is an invoice; each one is an observation of the invoice's facts. */
+export const invoiceEventTypes = [
+  'invoice.finalized',
+  'invoice.updated',
+  'invoice.paid',
+  'invoice.payment_succeeded',
+  'invoice.payment_failed',
+  'invoice.overdue',
+  'invoice.marked_uncollectible',
+  'invoice.voided',
+] as const;
+
+export const customerEventTypes = ['customer.created', 'customer.updated', 'customer.deleted'] as const;
+
+/** The allow-list: every other type is acknowledged and counted, never stored as a fact. */
+export const handledEventTypes: ReadonlySet<string> = new Set<string>([...invoiceEventTypes, ...customerEventTypes]);
+
+/**
+ * The envelope every Stripe snapshot event has, across API versions. The object inside is
+ * validated by the domain module that reads it.
+ */
+export const stripeEventSchema = z.object({
+  id: z.string().regex(/^evt_\w+$/, 'must be a Stripe event id (evt_…)'),
+  object: z.literal('event'),
+  type: z.string().min(1).max(100),
+  created: z.number().int().positive(),
+  api_version: z.string().nullish(),
+  livemode: z.boolean().optional(),
+  data: z.object({
+    object: z.looseObject({ object: z.string() }),
+  }),
+});
+
+/** What travels on the queue: the envelope without `previous_attributes`, request details and the like. */
+export const queuedEventSchema = stripeEventSchema.pick({ id: true, type: true, created: true, api_version: true, livemode: true, data: true });
+export type QueuedEvent = z.infer<typeof queuedEventSchema>;
+
+/** Sortable observation order: Stripe's `created`, then the event id to break ties deterministically. */
+export function observationVersion(event: { id: string; created: number }): string {
+  return `${String(event.created).padStart(12, '0')}#${event.id}`;
+}

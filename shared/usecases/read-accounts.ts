@@ -1,0 +1,65 @@
+import type { Policy } from '../config/policy.ts';
+import { latePaymentProfile, type LatePaymentProfile } from '../domain/late-payment.ts';
+import type { AccountView } from '../schemas/account.ts';
+import type { Store } from '../store/client.ts';
+import { getAccount, listAccountsByFlag, listInvoices, type AccountFlag, type AccountRecord } from '../store/account.ts';
+import { deriveFlags, latePaymentSummary } from './evaluate-account.ts';
+
+export class AccountNotFoundError extends Error {
+  override readonly name = 'AccountNotFoundError';
+}
+
+/**
+ * One account as finance sees it, derived live from its stored facts at `now` (so an invoice
+ * crossing a threshold today shows today, before the sweep refreshes the stored flags).
+ */
+export async function getAccountView(
+  deps: { store: Store; policy: Policy },
+  accountId: string,
+  now: Date,
+): Promise<AccountView> {
+  const [account, invoices] = await Promise.all([getAccount(deps.store, accountId), listInvoices(deps.store, accountId)]);
+  if (!account && invoices.length === 0) throw new AccountNotFoundError(`no account ${accountId}`);
+  const profile: LatePaymentProfile = latePaymentProfile(
+    invoices.map((i) => i.facts),
+    deps.policy,
+    now,
+  );
+  return {
+    id: accountId,
+    ...(account?.name ? { name: account.name } : {}),
+    ...(account?.deleted ? { deleted: true } : {}),
+    flags: deriveFlags(profile),
+    latePayment: { ...latePaymentSummary(profile), evidence: profile.evidence },
+    profitability: [],
+    ...(account?.evaluatedAt ? { evaluatedAt: account.evaluatedAt } : {}),
+  };
+}
+
+/** Accounts carrying a flag, from the stored evaluations (the sweep keeps them current). */
+export async function listFlaggedAccounts(
+  deps: { store: Store },
+  query: { flag: AccountFlag; limit: number; cursor?: string },
+) {
+  const page = await listAccountsByFlag(deps.store, query.flag, query);
+  return { items: page.items.map(toSummary), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+}
+
+function toSummary(record: AccountRecord) {
+  const latePayment = (record.summary?.latePayment ?? {
+    invoiceCount: 0,
+    lateInvoices: 0,
+    maxDaysOverdue: 0,
+    defaults: 0,
+    reasons: [],
+  }) as ReturnType<typeof latePaymentSummary>;
+  return {
+    id: record.accountId,
+    ...(record.name ? { name: record.name } : {}),
+    ...(record.deleted ? { deleted: true } : {}),
+    flags: record.flags,
+    latePayment,
+    profitability: [],
+    ...(record.evaluatedAt ? { evaluatedAt: record.evaluatedAt } : {}),
+  };
+}
