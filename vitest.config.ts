@@ -9,5 +9,7 @@ export default defineConfig({
     // Two cores: keep parallelism modest so DynamoDB Local and the CDK synth tests do not starve.
     maxWorkers: 2,
     reporters: ['default'],
+    // Keep the run's output to warnings; the product logs at INFO.
+    env: { POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_DEV: 'false' },
   },
 });

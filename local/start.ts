@@ -31,7 +31,7 @@ try {
   const webhookUrl = `${watcher.url}/webhooks/stripe`;
   const lines = [
     '',
-    `Termwatch is running (started in ${Date.now() - started} ms; data in ${dataDir})`,
+    `Termwatch is running (started in ${Date.now() - started} ms; data in ${dataDir}; DynamoDB Local on port ${watcher.dynamoPort ?? 'external'})`,
     `  API:          ${watcher.url}   (try: curl -H "Authorization: Bearer $WATCHER_API_TOKEN" ${watcher.url}/accounts?flag=late_payer)`,
     `  Webhook URL:  ${webhookUrl}`,
     `  API token:    ${watcher.apiToken}${watcher.generatedSecrets.includes('apiToken') ? '   (generated; kept in the data dir; set WATCHER_API_TOKEN to choose one)' : ''}`,

@@ -38,6 +38,8 @@ export interface RunningWatcher {
   store: Store;
   queue: SpoolQueue;
   recoveredEvents: number;
+  /** The port of the DynamoDB Local this watcher started, if it started one. */
+  dynamoPort?: number;
   stop(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
     store,
     queue,
     recoveredEvents,
+    ...(dynamo ? { dynamoPort: dynamo.port } : {}),
     async stop() {
       if (sweepTimer) clearInterval(sweepTimer);
       await http.close();

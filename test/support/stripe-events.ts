@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import Stripe from 'stripe';
 import type { QueuedEvent } from '../../shared/stripe/events.ts';
 
-const fixturesPath = fileURLToPath(new URL('../../../shared/stripe/fixtures3.json', import.meta.url));
+const fixturesPath = fileURLToPath(new URL('../fixtures/stripe/fixtures3.json', import.meta.url));
 const resources = (JSON.parse(readFileSync(fixturesPath, 'utf8')) as { resources: Record<string, Record<string, unknown>> }).resources;
 
 /** A fresh copy of Stripe's own example object of a resource type (current API shape). */
@@ -65,7 +65,7 @@ export function invoiceAt(story: InvoiceStory, asOf: Date): Record<string, unkno
     collection_method: story.dueAt ? 'send_invoice' : 'charge_automatically',
     due_date: story.dueAt ? epoch(story.dueAt) : null,
     created: epoch(story.finalizedAt) - 60,
-    number: `INV-${story.invoiceId.slice(-6)}`,
+    number: `INV-${story.invoiceId.split('_').at(-1)}`,
     status,
     amount_due: amount,
     amount_paid: paid ? amount : 0,
