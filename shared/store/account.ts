@@ -5,6 +5,8 @@ import { isConditionFailed, isTransactionConditionFailed, type Store } from './c
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { INVOICE_SK_PREFIX, invoiceFromItem, invoiceKey, invoiceToItem, type StoredInvoice } from './invoice.ts';
 import type { InvoiceFacts } from '../domain/invoice.ts';
+import { contractFromItem, type StoredContract } from './contract.ts';
+import { TASK_SK_PREFIX, taskFromItem, type StoredTask } from './task.ts';
 
 /**
  * The account entity: one item (`ACCOUNT`) holding the customer's name and the last
@@ -35,6 +37,9 @@ export const accountRecordSchema = z.object({
   factsRev: z.number().int().default(0),
   evaluatedRev: z.number().int().optional(),
   flags: z.array(accountFlagSchema).default([]),
+  flagSince: z.record(z.string(), z.string()).default({}),
+  /** Contract metadata keys from the Stripe customer (a contract-terms source). */
+  contractMetadata: z.record(z.string(), z.string()).optional(),
   /** The evaluation's summary, stored so lists need no recomputation. */
   summary: z.record(z.string(), z.unknown()).optional(),
   evaluatedAt: z.string().optional(),
@@ -67,6 +72,37 @@ export async function listInvoices(store: Store, accountId: string): Promise<Sto
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return invoices;
+}
+
+/** Everything an evaluation reads besides the account item, in one paginated Query of the partition. */
+export interface AccountFacts {
+  invoices: StoredInvoice[];
+  contract?: StoredContract;
+  tasks: StoredTask[];
+}
+
+export async function loadAccountFacts(store: Store, accountId: string): Promise<AccountFacts> {
+  const facts: AccountFacts = { invoices: [], tasks: [] };
+  let startKey: Record<string, NativeAttributeValue> | undefined;
+  do {
+    const page = await store.doc.send(
+      new QueryCommand({
+        TableName: store.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': partition(accountId) },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const sk = String(item.sk);
+      if (sk.startsWith(INVOICE_SK_PREFIX)) facts.invoices.push(invoiceFromItem(item));
+      else if (sk === 'CONTRACT') facts.contract = contractFromItem(item);
+      else if (sk.startsWith(TASK_SK_PREFIX)) facts.tasks.push(taskFromItem(item));
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return facts;
 }
 
 export async function getInvoice(store: Store, accountId: string, invoiceId: string): Promise<StoredInvoice | undefined> {
@@ -122,30 +158,35 @@ export async function saveInvoiceFacts(
 export interface CustomerFacts {
   name?: string;
   deleted: boolean;
+  /** The customer's contract metadata keys (a contract-terms source), nothing else of its metadata. */
+  contractMetadata: Record<string, string>;
   /** Sortable observation order (event created + id): an older event never overwrites a newer one. */
   version: string;
 }
 
-/** Records the customer's name and deletion, unless a newer observation is already stored. */
+/** Records the customer's name, deletion and contract metadata, unless a newer observation is stored. */
 export async function saveCustomerFacts(store: Store, accountId: string, customer: CustomerFacts): Promise<'saved' | 'stale'> {
+  const sets = ['accountId = :id', 'entity = :entity', 'deleted = :deleted', 'customerVersion = :v', 'contractMetadata = :meta'];
+  const values: Record<string, NativeAttributeValue> = {
+    ':id': accountId,
+    ':entity': 'account',
+    ':deleted': customer.deleted,
+    ':v': customer.version,
+    ':meta': customer.contractMetadata,
+  };
+  if (customer.name !== undefined) {
+    sets.push('#name = :name');
+    values[':name'] = customer.name;
+  }
   try {
     await store.doc.send(
       new UpdateCommand({
         TableName: store.tableName,
         Key: accountKey(accountId),
-        UpdateExpression:
-          customer.name === undefined
-            ? 'SET accountId = :id, entity = :entity, deleted = :deleted, customerVersion = :v REMOVE #name'
-            : 'SET accountId = :id, entity = :entity, deleted = :deleted, customerVersion = :v, #name = :name',
+        UpdateExpression: `SET ${sets.join(', ')}${customer.name === undefined ? ' REMOVE #name' : ''}`,
         ConditionExpression: 'attribute_not_exists(customerVersion) OR customerVersion < :v',
         ExpressionAttributeNames: { '#name': 'name' },
-        ExpressionAttributeValues: {
-          ':id': accountId,
-          ':entity': 'account',
-          ':deleted': customer.deleted,
-          ':v': customer.version,
-          ...(customer.name === undefined ? {} : { ':name': customer.name }),
-        },
+        ExpressionAttributeValues: values,
       }),
     );
     return 'saved';
@@ -157,9 +198,13 @@ export async function saveCustomerFacts(store: Store, accountId: string, custome
 
 export interface Evaluation {
   flags: AccountFlag[];
+  /** When each flag was first raised (kept while it holds). */
+  flagSince: Partial<Record<AccountFlag, string>>;
   summary: Record<string, unknown>;
   evaluatedAt: string;
   nextEvalAt?: string;
+  /** The upcoming notice deadline, for the renewals list (gsi1 `RENEWALS`). */
+  renewal?: { noticeDeadline: string };
 }
 
 /**
@@ -173,24 +218,33 @@ export async function saveEvaluation(
   factsRev: number,
   previousFlags: readonly AccountFlag[],
   evaluation: Evaluation,
+  /** Further writes that must commit with this evaluation or not at all (review changes). */
+  extraItems: ReadonlyArray<Record<string, unknown>> = [],
 ): Promise<void> {
   const names: Record<string, string> = { '#flags': 'flags', '#summary': 'summary' };
   const values: Record<string, NativeAttributeValue> = {
     ':id': accountId,
     ':entity': 'account',
     ':flags': evaluation.flags,
+    ':since': evaluation.flagSince,
     ':summary': evaluation.summary,
     ':at': evaluation.evaluatedAt,
     ':rev': factsRev,
   };
-  let update = 'SET accountId = :id, entity = :entity, #flags = :flags, #summary = :summary, evaluatedAt = :at, evaluatedRev = :rev';
+  let update = 'SET accountId = :id, entity = :entity, #flags = :flags, flagSince = :since, #summary = :summary, evaluatedAt = :at, evaluatedRev = :rev';
+  if (evaluation.renewal) {
+    update += ', gsi1pk = :g1pk, gsi1sk = :g1sk';
+    Object.assign(values, { ':g1pk': 'RENEWALS', ':g1sk': `${evaluation.renewal.noticeDeadline}#${accountId}` });
+  }
+  const removals = evaluation.renewal ? [] : ['gsi1pk', 'gsi1sk'];
   if (evaluation.nextEvalAt) {
     const idx = evalIndexKey(accountId, evaluation.nextEvalAt);
     update += ', nextEvalAt = :next, gsi2pk = :g2pk, gsi2sk = :g2sk';
     Object.assign(values, { ':next': evaluation.nextEvalAt, ':g2pk': idx.gsi2pk, ':g2sk': idx.gsi2sk });
   } else {
-    update += ' REMOVE nextEvalAt, gsi2pk, gsi2sk';
+    removals.push('nextEvalAt', 'gsi2pk', 'gsi2sk');
   }
+  if (removals.length > 0) update += ` REMOVE ${removals.join(', ')}`;
   const condition = factsRev === 0 ? 'attribute_not_exists(factsRev) OR factsRev = :rev' : 'factsRev = :rev';
   const accountUpdate = {
     TableName: store.tableName,
@@ -203,7 +257,7 @@ export async function saveEvaluation(
   const added = evaluation.flags.filter((f) => !previousFlags.includes(f));
   const removed = previousFlags.filter((f) => !evaluation.flags.includes(f));
   try {
-    if (added.length === 0 && removed.length === 0) {
+    if (added.length === 0 && removed.length === 0 && extraItems.length === 0) {
       await store.doc.send(new UpdateCommand(accountUpdate));
       return;
     }
@@ -225,7 +279,8 @@ export async function saveEvaluation(
             },
           })),
           ...removed.map((flag) => ({ Delete: { TableName: store.tableName, Key: flagKey(accountId, flag) } })),
-        ],
+          ...extraItems,
+        ] as never,
       }),
     );
   } catch (error) {

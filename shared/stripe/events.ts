@@ -14,8 +14,26 @@ export const invoiceEventTypes = [
 
 export const customerEventTypes = ['customer.created', 'customer.updated', 'customer.deleted'] as const;
 
+/** Events that carry contract terms: subscriptions, schedules, and the upcoming-renewal notice. */
+export const subscriptionEventTypes = ['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted'] as const;
+export const scheduleEventTypes = [
+  'subscription_schedule.created',
+  'subscription_schedule.updated',
+  'subscription_schedule.released',
+  'subscription_schedule.canceled',
+  'subscription_schedule.completed',
+  'subscription_schedule.expiring',
+] as const;
+export const upcomingInvoiceEventTypes = ['invoice.upcoming'] as const;
+
 /** The allow-list: every other type is acknowledged and counted, never stored as a fact. */
-export const handledEventTypes: ReadonlySet<string> = new Set<string>([...invoiceEventTypes, ...customerEventTypes]);
+export const handledEventTypes: ReadonlySet<string> = new Set<string>([
+  ...invoiceEventTypes,
+  ...customerEventTypes,
+  ...subscriptionEventTypes,
+  ...scheduleEventTypes,
+  ...upcomingInvoiceEventTypes,
+]);
 
 /**
  * The envelope every Stripe snapshot event has, across API versions. The object inside is

@@ -1,14 +1,20 @@
 import type { Policy } from '../config/policy.ts';
+import { canonicalJson } from '../canonical-json.ts';
+import type { Contract } from '../domain/contract.ts';
 import { latePaymentProfile, type LatePaymentProfile } from '../domain/late-payment.ts';
-import { canonicalJson } from '../store/canonical-json.ts';
+import { reconcileReviews, type ReviewChange, type Task } from '../domain/review.ts';
+import { planReviews, upcomingTerm, type ForCauseTrigger, type PlanSignal } from '../domain/timing.ts';
 import type { Store } from '../store/client.ts';
 import {
   ConcurrentUpdateError,
   getAccount,
-  listInvoices,
+  loadAccountFacts,
   saveEvaluation,
   type AccountFlag,
+  type AccountRecord,
 } from '../store/account.ts';
+import { reviewChangeItems, taskIdFor } from '../store/task.ts';
+import { reviewOpenedNotification } from './notifications.ts';
 
 const MAX_ATTEMPTS = 8;
 
@@ -21,6 +27,7 @@ export interface AccountEvaluation {
   accountId: string;
   flags: AccountFlag[];
   latePayment: LatePaymentProfile;
+  reviewChanges: ReviewChange[];
   changed: boolean;
 }
 
@@ -42,41 +49,118 @@ export function latePaymentSummary(profile: LatePaymentProfile) {
   };
 }
 
+/** The evidence a review carries: which invoices were late and by how much, and why each flag holds. */
+function reviewEvidence(latePayment: LatePaymentProfile, policy: Policy): Record<string, unknown> {
+  return {
+    latePayment: {
+      ...latePaymentSummary(latePayment),
+      lateInvoices: latePayment.evidence.filter((e) => e.default || e.daysLate > policy.graceDays),
+    },
+  };
+}
+
+/** The for-cause trigger: an invoice unpaid past the cure period (only read when the policy enables the track). */
+function forCauseTrigger(latePayment: LatePaymentProfile, policy: Policy, now: Date): ForCauseTrigger | undefined {
+  if (!policy.forCause.enabled) return undefined;
+  const unpaid = latePayment.evidence
+    .filter((e) => (e.status === 'open' || e.status === 'uncollectible') && e.daysLate > policy.forCause.cureDays)
+    .sort((a, b) => b.daysLate - a.daysLate)[0];
+  if (!unpaid) return undefined;
+  const at = new Date(now.getTime() - (unpaid.daysLate - policy.forCause.cureDays) * 86_400_000).toISOString();
+  return {
+    at,
+    reason: `invoice ${unpaid.number ?? unpaid.invoiceId} unpaid ${unpaid.daysLate} days past due (cure period ${policy.forCause.cureDays} days)`,
+  };
+}
+
+/** The contract as the account view and the renewals list show it, with its upcoming deadline. */
+export function contractView(contract: Contract, policy: Policy, now: Date) {
+  const upcoming = upcomingTerm(contract, policy, now);
+  return {
+    endDate: contract.endDate,
+    noticeDays: contract.noticeDays ?? policy.noticeDays,
+    renewal: contract.renewal,
+    ...(contract.renewalTermMonths !== undefined ? { renewalTermMonths: contract.renewalTermMonths } : {}),
+    source: contract.source,
+    noticeDeadline: upcoming?.noticeDeadline ?? null,
+    upcomingTermEnd: upcoming?.termEnd ?? null,
+  };
+}
+
 /**
- * Re-derives an account's signals from its stored facts and stores the result.
- * 1. Read the account's facts revision, then all its invoice facts.
- * 2. Apply the pure late-payment rule at `now`.
- * 3. Store flags, summary and the next time the result changes by time alone, on the condition
- *    that no fact was written meanwhile; otherwise start again from 1.
+ * Re-derives an account's signals and reviews from its stored facts and stores the result.
+ * 1. Read the account item (its facts revision), then every fact in its partition.
+ * 2. Apply the pure rules at `now`: late-payment profile and flags; the timing rule's plans.
+ * 3. Reconcile the review tasks with the plans (create, move, open, cancel).
+ * 4. Store flags, summary, renewal deadline and the next time anything changes by time alone,
+ *    with the review changes, in one transaction that holds only if no fact was written
+ *    meanwhile; otherwise start again from 1.
  * Writes nothing when the stored evaluation is already this one.
  */
 export async function evaluateAccount(deps: EvaluationDeps, accountId: string, now: Date): Promise<AccountEvaluation> {
+  const nowIso = now.toISOString();
   for (let attempt = 1; ; attempt++) {
     const account = await getAccount(deps.store, accountId);
-    const invoices = await listInvoices(deps.store, accountId);
+    const facts = await loadAccountFacts(deps.store, accountId);
     const latePayment = latePaymentProfile(
-      invoices.map((i) => i.facts),
+      facts.invoices.map((i) => i.facts),
       deps.policy,
       now,
     );
     const flags = deriveFlags(latePayment);
-    const summary = { latePayment: latePaymentSummary(latePayment) };
+    const flagSince = Object.fromEntries(flags.map((f) => [f, account?.flagSince[f] ?? nowIso]));
+    const signals: PlanSignal[] = flags.map((flag) => ({ reason: flag, at: flagSince[flag]! }));
+    const contract = facts.contract?.contract;
+    const plans = planReviews({
+      ...(contract ? { contract } : {}),
+      signals,
+      policy: deps.policy,
+      now,
+      forCauseTrigger: forCauseTrigger(latePayment, deps.policy, now),
+    });
+    const tasks = facts.tasks.map((t) => t.task);
+    const changes = reconcileReviews(tasks, plans, {
+      accountId,
+      now,
+      evidence: reviewEvidence(latePayment, deps.policy),
+      newId: newTaskIds(accountId, tasks),
+    });
+    const upcoming = contract ? contractView(contract, deps.policy, now) : undefined;
+    const term = contract ? upcomingTerm(contract, deps.policy, now) : null;
+    const summary = {
+      latePayment: latePaymentSummary(latePayment),
+      ...(upcoming ? { contract: upcoming } : {}),
+    };
+    const nextEvalAt = earliest([
+      latePayment.nextChangeAt,
+      // When the notice deadline passes, an auto or evergreen contract rolls to its next term.
+      term ? new Date(term.dueAt.getTime() + 1).toISOString() : undefined,
+    ]);
     const factsRev = account?.factsRev ?? 0;
-    const unchanged =
-      account !== undefined &&
-      account.evaluatedRev === factsRev &&
-      sameJson(account.flags, flags) &&
-      sameJson(account.summary, summary) &&
-      account.nextEvalAt === latePayment.nextChangeAt;
-    if (unchanged) return { accountId, flags, latePayment, changed: false };
+    if (account && changes.length === 0 && isCurrent(account, factsRev, flags, flagSince, summary, nextEvalAt)) {
+      return { accountId, flags, latePayment, reviewChanges: [], changed: false };
+    }
+    const revs = new Map(facts.tasks.map((t) => [t.task.id, t.rev]));
+    const items = reviewChangeItems(deps.store, changes, revs, (task) =>
+      reviewOpenedNotification(task, { accountName: account?.name, flags, contract: upcoming, now, rev: (revs.get(task.id) ?? 0) + 1 }),
+    );
     try {
-      await saveEvaluation(deps.store, accountId, factsRev, account?.flags ?? [], {
-        flags,
-        summary,
-        evaluatedAt: now.toISOString(),
-        ...(latePayment.nextChangeAt ? { nextEvalAt: latePayment.nextChangeAt } : {}),
-      });
-      return { accountId, flags, latePayment, changed: true };
+      await saveEvaluation(
+        deps.store,
+        accountId,
+        factsRev,
+        account?.flags ?? [],
+        {
+          flags,
+          flagSince,
+          summary,
+          evaluatedAt: nowIso,
+          ...(nextEvalAt ? { nextEvalAt } : {}),
+          ...(upcoming?.noticeDeadline ? { renewal: { noticeDeadline: upcoming.noticeDeadline } } : {}),
+        },
+        items,
+      );
+      return { accountId, flags, latePayment, reviewChanges: changes, changed: true };
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
@@ -84,6 +168,30 @@ export async function evaluateAccount(deps: EvaluationDeps, accountId: string, n
   }
 }
 
-function sameJson(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
+function isCurrent(
+  account: AccountRecord,
+  factsRev: number,
+  flags: AccountFlag[],
+  flagSince: Record<string, string>,
+  summary: Record<string, unknown>,
+  nextEvalAt: string | undefined,
+): boolean {
+  return (
+    account.evaluatedRev === factsRev &&
+    canonicalJson(account.flags) === canonicalJson(flags) &&
+    canonicalJson(account.flagSince) === canonicalJson(flagSince) &&
+    canonicalJson(account.summary) === canonicalJson(summary) &&
+    account.nextEvalAt === nextEvalAt
+  );
+}
+
+function earliest(instants: Array<string | undefined>): string | undefined {
+  return instants.filter((i): i is string => i !== undefined).sort()[0];
+}
+
+/** Ids for new tasks: the account's n-th task of a kind, so two racing evaluations pick the same id. */
+function newTaskIds(accountId: string, tasks: readonly Task[]): (kind: Task['kind']) => string {
+  const counts = { review: 0, for_cause: 0 };
+  for (const t of tasks) counts[t.kind]++;
+  return (kind) => taskIdFor(accountId, kind, ++counts[kind]);
 }

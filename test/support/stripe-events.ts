@@ -30,7 +30,7 @@ export function stripeEvent(type: string, object: Record<string, unknown>, creat
     livemode: false,
     api_version: '2026-10-28.endive',
     data: { object },
-  } as QueuedEvent & Record<string, unknown>;
+  } as unknown as QueuedEvent & Record<string, unknown>;
 }
 
 export interface InvoiceStory {

@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { canonicalJson } from '../canonical-json.ts';
+import { calendarDateSchema } from './contract.ts';
+import { reviewKindSchema, reviewTrackSchema, type ReviewPlan } from './timing.ts';
+
+/**
+ * Review tasks: what finance is asked to decide, and the pure rule that turns the timing
+ * rule's plans into changes of the stored tasks (create, move, open, cancel).
+ */
+export const taskStatusSchema = z.enum(['scheduled', 'open', 'decided', 'cancelled']);
+export type TaskStatus = z.infer<typeof taskStatusSchema>;
+
+export const decisionKindSchema = z.enum(['retain', 'renegotiate', 'terminate'], {
+  error: 'must be one of "retain", "renegotiate" or "terminate"',
+});
+
+export const decisionSchema = z.object({
+  decision: decisionKindSchema,
+  note: z.string(),
+  at: z.string(),
+  by: z.string(),
+  /** For `terminate`: the term end the client leaves at, and the notice deadline to meet. */
+  plannedEndDate: calendarDateSchema.optional(),
+  noticeDeadline: calendarDateSchema.optional(),
+});
+export type Decision = z.infer<typeof decisionSchema>;
+
+/** The articles' checklist, carried by every review. */
+export const REVIEW_CHECKLIST = [
+  'Check the contract: end date, notice period, termination clauses; prefer ending at term end.',
+  'List the deliverables still owed and finish them; quality must not drop at the end.',
+  'Plan the conversation: clear reasons, the contract wording, stay calm and direct.',
+  'Tell the client (meeting or email), respectfully.',
+  'Offer a transition plan and, where possible, another provider.',
+  'Follow up after the end: nothing left pending.',
+] as const;
+
+export const taskHistoryEntrySchema = z.object({ at: z.string(), status: taskStatusSchema, note: z.string() });
+
+export const taskSchema = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  kind: reviewKindSchema,
+  status: taskStatusSchema,
+  reasons: z.array(z.string()),
+  targetEnd: calendarDateSchema.optional(),
+  noticeDeadline: calendarDateSchema.optional(),
+  openAt: z.string(),
+  dueAt: z.string(),
+  track: reviewTrackSchema,
+  evidence: z.record(z.string(), z.unknown()),
+  checklist: z.array(z.string()),
+  decisions: z.array(decisionSchema),
+  history: z.array(taskHistoryEntrySchema),
+  /** Open reviews stay open when their signals clear; this says so. */
+  signalsCleared: z.boolean().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Task = z.infer<typeof taskSchema>;
+
+export const ACTIVE_STATUSES: ReadonlySet<TaskStatus> = new Set(['scheduled', 'open']);
+
+/** The slot a review occupies: one per account, kind and targeted term end. */
+export function targetSlot(task: Pick<Task, 'kind' | 'targetEnd'>): string {
+  return `${task.kind}#${task.targetEnd ?? 'none'}`;
+}
+
+export type ReviewChange =
+  | { type: 'create'; task: Task }
+  /** Same slot; status, reasons, evidence or timing changed. */
+  | { type: 'update'; before: Task; after: Task }
+  /** Target term end changed (contract edited or deadline passed): the slot moves. */
+  | { type: 'move'; before: Task; after: Task };
+
+export interface ReconcileContext {
+  accountId: string;
+  now: Date;
+  evidence: Record<string, unknown>;
+  /** A new task id (ids are not derived from the slot, so a moved review keeps its id). */
+  newId: (kind: Task['kind']) => string;
+}
+
+/**
+ * The changes that bring an account's tasks in line with the timing rule's plans.
+ * - A plan with no active task of its kind: reuse the task already in the target slot (a
+ *   cancelled one comes back; a decided one means the decision stands: no change), else create.
+ * - An active task and a plan: update it in place, moving it when the target changed. An open
+ *   task never goes back to scheduled, and keeps its opening time.
+ * - An active task and no plan: a scheduled one is cancelled with the reason; an open one stays
+ *   open and is marked `signalsCleared`.
+ * Pure: the same tasks, plans and `now` give the same changes.
+ */
+export function reconcileReviews(existing: readonly Task[], plans: readonly ReviewPlan[], ctx: ReconcileContext): ReviewChange[] {
+  const nowIso = ctx.now.toISOString();
+  const changes: ReviewChange[] = [];
+  for (const kind of reviewKindSchema.options) {
+    const plan = plans.find((p) => p.kind === kind);
+    const active = existing.filter((t) => t.kind === kind && ACTIVE_STATUSES.has(t.status)).sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
+    const current = active[0];
+    if (!current) {
+      if (!plan) continue;
+      const inSlot = existing.find((t) => targetSlot(t) === targetSlot(plan));
+      if (inSlot?.status === 'decided') continue;
+      if (inSlot) {
+        changes.push({ type: 'update', before: inSlot, after: applyPlan(inSlot, plan, ctx.evidence, nowIso, 'signals returned') });
+        continue;
+      }
+      const task: Task = {
+        id: ctx.newId(kind),
+        accountId: ctx.accountId,
+        kind,
+        status: plan.status,
+        reasons: plan.reasons,
+        ...(plan.targetEnd ? { targetEnd: plan.targetEnd } : {}),
+        ...(plan.noticeDeadline ? { noticeDeadline: plan.noticeDeadline } : {}),
+        openAt: plan.openAt,
+        dueAt: plan.dueAt,
+        track: plan.track,
+        evidence: ctx.evidence,
+        checklist: [...REVIEW_CHECKLIST],
+        decisions: [],
+        history: [{ at: nowIso, status: plan.status, note: plan.status === 'open' ? 'review opened' : `review scheduled to open ${plan.openAt}` }],
+        createdAt: nowIso,
+        updatedAt: nowIso,
+      };
+      changes.push({ type: 'create', task });
+      continue;
+    }
+    if (!plan) {
+      if (current.status === 'scheduled') {
+        changes.push({
+          type: 'update',
+          before: current,
+          after: withHistory({ ...current, status: 'cancelled', updatedAt: nowIso }, nowIso, 'cancelled: the signals cleared before the review opened'),
+        });
+      } else if (!current.signalsCleared) {
+        changes.push({
+          type: 'update',
+          before: current,
+          after: withHistory({ ...current, signalsCleared: true, updatedAt: nowIso }, nowIso, 'the signals have cleared; the review stays open for a decision'),
+        });
+      }
+      continue;
+    }
+    const after = applyPlan(current, plan, ctx.evidence, nowIso);
+    if (!sameTask(current, after)) {
+      changes.push({ type: targetSlot(current) === targetSlot(after) ? 'update' : 'move', before: current, after });
+    }
+  }
+  return changes;
+}
+
+function applyPlan(task: Task, plan: ReviewPlan, evidence: Record<string, unknown>, nowIso: string, returnNote?: string): Task {
+  const wasOpen = task.status === 'open';
+  const status = wasOpen ? 'open' : plan.status;
+  const moved = targetSlot(task) !== targetSlot(plan);
+  // An open review keeps the time it opened; one opened "now" (no contract) is not re-timed each evaluation.
+  const keepTiming = wasOpen && !moved && (plan.track === 'no_contract' || plan.track === 'contract_ended');
+  const next: Task = {
+    ...task,
+    status,
+    reasons: plan.reasons,
+    openAt: wasOpen ? task.openAt : plan.openAt,
+    dueAt: keepTiming ? task.dueAt : plan.dueAt,
+    track: plan.track,
+    evidence,
+    updatedAt: nowIso,
+  };
+  delete next.signalsCleared;
+  if (plan.targetEnd) next.targetEnd = plan.targetEnd;
+  else delete next.targetEnd;
+  if (plan.noticeDeadline) next.noticeDeadline = plan.noticeDeadline;
+  else delete next.noticeDeadline;
+  let result = next;
+  if (returnNote) result = withHistory(result, nowIso, `${returnNote}: review ${status === 'open' ? 'reopened' : 'rescheduled'}`);
+  if (moved) result = withHistory(result, nowIso, `moved from term end ${task.targetEnd ?? '(none)'} to ${plan.targetEnd ?? '(none)'}`);
+  if (!wasOpen && status === 'open') result = withHistory(result, nowIso, 'review opened');
+  return sameTask(task, result) ? task : result;
+}
+
+function withHistory(task: Task, at: string, note: string): Task {
+  return { ...task, history: [...task.history, { at, status: task.status, note }] };
+}
+
+/** Equal apart from bookkeeping (updatedAt). */
+function sameTask(a: Task, b: Task): boolean {
+  const strip = ({ updatedAt: _u, ...rest }: Task) => rest;
+  return canonicalJson(strip(a)) === canonicalJson(strip(b));
+}

@@ -1,0 +1,93 @@
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { chooseContract, contractSchema, type Contract } from '../domain/contract.ts';
+import { canonicalJson } from '../canonical-json.ts';
+import { isTransactionConditionFailed, type Store } from './client.ts';
+import { accountKey, ConcurrentUpdateError } from './account.ts';
+
+/**
+ * The contract in force for an account (`CONTRACT`), chosen among every source by the domain's
+ * precedence rule, plus an append-only history item per change (`CONTRACT#<at>#<rev>`).
+ */
+const contractKey = (accountId: string) => ({ pk: `ACCT#${accountId}`, sk: 'CONTRACT' });
+const historyKey = (accountId: string, at: string, rev: number) => ({
+  pk: `ACCT#${accountId}`,
+  sk: `CONTRACT#${at}#${String(rev).padStart(6, '0')}`,
+});
+export const CONTRACT_HISTORY_PREFIX = 'CONTRACT#';
+
+export interface StoredContract {
+  contract: Contract;
+  rev: number;
+}
+
+export function contractFromItem(item: Record<string, unknown>): StoredContract {
+  return { contract: contractSchema.parse(item.contract), rev: Number(item.rev) };
+}
+
+export async function getContract(store: Store, accountId: string): Promise<StoredContract | undefined> {
+  const result = await store.doc.send(new GetCommand({ TableName: store.tableName, Key: contractKey(accountId), ConsistentRead: true }));
+  return result.Item ? contractFromItem(result.Item) : undefined;
+}
+
+export type ContractSaveResult = { outcome: 'changed' | 'kept'; contract: Contract; previous?: Contract };
+
+/**
+ * Offers a contract observation: it replaces the one on record only if the precedence rule
+ * prefers it. A change writes the contract, a history entry and bumps the account's facts
+ * revision in one transaction (creating the account if new).
+ */
+export async function offerContract(store: Store, accountId: string, candidate: Contract, actor: string): Promise<ContractSaveResult> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await getContract(store, accountId);
+    const chosen = chooseContract(current?.contract, candidate);
+    if (current && canonicalJson(chosen) === canonicalJson(current.contract)) {
+      return { outcome: 'kept', contract: current.contract };
+    }
+    const rev = (current?.rev ?? 0) + 1;
+    try {
+      await store.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: store.tableName,
+                Item: { ...contractKey(accountId), entity: 'contract', accountId, contract: chosen, rev },
+                ConditionExpression: current ? 'rev = :rev' : 'attribute_not_exists(pk)',
+                ...(current ? { ExpressionAttributeValues: { ':rev': current.rev } } : {}),
+              },
+            },
+            {
+              Put: {
+                TableName: store.tableName,
+                Item: {
+                  ...historyKey(accountId, chosen.recordedAt, rev),
+                  entity: 'contract_history',
+                  accountId,
+                  rev,
+                  by: actor,
+                  before: current?.contract ?? null,
+                  after: chosen,
+                },
+              },
+            },
+            {
+              Update: {
+                TableName: store.tableName,
+                Key: accountKey(accountId),
+                UpdateExpression: 'SET accountId = :id, entity = :entity ADD factsRev :one',
+                ExpressionAttributeValues: { ':id': accountId, ':entity': 'account', ':one': 1 },
+              },
+            },
+          ],
+        }),
+      );
+      return { outcome: 'changed', contract: chosen, ...(current ? { previous: current.contract } : {}) };
+    } catch (error) {
+      if (!isTransactionConditionFailed(error) || attempt >= 8) {
+        throw isTransactionConditionFailed(error)
+          ? new ConcurrentUpdateError(`contract of ${accountId} kept changing`, { cause: error })
+          : error;
+      }
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { notificationSchema, type Notification } from '../domain/notification.ts';
+import type { Store } from './client.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+
+/**
+ * The notification outbox. A notification's id is derived from what it is about (a task's
+ * opening, a contract term's reminder offset), and it is written with attribute_not_exists, in
+ * the same transaction as the change that causes it: recorded exactly once, never lost.
+ * gsi1 `NOTIFS` by time lists them all; the account partition lists one account's.
+ */
+export type NotificationRecord = Notification;
+
+const key = (n: Pick<Notification, 'accountId' | 'id'>) => ({ pk: `ACCT#${n.accountId}`, sk: `NOTIF#${n.id}` });
+
+export function notificationPut(store: Store, notification: NotificationRecord): Record<string, unknown> {
+  return {
+    TableName: store.tableName,
+    Item: {
+      ...key(notification),
+      entity: 'notification',
+      notification,
+      gsi1pk: 'NOTIFS',
+      gsi1sk: `${notification.sentAt}#${notification.id}`,
+    },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  };
+}
+
+export async function listNotifications(
+  store: Store,
+  query: { accountId?: string; type?: Notification['type']; limit: number; cursor?: string },
+): Promise<{ items: Notification[]; nextCursor?: string }> {
+  const byAccount = query.accountId !== undefined;
+  const pk = byAccount ? `ACCT#${query.accountId}` : 'NOTIFS';
+  const page = await store.doc.send(
+    new QueryCommand({
+      TableName: store.tableName,
+      ...(byAccount
+        ? { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': 'NOTIF#', ...(query.type ? { ':type': query.type } : {}) } }
+        : { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': pk, ...(query.type ? { ':type': query.type } : {}) } }),
+      ...(query.type ? { FilterExpression: 'notification.#type = :type', ExpressionAttributeNames: { '#type': 'type' } } : {}),
+      Limit: query.limit,
+      ScanIndexForward: byAccount,
+      ExclusiveStartKey: decodeCursor(query.cursor, { attribute: byAccount ? 'pk' : 'gsi1pk', value: pk }),
+    }),
+  );
+  const items = (page.Items ?? []).map((item) => notificationSchema.parse(item.notification));
+  const nextCursor = encodeCursor(page.LastEvaluatedKey);
+  return nextCursor ? { items, nextCursor } : { items };
+}

@@ -1,0 +1,197 @@
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { targetSlot, taskSchema, type ReviewChange, type Task, type TaskStatus } from '../domain/review.ts';
+import type { Store } from './client.ts';
+import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.ts';
+import { notificationPut, type NotificationRecord } from './notification.ts';
+
+/**
+ * Review tasks live in their account's partition (`TASK#<id>`), with a slot item per
+ * (kind, targeted term end) (`SLOT#…`) whose conditional creation makes a second review for the
+ * same term impossible, even for two evaluations racing. Indexes:
+ * - gsi1 `TASKS#<status>` by due time: the task lists;
+ * - gsi2 `OPEN#<UTC day of openAt>` while scheduled: the sweep reads only reviews due to open.
+ * Task ids carry the account (`<accountId>~r<n>`), so `GET /tasks/{id}` is one keyed read.
+ */
+const partition = (accountId: string) => `ACCT#${accountId}`;
+const taskKey = (accountId: string, taskId: string) => ({ pk: partition(accountId), sk: `TASK#${taskId}` });
+const slotKey = (accountId: string, slot: string) => ({ pk: partition(accountId), sk: `SLOT#${slot}` });
+export const TASK_SK_PREFIX = 'TASK#';
+const ID_SEPARATOR = '~';
+
+export class TaskNotFoundError extends Error {
+  override readonly name = 'TaskNotFoundError';
+}
+
+/** The n-th task of a kind for an account: deterministic, so racing creators collide on the key. */
+export function taskIdFor(accountId: string, kind: Task['kind'], ordinal: number): string {
+  return `${accountId}${ID_SEPARATOR}${kind === 'review' ? 'r' : 'fc'}${ordinal}`;
+}
+
+export function accountOfTaskId(taskId: string): string | undefined {
+  const at = taskId.lastIndexOf(ID_SEPARATOR);
+  return at > 0 ? taskId.slice(0, at) : undefined;
+}
+
+export interface StoredTask {
+  task: Task;
+  rev: number;
+}
+
+function taskItem(stored: StoredTask): Record<string, NativeAttributeValue> {
+  const { task } = stored;
+  return {
+    ...taskKey(task.accountId, task.id),
+    entity: 'task',
+    rev: stored.rev,
+    task,
+    gsi1pk: `TASKS#${task.status}`,
+    gsi1sk: `${task.dueAt}#${task.id}`,
+    ...(task.status === 'scheduled' ? { gsi2pk: `OPEN#${task.openAt.slice(0, 10)}`, gsi2sk: `${task.openAt}#${task.id}` } : {}),
+  };
+}
+
+export function taskFromItem(item: Record<string, unknown>): StoredTask {
+  return { task: taskSchema.parse(item.task), rev: Number(item.rev) };
+}
+
+/**
+ * The transaction items that apply review changes: each task write is conditional on the
+ * revision that was read; slots are claimed with attribute_not_exists; a task that opens gets
+ * its `review_opened` notification in the same transaction (recorded once, by key).
+ */
+export function reviewChangeItems(
+  store: Store,
+  changes: readonly ReviewChange[],
+  revs: ReadonlyMap<string, number>,
+  openedNotification: (task: Task) => NotificationRecord,
+): Array<Record<string, unknown>> {
+  const items: Array<Record<string, unknown>> = [];
+  for (const change of changes) {
+    const after = change.type === 'create' ? change.task : change.after;
+    const before = change.type === 'create' ? undefined : change.before;
+    const rev = before ? (revs.get(before.id) ?? 0) : 0;
+    items.push({
+      Put: {
+        TableName: store.tableName,
+        Item: taskItem({ task: after, rev: rev + 1 }),
+        ConditionExpression: before ? 'rev = :rev' : 'attribute_not_exists(pk)',
+        ...(before ? { ExpressionAttributeValues: { ':rev': rev } } : {}),
+      },
+    });
+    if (change.type === 'create') {
+      items.push({
+        Put: {
+          TableName: store.tableName,
+          Item: { ...slotKey(after.accountId, targetSlot(after)), entity: 'task_slot', taskId: after.id },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    if (change.type === 'move') {
+      items.push({
+        Delete: {
+          TableName: store.tableName,
+          Key: slotKey(change.before.accountId, targetSlot(change.before)),
+          ConditionExpression: 'taskId = :id',
+          ExpressionAttributeValues: { ':id': change.before.id },
+        },
+      });
+      items.push({
+        Put: {
+          TableName: store.tableName,
+          Item: { ...slotKey(after.accountId, targetSlot(after)), entity: 'task_slot', taskId: after.id },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    if (after.status === 'open' && before?.status !== 'open') {
+      items.push({ Put: notificationPut(store, openedNotification(after)) });
+    }
+  }
+  return items;
+}
+
+export async function getTask(store: Store, taskId: string): Promise<StoredTask> {
+  const accountId = accountOfTaskId(taskId);
+  if (!accountId) throw new TaskNotFoundError(`no task ${taskId}`);
+  const result = await store.doc.send(new GetCommand({ TableName: store.tableName, Key: taskKey(accountId, taskId), ConsistentRead: true }));
+  if (!result.Item) throw new TaskNotFoundError(`no task ${taskId}`);
+  return taskFromItem(result.Item);
+}
+
+export function taskPut(store: Store, stored: StoredTask, expectedRev: number): Record<string, unknown> {
+  return {
+    TableName: store.tableName,
+    Item: taskItem(stored),
+    ConditionExpression: 'rev = :rev',
+    ExpressionAttributeValues: { ':rev': expectedRev },
+  };
+}
+
+const STATUSES: readonly TaskStatus[] = ['open', 'scheduled', 'decided', 'cancelled'];
+
+/**
+ * A page of tasks across statuses (or one), by due time within each status. The cursor
+ * records which status partition the page stopped in and is checked against it on the way back.
+ */
+export async function listTasksByStatus(
+  store: Store,
+  query: { statuses?: readonly TaskStatus[]; dueBefore?: string; limit: number; cursor?: string },
+): Promise<{ items: Task[]; nextCursor?: string }> {
+  const statuses = query.statuses ?? STATUSES;
+  let start = 0;
+  let startKey: Record<string, unknown> | undefined;
+  if (query.cursor) {
+    const separator = query.cursor.indexOf('.');
+    const status = query.cursor.slice(0, separator) as TaskStatus;
+    start = statuses.indexOf(status);
+    if (separator < 1 || start < 0) throw new InvalidCursorError('cursor is not one this API issued for this list');
+    const rest = query.cursor.slice(separator + 1);
+    startKey = rest ? decodeCursor(rest, { attribute: 'gsi1pk', value: `TASKS#${status}` }) : undefined;
+  }
+  const items: Task[] = [];
+  for (let i = start; i < statuses.length; i++) {
+    const status = statuses[i]!;
+    const page = await store.doc.send(
+      new QueryCommand({
+        TableName: store.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: query.dueBefore ? 'gsi1pk = :pk AND gsi1sk < :due' : 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `TASKS#${status}`, ...(query.dueBefore ? { ':due': query.dueBefore } : {}) },
+        Limit: query.limit - items.length,
+        ExclusiveStartKey: i === start ? startKey : undefined,
+      }),
+    );
+    items.push(...(page.Items ?? []).map((item) => taskFromItem(item).task));
+    if (page.LastEvaluatedKey) return { items, nextCursor: `${status}.${encodeCursor(page.LastEvaluatedKey)}` };
+    if (items.length >= query.limit) {
+      const next = statuses[i + 1];
+      return next ? { items, nextCursor: `${next}.` } : { items };
+    }
+  }
+  return { items };
+}
+
+/** Scheduled reviews whose opening time falls on `day` (UTC) at or before `until`. */
+export async function listReviewsDueToOpen(store: Store, day: string, until: string): Promise<Array<{ accountId: string; taskId: string }>> {
+  const due: Array<{ accountId: string; taskId: string }> = [];
+  let startKey: Record<string, NativeAttributeValue> | undefined;
+  do {
+    const page = await store.doc.send(
+      new QueryCommand({
+        TableName: store.tableName,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :until',
+        ExpressionAttributeValues: { ':pk': `OPEN#${day}`, ':until': `${until}#\uffff` },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const task = item.task as { id: string; accountId: string };
+      due.push({ accountId: task.accountId, taskId: task.id });
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return due;
+}

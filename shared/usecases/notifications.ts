@@ -1,0 +1,57 @@
+import type { Notification } from '../domain/notification.ts';
+import type { Task } from '../domain/review.ts';
+
+const DAY_MS = 86_400_000;
+
+interface ContractSummary {
+  endDate: string;
+  renewal: string;
+  noticeDeadline: string | null;
+}
+
+/**
+ * The `review_opened` notification: what finance needs to act without opening the app
+ * (account, term end, notice deadline, days left, renewal kind, flags, evidence summary, the
+ * review id and what to decide), as plain text and as a structured payload. Its id is fixed by
+ * the task and the task revision that opened it, so it is recorded once.
+ */
+export function reviewOpenedNotification(
+  task: Task,
+  ctx: { accountName?: string | undefined; flags: readonly string[]; contract?: ContractSummary | undefined; now: Date; rev: number },
+): Notification {
+  const deadline = task.noticeDeadline ?? null;
+  const daysLeft = Math.max(0, Math.ceil((Date.parse(task.dueAt) - ctx.now.getTime()) / DAY_MS));
+  const who = ctx.accountName ? `${ctx.accountName} (${task.accountId})` : task.accountId;
+  const decide = 'Decide: retain, renegotiate (new terms at renewal) or terminate (do not renew / give notice).';
+  const lines = [
+    `A ${task.kind === 'for_cause' ? 'for-cause review' : 'review'} is open for ${who}.`,
+    task.targetEnd ? `Contract term ends ${task.targetEnd}; notice deadline ${deadline} (${daysLeft} days left).` : 'No usable contract on record: record it so the end can be timed.',
+    ...(ctx.contract ? [`Renewal: ${ctx.contract.renewal}.`] : []),
+    `Flags: ${ctx.flags.length > 0 ? ctx.flags.join(', ') : 'none'}.`,
+    `Reasons: ${task.reasons.join('; ')}.`,
+    `Review: ${task.id}. ${decide}`,
+  ];
+  return {
+    id: `review_opened~${task.id}~${ctx.rev}`,
+    type: 'review_opened',
+    accountId: task.accountId,
+    sentAt: ctx.now.toISOString(),
+    taskId: task.id,
+    subject: `Review open: ${who}${deadline ? `, notice deadline ${deadline}` : ''}`,
+    text: lines.join('\n'),
+    payload: {
+      accountId: task.accountId,
+      ...(ctx.accountName ? { accountName: ctx.accountName } : {}),
+      taskId: task.id,
+      kind: task.kind,
+      targetEnd: task.targetEnd ?? null,
+      noticeDeadline: deadline,
+      dueAt: task.dueAt,
+      daysLeft,
+      renewal: ctx.contract?.renewal ?? null,
+      flags: [...ctx.flags],
+      reasons: task.reasons,
+      decide: ['retain', 'renegotiate', 'terminate'],
+    },
+  };
+}
