@@ -152,7 +152,12 @@ export function reconcileReviews(existing: readonly Task[], plans: readonly Revi
 }
 
 function applyPlan(task: Task, plan: ReviewPlan, evidence: Record<string, unknown>, nowIso: string, returnNote?: string): Task {
-  const wasOpen = task.status === 'open';
+  // A review opened only because the term could not be timed (no contract, or an ended one)
+  // goes back to waiting for its window once the contract is on record; any other open review
+  // stays open until it is decided.
+  const untimed = task.track === 'no_contract' || task.track === 'contract_ended';
+  const reschedule = task.status === 'open' && untimed && plan.status === 'scheduled';
+  const wasOpen = task.status === 'open' && !reschedule;
   const status = wasOpen ? 'open' : plan.status;
   const moved = targetSlot(task) !== targetSlot(plan);
   // An open review keeps the time it opened; one opened "now" (no contract) is not re-timed each evaluation.
@@ -175,6 +180,7 @@ function applyPlan(task: Task, plan: ReviewPlan, evidence: Record<string, unknow
   let result = next;
   if (returnNote) result = withHistory(result, nowIso, `${returnNote}: review ${status === 'open' ? 'reopened' : 'rescheduled'}`);
   if (moved) result = withHistory(result, nowIso, `moved from term end ${task.targetEnd ?? '(none)'} to ${plan.targetEnd ?? '(none)'}`);
+  if (reschedule) result = withHistory(result, nowIso, `contract on record: review rescheduled to open ${plan.openAt}`);
   if (!wasOpen && status === 'open') result = withHistory(result, nowIso, 'review opened');
   return sameTask(task, result) ? task : result;
 }

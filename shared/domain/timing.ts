@@ -1,4 +1,4 @@
-import { TZDate } from '@date-fns/tz';
+import { TZDate, tzOffset } from '@date-fns/tz';
 import { addDays, addMonths, format } from 'date-fns';
 import { z } from 'zod';
 import type { Policy } from '../config/policy.ts';
@@ -63,10 +63,26 @@ export function localDate(instant: Date | string | number, timeZone: string): Ca
   return format(new TZDate(toMillis(instant, 'instant'), timeZone), DAY_FORMAT);
 }
 
-/** First instant of `date` in `timeZone` (01:00 where the clocks skip midnight). */
+const HOUR_MS = 3_600_000;
+
+/**
+ * First instant of `date` in `timeZone` (01:00 where the clocks skip midnight). Built from the
+ * zone's UTC offsets rather than TZDate's wall-clock constructor, whose DST adjustment goes
+ * through the process's own zone and is an hour off when that zone changes clocks the same day.
+ */
 export function startOfLocalDay(date: CalendarDate, timeZone: string): Date {
-  const day = calendarNoon(date);
-  return new Date(new TZDate(day.getFullYear(), day.getMonth(), day.getDate(), timeZone).getTime());
+  const noon = calendarNoon(date);
+  // Local midnight read as if it were UTC; minus the zone's offset it is the instant. Around a
+  // transition the offset before and after differ: try both, keep the earliest that is `date`.
+  const wall = Date.UTC(noon.getFullYear(), noon.getMonth(), noon.getDate());
+  const offsets = [tzOffset(timeZone, new Date(wall - 24 * HOUR_MS)), tzOffset(timeZone, new Date(wall + 24 * HOUR_MS))];
+  if (offsets.some(Number.isNaN)) throw new TimingInputError(`${timeZone} is not a time zone`);
+  const starts = offsets
+    .map((minutes) => wall - minutes * 60_000)
+    .filter((instant) => localDate(instant, timeZone) === date);
+  // No instant has that local date when the zone skipped the whole day (Kiritimati, 1994-12-31).
+  if (starts.length === 0) return startOfLocalDay(addDaysToDate(date, 1), timeZone);
+  return new Date(Math.min(...starts));
 }
 
 /** Last millisecond of `date` in `timeZone`: the instant a notice deadline on that day expires. */

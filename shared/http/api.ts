@@ -2,6 +2,14 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { Policy } from '../config/policy.ts';
 import { runSweep } from '../usecases/sweep.ts';
+import { contractBodySchema } from '../domain/contract.ts';
+import { startOfLocalDay } from '../domain/timing.ts';
+import { notificationsQuerySchema, renewalsQuerySchema, taskListQuerySchema, taskPathSchema } from '../schemas/task.ts';
+import { listNotifications } from '../store/notification.ts';
+import { importContractsCsv, recordContract } from '../usecases/contracts.ts';
+import { listTasks, readTask, TaskNotFoundError } from '../usecases/read-tasks.ts';
+import { listRenewals } from '../usecases/renewals.ts';
+import { tasksCsv } from './csv.ts';
 import { accountListQuerySchema, accountPathSchema } from '../schemas/account.ts';
 import type { Store } from '../store/client.ts';
 import { InvalidCursorError } from '../store/cursor.ts';
@@ -32,6 +40,7 @@ type ServedRoute = (typeof routes)[number];
 /** Domain errors the API answers with a client status. */
 export function mapDomainError(error: unknown): HttpError | undefined {
   if (error instanceof AccountNotFoundError) return new HttpError(404, 'not_found', error.message);
+  if (error instanceof TaskNotFoundError) return new HttpError(404, 'not_found', error.message);
   if (error instanceof InvalidCursorError) return new HttpError(400, 'validation_error', `query.cursor: ${error.message}`);
   if (error instanceof WebhookRejectedError) {
     return new HttpError(error.code === 'payload_too_large' ? 413 : 400, error.code, error.message);
@@ -55,7 +64,64 @@ export function apiHandlers(deps: ApiDeps): Partial<Record<RouteKey, RouteHandle
       const { accountId } = parseRequestPart(accountPathSchema, request.params, 'path');
       return { status: 200, body: await getAccountView(deps, accountId, deps.clock()) };
     },
+    'PUT /accounts/{accountId}/contract': async (request) => {
+      const { accountId } = parseRequestPart(accountPathSchema, request.params, 'path');
+      const body = parseRequestPart(contractBodySchema, request.json(), 'body');
+      const result = await recordContract(deps, { accountId, body, source: 'manual', actor: actorOf(request), now: deps.clock() });
+      return { status: 200, body: { accountId, ...result } };
+    },
+    'POST /contracts/import': async (request) => {
+      const type = request.headers['content-type'] ?? '';
+      if (!/^text\/csv\b/i.test(type)) {
+        throw new HttpError(415, 'unsupported_media_type', 'body: send the CSV with Content-Type: text/csv');
+      }
+      const report = await importContractsCsv(deps, request.rawBody.toString('utf8'), actorOf(request), deps.clock());
+      return { status: report.errors.length > 0 && report.recorded + report.unchanged === 0 ? 400 : 200, body: report };
+    },
+    'GET /tasks': async (request) => {
+      const query = parseRequestPart(taskListQuerySchema, request.query, 'query');
+      const page = await listTasks(deps, {
+        limit: query.limit,
+        ...(query.cursor ? { cursor: query.cursor } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.accountId ? { accountId: query.accountId } : {}),
+        ...(query.dueBefore ? { dueBefore: dueBeforeInstant(query.dueBefore, deps.policy.timeZone) } : {}),
+      });
+      if (query.format === 'csv') {
+        return {
+          status: 200,
+          text: tasksCsv(page.items),
+          headers: {
+            'content-type': 'text/csv; charset=utf-8',
+            'content-disposition': 'attachment; filename="termwatch-tasks.csv"',
+            ...(page.nextCursor ? { 'x-next-cursor': page.nextCursor } : {}),
+          },
+        };
+      }
+      return { status: 200, body: page };
+    },
+    'GET /tasks/{taskId}': async (request) => {
+      const { taskId } = parseRequestPart(taskPathSchema, request.params, 'path');
+      return { status: 200, body: await readTask(deps, taskId) };
+    },
+    'GET /renewals': async (request) => {
+      const query = parseRequestPart(renewalsQuerySchema, request.query, 'query');
+      return { status: 200, body: await listRenewals(deps, { ...query, now: deps.clock() }) };
+    },
+    'GET /notifications': async (request) => {
+      const query = parseRequestPart(notificationsQuerySchema, request.query, 'query');
+      return { status: 200, body: await listNotifications(deps.store, query) };
+    },
   };
+}
+
+function actorOf(request: { principal?: { actor: string } }): string {
+  return request.principal?.actor ?? 'unknown';
+}
+
+/** `dueBefore` as a date means "before that day starts" in the business time zone. */
+function dueBeforeInstant(value: string, timeZone: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? startOfLocalDay(value, timeZone).toISOString() : new Date(value).toISOString();
 }
 
 const sweepBodySchema = z

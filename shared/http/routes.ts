@@ -30,5 +30,11 @@ export const routes = [
   { method: 'POST', path: '/webhooks/stripe', auth: 'stripe-signature', fn: 'webhook', summary: 'Stripe events in' },
   { method: 'GET', path: '/accounts', auth: 'finance', fn: 'api', summary: 'Accounts carrying a flag' },
   { method: 'GET', path: '/accounts/{accountId}', auth: 'finance', fn: 'api', summary: 'One account with its late-payment profile' },
+  { method: 'PUT', path: '/accounts/{accountId}/contract', auth: 'finance', fn: 'api', summary: 'Record or replace the contract (creates the account if new)' },
+  { method: 'POST', path: '/contracts/import', auth: 'finance', fn: 'api', summary: 'Import contracts from CSV (text/csv); per-row errors' },
+  { method: 'GET', path: '/tasks', auth: 'finance', fn: 'api', summary: 'Review tasks (JSON, or CSV with format=csv)' },
+  { method: 'GET', path: '/tasks/{taskId}', auth: 'finance', fn: 'api', summary: 'One task with evidence, checklist and decision history' },
+  { method: 'GET', path: '/renewals', auth: 'finance', fn: 'api', summary: 'Contracts whose notice deadline falls in the window' },
+  { method: 'GET', path: '/notifications', auth: 'finance', fn: 'api', summary: 'Notifications recorded (renewal reminders, reviews opened)' },
   { method: 'POST', path: '/admin/sweep', auth: 'finance', fn: 'api', localOnly: true, summary: 'Run the daily sweep now (local mode only)' },
 ] as const satisfies readonly RouteSpec[];

@@ -17,6 +17,17 @@ export const profitabilityRowSchema = z.object({
   margin: z.number().int(),
 });
 
+export const contractViewSchema = z.object({
+  endDate: z.string(),
+  noticeDays: z.number().int(),
+  renewal: z.enum(['auto', 'fixed', 'evergreen']),
+  renewalTermMonths: z.number().int().optional(),
+  source: z.string(),
+  /** The notice deadline of the upcoming term (rolled forward for auto and evergreen terms). */
+  noticeDeadline: z.string().nullable(),
+  upcomingTermEnd: z.string().nullable(),
+});
+
 export const accountViewSchema = z.object({
   id: accountIdSchema,
   name: z.string().optional(),
@@ -39,6 +50,8 @@ export const accountViewSchema = z.object({
       .optional(),
   }),
   profitability: z.array(profitabilityRowSchema),
+  contract: contractViewSchema.optional(),
+  openTasks: z.array(z.string()).optional(),
   evaluatedAt: z.string().optional(),
 });
 export type AccountView = z.infer<typeof accountViewSchema>;

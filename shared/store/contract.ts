@@ -1,5 +1,5 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { chooseContract, contractSchema, type Contract } from '../domain/contract.ts';
+import { chooseContract, contractSchema, isStripeSource, type Contract } from '../domain/contract.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { isTransactionConditionFailed, type Store } from './client.ts';
 import { accountKey, ConcurrentUpdateError } from './account.ts';
@@ -29,6 +29,12 @@ export async function getContract(store: Store, accountId: string): Promise<Stor
   return result.Item ? contractFromItem(result.Item) : undefined;
 }
 
+/** What a contract says, without when and from which object it was read. */
+function terms(contract: Contract) {
+  const { recordedAt: _at, sourceRef: _ref, stripeVersion: _version, ...rest } = contract;
+  return rest;
+}
+
 export type ContractSaveResult = { outcome: 'changed' | 'kept'; contract: Contract; previous?: Contract };
 
 /**
@@ -40,7 +46,12 @@ export async function offerContract(store: Store, accountId: string, candidate: 
   for (let attempt = 1; ; attempt++) {
     const current = await getContract(store, accountId);
     const chosen = chooseContract(current?.contract, candidate);
-    if (current && canonicalJson(chosen) === canonicalJson(current.contract)) {
+    // A person re-recording identical terms (a re-import) changes nothing. Stripe observations
+    // keep their newest version even when the terms match, so later ones are ordered correctly.
+    const same = isStripeSource(chosen.source)
+      ? canonicalJson(chosen) === canonicalJson(current?.contract)
+      : current !== undefined && canonicalJson(terms(chosen)) === canonicalJson(terms(current.contract));
+    if (current && same) {
       return { outcome: 'kept', contract: current.contract };
     }
     const rev = (current?.rev ?? 0) + 1;

@@ -2,8 +2,8 @@ import type { Policy } from '../config/policy.ts';
 import { latePaymentProfile, type LatePaymentProfile } from '../domain/late-payment.ts';
 import type { AccountView } from '../schemas/account.ts';
 import type { Store } from '../store/client.ts';
-import { getAccount, listAccountsByFlag, listInvoices, type AccountFlag, type AccountRecord } from '../store/account.ts';
-import { deriveFlags, latePaymentSummary } from './evaluate-account.ts';
+import { getAccount, listAccountsByFlag, loadAccountFacts, type AccountFlag, type AccountRecord } from '../store/account.ts';
+import { contractView, deriveFlags, latePaymentSummary } from './evaluate-account.ts';
 
 export class AccountNotFoundError extends Error {
   override readonly name = 'AccountNotFoundError';
@@ -18,7 +18,8 @@ export async function getAccountView(
   accountId: string,
   now: Date,
 ): Promise<AccountView> {
-  const [account, invoices] = await Promise.all([getAccount(deps.store, accountId), listInvoices(deps.store, accountId)]);
+  const [account, facts] = await Promise.all([getAccount(deps.store, accountId), loadAccountFacts(deps.store, accountId)]);
+  const invoices = facts.invoices;
   if (!account && invoices.length === 0) throw new AccountNotFoundError(`no account ${accountId}`);
   const profile: LatePaymentProfile = latePaymentProfile(
     invoices.map((i) => i.facts),
@@ -32,6 +33,8 @@ export async function getAccountView(
     flags: deriveFlags(profile),
     latePayment: { ...latePaymentSummary(profile), evidence: profile.evidence },
     profitability: [],
+    ...(facts.contract ? { contract: contractView(facts.contract.contract, deps.policy, now) } : {}),
+    openTasks: facts.tasks.filter((t) => t.task.status === 'open' || t.task.status === 'scheduled').map((t) => t.task.id),
     ...(account?.evaluatedAt ? { evaluatedAt: account.evaluatedAt } : {}),
   };
 }

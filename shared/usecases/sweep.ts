@@ -2,6 +2,7 @@ import type { Policy } from '../config/policy.ts';
 import { logger } from '../powertools.ts';
 import type { Store } from '../store/client.ts';
 import { listAccountsDueForEvaluation } from '../store/account.ts';
+import { listReviewsDueToOpen } from '../store/task.ts';
 import { getSweepCheckpoint, saveSweepCheckpoint } from '../store/sweep-state.ts';
 import { evaluateAccount } from './evaluate-account.ts';
 
@@ -12,6 +13,8 @@ const DAY_MS = 86_400_000;
 export interface SweepResult {
   daysRead: number;
   accountsReevaluated: number;
+  reviewsOpened: number;
+  notificationsRecorded: number;
   failures: number;
 }
 
@@ -20,8 +23,10 @@ export interface SweepResult {
  * 1. Read the checkpoint: the oldest day that may still hold due work.
  * 2. For each day from there to today, Query the due-work index for that day (never a Scan):
  *    its cost follows what is due, not how many accounts exist.
- * 3. Re-evaluate each account whose signals change with time alone (an invoice crossing
- *    30 days overdue with no new event); the evaluation moves it to its next due day.
+ * 3. Re-evaluate each account with work due: signals that change with time alone (an invoice
+ *    crossing 30 days overdue with no new event), a scheduled review whose openAt has come,
+ *    a notice deadline that passed (the term rolls). The evaluation opens the review, records
+ *    its notification, and moves the account to its next due day.
  * 4. Advance the checkpoint to the oldest day that still had a failure (or today).
  * Running it twice does nothing the second time: evaluated accounts are no longer due.
  */
@@ -30,14 +35,28 @@ export async function runSweep(deps: { store: Store; policy: Policy }, now: Date
   const checkpoint = (await getSweepCheckpoint(deps.store)) ?? dayOf(new Date(now.getTime() - FIRST_RUN_LOOKBACK_DAYS * DAY_MS));
   let day = checkpoint < today ? checkpoint : today;
   let oldestPending: string | undefined;
-  const result: SweepResult = { daysRead: 0, accountsReevaluated: 0, failures: 0 };
+  const result: SweepResult = { daysRead: 0, accountsReevaluated: 0, reviewsOpened: 0, notificationsRecorded: 0, failures: 0 };
   for (;;) {
     result.daysRead++;
-    const due = await listAccountsDueForEvaluation(deps.store, day, now.toISOString());
+    const [accounts, reviews] = await Promise.all([
+      listAccountsDueForEvaluation(deps.store, day, now.toISOString()),
+      listReviewsDueToOpen(deps.store, day, now.toISOString()),
+    ]);
+    // Opening a review is an evaluation too: the timing rule says "open" once openAt has passed,
+    // and the evaluation writes the opening and its notification in one transaction.
+    const due = [...new Set([...accounts, ...reviews.map((r) => r.accountId)])].sort();
     for (const accountId of due) {
       try {
-        await evaluateAccount(deps, accountId, now);
+        const evaluation = await evaluateAccount(deps, accountId, now);
         result.accountsReevaluated++;
+        for (const change of evaluation.reviewChanges) {
+          const after = change.type === 'create' ? change.task : change.after;
+          const before = change.type === 'create' ? undefined : change.before;
+          if (after.status === 'open' && before?.status !== 'open') {
+            result.reviewsOpened++;
+            result.notificationsRecorded++;
+          }
+        }
       } catch (error) {
         result.failures++;
         oldestPending ??= day;

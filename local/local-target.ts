@@ -1,0 +1,45 @@
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createStore, type Store } from '../shared/store/client.ts';
+import { tableDefinition } from '../shared/store/table.ts';
+import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { loadLocalSecrets } from './secrets.ts';
+import { ensureTable } from './table.ts';
+
+/** Settings every local command shares (see README "Configure"). */
+export function localSettings(env: NodeJS.ProcessEnv = process.env) {
+  const dataDir = resolve(env.WATCHER_DATA_DIR || '.data');
+  return { dataDir, port: Number(env.PORT ?? 3000), secrets: loadLocalSecrets(dataDir, env) };
+}
+
+/** True when `npm start` is serving on this machine (its health route answers). */
+export async function runningWatcherUrl(port: number): Promise<string | undefined> {
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1500) });
+    return response.ok ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `work` against the local store when the watcher is not running: starts DynamoDB Local
+ * on the data directory (the same files `npm start` uses), ensures the table, stops it after.
+ */
+export async function withLocalStore<T>(dataDir: string, work: (store: Store) => Promise<T>): Promise<T> {
+  const dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') });
+  const admin = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    await ensureTable(admin, tableDefinition.defaultName);
+    const store = createStore({ tableName: tableDefinition.defaultName, endpoint: dynamo.endpoint });
+    try {
+      return await work(store);
+    } finally {
+      store.doc.destroy();
+    }
+  } finally {
+    admin.destroy();
+    await dynamo.stop();
+  }
+}

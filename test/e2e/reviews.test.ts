@@ -1,0 +1,213 @@
+import { addDays, formatISO } from 'date-fns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningWatcher } from '../../local/watcher.ts';
+import { client, startTestWatcher } from '../support/watcher.ts';
+import { daysBefore, invoiceEvents, type InvoiceStory } from '../support/stripe-events.ts';
+
+/** The timing engine end to end over HTTP: contracts, one review per term end, the sweep. */
+const now = new Date();
+const day = (offset: number) => formatISO(addDays(now, offset), { representation: 'date' });
+let watcher: RunningWatcher;
+let api: ReturnType<typeof client>;
+
+async function makeLatePayer(customer: string) {
+  const stories: InvoiceStory[] = [200, 150, 100, 50].map((age, i) => ({
+    customer,
+    invoiceId: `in_${customer}_${i}`,
+    finalizedAt: daysBefore(now, age + 30),
+    dueAt: daysBefore(now, age),
+    paidAt: daysBefore(now, age - 15),
+  }));
+  for (const event of stories.flatMap(invoiceEvents)) expect((await api.deliver(event)).status).toBe(200);
+  await watcher.queue.drained();
+}
+
+async function reviewsOf(accountId: string) {
+  const { body } = await api.get(`/tasks?accountId=${accountId}`);
+  return body.items as Array<Record<string, any>>;
+}
+
+beforeAll(async () => {
+  watcher = await startTestWatcher();
+  api = client(watcher);
+}, 60_000);
+
+afterAll(async () => {
+  await watcher?.stop();
+});
+
+describe('contracts', () => {
+  it.each([
+    [{ endDate: '2027-02-30', noticeDays: 30, renewal: 'auto' }, 'body.endDate'],
+    [{ endDate: '2027-02-10', noticeDays: -1, renewal: 'auto' }, 'body.noticeDays'],
+    [{ endDate: '2027-02-10', noticeDays: 2.5, renewal: 'auto' }, 'body.noticeDays'],
+    [{ endDate: '2027-02-10', noticeDays: 30, renewal: 'sometimes' }, 'body.renewal'],
+    [{ endDate: '2027-02-10', noticeDays: 30 }, 'body.renewal'],
+  ])('refuses %j naming %s, and writes nothing', async (body, field) => {
+    const response = await fetch(`${watcher.url}/accounts/cus_badcontract/contract`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${watcher.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(400);
+    const json = (await response.json()) as { error: { message: string } };
+    expect(json.error.message).toContain(field);
+    expect((await api.get('/accounts/cus_badcontract')).status).toBe(404);
+  });
+
+  it('creates the account when new and shows the contract with its notice deadline', async () => {
+    const put = await fetch(`${watcher.url}/accounts/cus_newcontract/contract`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${watcher.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ endDate: day(200), noticeDays: 45, renewal: 'fixed' }),
+    });
+    expect(put.status).toBe(200);
+    const { body } = await api.get('/accounts/cus_newcontract');
+    expect(body.contract).toMatchObject({ endDate: day(200), noticeDays: 45, renewal: 'fixed', noticeDeadline: day(155), source: 'manual' });
+  });
+});
+
+async function putContract(accountId: string, body: unknown) {
+  const response = await fetch(`${watcher.url}/accounts/${accountId}/contract`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${watcher.apiToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
+}
+
+describe('the timing rule, end to end', () => {
+  it('schedules one review due on the deadline, opening 14 days before it; moves it when the contract changes; the sweep opens it once', async () => {
+    await putContract('cus_timed', { endDate: day(120), noticeDays: 30, renewal: 'auto', renewalTermMonths: 12 });
+    expect(await reviewsOf('cus_timed')).toHaveLength(0);
+    await makeLatePayer('cus_timed');
+    let reviews = await reviewsOf('cus_timed');
+    expect(reviews).toHaveLength(1);
+    expect(reviews[0]).toMatchObject({ status: 'scheduled', kind: 'review', targetEnd: day(120), noticeDeadline: day(90) });
+    expect(reviews[0]!.reasons).toContain('late_payer');
+    expect(reviews[0]!.openAt.slice(0, 10)).toBe(day(76));
+    expect(reviews[0]!.dueAt.slice(0, 10)).toBe(day(90));
+    const id = reviews[0]!.id;
+
+    await putContract('cus_timed', { endDate: day(150), noticeDays: 30, renewal: 'auto', renewalTermMonths: 12 });
+    reviews = await reviewsOf('cus_timed');
+    expect(reviews).toHaveLength(1);
+    expect(reviews[0]).toMatchObject({ id, status: 'scheduled', targetEnd: day(150), noticeDeadline: day(120) });
+    expect(reviews[0]!.history.map((h: { note: string }) => h.note).join('\n')).toContain(`moved from term end ${day(120)} to ${day(150)}`);
+
+    const openAt = reviews[0]!.openAt as string;
+    const before = await api.post('/admin/sweep', { now: new Date(Date.parse(openAt) - 60_000).toISOString() });
+    expect(before.body.reviewsOpened).toBe(0);
+    const at = new Date(Date.parse(openAt) + 6 * 3_600_000).toISOString();
+    const first = await api.post('/admin/sweep', { now: at });
+    expect(first.status).toBe(200);
+    expect(first.body.reviewsOpened).toBe(1);
+    const second = await api.post('/admin/sweep', { now: at });
+    expect(second.body.reviewsOpened).toBe(0);
+    expect((await api.get(`/tasks/${encodeURIComponent(id)}`)).body.status).toBe('open');
+    const notes = await api.get('/notifications?accountId=cus_timed&type=review_opened');
+    expect(notes.body.items).toHaveLength(1);
+    expect(notes.body.items[0]).toMatchObject({ type: 'review_opened', accountId: 'cus_timed', taskId: id });
+    expect(notes.body.items[0].text).toContain(`notice deadline ${day(120)}`);
+  });
+
+  it('targets the next term end when the deadline has already passed (auto)', async () => {
+    await makeLatePayer('cus_rolled');
+    await putContract('cus_rolled', { endDate: day(10), noticeDays: 30, renewal: 'auto', renewalTermMonths: 12 });
+    const reviews = await reviewsOf('cus_rolled');
+    expect(reviews).toHaveLength(1);
+    const nextEnd = formatISO(addDays(new Date(`${day(10)}T12:00:00Z`), 0), { representation: 'date' }).replace(/^(\d{4})/, (y) => String(Number(y) + 1));
+    expect(reviews[0]).toMatchObject({ status: 'scheduled', targetEnd: nextEnd, track: 'auto_rolled' });
+  });
+
+  it('opens a fixed term past its deadline now, due at the term end', async () => {
+    await makeLatePayer('cus_fixed');
+    await putContract('cus_fixed', { endDate: day(10), noticeDays: 30, renewal: 'fixed' });
+    const reviews = await reviewsOf('cus_fixed');
+    expect(reviews).toHaveLength(1);
+    expect(reviews[0]).toMatchObject({ status: 'open', targetEnd: day(10), track: 'fixed_past_deadline' });
+    expect(reviews[0]!.dueAt.slice(0, 10)).toBe(day(10));
+    const notes = await api.get('/notifications?accountId=cus_fixed');
+    expect(notes.body.items.filter((n: { type: string }) => n.type === 'review_opened')).toHaveLength(1);
+  });
+
+  it('opens a review at once for a late payer with no contract on record, and reschedules it once the contract is recorded', async () => {
+    await makeLatePayer('cus_nocontract');
+    let reviews = await reviewsOf('cus_nocontract');
+    expect(reviews).toHaveLength(1);
+    expect(reviews[0]).toMatchObject({ status: 'open', track: 'no_contract' });
+    expect(reviews[0]!.reasons.join(' ')).toContain('record the contract');
+    expect(reviews[0]!.checklist).toHaveLength(6);
+    await putContract('cus_nocontract', { endDate: day(200), noticeDays: 30, renewal: 'auto' });
+    reviews = await reviewsOf('cus_nocontract');
+    expect(reviews).toHaveLength(1);
+    expect(reviews[0]).toMatchObject({ status: 'scheduled', targetEnd: day(200), track: 'before_open' });
+  });
+
+  it('makes one review from parallel evaluations of one account', async () => {
+    await putContract('cus_parallel', { endDate: day(120), noticeDays: 30, renewal: 'auto' });
+    const stories: InvoiceStory[] = [200, 150, 100, 50].map((age, i) => ({
+      customer: 'cus_parallel',
+      invoiceId: `in_par_${i}`,
+      finalizedAt: daysBefore(now, age + 30),
+      dueAt: daysBefore(now, age),
+      paidAt: daysBefore(now, age - 15),
+    }));
+    await Promise.all(stories.flatMap(invoiceEvents).map((e) => api.deliver(e)));
+    await watcher.queue.drained();
+    await Promise.all(Array.from({ length: 5 }, () => api.post('/admin/sweep', {})));
+    expect(await reviewsOf('cus_parallel')).toHaveLength(1);
+  });
+});
+
+describe('contract CSV import', () => {
+  const csv = [
+    'accountId,endDate,noticeDays,renewal,renewalTermMonths',
+    `cus_csv1,${day(300)},30,auto,12`,
+    `cus_csv2,2027-02-30,30,fixed,`,
+    `cus_csv3,${day(100)},-4,auto,12`,
+    `cus_csv4,${day(100)},60,evergreen,1`,
+    `cus_csv5,${day(100)},30,monthly,`,
+  ].join('\n');
+
+  async function importCsv(text: string) {
+    const response = await fetch(`${watcher.url}/contracts/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${watcher.apiToken}`, 'content-type': 'text/csv' },
+      body: text,
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  }
+
+  it('keeps good rows, reports each bad row with its line and reason, and a re-import changes nothing', async () => {
+    const first = await importCsv(csv);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ rows: 5, recorded: 2, unchanged: 0 });
+    expect(first.body.errors.map((e: { line: number; field: string }) => [e.line, e.field])).toEqual([
+      [3, 'endDate'],
+      [4, 'noticeDays'],
+      [6, 'renewal'],
+    ]);
+    expect((await api.get('/accounts/cus_csv1')).body.contract).toMatchObject({ endDate: day(300), source: 'csv' });
+    expect((await api.get('/accounts/cus_csv2')).status).toBe(404);
+    const again = await importCsv(csv);
+    expect(again.body).toMatchObject({ recorded: 0, unchanged: 2 });
+  });
+
+  it('lists renewals by notice deadline with flags and a risk rank', async () => {
+    const { body } = await api.get('/renewals?withinDays=400');
+    const deadlines = body.items.map((r: { noticeDeadline: string }) => r.noticeDeadline);
+    expect(deadlines).toEqual([...deadlines].sort());
+    const timed = body.items.find((r: { accountId: string }) => r.accountId === 'cus_timed');
+    expect(timed).toMatchObject({ flags: ['late_payer'], noticeDeadline: day(120) });
+    expect(timed.riskRank).toBeGreaterThan(0);
+  });
+
+  it('exports tasks as CSV with a header row', async () => {
+    const response = await fetch(`${watcher.url}/tasks?format=csv`, { headers: { authorization: `Bearer ${watcher.apiToken}` } });
+    expect(response.headers.get('content-type')).toContain('text/csv');
+    const lines = (await response.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('id,accountId,kind,status,targetEnd,noticeDeadline,openAt,dueAt,reasons,latestDecision,decidedBy,decidedAt');
+    expect(lines.length).toBeGreaterThan(3);
+  });
+});
