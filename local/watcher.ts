@@ -2,7 +2,9 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Policy } from '../shared/config/policy.ts';
 import { bearerTokenAuthenticator } from '../shared/http/auth.ts';
-import { adminHandlers, apiHandlers, createHttpApp, webhookHandlers } from '../shared/http/api.ts';
+import { adminHandlers, apiHandlers } from '../shared/http/api.ts';
+import { createHttpApp } from '../shared/http/app.ts';
+import { webhookHandlers } from '../shared/http/webhook-routes.ts';
 import { logger } from '../shared/powertools.ts';
 import { createStore, type Store } from '../shared/store/client.ts';
 import { tableDefinition } from '../shared/store/table.ts';
@@ -80,7 +82,8 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
   const http = await startHttpServer({ host: options.host ?? '127.0.0.1', port: options.port, handle: app });
 
   let sweepTimer: NodeJS.Timeout | undefined;
-  const sweepIntervalMs = options.sweepIntervalMs ?? 60 * 60 * 1000;
+  // Every five minutes: cheap (it reads only what is due) and opens settled reviews promptly.
+  const sweepIntervalMs = options.sweepIntervalMs ?? 5 * 60 * 1000;
   if (sweepIntervalMs > 0) {
     const sweep = () =>
       runSweep(apiDeps, clock())

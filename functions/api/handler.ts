@@ -2,7 +2,8 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { requireEnv } from '../../shared/config/env.ts';
 import { loadPolicyFromEnv } from '../../shared/config/runtime.ts';
 import { gatewayAuthenticator } from '../../shared/http/auth.ts';
-import { apiHandlers, createHttpApp } from '../../shared/http/api.ts';
+import { apiHandlers } from '../../shared/http/api.ts';
+import { createHttpApp } from '../../shared/http/app.ts';
 import { logger } from '../../shared/powertools.ts';
 import { createStore } from '../../shared/store/client.ts';
 

@@ -3,7 +3,8 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { requireEnv } from '../../shared/config/env.ts';
 import { SqsEventQueue } from '../../shared/adapters/sqs-event-queue.ts';
 import { gatewayAuthenticator } from '../../shared/http/auth.ts';
-import { createHttpApp, webhookHandlers } from '../../shared/http/api.ts';
+import { createHttpApp } from '../../shared/http/app.ts';
+import { webhookHandlers } from '../../shared/http/webhook-routes.ts';
 import { logger } from '../../shared/powertools.ts';
 import { createStore } from '../../shared/store/client.ts';
 

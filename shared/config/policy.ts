@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** ISO 4217 code as Stripe writes it: three lower-case letters. */
 export const currencySchema = z
@@ -44,6 +44,12 @@ export const policySchema = z
       .default({ windowDays: 365, minLateInvoices: 3, minInvoicesForShare: 4, lateShare: 0.5, overdueDays: 30 }),
     /** Days before the notice deadline that a review opens. */
     reviewLeadDays: wholeDays.default(14),
+    /**
+     * Minutes a review that Stripe events would open at once waits before it opens (the sweep
+     * opens it), so a burst of late or out-of-order events cannot open a review that the next
+     * event clears. Reviews opened by a person's action (contract, signal) open at once.
+     */
+    reviewSettleMinutes: wholeDays.max(1440).default(60),
     /** Notice period when a contract gives none. */
     noticeDays: wholeDays.default(30),
     reminderOffsetsDays: z.array(z.number().int().min(0)).default([60, 30, 7]),

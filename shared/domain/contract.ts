@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Contract terms: the one definition of their shapes (HTTP body and stored terms) and the rule

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Cost to serve: what finance records against an account (support hours, delivery, other), in

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { currencySchema, type Policy } from '../config/policy.ts';
 import { invoiceStatus, invoiceStatusSchema, mergeObservations, type InvoiceFacts, type InvoiceStatus } from './invoice.ts';
 

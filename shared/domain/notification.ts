@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const notificationTypeSchema = z.enum(['renewal_reminder', 'review_opened']);
 

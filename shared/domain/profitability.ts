@@ -1,6 +1,6 @@
 import { TZDate, tz } from '@date-fns/tz';
 import { addMonths, differenceInMonths, format, subDays, subMonths } from 'date-fns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { currencySchema, type Policy } from '../config/policy.ts';
 import { costEntrySchema, type CostEntry } from './cost.ts';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { currencySchema } from '../config/policy.ts';
 import { observationVersion } from '../stripe/events.ts';
 

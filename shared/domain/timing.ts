@@ -1,6 +1,6 @@
-import { TZDate, tzOffset } from '@date-fns/tz';
-import { addDays, addMonths, format } from 'date-fns';
-import { z } from 'zod';
+import { tzOffset } from '@date-fns/tz';
+import { addDays, addMonths, lightFormat } from 'date-fns';
+import * as z from 'zod';
 import type { Policy } from '../config/policy.ts';
 import { calendarDateSchema, termMonthsOf, type CalendarDate, type Contract } from './contract.ts';
 
@@ -44,12 +44,12 @@ function calendarNoon(date: CalendarDate): Date {
 }
 
 export function addDaysToDate(date: CalendarDate, days: number): CalendarDate {
-  return format(addDays(calendarNoon(date), days), DAY_FORMAT);
+  return lightFormat(addDays(calendarNoon(date), days), DAY_FORMAT);
 }
 
 /** Month arithmetic clamping to the month end: 2026-01-31 + 1 month = 2026-02-28. */
 export function addMonthsToDate(date: CalendarDate, months: number): CalendarDate {
-  return format(addMonths(calendarNoon(date), months), DAY_FORMAT);
+  return lightFormat(addMonths(calendarNoon(date), months), DAY_FORMAT);
 }
 
 function toMillis(instant: Date | string | number, what: string): number {
@@ -60,7 +60,12 @@ function toMillis(instant: Date | string | number, what: string): number {
 
 /** The calendar date an instant falls on in `timeZone`. */
 export function localDate(instant: Date | string | number, timeZone: string): CalendarDate {
-  return format(new TZDate(toMillis(instant, 'instant'), timeZone), DAY_FORMAT);
+  const ms = toMillis(instant, 'instant');
+  const offsetMinutes = tzOffset(timeZone, new Date(ms));
+  if (Number.isNaN(offsetMinutes)) throw new TimingInputError(`${timeZone} is not a time zone`);
+  // The zone's wall clock, read through UTC fields so the process zone plays no part (and
+  // several times cheaper than a TZDate, which matters in the daily sweep).
+  return new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 10);
 }
 
 const HOUR_MS = 3_600_000;
@@ -76,8 +81,7 @@ export function startOfLocalDay(date: CalendarDate, timeZone: string): Date {
   // transition the offset before and after differ: try both, keep the earliest that is `date`.
   const wall = Date.UTC(noon.getFullYear(), noon.getMonth(), noon.getDate());
   const offsets = [tzOffset(timeZone, new Date(wall - 24 * HOUR_MS)), tzOffset(timeZone, new Date(wall + 24 * HOUR_MS))];
-  if (offsets.some(Number.isNaN)) throw new TimingInputError(`${timeZone} is not a time zone`);
-  const starts = offsets
+  const starts = [...new Set(offsets)]
     .map((minutes) => wall - minutes * 60_000)
     .filter((instant) => localDate(instant, timeZone) === date);
   // No instant has that local date when the zone skipped the whole day (Kiritimati, 1994-12-31).
@@ -142,16 +146,19 @@ function firstRolledTermAhead(
   contract: Contract,
   policy: Policy,
   nowMs: number,
-): { k: number; window: TermWindow; previous: TermWindow } {
+): { window: TermWindow; previous: Pick<TermWindow, 'termEnd' | 'noticeDeadline'> } {
   const term = termMonthsOf(contract);
-  const monthsSinceEnd = monthIndex(localDate(nowMs, policy.timeZone)) - monthIndex(contract.endDate);
-  let k = Math.max(1, Math.floor((monthsSinceEnd - 1) / term));
-  for (;;) {
-    const window = termWindow(contract, policy, termEndAt(contract, k));
+  const today = localDate(nowMs, policy.timeZone);
+  const monthsSinceEnd = monthIndex(today) - monthIndex(contract.endDate);
+  for (let k = Math.max(1, Math.floor((monthsSinceEnd - 1) / term)); ; k += 1) {
+    const termEnd = termEndAt(contract, k);
+    // Cheap date comparison first; the instant check below is the rule itself.
+    if (noticeDeadline(contract, policy, termEnd) < today) continue;
+    const window = termWindow(contract, policy, termEnd);
     if (nowMs <= window.dueAt.getTime()) {
-      return { k, window, previous: termWindow(contract, policy, termEndAt(contract, k - 1)) };
+      const previousEnd = termEndAt(contract, k - 1);
+      return { window, previous: { termEnd: previousEnd, noticeDeadline: noticeDeadline(contract, policy, previousEnd) } };
     }
-    k += 1;
   }
 }
 
@@ -232,7 +239,7 @@ export function contractEndedReason(endDate: CalendarDate): string {
   return `the contract on record ended on ${endDate}: record the current contract so the end can be timed`;
 }
 
-function missedDeadlineReason(missed: TermWindow, target: CalendarDate): string {
+function missedDeadlineReason(missed: Pick<TermWindow, 'termEnd' | 'noticeDeadline'>, target: CalendarDate): string {
   return `notice deadline ${missed.noticeDeadline} for the term ending ${missed.termEnd} has passed: targeting the term ending ${target}`;
 }
 

@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Policy } from '../config/policy.ts';
 import { runSweep } from '../usecases/sweep.ts';
 import { contractBodySchema } from '../domain/contract.ts';
@@ -7,19 +7,18 @@ import { startOfLocalDay } from '../domain/timing.ts';
 import { notificationsQuerySchema, renewalsQuerySchema, taskListQuerySchema, taskPathSchema } from '../schemas/task.ts';
 import { listNotifications } from '../store/notification.ts';
 import { importContractsCsv, recordContract } from '../usecases/contracts.ts';
-import { listTasks, readTask, TaskNotFoundError } from '../usecases/read-tasks.ts';
+import { listTasks, readTask } from '../usecases/read-tasks.ts';
 import { listRenewals } from '../usecases/renewals.ts';
 import { tasksCsv } from './csv.ts';
+import { costBodySchema } from '../domain/cost.ts';
+import { listQuerySchema } from '../schemas/common.ts';
+import { listCosts } from '../store/cost.ts';
+import { addCost, importCostsCsv } from '../usecases/costs.ts';
 import { accountListQuerySchema, accountPathSchema } from '../schemas/account.ts';
 import type { Store } from '../store/client.ts';
-import { InvalidCursorError } from '../store/cursor.ts';
-import { AccountNotFoundError, getAccountView, listFlaggedAccounts } from '../usecases/read-accounts.ts';
-import { receiveStripeEvent, WebhookRejectedError } from '../usecases/receive-stripe-event.ts';
-import type { EventQueue } from '../ports/event-queue.ts';
-import type { Authenticator } from './auth.ts';
+import { getAccountView, listFlaggedAccounts } from '../usecases/read-accounts.ts';
 import { HttpError, parseRequestPart } from './errors.ts';
-import { createRouter, type BoundRoute, type RouteHandler } from './router.ts';
-import { routes, type RouteSpec } from './routes.ts';
+import type { RouteHandlers } from './app.ts';
 
 export interface ApiDeps {
   store: Store;
@@ -27,29 +26,8 @@ export interface ApiDeps {
   clock: () => Date;
 }
 
-export interface WebhookDeps {
-  store: Store;
-  queue: EventQueue;
-  webhookSecret: () => Promise<string>;
-  clock: () => Date;
-}
-
-type RouteKey = `${RouteSpec['method']} ${RouteSpec['path']}`;
-type ServedRoute = (typeof routes)[number];
-
-/** Domain errors the API answers with a client status. */
-export function mapDomainError(error: unknown): HttpError | undefined {
-  if (error instanceof AccountNotFoundError) return new HttpError(404, 'not_found', error.message);
-  if (error instanceof TaskNotFoundError) return new HttpError(404, 'not_found', error.message);
-  if (error instanceof InvalidCursorError) return new HttpError(400, 'validation_error', `query.cursor: ${error.message}`);
-  if (error instanceof WebhookRejectedError) {
-    return new HttpError(error.code === 'payload_too_large' ? 413 : 400, error.code, error.message);
-  }
-  return undefined;
-}
-
 /** Handlers of the routes served by the API function. */
-export function apiHandlers(deps: ApiDeps): Partial<Record<RouteKey, RouteHandler>> {
+export function apiHandlers(deps: ApiDeps): RouteHandlers {
   return {
     'GET /health': async () => {
       // A keyed read proves the table answers with the function's own (read) permission.
@@ -70,11 +48,24 @@ export function apiHandlers(deps: ApiDeps): Partial<Record<RouteKey, RouteHandle
       const result = await recordContract(deps, { accountId, body, source: 'manual', actor: actorOf(request), now: deps.clock() });
       return { status: 200, body: { accountId, ...result } };
     },
+    'POST /accounts/{accountId}/costs': async (request) => {
+      const { accountId } = parseRequestPart(accountPathSchema, request.params, 'path');
+      const body = parseRequestPart(costBodySchema, request.json(), 'body');
+      const result = await addCost(deps, { accountId, body, actor: actorOf(request), now: deps.clock() });
+      return { status: result.replayed ? 200 : 201, body: { ...result.entry, replayed: result.replayed } };
+    },
+    'GET /accounts/{accountId}/costs': async (request) => {
+      const { accountId } = parseRequestPart(accountPathSchema, request.params, 'path');
+      const query = parseRequestPart(listQuerySchema.strict(), request.query, 'query');
+      return { status: 200, body: await listCosts(deps.store, accountId, query) };
+    },
+    'POST /costs/import': async (request) => {
+      requireCsv(request.headers['content-type']);
+      const report = await importCostsCsv(deps, request.rawBody.toString('utf8'), actorOf(request), deps.clock());
+      return { status: report.errors.length > 0 && report.recorded + report.unchanged === 0 ? 400 : 200, body: report };
+    },
     'POST /contracts/import': async (request) => {
-      const type = request.headers['content-type'] ?? '';
-      if (!/^text\/csv\b/i.test(type)) {
-        throw new HttpError(415, 'unsupported_media_type', 'body: send the CSV with Content-Type: text/csv');
-      }
+      requireCsv(request.headers['content-type']);
       const report = await importContractsCsv(deps, request.rawBody.toString('utf8'), actorOf(request), deps.clock());
       return { status: report.errors.length > 0 && report.recorded + report.unchanged === 0 ? 400 : 200, body: report };
     },
@@ -115,6 +106,12 @@ export function apiHandlers(deps: ApiDeps): Partial<Record<RouteKey, RouteHandle
   };
 }
 
+function requireCsv(contentType: string | undefined): void {
+  if (!/^text\/csv\b/i.test(contentType ?? '')) {
+    throw new HttpError(415, 'unsupported_media_type', 'body: send the CSV with Content-Type: text/csv');
+  }
+}
+
 function actorOf(request: { principal?: { actor: string } }): string {
   return request.principal?.actor ?? 'unknown';
 }
@@ -129,7 +126,7 @@ const sweepBodySchema = z
   .strict();
 
 /** Local-mode administration: run the daily sweep now, optionally as if at another time. */
-export function adminHandlers(deps: ApiDeps): Partial<Record<RouteKey, RouteHandler>> {
+export function adminHandlers(deps: ApiDeps): RouteHandlers {
   return {
     'POST /admin/sweep': async (request) => {
       const body = request.rawBody.byteLength === 0 ? {} : parseRequestPart(sweepBodySchema, request.json(), 'body');
@@ -137,54 +134,4 @@ export function adminHandlers(deps: ApiDeps): Partial<Record<RouteKey, RouteHand
       return { status: 200, body: { now: now.toISOString(), ...(await runSweep(deps, now)) } };
     },
   };
-}
-
-/** The webhook route's handler: a thin adapter over receiveStripeEvent. */
-export function webhookHandlers(deps: WebhookDeps): Partial<Record<RouteKey, RouteHandler>> {
-  return {
-    'POST /webhooks/stripe': async (request) => {
-      const result = await receiveStripeEvent(
-        { store: deps.store, queue: deps.queue, webhookSecret: deps.webhookSecret, now: deps.clock() },
-        { rawBody: request.rawBody, signature: request.headers['stripe-signature'] },
-      );
-      return { status: 200, body: { received: true, ...result } };
-    },
-  };
-}
-
-/**
- * Binds the route list to handlers. Every route in `routes.ts` served by one of the given
- * function kinds must have a handler, and no handler may exist without a route.
- */
-export function bindRoutes(
-  handlers: Partial<Record<RouteKey, RouteHandler>>,
-  serve: { fns: ReadonlyArray<ServedRoute['fn']>; includeLocalOnly: boolean },
-): BoundRoute[] {
-  const wanted = (routes as readonly RouteSpec[]).filter(
-    (r) => serve.fns.includes(r.fn as ServedRoute['fn']) && (serve.includeLocalOnly || !r.localOnly),
-  );
-  const bound = wanted.map((spec) => {
-    const handle = handlers[`${spec.method} ${spec.path}` as RouteKey];
-    if (!handle) throw new Error(`route ${spec.method} ${spec.path} has no handler`);
-    return { spec, handle };
-  });
-  for (const key of Object.keys(handlers)) {
-    if (!(routes as readonly RouteSpec[]).some((r) => `${r.method} ${r.path}` === key)) {
-      throw new Error(`handler ${key} has no route in routes.ts`);
-    }
-  }
-  return bound;
-}
-
-export function createHttpApp(options: {
-  handlers: Partial<Record<RouteKey, RouteHandler>>;
-  fns: ReadonlyArray<ServedRoute['fn']>;
-  includeLocalOnly: boolean;
-  authenticate: Authenticator;
-}) {
-  return createRouter({
-    routes: bindRoutes(options.handlers, { fns: options.fns, includeLocalOnly: options.includeLocalOnly }),
-    authenticate: options.authenticate,
-    mapError: mapDomainError,
-  });
 }

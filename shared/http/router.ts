@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { logger } from '../powertools.ts';
 import type { Authenticator, Principal } from './auth.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { HttpError } from './errors.ts';
 import type { RouteSpec } from './routes.ts';
 
@@ -70,12 +71,18 @@ export function errorResult(error: HttpError): APIGatewayProxyStructuredResultV2
  * (which validates before it reads or writes). Unknown errors become a 500 with no detail;
  * the detail goes to the log.
  */
-export function createRouter(options: {
-  routes: readonly BoundRoute[];
-  authenticate: Authenticator;
-  /** Maps domain errors to HTTP errors; returns undefined for unexpected ones. */
-  mapError?: (error: unknown) => HttpError | undefined;
-}) {
+/** The error kinds of `shared/errors.ts` as HTTP errors; undefined for unexpected ones. */
+export function toHttpError(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  if (error instanceof NotFoundError) return new HttpError(404, 'not_found', error.message, undefined, { cause: error });
+  if (error instanceof ConflictError) return new HttpError(409, 'conflict', error.message, undefined, { cause: error });
+  if (error instanceof InvalidInputError) {
+    return new HttpError(400, 'validation_error', `${error.field}: ${error.message}`, { issues: [{ field: error.field, problem: error.message }] }, { cause: error });
+  }
+  return undefined;
+}
+
+export function createRouter(options: { routes: readonly BoundRoute[]; authenticate: Authenticator }) {
   const compiled = options.routes.map(compile);
   return async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const method = event.requestContext.http.method.toUpperCase();
@@ -135,7 +142,7 @@ export function createRouter(options: {
         ? { statusCode: response.status, headers: response.headers ?? {} }
         : jsonResponse(response.status, response.body, response.headers);
     } catch (error) {
-      const mapped = error instanceof HttpError ? error : options.mapError?.(error);
+      const mapped = toHttpError(error);
       if (mapped) {
         if (mapped.status >= 500) logger.error('request failed', { route: hit.route.spec.path, error: error as Error });
         return errorResult(mapped);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { accountFlagSchema } from '../store/account.ts';
 import { accountIdSchema, listQuerySchema } from './common.ts';
 
@@ -15,6 +15,7 @@ export const profitabilityRowSchema = z.object({
   revenue: z.number().int(),
   cost: z.number().int(),
   margin: z.number().int(),
+  marginPct: z.number().nullable().optional(),
 });
 
 export const contractViewSchema = z.object({
@@ -50,6 +51,8 @@ export const accountViewSchema = z.object({
       .optional(),
   }),
   profitability: z.array(profitabilityRowSchema),
+  /** Why the profitability flags hold: top costs, refunds and disputes in the window. */
+  profitabilityEvidence: z.record(z.string(), z.unknown()).optional(),
   contract: contractViewSchema.optional(),
   openTasks: z.array(z.string()).optional(),
   evaluatedAt: z.string().optional(),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { calendarDateSchema } from '../domain/contract.ts';
 import { notificationTypeSchema } from '../domain/notification.ts';
 import { taskStatusSchema } from '../domain/review.ts';

@@ -1,10 +1,14 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchGetCommandOutput, NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isConditionFailed, isTransactionConditionFailed, type Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { INVOICE_SK_PREFIX, invoiceFromItem, invoiceKey, invoiceToItem, type StoredInvoice } from './invoice.ts';
-import type { InvoiceFacts } from '../domain/invoice.ts';
+import { invoiceFacts, type StoredInvoice } from './invoice.ts';
+import { factFromItem } from './facts.ts';
+import { disputeFacts, refundFacts } from './revenue.ts';
+import { COST_SK_PREFIX, costFromItem } from './cost.ts';
+import type { DisputeFact, RefundFact } from '../domain/revenue.ts';
+import type { CostEntry } from '../domain/cost.ts';
 import { contractFromItem, type StoredContract } from './contract.ts';
 import { TASK_SK_PREFIX, taskFromItem, type StoredTask } from './task.ts';
 
@@ -54,35 +58,18 @@ export async function getAccount(store: Store, accountId: string): Promise<Accou
   return result.Item ? accountRecordSchema.parse(result.Item) : undefined;
 }
 
-/** Every invoice of an account (strongly consistent, all pages). */
-export async function listInvoices(store: Store, accountId: string): Promise<StoredInvoice[]> {
-  const invoices: StoredInvoice[] = [];
-  let startKey: Record<string, NativeAttributeValue> | undefined;
-  do {
-    const page = await store.doc.send(
-      new QueryCommand({
-        TableName: store.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': partition(accountId), ':prefix': INVOICE_SK_PREFIX },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) invoices.push(invoiceFromItem(item));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return invoices;
-}
-
 /** Everything an evaluation reads besides the account item, in one paginated Query of the partition. */
 export interface AccountFacts {
   invoices: StoredInvoice[];
+  refunds: RefundFact[];
+  disputes: DisputeFact[];
+  costs: CostEntry[];
   contract?: StoredContract;
   tasks: StoredTask[];
 }
 
 export async function loadAccountFacts(store: Store, accountId: string): Promise<AccountFacts> {
-  const facts: AccountFacts = { invoices: [], tasks: [] };
+  const facts: AccountFacts = { invoices: [], refunds: [], disputes: [], costs: [], tasks: [] };
   let startKey: Record<string, NativeAttributeValue> | undefined;
   do {
     const page = await store.doc.send(
@@ -96,63 +83,16 @@ export async function loadAccountFacts(store: Store, accountId: string): Promise
     );
     for (const item of page.Items ?? []) {
       const sk = String(item.sk);
-      if (sk.startsWith(INVOICE_SK_PREFIX)) facts.invoices.push(invoiceFromItem(item));
+      if (sk.startsWith(invoiceFacts.prefix)) facts.invoices.push(factFromItem(invoiceFacts, item));
+      else if (sk.startsWith(refundFacts.prefix)) facts.refunds.push(factFromItem(refundFacts, item).facts);
+      else if (sk.startsWith(disputeFacts.prefix)) facts.disputes.push(factFromItem(disputeFacts, item).facts);
+      else if (sk.startsWith(COST_SK_PREFIX)) facts.costs.push(costFromItem(item));
       else if (sk === 'CONTRACT') facts.contract = contractFromItem(item);
       else if (sk.startsWith(TASK_SK_PREFIX)) facts.tasks.push(taskFromItem(item));
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return facts;
-}
-
-export async function getInvoice(store: Store, accountId: string, invoiceId: string): Promise<StoredInvoice | undefined> {
-  const result = await store.doc.send(
-    new GetCommand({ TableName: store.tableName, Key: invoiceKey(accountId, invoiceId), ConsistentRead: true }),
-  );
-  return result.Item ? invoiceFromItem(result.Item) : undefined;
-}
-
-/**
- * Writes merged invoice facts if nobody else wrote the invoice since `previous` was read, and
- * bumps the account's `factsRev` in the same transaction (creating the account if new).
- * Throws ConcurrentUpdateError when the invoice changed meanwhile: the caller re-reads and re-merges.
- */
-export async function saveInvoiceFacts(
-  store: Store,
-  accountId: string,
-  facts: InvoiceFacts,
-  previous: StoredInvoice | undefined,
-): Promise<void> {
-  const next: StoredInvoice = { facts, rev: (previous?.rev ?? 0) + 1 };
-  try {
-    await store.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: store.tableName,
-              Item: invoiceToItem(accountId, next),
-              ConditionExpression: previous ? 'rev = :rev' : 'attribute_not_exists(pk)',
-              ...(previous ? { ExpressionAttributeValues: { ':rev': previous.rev } } : {}),
-            },
-          },
-          {
-            Update: {
-              TableName: store.tableName,
-              Key: accountKey(accountId),
-              UpdateExpression: 'SET accountId = :id, entity = :entity ADD factsRev :one',
-              ExpressionAttributeValues: { ':id': accountId, ':entity': 'account', ':one': 1 },
-            },
-          },
-        ],
-      }),
-    );
-  } catch (error) {
-    if (isTransactionConditionFailed(error)) {
-      throw new ConcurrentUpdateError(`invoice ${facts.invoiceId} changed while it was being merged`, { cause: error });
-    }
-    throw error;
-  }
 }
 
 export interface CustomerFacts {

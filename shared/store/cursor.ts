@@ -1,9 +1,14 @@
+import { InvalidInputError } from '../errors.ts';
+
 /**
  * Opaque list cursors. A cursor carries DynamoDB's LastEvaluatedKey, and decoding checks that
  * it belongs to the partition being listed, so an edited cursor cannot read another partition.
  */
-export class InvalidCursorError extends Error {
+export class InvalidCursorError extends InvalidInputError {
   override readonly name = 'InvalidCursorError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('query.cursor', message, options);
+  }
 }
 
 export function encodeCursor(lastKey: Record<string, unknown> | undefined): string | undefined {

@@ -1,6 +1,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { targetSlot, taskSchema, type ReviewChange, type Task, type TaskStatus } from '../domain/review.ts';
+import { NotFoundError } from '../errors.ts';
 import type { Store } from './client.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.ts';
 import { notificationPut, type NotificationRecord } from './notification.ts';
@@ -19,7 +20,7 @@ const slotKey = (accountId: string, slot: string) => ({ pk: partition(accountId)
 export const TASK_SK_PREFIX = 'TASK#';
 const ID_SEPARATOR = '~';
 
-export class TaskNotFoundError extends Error {
+export class TaskNotFoundError extends NotFoundError {
   override readonly name = 'TaskNotFoundError';
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Invoice events whose object is an invoice; each one is an observation of the invoice's facts. */
 export const invoiceEventTypes = [
@@ -26,6 +26,17 @@ export const scheduleEventTypes = [
 ] as const;
 export const upcomingInvoiceEventTypes = ['invoice.upcoming'] as const;
 
+/** Revenue: charges (whose customer a refund or dispute belongs to), refunds and disputes. */
+export const chargeEventTypes = ['charge.succeeded', 'charge.refunded'] as const;
+export const refundEventTypes = ['refund.created', 'refund.updated', 'refund.failed', 'charge.refund.updated'] as const;
+export const disputeEventTypes = [
+  'charge.dispute.created',
+  'charge.dispute.updated',
+  'charge.dispute.closed',
+  'charge.dispute.funds_withdrawn',
+  'charge.dispute.funds_reinstated',
+] as const;
+
 /** The allow-list: every other type is acknowledged and counted, never stored as a fact. */
 export const handledEventTypes: ReadonlySet<string> = new Set<string>([
   ...invoiceEventTypes,
@@ -33,6 +44,9 @@ export const handledEventTypes: ReadonlySet<string> = new Set<string>([
   ...subscriptionEventTypes,
   ...scheduleEventTypes,
   ...upcomingInvoiceEventTypes,
+  ...chargeEventTypes,
+  ...refundEventTypes,
+  ...disputeEventTypes,
 ]);
 
 /**

@@ -1,8 +1,11 @@
 import type { Policy } from '../config/policy.ts';
-import { mergeInvoiceFacts, observeInvoice } from '../domain/invoice.ts';
-import { canonicalJson } from '../canonical-json.ts';
+import { observeInvoice } from '../domain/invoice.ts';
+import { observeDispute, observeRefunds } from '../domain/revenue.ts';
+import { mergeFact } from '../store/facts.ts';
+import { invoiceFacts } from '../store/invoice.ts';
+import { disputeFacts, getChargeOwner, listParkedEvents, parkEvent, refundFacts, saveChargeOwner } from '../store/revenue.ts';
 import type { Store } from '../store/client.ts';
-import { ConcurrentUpdateError, getInvoice, saveCustomerFacts, saveInvoiceFacts } from '../store/account.ts';
+import { saveCustomerFacts } from '../store/account.ts';
 import {
   customerEventTypes,
   invoiceEventTypes,
@@ -10,6 +13,9 @@ import {
   scheduleEventTypes,
   subscriptionEventTypes,
   upcomingInvoiceEventTypes,
+  chargeEventTypes,
+  refundEventTypes,
+  disputeEventTypes,
   type QueuedEvent,
 } from '../stripe/events.ts';
 import { contractFromStripe, METADATA_KEYS } from '../domain/contract-terms.ts';
@@ -17,9 +23,10 @@ import { getAccount } from '../store/account.ts';
 import { offerContract } from '../store/contract.ts';
 import { logger } from '../powertools.ts';
 import { evaluateAccount } from './evaluate-account.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 
-const MAX_MERGE_ATTEMPTS = 8;
+/** Stripe events may arrive late and out of order: reviews they would open wait for the settle period. */
+const SETTLE = { settle: true } as const;
 
 export class UnreadableEventError extends Error {
   override readonly name = 'UnreadableEventError';
@@ -60,8 +67,8 @@ export async function applyStripeEvent(deps: ApplyDeps, event: QueuedEvent, now:
   if (invoiceTypes.has(event.type)) {
     const observed = observeInvoice(event, event.data.object);
     const accountId = observed.customerId;
-    const changed = await mergeInvoice(deps.store, accountId, observed);
-    await evaluateAccount(deps, accountId, now);
+    const changed = await mergeFact(deps.store, invoiceFacts, accountId, observed);
+    await evaluateAccount(deps, accountId, now, SETTLE);
     return { outcome: changed ? 'applied' : 'unchanged', accountId };
   }
   if (customerTypes.has(event.type)) {
@@ -81,7 +88,7 @@ export async function applyStripeEvent(deps: ApplyDeps, event: QueuedEvent, now:
     });
     if (Object.keys(contractMetadata).length > 0) {
       await offerStripeContract(deps, event, customer.id, { customer: { id: customer.id, metadata: contractMetadata } });
-      await evaluateAccount(deps, customer.id, now);
+      await evaluateAccount(deps, customer.id, now, SETTLE);
     }
     return { outcome: result === 'saved' ? 'applied' : 'unchanged', accountId: customer.id };
   }
@@ -98,10 +105,58 @@ export async function applyStripeEvent(deps: ApplyDeps, event: QueuedEvent, now:
         ? { schedule: object }
         : { subscription: subscriptionOfUpcomingInvoice(object) };
     const changed = await offerStripeContract(deps, event, accountId, { ...sources, ...(customer ? { customer } : {}) });
-    await evaluateAccount(deps, accountId, now);
+    await evaluateAccount(deps, accountId, now, SETTLE);
     return { outcome: changed ? 'applied' : 'unchanged', accountId };
   }
+  if (chargeTypes.has(event.type)) return applyChargeEvent(deps, event, now);
+  if (refundTypes.has(event.type) || disputeTypes.has(event.type)) return applyRevenueEvent(deps, event, now);
   return { outcome: 'ignored', reason: `event type ${event.type} is not applied` };
+}
+
+const chargeTypes: ReadonlySet<string> = new Set(chargeEventTypes);
+const refundTypes: ReadonlySet<string> = new Set(refundEventTypes);
+const disputeTypes: ReadonlySet<string> = new Set(disputeEventTypes);
+
+const chargeObjectSchema = z.looseObject({ id: z.string().min(1), customer: stripeRef.nullish() });
+const chargeRefSchema = z.looseObject({ charge: stripeRef.nullish(), customer: stripeRef.nullish() });
+
+/**
+ * A charge: records whose customer it is (refunds and disputes often name only the charge),
+ * applies anything parked while the owner was unknown, and for `charge.refunded` the refunds.
+ */
+async function applyChargeEvent(deps: ApplyDeps, event: QueuedEvent, now: Date): Promise<ApplyOutcome> {
+  const charge = chargeObjectSchema.parse(event.data.object);
+  if (!charge.customer) return { outcome: 'ignored', reason: `charge ${charge.id} has no customer` };
+  await saveChargeOwner(deps.store, charge.id, charge.customer);
+  for (const parked of await listParkedEvents(deps.store, charge.id)) {
+    await applyRevenueEvent(deps, parked as QueuedEvent, now);
+  }
+  if (event.type === 'charge.refunded') return applyRevenueEvent(deps, event, now);
+  return { outcome: 'applied', accountId: charge.customer };
+}
+
+/** Refunds and disputes: facts in the owning account, or parked under the charge until its owner is known. */
+async function applyRevenueEvent(deps: ApplyDeps, event: QueuedEvent, now: Date): Promise<ApplyOutcome> {
+  const object = event.data.object;
+  const isCharge = object.object === 'charge';
+  const ref = chargeRefSchema.parse(object);
+  const chargeId = isCharge ? String(object.id) : ref.charge;
+  const customerId = ref.customer ?? (chargeId ? await getChargeOwner(deps.store, chargeId) : undefined);
+  if (!customerId) {
+    if (!chargeId) throw new UnreadableEventError(`event ${event.id}: ${event.type} names neither a customer nor a charge`);
+    await parkEvent(deps.store, chargeId, event, event);
+    return { outcome: 'ignored', reason: `owner of charge ${chargeId} not known yet: parked` };
+  }
+  let changed = false;
+  if (disputeTypes.has(event.type)) {
+    changed = await mergeFact(deps.store, disputeFacts, customerId, observeDispute(event, object, { customerId }));
+  } else {
+    for (const refund of observeRefunds(event, object, { customerId })) {
+      changed = (await mergeFact(deps.store, refundFacts, customerId, refund)) || changed;
+    }
+  }
+  await evaluateAccount(deps, customerId, now, SETTLE);
+  return { outcome: changed ? 'applied' : 'unchanged', accountId: customerId };
 }
 
 /** Offers the contract terms Stripe's objects give; a person's terms on record always win. */
@@ -134,20 +189,4 @@ function subscriptionOfUpcomingInvoice(invoice: Record<string, unknown>): Record
   const id = typeof subscription === 'string' ? subscription : (subscription as { id?: string } | undefined)?.id;
   if (!details?.metadata) return undefined;
   return { ...(id ? { id } : {}), metadata: details.metadata };
-}
-
-/** Read, merge, write-if-unchanged-meanwhile; repeats when another writer got there first. */
-async function mergeInvoice(store: Store, accountId: string, observed: ReturnType<typeof observeInvoice>): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
-    const stored = await getInvoice(store, accountId, observed.invoiceId);
-    const merged = stored ? mergeInvoiceFacts(stored.facts, observed) : observed;
-    if (stored && canonicalJson(stored.facts) === canonicalJson(merged)) return false;
-    try {
-      await saveInvoiceFacts(store, accountId, merged, stored);
-      return true;
-    } catch (error) {
-      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_MERGE_ATTEMPTS) throw error;
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
-    }
-  }
 }

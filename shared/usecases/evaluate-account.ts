@@ -3,13 +3,15 @@ import { canonicalJson } from '../canonical-json.ts';
 import type { Contract } from '../domain/contract.ts';
 import { latePaymentProfile, type LatePaymentProfile } from '../domain/late-payment.ts';
 import { reconcileReviews, type ReviewChange, type Task } from '../domain/review.ts';
-import { planReviews, upcomingTerm, type ForCauseTrigger, type PlanSignal } from '../domain/timing.ts';
+import { planReviews, upcomingTerm, type ForCauseTrigger, type PlanSignal, type ReviewPlan } from '../domain/timing.ts';
+import { profitability, selectFixedMonthlyCosts, type ProfitabilityResult } from '../domain/profitability.ts';
 import type { Store } from '../store/client.ts';
 import {
   ConcurrentUpdateError,
   getAccount,
   loadAccountFacts,
   saveEvaluation,
+  type AccountFacts,
   type AccountFlag,
   type AccountRecord,
 } from '../store/account.ts';
@@ -17,6 +19,7 @@ import { reviewChangeItems, taskIdFor } from '../store/task.ts';
 import { reviewOpenedNotification } from './notifications.ts';
 
 const MAX_ATTEMPTS = 8;
+const PROFITABILITY_RECHECK_MS = 7 * 86_400_000;
 
 export interface EvaluationDeps {
   store: Store;
@@ -32,10 +35,33 @@ export interface AccountEvaluation {
 }
 
 /** The flags an account carries, from the pure rules' results. */
-export function deriveFlags(latePayment: LatePaymentProfile): AccountFlag[] {
+export function deriveFlags(latePayment: LatePaymentProfile, profit?: ProfitabilityResult): AccountFlag[] {
   const flags: AccountFlag[] = [];
   if (latePayment.latePayer) flags.push('late_payer');
+  if (profit?.unprofitable) flags.push('unprofitable');
+  if (profit?.disputeSignal.flagged) flags.push('disputes');
   return flags;
+}
+
+/** Profitability of an account from its stored revenue and cost facts (pure; trailing window at `now`). */
+export function accountProfitability(facts: AccountFacts, accountId: string, policy: Policy, now: Date): ProfitabilityResult {
+  return profitability({
+    paidInvoices: facts.invoices.flatMap(({ facts: f }) =>
+      f.paidAt && f.amountPaid > 0 ? [{ invoiceId: f.invoiceId, currency: f.currency, amountPaid: f.amountPaid, paidAt: f.paidAt }] : [],
+    ),
+    refunds: facts.refunds,
+    disputes: facts.disputes,
+    costs: facts.costs,
+    fixedMonthlyCosts: selectFixedMonthlyCosts(policy, { accountId }),
+    firstActivityAt: facts.invoices.map((i) => i.facts.finalizedAt).filter((t): t is string => t !== undefined).sort()[0],
+    policy,
+    now,
+  });
+}
+
+/** The rows the account view and lists show. */
+export function profitabilitySummary(profit: ProfitabilityResult) {
+  return profit.rows.map((r) => ({ currency: r.currency, revenue: r.revenue, cost: r.cost, margin: r.margin, marginPct: r.marginPct }));
 }
 
 /** The part of a late-payment profile kept on the account item for lists (evidence stays derivable). */
@@ -50,12 +76,24 @@ export function latePaymentSummary(profile: LatePaymentProfile) {
 }
 
 /** The evidence a review carries: which invoices were late and by how much, and why each flag holds. */
-function reviewEvidence(latePayment: LatePaymentProfile, policy: Policy): Record<string, unknown> {
+function reviewEvidence(latePayment: LatePaymentProfile, profit: ProfitabilityResult, flags: readonly AccountFlag[], policy: Policy): Record<string, unknown> {
   return {
     latePayment: {
       ...latePaymentSummary(latePayment),
       lateInvoices: latePayment.evidence.filter((e) => e.default || e.daysLate > policy.graceDays),
     },
+    ...(flags.includes('unprofitable') || flags.includes('disputes')
+      ? {
+          profitability: {
+            rows: profitabilitySummary(profit),
+            reasons: profit.reasons,
+            topCosts: profit.evidence.topCosts,
+            refunds: profit.evidence.refunds,
+            disputes: profit.evidence.disputes,
+            disputeSignal: profit.disputeSignal,
+          },
+        }
+      : {}),
   };
 }
 
@@ -97,7 +135,12 @@ export function contractView(contract: Contract, policy: Policy, now: Date) {
  *    meanwhile; otherwise start again from 1.
  * Writes nothing when the stored evaluation is already this one.
  */
-export async function evaluateAccount(deps: EvaluationDeps, accountId: string, now: Date): Promise<AccountEvaluation> {
+export async function evaluateAccount(
+  deps: EvaluationDeps,
+  accountId: string,
+  now: Date,
+  options: { settle?: boolean } = {},
+): Promise<AccountEvaluation> {
   const nowIso = now.toISOString();
   for (let attempt = 1; ; attempt++) {
     const account = await getAccount(deps.store, accountId);
@@ -107,7 +150,8 @@ export async function evaluateAccount(deps: EvaluationDeps, accountId: string, n
       deps.policy,
       now,
     );
-    const flags = deriveFlags(latePayment);
+    const profit = accountProfitability(facts, accountId, deps.policy, now);
+    const flags = deriveFlags(latePayment, profit);
     const flagSince = Object.fromEntries(flags.map((f) => [f, account?.flagSince[f] ?? nowIso]));
     const signals: PlanSignal[] = flags.map((flag) => ({ reason: flag, at: flagSince[flag]! }));
     const contract = facts.contract?.contract;
@@ -119,20 +163,23 @@ export async function evaluateAccount(deps: EvaluationDeps, accountId: string, n
       forCauseTrigger: forCauseTrigger(latePayment, deps.policy, now),
     });
     const tasks = facts.tasks.map((t) => t.task);
-    const changes = reconcileReviews(tasks, plans, {
+    const changes = reconcileReviews(tasks, options.settle ? settlePlans(plans, tasks, now, deps.policy) : plans, {
       accountId,
       now,
-      evidence: reviewEvidence(latePayment, deps.policy),
+      evidence: reviewEvidence(latePayment, profit, flags, deps.policy),
       newId: newTaskIds(accountId, tasks),
     });
     const upcoming = contract ? contractView(contract, deps.policy, now) : undefined;
     const term = contract ? upcomingTerm(contract, deps.policy, now) : null;
     const summary = {
       latePayment: latePaymentSummary(latePayment),
+      profitability: profitabilitySummary(profit),
       ...(upcoming ? { contract: upcoming } : {}),
     };
     const nextEvalAt = earliest([
       latePayment.nextChangeAt,
+      // The trailing margin window slides with time: accounts with money facts are re-checked weekly.
+      profit.rows.length > 0 ? new Date(now.getTime() + PROFITABILITY_RECHECK_MS).toISOString() : undefined,
       // When the notice deadline passes, an auto or evergreen contract rolls to its next term.
       term ? new Date(term.dueAt.getTime() + 1).toISOString() : undefined,
     ]);
@@ -166,6 +213,24 @@ export async function evaluateAccount(deps: EvaluationDeps, accountId: string, n
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     }
   }
+}
+
+/**
+ * For evaluations triggered by Stripe events: a review the rule would open now is scheduled to
+ * open after the settle period instead (the sweep opens it then, if the signals still hold).
+ * An already scheduled settle time is kept, so a stream of events does not keep pushing it.
+ */
+function settlePlans(plans: ReviewPlan[], tasks: readonly Task[], now: Date, policy: Policy): ReviewPlan[] {
+  const settleMs = policy.reviewSettleMinutes * 60_000;
+  if (settleMs === 0) return plans;
+  return plans.map((plan) => {
+    if (plan.status !== 'open') return plan;
+    const current = tasks.find((t) => t.kind === plan.kind && (t.status === 'open' || t.status === 'scheduled'));
+    if (current?.status === 'open') return plan;
+    const pending = current && Date.parse(current.openAt) > now.getTime() ? current.openAt : undefined;
+    const openAt = pending ?? new Date(now.getTime() + settleMs).toISOString();
+    return { ...plan, status: 'scheduled', openAt, dueAt: plan.dueAt < openAt ? openAt : plan.dueAt };
+  });
 }
 
 function isCurrent(

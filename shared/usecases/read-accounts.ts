@@ -1,11 +1,12 @@
 import type { Policy } from '../config/policy.ts';
+import { NotFoundError } from '../errors.ts';
 import { latePaymentProfile, type LatePaymentProfile } from '../domain/late-payment.ts';
 import type { AccountView } from '../schemas/account.ts';
 import type { Store } from '../store/client.ts';
 import { getAccount, listAccountsByFlag, loadAccountFacts, type AccountFlag, type AccountRecord } from '../store/account.ts';
-import { contractView, deriveFlags, latePaymentSummary } from './evaluate-account.ts';
+import { accountProfitability, contractView, deriveFlags, latePaymentSummary, profitabilitySummary } from './evaluate-account.ts';
 
-export class AccountNotFoundError extends Error {
+export class AccountNotFoundError extends NotFoundError {
   override readonly name = 'AccountNotFoundError';
 }
 
@@ -21,6 +22,7 @@ export async function getAccountView(
   const [account, facts] = await Promise.all([getAccount(deps.store, accountId), loadAccountFacts(deps.store, accountId)]);
   const invoices = facts.invoices;
   if (!account && invoices.length === 0) throw new AccountNotFoundError(`no account ${accountId}`);
+  const profit = accountProfitability(facts, accountId, deps.policy, now);
   const profile: LatePaymentProfile = latePaymentProfile(
     invoices.map((i) => i.facts),
     deps.policy,
@@ -30,9 +32,18 @@ export async function getAccountView(
     id: accountId,
     ...(account?.name ? { name: account.name } : {}),
     ...(account?.deleted ? { deleted: true } : {}),
-    flags: deriveFlags(profile),
+    flags: deriveFlags(profile, profit),
     latePayment: { ...latePaymentSummary(profile), evidence: profile.evidence },
-    profitability: [],
+    profitability: profitabilitySummary(profit),
+    profitabilityEvidence: {
+      reasons: profit.reasons,
+      historyMonths: profit.historyMonths,
+      topCosts: profit.evidence.topCosts,
+      refunds: profit.evidence.refunds,
+      disputes: profit.evidence.disputes,
+      disputeSignal: profit.disputeSignal,
+      ...(profit.converted ? { converted: profit.converted } : {}),
+    },
     ...(facts.contract ? { contract: contractView(facts.contract.contract, deps.policy, now) } : {}),
     openTasks: facts.tasks.filter((t) => t.task.status === 'open' || t.task.status === 'scheduled').map((t) => t.task.id),
     ...(account?.evaluatedAt ? { evaluatedAt: account.evaluatedAt } : {}),
@@ -62,7 +73,7 @@ function toSummary(record: AccountRecord) {
     ...(record.deleted ? { deleted: true } : {}),
     flags: record.flags,
     latePayment,
-    profitability: [],
+    profitability: (record.summary?.profitability ?? []) as ReturnType<typeof profitabilitySummary>,
     ...(record.evaluatedAt ? { evaluatedAt: record.evaluatedAt } : {}),
   };
 }

@@ -125,7 +125,7 @@ describe('local runner, end to end over HTTP', () => {
   });
 
   it('acknowledges event types it does not use', async () => {
-    const result = await client(clean).deliver(stripeEvent('charge.succeeded', fixture('charge'), Math.floor(Date.now() / 1000)));
+    const result = await client(clean).deliver(stripeEvent('payment_intent.created', fixture('payment_intent'), Math.floor(Date.now() / 1000)));
     expect(result).toMatchObject({ status: 200, body: { outcome: 'ignored' } });
   });
 

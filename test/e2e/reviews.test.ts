@@ -131,10 +131,18 @@ describe('the timing rule, end to end', () => {
     expect(notes.body.items.filter((n: { type: string }) => n.type === 'review_opened')).toHaveLength(1);
   });
 
-  it('opens a review at once for a late payer with no contract on record, and reschedules it once the contract is recorded', async () => {
+  it('opens a review for a late payer with no contract once Stripe events settle, and reschedules it when the contract is recorded', async () => {
     await makeLatePayer('cus_nocontract');
     let reviews = await reviewsOf('cus_nocontract');
     expect(reviews).toHaveLength(1);
+    // Stripe-triggered openings wait out the settle period (policy reviewSettleMinutes, 60).
+    expect(reviews[0]).toMatchObject({ status: 'scheduled', track: 'no_contract' });
+    const settleMinutes = (Date.parse(reviews[0]!.openAt) - Date.now()) / 60_000;
+    expect(settleMinutes).toBeGreaterThan(50);
+    expect(settleMinutes).toBeLessThanOrEqual(60);
+    const sweep = await api.post('/admin/sweep', { now: new Date(Date.parse(reviews[0]!.openAt) + 60_000).toISOString() });
+    expect(sweep.body.reviewsOpened).toBe(1);
+    reviews = await reviewsOf('cus_nocontract');
     expect(reviews[0]).toMatchObject({ status: 'open', track: 'no_contract' });
     expect(reviews[0]!.reasons.join(' ')).toContain('record the contract');
     expect(reviews[0]!.checklist).toHaveLength(6);

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createHttpApp, webhookHandlers } from '../../shared/http/api.ts';
+import { createHttpApp } from '../../shared/http/app.ts';
+import { webhookHandlers } from '../../shared/http/webhook-routes.ts';
 import { bearerTokenAuthenticator } from '../../shared/http/auth.ts';
 import type { Store } from '../../shared/store/client.ts';
 import { SpoolQueue } from '../../local/spool-queue.ts';

@@ -1,0 +1,97 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { canonicalJson } from '../canonical-json.ts';
+import { costEntrySchema, type CostBody, type CostEntry } from '../domain/cost.ts';
+import { ConflictError } from '../errors.ts';
+import { isTransactionConditionFailed, type Store } from './client.ts';
+import { accountKey } from './account.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+
+/**
+ * Cost-to-serve entries (`COST#<costId>` in the account partition). With an idempotency key the
+ * id is derived from it, so a retried request finds its first write instead of adding a second.
+ */
+export const COST_SK_PREFIX = 'COST#';
+const costKey = (accountId: string, costId: string) => ({ pk: `ACCT#${accountId}`, sk: `${COST_SK_PREFIX}${costId}` });
+
+export class IdempotencyConflictError extends ConflictError {
+  override readonly name = 'IdempotencyConflictError';
+}
+
+export function costFromItem(item: Record<string, unknown>): CostEntry {
+  return costEntrySchema.parse(item.cost);
+}
+
+export function costIdFor(idempotencyKey: string | undefined): string {
+  return idempotencyKey ? `k${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}` : `c${randomUUID().replaceAll('-', '')}`;
+}
+
+/**
+ * Records a cost entry and bumps the account's facts revision in one transaction (creating the
+ * account if new). A replay of the same idempotency key with the same body returns the first
+ * entry; with a different body it is a conflict.
+ */
+export async function recordCost(
+  store: Store,
+  input: { accountId: string; body: CostBody; recordedAt: string; recordedBy: string },
+): Promise<{ entry: CostEntry; replayed: boolean }> {
+  const entry: CostEntry = {
+    ...input.body,
+    costId: costIdFor(input.body.idempotencyKey),
+    accountId: input.accountId,
+    recordedAt: input.recordedAt,
+    recordedBy: input.recordedBy,
+  };
+  try {
+    await store.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: store.tableName,
+              Item: { ...costKey(input.accountId, entry.costId), entity: 'cost', cost: entry },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Update: {
+              TableName: store.tableName,
+              Key: accountKey(input.accountId),
+              UpdateExpression: 'SET accountId = :id, entity = :entity ADD factsRev :one',
+              ExpressionAttributeValues: { ':id': input.accountId, ':entity': 'account', ':one': 1 },
+            },
+          },
+        ],
+      }),
+    );
+    return { entry, replayed: false };
+  } catch (error) {
+    if (!isTransactionConditionFailed(error)) throw error;
+    const existing = await store.doc.send(
+      new GetCommand({ TableName: store.tableName, Key: costKey(input.accountId, entry.costId), ConsistentRead: true }),
+    );
+    const first = existing.Item ? costFromItem(existing.Item) : undefined;
+    const sameRequest = (e: CostEntry) => {
+      const { costId: _i, recordedAt: _a, recordedBy: _b, ...rest } = e;
+      return canonicalJson(rest);
+    };
+    if (first && sameRequest(first) === sameRequest(entry)) return { entry: first, replayed: true };
+    throw new IdempotencyConflictError('idempotencyKey was already used for a different cost entry', { cause: error });
+  }
+}
+
+export async function listCosts(store: Store, accountId: string, page: { limit: number; cursor?: string }) {
+  const pk = `ACCT#${accountId}`;
+  const result = await store.doc.send(
+    new QueryCommand({
+      TableName: store.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':pk': pk, ':p': COST_SK_PREFIX },
+      Limit: page.limit,
+      ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'pk', value: pk }),
+    }),
+  );
+  const items = (result.Items ?? []).map(costFromItem);
+  const nextCursor = encodeCursor(result.LastEvaluatedKey);
+  return nextCursor ? { items, nextCursor } : { items };
+}

@@ -1,0 +1,74 @@
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  disputeFactSchema,
+  mergeDisputeFacts,
+  mergeRefundFacts,
+  refundFactSchema,
+  type DisputeFact,
+  type RefundFact,
+} from '../domain/revenue.ts';
+import type { Store } from './client.ts';
+import type { FactKind } from './facts.ts';
+
+export const refundFacts: FactKind<RefundFact> = {
+  prefix: 'REFUND#',
+  entity: 'refund',
+  schema: refundFactSchema,
+  idOf: (f) => f.refundId,
+  merge: mergeRefundFacts,
+};
+
+export const disputeFacts: FactKind<DisputeFact> = {
+  prefix: 'DISPUTE#',
+  entity: 'dispute',
+  schema: disputeFactSchema,
+  idOf: (f) => f.disputeId,
+  merge: mergeDisputeFacts,
+};
+
+/**
+ * Refunds and disputes name a charge, not always a customer. A charge's owner is recorded when
+ * a charge is seen (`CHARGE#<id>` / `OWNER`); an observation whose owner is not known yet is
+ * parked under the charge (`CHARGE#<id>` / `PARKED#<event id>`) and applied when the owner
+ * arrives, so the result does not depend on which came first.
+ */
+const chargePartition = (chargeId: string) => `CHARGE#${chargeId}`;
+
+export async function getChargeOwner(store: Store, chargeId: string): Promise<string | undefined> {
+  const result = await store.doc.send(
+    new GetCommand({ TableName: store.tableName, Key: { pk: chargePartition(chargeId), sk: 'OWNER' }, ConsistentRead: true }),
+  );
+  return typeof result.Item?.customerId === 'string' ? result.Item.customerId : undefined;
+}
+
+export async function saveChargeOwner(store: Store, chargeId: string, customerId: string): Promise<void> {
+  await store.doc.send(
+    new PutCommand({
+      TableName: store.tableName,
+      Item: { pk: chargePartition(chargeId), sk: 'OWNER', entity: 'charge_owner', chargeId, customerId },
+      ConditionExpression: 'attribute_not_exists(pk) OR customerId = :c',
+      ExpressionAttributeValues: { ':c': customerId },
+    }),
+  );
+}
+
+export async function parkEvent(store: Store, chargeId: string, event: { id: string }, body: unknown): Promise<void> {
+  await store.doc.send(
+    new PutCommand({
+      TableName: store.tableName,
+      Item: { pk: chargePartition(chargeId), sk: `PARKED#${event.id}`, entity: 'parked_event', event: body },
+    }),
+  );
+}
+
+export async function listParkedEvents(store: Store, chargeId: string): Promise<unknown[]> {
+  const result = await store.doc.send(
+    new QueryCommand({
+      TableName: store.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':pk': chargePartition(chargeId), ':p': 'PARKED#' },
+      ConsistentRead: true,
+    }),
+  );
+  return (result.Items ?? []).map((item) => item.event);
+}
