@@ -1,9 +1,9 @@
-import Stripe from 'stripe';
 import { logger } from '../powertools.ts';
 import type { EventQueue } from '../ports/event-queue.ts';
 import type { Store } from '../store/client.ts';
 import { forgetEventReceipt, recordEventReceipt } from '../store/stripe-event.ts';
 import { handledEventTypes, stripeEventSchema, type QueuedEvent } from '../stripe/events.ts';
+import { verifyStripeSignature } from '../stripe/webhook-signature.ts';
 
 /** Stripe's own default: a signature older than five minutes is refused (replay protection). */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -52,15 +52,7 @@ export async function receiveStripeEvent(
   }
   const secret = await deps.webhookSecret();
   try {
-    Stripe.webhooks.signature?.verifyHeader(
-      request.rawBody,
-      request.signature,
-      secret,
-      deps.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
-      undefined,
-      // Milliseconds: the SDK measures the signature's age against this instead of its own clock.
-      deps.now.getTime(),
-    );
+    verifyStripeSignature(request.rawBody, request.signature, secret, deps.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS, deps.now.getTime());
   } catch (cause) {
     throw new WebhookRejectedError('invalid_signature', `signature check failed: ${(cause as Error).message}`, { cause });
   }

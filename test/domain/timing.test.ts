@@ -39,6 +39,16 @@ function contract(overrides: Partial<Contract> = {}): Contract {
   };
 }
 
+const zones = [
+  'UTC',
+  'America/Los_Angeles',
+  'Pacific/Auckland',
+  'America/Santiago',
+  'Asia/Kolkata',
+  'Pacific/Kiritimati',
+  'Pacific/Pago_Pago',
+] as const;
+
 const latePayer: PlanSignal[] = [{ reason: 'late_payer', at: '2025-12-20T09:00:00.000Z', evidence: { lateInvoices: 3 } }];
 
 describe('calendar helpers', () => {
@@ -72,6 +82,25 @@ describe('calendar helpers', () => {
     ['2026-04-01T12:00:00Z', 'Pacific/Auckland', '2026-04-02'],
   ])('localDate(%s, %s) = %s', (instant, timeZone, expected) => {
     expect(localDate(instant, timeZone)).toBe(expected);
+  });
+  const intlDate = (ms: number, timeZone: string): string =>
+    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+
+  it('agree with Intl in any zone, whatever the process zone (run with TZ=America/Santiago too)', () => {
+    const oddZones = [...zones, 'Australia/Lord_Howe', 'Asia/Tehran', 'America/Havana', 'Europe/Madrid'];
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1971, 0, 1), max: Date.UTC(2040, 0, 1) }), fc.constantFrom(...oddZones), (ms, timeZone) => {
+        const date = localDate(ms, timeZone);
+        expect(date).toBe(intlDate(ms, timeZone));
+        const start = startOfLocalDay(date, timeZone).getTime();
+        expect(start).toBeLessThanOrEqual(ms);
+        expect(intlDate(start, timeZone)).toBe(date);
+        expect(intlDate(start - 1, timeZone) < date).toBe(true);
+        expect(endOfLocalDay(date, timeZone).getTime()).toBeGreaterThanOrEqual(ms);
+        expect(intlDate(endOfLocalDay(date, timeZone).getTime() + 1, timeZone) > date).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -448,15 +477,6 @@ describe('for-cause track', () => {
 // ---------------------------------------------------------------------------------------------
 // Properties
 
-const zones = [
-  'UTC',
-  'America/Los_Angeles',
-  'Pacific/Auckland',
-  'America/Santiago',
-  'Asia/Kolkata',
-  'Pacific/Kiritimati',
-  'Pacific/Pago_Pago',
-] as const;
 const DAY_MS = 86_400_000;
 const EPOCH_2020 = Date.UTC(2020, 0, 1);
 

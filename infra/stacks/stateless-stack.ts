@@ -1,0 +1,286 @@
+import {
+  CfnOutput,
+  CrossStackReferences,
+  Duration,
+  ReferenceStrength,
+  Stack,
+  TimeZone,
+  Validations,
+  type StackProps,
+} from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { routes } from '../../shared/http/routes.ts';
+import { handledEventTypes } from '../../shared/stripe/events.ts';
+import { DeadLetterQueue } from '../constructs/dead-letter-queue.ts';
+import { WatcherApi } from '../constructs/watcher-api.ts';
+import { WatcherFunction } from '../constructs/watcher-function.ts';
+import type { DeploySettings } from '../settings.ts';
+
+/** The stateful resources this stack uses, passed as typed references (never looked up by name). */
+export interface StatelessStackProps extends StackProps {
+  readonly settings: DeploySettings;
+  readonly table: ITable;
+  readonly notifyTopic: ITopic;
+  readonly notifyKey: IKey;
+  readonly eventBus: events.IEventBus;
+  readonly stripeWebhookSecret: ISecret;
+}
+
+/** Messages a receive this many times without success go to the dead-letter queue. */
+export const maxReceiveCount = 5;
+const processorTimeout = Duration.seconds(30);
+const processorBatchWindow = Duration.seconds(5);
+
+/**
+ * Everything that can be replaced at will: the four functions, the ingest queue, the HTTP API,
+ * the daily schedule and the alarms.
+ *
+ * Ingestion: POST /webhooks/stripe → webhook function (verifies, stores a receipt) → SQS → processor
+ * (partial batch responses; 5 receives, then the dead-letter queue). Optionally Stripe's Amazon
+ * EventBridge destination feeds the same queue.
+ */
+export class StatelessStack extends Stack {
+  readonly webhookFunction: WatcherFunction;
+  readonly processorFunction: WatcherFunction;
+  readonly apiFunction: WatcherFunction;
+  readonly sweepFunction: WatcherFunction;
+  readonly ingestQueue: sqs.Queue;
+  readonly ingestDeadLetters: DeadLetterQueue;
+  readonly sweepDeadLetters: DeadLetterQueue;
+  readonly api: WatcherApi;
+  readonly sweepSchedule: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    // Exports/imports: CloudFormation refuses to delete or replace the stateful resources while
+    // this stack uses them, which is the protection the split is for.
+    CrossStackReferences.of(this).consume(ReferenceStrength.STRONG);
+    const { settings, table, notifyTopic } = props;
+    const logRetention = settings.logRetentionDays as RetentionDays;
+    const policyJson = JSON.stringify(settings.policyInput);
+    const common = { logLevel: settings.logLevel, logRetention } as const;
+
+    // --- ingestion -------------------------------------------------------------------------
+    this.ingestDeadLetters = new DeadLetterQueue(this, 'IngestDeadLetters', {
+      holds: `Stripe events the processor failed on ${maxReceiveCount} times`,
+      alarmTopic: notifyTopic,
+    });
+    this.ingestQueue = new sqs.Queue(this, 'IngestQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS guidance: at least six times the function timeout, plus the batching window.
+      visibilityTimeout: Duration.seconds(6 * processorTimeout.toSeconds() + processorBatchWindow.toSeconds()),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.ingestDeadLetters.queue, maxReceiveCount },
+    });
+
+    this.webhookFunction = new WatcherFunction(this, 'WebhookFunction', {
+      ...common,
+      entry: 'functions/webhook/handler.ts',
+      serviceName: 'termwatch-webhook',
+      description: 'Verifies Stripe webhook signatures, stores a receipt and queues the event',
+      timeout: Duration.seconds(10),
+      environment: {
+        QUEUE_URL: this.ingestQueue.queueUrl,
+        // Only the id: the function reads the value at run time (cached), never from the environment.
+        STRIPE_WEBHOOK_SECRET_ID: props.stripeWebhookSecret.secretArn,
+        WATCHER_POLICY_JSON: policyJson,
+      },
+    });
+    this.webhookFunction.bindTable(table, 'read-write');
+    this.ingestQueue.grantSendMessages(this.webhookFunction);
+    this.webhookFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [props.stripeWebhookSecret.secretArn],
+      }),
+    );
+
+    this.processorFunction = new WatcherFunction(this, 'ProcessorFunction', {
+      ...common,
+      entry: 'functions/processor/handler.ts',
+      serviceName: 'termwatch-processor',
+      description: 'Applies queued Stripe events to the store and re-evaluates the account',
+      timeout: processorTimeout,
+      environment: { WATCHER_POLICY_JSON: policyJson },
+    });
+    this.processorFunction.bindTable(table, 'read-write');
+    this.processorFunction.addEventSource(
+      new SqsEventSource(this.ingestQueue, {
+        batchSize: 10,
+        maxBatchingWindow: processorBatchWindow,
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    // --- HTTP API ------------------------------------------------------------------------------
+    this.apiFunction = new WatcherFunction(this, 'ApiFunction', {
+      ...common,
+      entry: 'functions/api/handler.ts',
+      serviceName: 'termwatch-api',
+      description: 'Finance review API, health check and OpenAPI document',
+      timeout: Duration.seconds(29),
+      environment: { WATCHER_POLICY_JSON: policyJson, AUTH_MODE: settings.auth.mode },
+    });
+    this.apiFunction.bindTable(table, 'read-write');
+
+    this.api = new WatcherApi(this, 'Api', {
+      routes,
+      functions: { api: this.apiFunction, webhook: this.webhookFunction },
+      auth: settings.auth,
+      throttle: settings.throttle,
+      accessLogRetention: logRetention,
+    });
+
+    // --- daily sweep ---------------------------------------------------------------------------
+    this.sweepDeadLetters = new DeadLetterQueue(this, 'SweepDeadLetters', {
+      holds: 'daily sweep runs that the scheduler could not deliver or that failed after Lambda retries',
+      alarmTopic: notifyTopic,
+    });
+    this.sweepFunction = new WatcherFunction(this, 'SweepFunction', {
+      ...common,
+      entry: 'functions/sweep/handler.ts',
+      serviceName: 'termwatch-sweep',
+      description: 'Daily sweep: opens reviews, sends renewal reminders',
+      timeout: Duration.minutes(10),
+      memorySize: 1024,
+      // Scheduler invokes asynchronously; after Lambda's own retries the event lands here.
+      deadLetterQueue: this.sweepDeadLetters.queue,
+      environment: {
+        WATCHER_POLICY_JSON: policyJson,
+        NOTIFY_TOPIC_ARN: notifyTopic.topicArn,
+        EVENT_BUS_NAME: props.eventBus.eventBusName,
+      },
+    });
+    this.sweepFunction.bindTable(table, 'read-write');
+    this.sweepFunction.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [notifyTopic.topicArn] }),
+    );
+    // Publishing to a KMS-encrypted topic: SNS asks KMS for a data key on the publisher's behalf.
+    this.sweepFunction.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.notifyKey.keyArn] }),
+    );
+    props.eventBus.grantPutEventsTo(this.sweepFunction);
+    this.sweepSchedule = this.scheduleSweep(settings.sweep);
+
+    // --- optional: Stripe's Amazon EventBridge destination ------------------------------------
+    if (settings.stripePartnerEventSource !== undefined) {
+      this.routeStripePartnerEvents(settings.stripePartnerEventSource, notifyTopic);
+    }
+
+    // --- alarms and acknowledgements -------------------------------------------------------------
+    const functions = [this.webhookFunction, this.processorFunction, this.apiFunction, this.sweepFunction];
+    for (const fn of functions) fn.addAlarms(notifyTopic);
+    for (const [fn, invokedBy] of [
+      [this.webhookFunction, 'API Gateway (synchronously: Stripe sees the error and retries the delivery)'],
+      [this.apiFunction, 'API Gateway (synchronously: the caller gets the error)'],
+      [this.processorFunction, `its SQS event source mapping (failed messages return to the queue and go to its dead-letter queue after ${maxReceiveCount} receives)`],
+    ] as const) {
+      Validations.of(fn).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason: `Only invoked by ${invokedBy}; a function dead-letter queue only receives failed asynchronous invocations, which never happen here.`,
+      });
+    }
+    Validations.of(this.processorFunction).acknowledge({
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason: `SQS event sources do not support on-failure destinations; the ingest queue's redrive policy (maxReceiveCount ${maxReceiveCount}) sends failed messages to the alarmed dead-letter queue instead.`,
+    });
+
+    // --- outputs -------------------------------------------------------------------------------
+    const webhookRoute = routes.find((r) => r.auth === 'stripe-signature');
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'HTTP API base URL' });
+    if (webhookRoute) {
+      new CfnOutput(this, 'WebhookUrl', {
+        value: `${this.api.url}${webhookRoute.path.replace(/^\//, '')}`,
+        description: 'Give this URL to Stripe as the webhook endpoint',
+      });
+    }
+    new CfnOutput(this, 'IngestQueueUrl', { value: this.ingestQueue.queueUrl });
+    new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: this.ingestDeadLetters.queue.queueUrl });
+    new CfnOutput(this, 'SweepDeadLetterQueueUrl', { value: this.sweepDeadLetters.queue.queueUrl });
+    new CfnOutput(this, 'AuthMode', { value: settings.auth.mode, description: 'How finance routes authenticate: iam (SigV4) or jwt' });
+  }
+
+  /**
+   * EventBridge Scheduler runs the sweep every day at `at` in `timeZone` (daylight saving handled by
+   * the scheduler). Delivery is retried, then dead-lettered.
+   */
+  private scheduleSweep(sweep: DeploySettings['sweep']): scheduler.Schedule {
+    const [hour, minute] = sweep.at.split(':').map(Number) as [number, number];
+    // The role is written out exactly (invoke this one function, send to this one queue): the
+    // target's own grant would also allow every version and alias (`<function arn>:*`).
+    const role = new iam.Role(this, 'SweepSchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: 'EventBridge Scheduler: starts the daily sweep',
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sweepFunction.functionArn] }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.sweepDeadLetters.queue.queueArn] }),
+    );
+    return new scheduler.Schedule(this, 'SweepSchedule', {
+      description: `Daily sweep at ${sweep.at} ${sweep.timeZone}`,
+      schedule: scheduler.ScheduleExpression.cron({
+        minute: String(minute),
+        hour: String(hour),
+        timeZone: TimeZone.of(sweep.timeZone),
+      }),
+      target: new LambdaInvoke(this.sweepFunction, {
+        role: role.withoutPolicyUpdates(),
+        deadLetterQueue: this.sweepDeadLetters.queue,
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(2),
+        // The scheduled time lets the sweep act "as of" its slot even when a retry runs late.
+        input: scheduler.ScheduleTargetInput.fromObject({
+          source: 'termwatch.schedule',
+          scheduledTime: scheduler.ContextAttribute.scheduledTime,
+        }),
+      }),
+    });
+  }
+
+  /**
+   * Stripe's partner event bus → a rule → the same ingest queue. The rule passes on only the
+   * event types the watcher handles, and only the Stripe event itself (`detail`), so the queue
+   * carries the same shape whichever way an event arrived.
+   */
+  private routeStripePartnerEvents(eventSourceName: string, notifyTopic: ITopic): void {
+    const partnerBus = new events.EventBus(this, 'StripePartnerBus', { eventSourceName });
+    const undelivered = new DeadLetterQueue(this, 'StripeEventsDeadLetters', {
+      holds: 'Stripe EventBridge events the rule could not deliver to the ingest queue',
+      alarmTopic: notifyTopic,
+      usedOutsideRedrivePolicies: true,
+    });
+    new events.Rule(this, 'StripeEventsToIngestQueue', {
+      eventBus: partnerBus,
+      description: 'Handled Stripe event types from the partner event source into the ingest queue',
+      eventPattern: {
+        source: events.Match.prefix('aws.partner/stripe.com'),
+        detailType: [...handledEventTypes],
+      },
+      targets: [
+        new eventsTargets.SqsQueue(this.ingestQueue, {
+          message: events.RuleTargetInput.fromEventPath('$.detail'),
+          deadLetterQueue: undelivered.queue,
+          retryAttempts: 10,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+  }
+}
