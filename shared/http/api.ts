@@ -10,6 +10,11 @@ import { importContractsCsv, recordContract } from '../usecases/contracts.ts';
 import { listTasks, readTask } from '../usecases/read-tasks.ts';
 import { listRenewals } from '../usecases/renewals.ts';
 import { tasksCsv } from './csv.ts';
+import { overridesBodySchema, signalBodySchema } from '../domain/account-inputs.ts';
+import { getOverrides } from '../store/account-inputs.ts';
+import { listAudit } from '../store/audit.ts';
+import { addSignal, replaceOverrides } from '../usecases/account-inputs.ts';
+import { decideTask, decisionBodySchema } from '../usecases/decide.ts';
 import { costBodySchema } from '../domain/cost.ts';
 import { listQuerySchema } from '../schemas/common.ts';
 import { listCosts } from '../store/cost.ts';
@@ -19,6 +24,7 @@ import type { Store } from '../store/client.ts';
 import { getAccountView, listFlaggedAccounts } from '../usecases/read-accounts.ts';
 import { HttpError, parseRequestPart } from './errors.ts';
 import type { RouteHandlers } from './app.ts';
+import { openApiDocument } from './openapi.ts';
 
 export interface ApiDeps {
   store: Store;
@@ -34,6 +40,7 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
       await deps.store.doc.send(new GetCommand({ TableName: deps.store.tableName, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
       return { status: 200, body: { status: 'ok', time: deps.clock().toISOString() } };
     },
+    'GET /openapi.json': async () => ({ status: 200, body: openApiDocument() }),
     'GET /accounts': async (request) => {
       const query = parseRequestPart(accountListQuerySchema, request.query, 'query');
       return { status: 200, body: await listFlaggedAccounts(deps, query) };
@@ -63,6 +70,30 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
       requireCsv(request.headers['content-type']);
       const report = await importCostsCsv(deps, request.rawBody.toString('utf8'), actorOf(request), deps.clock());
       return { status: report.errors.length > 0 && report.recorded + report.unchanged === 0 ? 400 : 200, body: report };
+    },
+    'POST /accounts/{accountId}/signals': async (request) => {
+      const { accountId } = parseRequestPart(accountPathSchema, request.params, 'path');
+      const body = parseRequestPart(signalBodySchema, request.json(), 'body');
+      return { status: 201, body: await addSignal(deps, { accountId, body, actor: actorOf(request), now: deps.clock() }) };
+    },
+    'GET /accounts/{accountId}/overrides': async (request) => {
+      const { accountId } = parseRequestPart(accountPathSchema, request.params, 'path');
+      return { status: 200, body: (await getOverrides(deps.store, accountId)) ?? overridesBodySchema.parse({}) };
+    },
+    'PUT /accounts/{accountId}/overrides': async (request) => {
+      const { accountId } = parseRequestPart(accountPathSchema, request.params, 'path');
+      const body = parseRequestPart(overridesBodySchema, request.json(), 'body');
+      return { status: 200, body: await replaceOverrides(deps, { accountId, overrides: body, actor: actorOf(request), now: deps.clock() }) };
+    },
+    'GET /accounts/{accountId}/audit': async (request) => {
+      const { accountId } = parseRequestPart(accountPathSchema, request.params, 'path');
+      const query = parseRequestPart(listQuerySchema.strict(), request.query, 'query');
+      return { status: 200, body: await listAudit(deps.store, accountId, query) };
+    },
+    'POST /tasks/{taskId}/decision': async (request) => {
+      const { taskId } = parseRequestPart(taskPathSchema, request.params, 'path');
+      const body = parseRequestPart(decisionBodySchema, request.json(), 'body');
+      return { status: 200, body: await decideTask(deps, { taskId, body, actor: actorOf(request), now: deps.clock() }) };
     },
     'POST /contracts/import': async (request) => {
       requireCsv(request.headers['content-type']);
@@ -121,7 +152,7 @@ function dueBeforeInstant(value: string, timeZone: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? startOfLocalDay(value, timeZone).toISOString() : new Date(value).toISOString();
 }
 
-const sweepBodySchema = z
+export const sweepBodySchema = z
   .object({ now: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp' }).optional() })
   .strict();
 

@@ -27,6 +27,7 @@ export interface RouteSpec {
 
 export const routes = [
   { method: 'GET', path: '/health', auth: 'public', fn: 'api', summary: 'Store reachability check' },
+  { method: 'GET', path: '/openapi.json', auth: 'public', fn: 'api', summary: 'OpenAPI 3.1 document of every route, generated from the validating schemas' },
   { method: 'POST', path: '/webhooks/stripe', auth: 'stripe-signature', fn: 'webhook', summary: 'Stripe events in' },
   { method: 'GET', path: '/accounts', auth: 'finance', fn: 'api', summary: 'Accounts carrying a flag' },
   { method: 'GET', path: '/accounts/{accountId}', auth: 'finance', fn: 'api', summary: 'One account with its late-payment profile' },
@@ -34,6 +35,11 @@ export const routes = [
   { method: 'POST', path: '/accounts/{accountId}/costs', auth: 'finance', fn: 'api', summary: 'Record a cost-to-serve entry (idempotencyKey makes retries safe)' },
   { method: 'GET', path: '/accounts/{accountId}/costs', auth: 'finance', fn: 'api', summary: "An account's cost-to-serve entries" },
   { method: 'POST', path: '/costs/import', auth: 'finance', fn: 'api', summary: 'Import cost entries from CSV (text/csv); per-row errors' },
+  { method: 'POST', path: '/accounts/{accountId}/signals', auth: 'finance', fn: 'api', summary: 'Record a human signal (abusive, scope_mismatch, communication, other)' },
+  { method: 'GET', path: '/accounts/{accountId}/overrides', auth: 'finance', fn: 'api', summary: "The account's exclusions, invoice holds and policy overrides" },
+  { method: 'PUT', path: '/accounts/{accountId}/overrides', auth: 'finance', fn: 'api', summary: "Replace the account's exclusions, invoice holds and policy overrides" },
+  { method: 'GET', path: '/accounts/{accountId}/audit', auth: 'finance', fn: 'api', summary: 'Audit trail: every change to contracts, costs, signals, overrides and tasks' },
+  { method: 'POST', path: '/tasks/{taskId}/decision', auth: 'finance', fn: 'api', summary: 'Record a decision (retain, renegotiate, terminate), appended to the history' },
   { method: 'POST', path: '/contracts/import', auth: 'finance', fn: 'api', summary: 'Import contracts from CSV (text/csv); per-row errors' },
   { method: 'GET', path: '/tasks', auth: 'finance', fn: 'api', summary: 'Review tasks (JSON, or CSV with format=csv)' },
   { method: 'GET', path: '/tasks/{taskId}', auth: 'finance', fn: 'api', summary: 'One task with evidence, checklist and decision history' },

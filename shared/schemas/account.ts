@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { accountFlagSchema } from '../store/account.ts';
 import { accountIdSchema, listQuerySchema } from './common.ts';
+import { humanSignalSchema, overridesBodySchema } from '../domain/account-inputs.ts';
 
 export const latePaymentViewSchema = z.object({
   invoiceCount: z.number().int(),
@@ -53,6 +54,9 @@ export const accountViewSchema = z.object({
   profitability: z.array(profitabilityRowSchema),
   /** Why the profitability flags hold: top costs, refunds and disputes in the window. */
   profitabilityEvidence: z.record(z.string(), z.unknown()).optional(),
+  /** Human signals in force (recorded in the late-payer window, not excluded). */
+  signals: z.array(humanSignalSchema).optional(),
+  overrides: overridesBodySchema.optional(),
   contract: contractViewSchema.optional(),
   openTasks: z.array(z.string()).optional(),
   evaluatedAt: z.string().optional(),

@@ -11,6 +11,8 @@ import type { DisputeFact, RefundFact } from '../domain/revenue.ts';
 import type { CostEntry } from '../domain/cost.ts';
 import { contractFromItem, type StoredContract } from './contract.ts';
 import { TASK_SK_PREFIX, taskFromItem, type StoredTask } from './task.ts';
+import { overridesFromItem, SIGNAL_SK_PREFIX, signalFromItem } from './account-inputs.ts';
+import type { HumanSignal, Overrides } from '../domain/account-inputs.ts';
 
 /**
  * The account entity: one item (`ACCOUNT`) holding the customer's name and the last
@@ -66,10 +68,12 @@ export interface AccountFacts {
   costs: CostEntry[];
   contract?: StoredContract;
   tasks: StoredTask[];
+  signals: HumanSignal[];
+  overrides?: Overrides;
 }
 
 export async function loadAccountFacts(store: Store, accountId: string): Promise<AccountFacts> {
-  const facts: AccountFacts = { invoices: [], refunds: [], disputes: [], costs: [], tasks: [] };
+  const facts: AccountFacts = { invoices: [], refunds: [], disputes: [], costs: [], tasks: [], signals: [] };
   let startKey: Record<string, NativeAttributeValue> | undefined;
   do {
     const page = await store.doc.send(
@@ -89,6 +93,8 @@ export async function loadAccountFacts(store: Store, accountId: string): Promise
       else if (sk.startsWith(COST_SK_PREFIX)) facts.costs.push(costFromItem(item));
       else if (sk === 'CONTRACT') facts.contract = contractFromItem(item);
       else if (sk.startsWith(TASK_SK_PREFIX)) facts.tasks.push(taskFromItem(item));
+      else if (sk.startsWith(SIGNAL_SK_PREFIX)) facts.signals.push(signalFromItem(item));
+      else if (sk === 'OVERRIDES') facts.overrides = overridesFromItem(item);
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);

@@ -3,17 +3,13 @@ import { chooseContract, contractSchema, isStripeSource, type Contract } from '.
 import { canonicalJson } from '../canonical-json.ts';
 import { isTransactionConditionFailed, type Store } from './client.ts';
 import { accountKey, ConcurrentUpdateError } from './account.ts';
+import { auditPut } from './audit.ts';
 
 /**
  * The contract in force for an account (`CONTRACT`), chosen among every source by the domain's
- * precedence rule, plus an append-only history item per change (`CONTRACT#<at>#<rev>`).
+ * precedence rule; every change leaves an audit record (its history) in the same transaction.
  */
 const contractKey = (accountId: string) => ({ pk: `ACCT#${accountId}`, sk: 'CONTRACT' });
-const historyKey = (accountId: string, at: string, rev: number) => ({
-  pk: `ACCT#${accountId}`,
-  sk: `CONTRACT#${at}#${String(rev).padStart(6, '0')}`,
-});
-export const CONTRACT_HISTORY_PREFIX = 'CONTRACT#';
 
 export interface StoredContract {
   contract: Contract;
@@ -67,20 +63,16 @@ export async function offerContract(store: Store, accountId: string, candidate: 
                 ...(current ? { ExpressionAttributeValues: { ':rev': current.rev } } : {}),
               },
             },
-            {
-              Put: {
-                TableName: store.tableName,
-                Item: {
-                  ...historyKey(accountId, chosen.recordedAt, rev),
-                  entity: 'contract_history',
-                  accountId,
-                  rev,
-                  by: actor,
-                  before: current?.contract ?? null,
-                  after: chosen,
-                },
-              },
-            },
+            auditPut(store, {
+              accountId,
+              at: new Date().toISOString(),
+              by: actor,
+              action: current ? 'contract.replaced' : 'contract.recorded',
+              entity: 'contract',
+              entityId: accountId,
+              before: current?.contract ?? null,
+              after: chosen,
+            }),
             {
               Update: {
                 TableName: store.tableName,

@@ -5,6 +5,7 @@ import { costEntrySchema, type CostBody, type CostEntry } from '../domain/cost.t
 import { ConflictError } from '../errors.ts';
 import { isTransactionConditionFailed, type Store } from './client.ts';
 import { accountKey } from './account.ts';
+import { auditPut } from './audit.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 
 /**
@@ -53,6 +54,16 @@ export async function recordCost(
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
+          auditPut(store, {
+            accountId: input.accountId,
+            at: input.recordedAt,
+            by: input.recordedBy,
+            action: 'cost.recorded',
+            entity: 'cost',
+            entityId: entry.costId,
+            before: null,
+            after: entry,
+          }),
           {
             Update: {
               TableName: store.tableName,

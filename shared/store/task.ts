@@ -5,6 +5,7 @@ import { NotFoundError } from '../errors.ts';
 import type { Store } from './client.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.ts';
 import { notificationPut, type NotificationRecord } from './notification.ts';
+import { auditPut } from './audit.ts';
 
 /**
  * Review tasks live in their account's partition (`TASK#<id>`), with a slot item per
@@ -109,6 +110,18 @@ export function reviewChangeItems(
     if (after.status === 'open' && before?.status !== 'open') {
       items.push({ Put: notificationPut(store, openedNotification(after)) });
     }
+    items.push(
+      auditPut(store, {
+        accountId: after.accountId,
+        at: after.updatedAt,
+        by: 'system:evaluation',
+        action: `task.${change.type === 'create' ? 'created' : change.type === 'move' ? 'moved' : after.status === before?.status ? 'updated' : after.status}`,
+        entity: 'task',
+        entityId: after.id,
+        before: before ?? null,
+        after,
+      }),
+    );
   }
   return items;
 }
@@ -121,7 +134,11 @@ export async function getTask(store: Store, taskId: string): Promise<StoredTask>
   return taskFromItem(result.Item);
 }
 
-export function taskPut(store: Store, stored: StoredTask, expectedRev: number): Record<string, unknown> {
+export function taskPut(
+  store: Store,
+  stored: StoredTask,
+  expectedRev: number,
+): { TableName: string; Item: Record<string, NativeAttributeValue>; ConditionExpression: string; ExpressionAttributeValues: Record<string, NativeAttributeValue> } {
   return {
     TableName: store.tableName,
     Item: taskItem(stored),

@@ -5,6 +5,7 @@ import { latePaymentProfile, type LatePaymentProfile } from '../domain/late-paym
 import { reconcileReviews, type ReviewChange, type Task } from '../domain/review.ts';
 import { planReviews, upcomingTerm, type ForCauseTrigger, type PlanSignal, type ReviewPlan } from '../domain/timing.ts';
 import { profitability, selectFixedMonthlyCosts, type ProfitabilityResult } from '../domain/profitability.ts';
+import { accountPolicy, activeOverrides } from '../domain/account-inputs.ts';
 import type { Store } from '../store/client.ts';
 import {
   ConcurrentUpdateError,
@@ -19,7 +20,8 @@ import { reviewChangeItems, taskIdFor } from '../store/task.ts';
 import { reviewOpenedNotification } from './notifications.ts';
 
 const MAX_ATTEMPTS = 8;
-const PROFITABILITY_RECHECK_MS = 7 * 86_400_000;
+const DAY_MS = 86_400_000;
+const PROFITABILITY_RECHECK_MS = 7 * DAY_MS;
 
 export interface EvaluationDeps {
   store: Store;
@@ -125,6 +127,67 @@ export function contractView(contract: Contract, policy: Policy, now: Date) {
   };
 }
 
+export type Assessment = ReturnType<typeof assessAccount>;
+
+/**
+ * Everything the rules say about an account at `now`, from its facts alone (pure): the
+ * account's policy (with its overrides), late-payment profile (held invoices left out),
+ * profitability, flags (excluded signals dropped), human signals in force, the review plans
+ * (none when the account is excluded from all reviews; an abusive client's review opens now),
+ * the evidence a review carries, and when any of it next changes with time alone.
+ */
+export function assessAccount(facts: AccountFacts, accountId: string, basePolicy: Policy, now: Date, previousFlagSince: Record<string, string>) {
+  const nowIso = now.toISOString();
+  const overrides = activeOverrides(facts.overrides, now);
+  const policy = accountPolicy(basePolicy, overrides);
+  const held = new Set(overrides.invoiceHolds.map((h) => h.invoiceId));
+  const latePayment = latePaymentProfile(
+    facts.invoices.filter((i) => !held.has(i.facts.invoiceId)).map((i) => i.facts),
+    policy,
+    now,
+  );
+  const profit = accountProfitability(facts, accountId, policy, now);
+  const excluded = new Set<string>(overrides.exclusions.map((e) => e.scope));
+  const flags = deriveFlags(latePayment, profit).filter((f) => !excluded.has(f));
+  const flagSince = Object.fromEntries(flags.map((f) => [f, previousFlagSince[f] ?? nowIso]));
+  const signalWindowMs = policy.latePayer.windowDays * DAY_MS;
+  const humanSignals = facts.signals.filter((s) => Date.parse(s.at) > now.getTime() - signalWindowMs && !excluded.has(s.signal));
+  const signals: PlanSignal[] = [
+    ...flags.map((flag) => ({ reason: flag, at: flagSince[flag]! })),
+    ...humanSignals.map((s) => ({ reason: s.signal, at: s.at })),
+  ];
+  const contract = facts.contract?.contract;
+  let plans = excluded.has('all')
+    ? []
+    : planReviews({ ...(contract ? { contract } : {}), signals, policy, now, forCauseTrigger: forCauseTrigger(latePayment, policy, now) });
+  // An abusive client is reviewed now, still targeting the term end.
+  if (humanSignals.some((s) => s.signal === 'abusive')) {
+    plans = plans.map((p) => (p.kind === 'review' && p.status === 'scheduled' ? { ...p, status: 'open', openAt: nowIso } : p));
+  }
+  const upcoming = contract ? contractView(contract, policy, now) : undefined;
+  const term = contract ? upcomingTerm(contract, policy, now) : null;
+  const evidence = {
+    ...reviewEvidence(latePayment, profit, flags, policy),
+    ...(humanSignals.length > 0 ? { humanSignals } : {}),
+    ...(overrides.exclusions.length + overrides.invoiceHolds.length > 0 || Object.keys(overrides.policy).length > 0 ? { overrides } : {}),
+  };
+  const nextChangeAt = earliest([
+    latePayment.nextChangeAt,
+    // The trailing margin window slides with time: accounts with money facts are re-checked weekly.
+    profit.rows.length > 0 ? new Date(now.getTime() + PROFITABILITY_RECHECK_MS).toISOString() : undefined,
+    // When the notice deadline passes, an auto or evergreen contract rolls to its next term.
+    term ? new Date(term.dueAt.getTime() + 1).toISOString() : undefined,
+    // Human signals leave the window; overrides lapse the day after their `until`.
+    ...humanSignals.map((s) => new Date(Date.parse(s.at) + signalWindowMs + 1).toISOString()),
+    ...[...overrides.exclusions, ...overrides.invoiceHolds].flatMap((o) => (o.until ? [`${nextDay(o.until)}T00:00:00.000Z`] : [])),
+  ]);
+  return { policy, overrides, latePayment, profit, flags, flagSince, humanSignals, plans, upcoming, evidence, nextChangeAt };
+}
+
+function nextDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
+}
+
 /**
  * Re-derives an account's signals and reviews from its stored facts and stores the result.
  * 1. Read the account item (its facts revision), then every fact in its partition.
@@ -145,44 +208,21 @@ export async function evaluateAccount(
   for (let attempt = 1; ; attempt++) {
     const account = await getAccount(deps.store, accountId);
     const facts = await loadAccountFacts(deps.store, accountId);
-    const latePayment = latePaymentProfile(
-      facts.invoices.map((i) => i.facts),
-      deps.policy,
-      now,
-    );
-    const profit = accountProfitability(facts, accountId, deps.policy, now);
-    const flags = deriveFlags(latePayment, profit);
-    const flagSince = Object.fromEntries(flags.map((f) => [f, account?.flagSince[f] ?? nowIso]));
-    const signals: PlanSignal[] = flags.map((flag) => ({ reason: flag, at: flagSince[flag]! }));
-    const contract = facts.contract?.contract;
-    const plans = planReviews({
-      ...(contract ? { contract } : {}),
-      signals,
-      policy: deps.policy,
-      now,
-      forCauseTrigger: forCauseTrigger(latePayment, deps.policy, now),
-    });
+    const assessed = assessAccount(facts, accountId, deps.policy, now, account?.flagSince ?? {});
+    const { latePayment, profit, flags, flagSince, plans, upcoming, policy } = assessed;
     const tasks = facts.tasks.map((t) => t.task);
-    const changes = reconcileReviews(tasks, options.settle ? settlePlans(plans, tasks, now, deps.policy) : plans, {
+    const changes = reconcileReviews(tasks, options.settle ? settlePlans(plans, tasks, now, policy) : plans, {
       accountId,
       now,
-      evidence: reviewEvidence(latePayment, profit, flags, deps.policy),
+      evidence: assessed.evidence,
       newId: newTaskIds(accountId, tasks),
     });
-    const upcoming = contract ? contractView(contract, deps.policy, now) : undefined;
-    const term = contract ? upcomingTerm(contract, deps.policy, now) : null;
     const summary = {
       latePayment: latePaymentSummary(latePayment),
       profitability: profitabilitySummary(profit),
       ...(upcoming ? { contract: upcoming } : {}),
     };
-    const nextEvalAt = earliest([
-      latePayment.nextChangeAt,
-      // The trailing margin window slides with time: accounts with money facts are re-checked weekly.
-      profit.rows.length > 0 ? new Date(now.getTime() + PROFITABILITY_RECHECK_MS).toISOString() : undefined,
-      // When the notice deadline passes, an auto or evergreen contract rolls to its next term.
-      term ? new Date(term.dueAt.getTime() + 1).toISOString() : undefined,
-    ]);
+    const nextEvalAt = assessed.nextChangeAt;
     const factsRev = account?.factsRev ?? 0;
     if (account && changes.length === 0 && isCurrent(account, factsRev, flags, flagSince, summary, nextEvalAt)) {
       return { accountId, flags, latePayment, reviewChanges: [], changed: false };

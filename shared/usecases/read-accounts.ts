@@ -1,10 +1,9 @@
 import type { Policy } from '../config/policy.ts';
 import { NotFoundError } from '../errors.ts';
-import { latePaymentProfile, type LatePaymentProfile } from '../domain/late-payment.ts';
 import type { AccountView } from '../schemas/account.ts';
 import type { Store } from '../store/client.ts';
 import { getAccount, listAccountsByFlag, loadAccountFacts, type AccountFlag, type AccountRecord } from '../store/account.ts';
-import { accountProfitability, contractView, deriveFlags, latePaymentSummary, profitabilitySummary } from './evaluate-account.ts';
+import { assessAccount, latePaymentSummary, profitabilitySummary } from './evaluate-account.ts';
 
 export class AccountNotFoundError extends NotFoundError {
   override readonly name = 'AccountNotFoundError';
@@ -22,18 +21,14 @@ export async function getAccountView(
   const [account, facts] = await Promise.all([getAccount(deps.store, accountId), loadAccountFacts(deps.store, accountId)]);
   const invoices = facts.invoices;
   if (!account && invoices.length === 0) throw new AccountNotFoundError(`no account ${accountId}`);
-  const profit = accountProfitability(facts, accountId, deps.policy, now);
-  const profile: LatePaymentProfile = latePaymentProfile(
-    invoices.map((i) => i.facts),
-    deps.policy,
-    now,
-  );
+  const assessed = assessAccount(facts, accountId, deps.policy, now, account?.flagSince ?? {});
+  const { latePayment, profit } = assessed;
   return {
     id: accountId,
     ...(account?.name ? { name: account.name } : {}),
     ...(account?.deleted ? { deleted: true } : {}),
-    flags: deriveFlags(profile, profit),
-    latePayment: { ...latePaymentSummary(profile), evidence: profile.evidence },
+    flags: assessed.flags,
+    latePayment: { ...latePaymentSummary(latePayment), evidence: latePayment.evidence },
     profitability: profitabilitySummary(profit),
     profitabilityEvidence: {
       reasons: profit.reasons,
@@ -44,7 +39,9 @@ export async function getAccountView(
       disputeSignal: profit.disputeSignal,
       ...(profit.converted ? { converted: profit.converted } : {}),
     },
-    ...(facts.contract ? { contract: contractView(facts.contract.contract, deps.policy, now) } : {}),
+    signals: assessed.humanSignals,
+    ...(facts.overrides ? { overrides: facts.overrides } : {}),
+    ...(assessed.upcoming ? { contract: assessed.upcoming } : {}),
     openTasks: facts.tasks.filter((t) => t.task.status === 'open' || t.task.status === 'scheduled').map((t) => t.task.id),
     ...(account?.evaluatedAt ? { evaluatedAt: account.evaluatedAt } : {}),
   };

@@ -1,0 +1,238 @@
+import * as z from 'zod';
+import { contractBodySchema } from '../domain/contract.ts';
+import { costBodySchema, costEntrySchema } from '../domain/cost.ts';
+import { notificationSchema } from '../domain/notification.ts';
+import { taskSchema } from '../domain/review.ts';
+import { accountListQuerySchema, accountPathSchema, accountSummarySchema, accountViewSchema, contractViewSchema } from '../schemas/account.ts';
+import { listQuerySchema, listResponseSchema } from '../schemas/common.ts';
+import { notificationsQuerySchema, renewalsQuerySchema, taskListQuerySchema, taskPathSchema } from '../schemas/task.ts';
+import { accountFlagSchema } from '../store/account.ts';
+import { stripeEventSchema } from '../stripe/events.ts';
+import type { ImportReport } from '../usecases/contracts.ts';
+import type { ReceiveOutcome } from '../usecases/receive-stripe-event.ts';
+import type { listFlaggedAccounts } from '../usecases/read-accounts.ts';
+import type { recordContract } from '../usecases/contracts.ts';
+import type { listRenewals } from '../usecases/renewals.ts';
+import type { SweepResult } from '../usecases/sweep.ts';
+import { sweepBodySchema } from './api.ts';
+import type { RouteKey } from './app.ts';
+
+/**
+ * For every route of `routes.ts`, the zod schemas its handler validates with (path, query,
+ * headers, body) and the shapes it answers with. `openapi.ts` turns this table into the
+ * OpenAPI document, so the document is generated from the very schemas that validate requests.
+ * The table is keyed by every `RouteKey`: a route added without an entry here fails `tsc`.
+ */
+export type MediaType = 'application/json' | 'text/csv';
+
+export interface RouteBodyDoc {
+  readonly contentType: MediaType;
+  readonly schema: z.ZodType;
+  readonly required: boolean;
+  readonly description?: string;
+}
+
+export interface RouteResponseDoc {
+  readonly description: string;
+  readonly content?: Partial<Record<MediaType, z.ZodType>>;
+  readonly headers?: Readonly<Record<string, { description: string; schema: z.ZodType; required?: boolean }>>;
+}
+
+/** Error answers beyond the ones `openapi.ts` derives (400 for any input, 401 for finance, 413 for a body). */
+export type ExtraErrorStatus = 404 | 409 | 415;
+
+export interface RouteSchemas {
+  readonly params?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  /** Request headers the handler reads (names as documented; HTTP matches them case-insensitively). */
+  readonly headers?: z.ZodObject;
+  readonly body?: RouteBodyDoc;
+  /** The handler's own answers, by status (an error status given here replaces the generic error). */
+  readonly responses: Readonly<Record<number, RouteResponseDoc>>;
+  readonly errors?: readonly ExtraErrorStatus[];
+  readonly description?: string;
+}
+
+export type RouteSchemaTable = { readonly [K in RouteKey]: RouteSchemas };
+
+// Response shapes the handlers build in place; their types are checked against the handlers' below.
+export const healthResponseSchema = z.object({ status: z.literal('ok'), time: z.iso.datetime() });
+
+/** The document is its own schema's subject: only its fixed top-level fields are pinned. */
+export const openApiDocumentSchema = z.looseObject({
+  openapi: z.string(),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});
+
+export const webhookResponseSchema = z.object({
+  received: z.literal(true),
+  outcome: z.enum(['queued', 'duplicate', 'ignored']),
+  eventId: z.string(),
+  type: z.string(),
+});
+
+export const contractRecordedSchema = z.object({
+  accountId: z.string(),
+  /** `kept` when the terms were identical to the ones on record (nothing written). */
+  outcome: z.enum(['changed', 'kept']),
+  contract: contractViewSchema,
+});
+
+export const costRecordedSchema = costEntrySchema.extend({
+  /** True when the idempotencyKey was seen before: the first entry is returned, nothing written. */
+  replayed: z.boolean(),
+});
+
+export const importReportSchema = z.object({
+  rows: z.int(),
+  recorded: z.int(),
+  unchanged: z.int(),
+  errors: z.array(z.object({ line: z.int(), accountId: z.string().optional(), field: z.string().optional(), problem: z.string() })),
+});
+
+export const renewalSchema = z.object({
+  accountId: z.string(),
+  name: z.string().optional(),
+  noticeDeadline: z.string(),
+  termEnd: z.string(),
+  renewal: z.string(),
+  /** Days from now to the end of the notice deadline's day. */
+  daysLeft: z.int(),
+  flags: z.array(accountFlagSchema),
+  /** Higher is riskier to let roll. */
+  riskRank: z.int(),
+});
+
+export const sweepResponseSchema = z.object({
+  now: z.iso.datetime(),
+  daysRead: z.int(),
+  accountsReevaluated: z.int(),
+  reviewsOpened: z.int(),
+  notificationsRecorded: z.int(),
+  failures: z.int(),
+});
+
+const stripeSignatureHeaderSchema = z.object({
+  'Stripe-Signature': z.string().describe('`t=<unix seconds>,v1=<hex HMAC-SHA256>`, made with the endpoint secret (whsec_…)'),
+});
+
+const csvText = z.string();
+const json = (schema: z.ZodType) => ({ 'application/json': schema });
+
+/**
+ * Built on first use, not at load: `api.ts` (which serves the document) is imported here for
+ * its sweep schema, so reading its exports at load time would race the import cycle.
+ */
+let table: RouteSchemaTable | undefined;
+export function routeSchemas(): RouteSchemaTable {
+  table ??= {
+    'GET /health': {
+      responses: { 200: { description: 'The store answered', content: json(healthResponseSchema) } },
+    },
+    'GET /openapi.json': {
+      responses: { 200: { description: 'This document (OpenAPI 3.1)', content: json(openApiDocumentSchema) } },
+    },
+    'POST /webhooks/stripe': {
+      description:
+        'Verifies the Stripe signature over the raw body before anything else; a bad, stale or missing signature or a malformed event is a 400 and stores nothing. Event types outside the allow-list are acknowledged (200, outcome "ignored").',
+      headers: stripeSignatureHeaderSchema,
+      body: { contentType: 'application/json', schema: stripeEventSchema, required: true, description: 'The Stripe event, byte for byte as Stripe sent it' },
+      responses: { 200: { description: 'Accepted (queued), already received (duplicate) or not a type the watcher uses (ignored)', content: json(webhookResponseSchema) } },
+    },
+    'GET /accounts': {
+      query: accountListQuerySchema,
+      responses: { 200: { description: 'Accounts carrying the flag', content: json(listResponseSchema(accountSummarySchema)) } },
+    },
+    'GET /accounts/{accountId}': {
+      params: accountPathSchema,
+      responses: { 200: { description: 'The account, derived from its stored facts now', content: json(accountViewSchema) } },
+      errors: [404],
+    },
+    'PUT /accounts/{accountId}/contract': {
+      params: accountPathSchema,
+      body: { contentType: 'application/json', schema: contractBodySchema, required: true },
+      responses: { 200: { description: 'The contract on record, with its upcoming notice deadline', content: json(contractRecordedSchema) } },
+    },
+    'POST /accounts/{accountId}/costs': {
+      params: accountPathSchema,
+      body: { contentType: 'application/json', schema: costBodySchema, required: true },
+      responses: {
+        201: { description: 'Recorded', content: json(costRecordedSchema) },
+        200: { description: 'A retry with the same idempotencyKey and body: the first entry, nothing written', content: json(costRecordedSchema) },
+      },
+      errors: [409],
+    },
+    'GET /accounts/{accountId}/costs': {
+      params: accountPathSchema,
+      query: listQuerySchema.strict(),
+      responses: { 200: { description: "The account's cost entries", content: json(listResponseSchema(costEntrySchema)) } },
+    },
+    'POST /costs/import': {
+      body: {
+        contentType: 'text/csv',
+        schema: csvText,
+        required: true,
+        description: 'Header `accountId,amount,currency,date,category[,note][,idempotencyKey]`, one cost per row',
+      },
+      responses: {
+        200: { description: 'Good rows recorded; bad rows listed with line and reason', content: json(importReportSchema) },
+        400: { description: 'No row could be recorded', content: json(importReportSchema) },
+      },
+      errors: [415],
+    },
+    'POST /contracts/import': {
+      body: {
+        contentType: 'text/csv',
+        schema: csvText,
+        required: true,
+        description: 'Header `accountId,endDate,noticeDays,renewal,renewalTermMonths`, one contract per account',
+      },
+      responses: {
+        200: { description: 'Good rows recorded; bad rows listed with line and reason', content: json(importReportSchema) },
+        400: { description: 'No row could be recorded', content: json(importReportSchema) },
+      },
+      errors: [415],
+    },
+    'GET /tasks': {
+      query: taskListQuerySchema,
+      responses: {
+        200: {
+          description: 'Review tasks: JSON, or with format=csv a spreadsheet (the next page cursor in X-Next-Cursor)',
+          content: { 'application/json': listResponseSchema(taskSchema), 'text/csv': csvText },
+          headers: { 'X-Next-Cursor': { description: 'format=csv only: the cursor of the next page', schema: z.string() } },
+        },
+      },
+    },
+    'GET /tasks/{taskId}': {
+      params: taskPathSchema,
+      responses: { 200: { description: 'The task with evidence, checklist and decision history', content: json(taskSchema) } },
+      errors: [404],
+    },
+    'GET /renewals': {
+      query: renewalsQuerySchema,
+      responses: { 200: { description: 'Renewals by notice deadline', content: json(listResponseSchema(renewalSchema)) } },
+    },
+    'GET /notifications': {
+      query: notificationsQuerySchema,
+      responses: { 200: { description: 'Notifications, newest first', content: json(listResponseSchema(notificationSchema)) } },
+    },
+    'POST /admin/sweep': {
+      description: 'Runs the daily sweep now, or as if at `now`: what it opens and sends is real.',
+      body: { contentType: 'application/json', schema: sweepBodySchema, required: false },
+      responses: { 200: { description: 'What the sweep did', content: json(sweepResponseSchema) } },
+    },
+  };
+  return table;
+}
+
+/** Compile-time: what a use case returns must be a value of the schema documenting it. */
+type Documents<Schema extends z.ZodType, Actual extends z.output<Schema>> = Actual;
+export type DocumentedShapes = [
+  Documents<typeof importReportSchema, ImportReport>,
+  Documents<typeof webhookResponseSchema, ReceiveOutcome & { received: true }>,
+  Documents<typeof contractRecordedSchema, { accountId: string } & Awaited<ReturnType<typeof recordContract>>>,
+  Documents<ReturnType<typeof listResponseSchema<typeof renewalSchema>>, Awaited<ReturnType<typeof listRenewals>>>,
+  Documents<ReturnType<typeof listResponseSchema<typeof accountSummarySchema>>, Awaited<ReturnType<typeof listFlaggedAccounts>>>,
+  Documents<typeof sweepResponseSchema, SweepResult & { now: string }>,
+];

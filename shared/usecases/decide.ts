@@ -1,0 +1,61 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { decisionKindSchema, type Decision, type Task } from '../domain/review.ts';
+import { ConflictError } from '../errors.ts';
+import { auditPut } from '../store/audit.ts';
+import { isTransactionConditionFailed, type Store } from '../store/client.ts';
+import { getTask, taskPut } from '../store/task.ts';
+
+export const decisionBodySchema = z.strictObject({
+  decision: decisionKindSchema,
+  note: z.string({ error: 'is required' }).trim().min(1, 'must say why').max(4000, 'must be at most 4000 characters'),
+});
+export type DecisionBody = z.infer<typeof decisionBodySchema>;
+
+export class TaskNotDecidableError extends ConflictError {
+  override readonly name = 'TaskNotDecidableError';
+}
+
+/**
+ * Records finance's decision on a review.
+ * 1. Read the task; a cancelled one cannot be decided (409).
+ * 2. Append `{ decision, note, at, by }` to its history (never rewritten); `terminate` also
+ *    records the planned end date (the targeted term end) and the notice deadline to meet.
+ * 3. Write it with its audit record, on the condition that nobody changed the task meanwhile.
+ */
+export async function decideTask(deps: { store: Store }, input: { taskId: string; body: DecisionBody; actor: string; now: Date }): Promise<Task> {
+  for (let attempt = 1; ; attempt++) {
+    const stored = await getTask(deps.store, input.taskId);
+    const before = stored.task;
+    if (before.status === 'cancelled') throw new TaskNotDecidableError(`task ${input.taskId} was cancelled; there is nothing to decide`);
+    const at = input.now.toISOString();
+    const decision: Decision = {
+      decision: input.body.decision,
+      note: input.body.note,
+      at,
+      by: input.actor,
+      ...(input.body.decision === 'terminate' && before.targetEnd ? { plannedEndDate: before.targetEnd } : {}),
+      ...(input.body.decision === 'terminate' && before.noticeDeadline ? { noticeDeadline: before.noticeDeadline } : {}),
+    };
+    const after: Task = {
+      ...before,
+      status: 'decided',
+      decisions: [...before.decisions, decision],
+      history: [...before.history, { at, status: 'decided', note: `decided: ${decision.decision} (by ${input.actor})` }],
+      updatedAt: at,
+    };
+    try {
+      await deps.store.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: taskPut(deps.store, { task: after, rev: stored.rev + 1 }, stored.rev) },
+            auditPut(deps.store, { accountId: before.accountId, at, by: input.actor, action: `task.decided.${decision.decision}`, entity: 'task', entityId: before.id, before, after }),
+          ],
+        }),
+      );
+      return after;
+    } catch (error) {
+      if (!isTransactionConditionFailed(error) || attempt >= 5) throw error;
+    }
+  }
+}
