@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { errorBodySchema } from '../schemas/common.ts';
-import { routeSchemas, type RouteSchemaTable, type RouteSchemas } from './route-schemas.ts';
+import { routeSchemas, type RouteSchemas } from './route-schemas.ts';
 import { routes, type RouteSpec } from './routes.ts';
 
 /**
@@ -103,7 +103,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; headers?:
  * their references follow, so every `$ref` resolves inside the document.
  */
 export function toOpenApiSchema(schema: z.ZodType, io: 'input' | 'output', components: Record<string, JsonSchema>, context: string): JsonSchema {
-  const { $schema: _dialect, $defs, ...root } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema & {
+  const { $schema: _dialect, $defs, ...root } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', override: openResponses(io) }) as JsonSchema & {
     $defs?: Record<string, JsonSchema>;
   };
   const names = new Map<string, string>();
@@ -133,6 +133,19 @@ export function toOpenApiSchema(schema: z.ZodType, io: 'input' | 'output', compo
   if (!selfRef) return rewrite(root) as JsonSchema;
   add(`${context}_root`, rewrite(root) as JsonSchema);
   return { $ref: `#/components/schemas/${context}_root` };
+}
+
+/**
+ * Zod closes every object's output (parsing strips unknown keys), but responses are not parsed
+ * on the way out and the contract welcomes more fields: a response object stays open unless
+ * its schema is strict. Requests keep zod's reading (strict objects refuse unknown keys).
+ */
+function openResponses(io: 'input' | 'output'): ((ctx: { zodSchema: z.core.$ZodTypes; jsonSchema: z.core.JSONSchema.BaseSchema }) => void) | undefined {
+  if (io === 'input') return undefined;
+  return ({ zodSchema, jsonSchema }) => {
+    const def = zodSchema._zod.def;
+    if (def.type === 'object' && def.catchall === undefined && jsonSchema.additionalProperties === false) delete jsonSchema.additionalProperties;
+  };
 }
 
 /** `PUT /accounts/{accountId}/contract` → `putAccountsAccountIdContract`. */
@@ -231,10 +244,10 @@ function operation(route: RouteSpec, doc: RouteSchemas, components: Record<strin
 
 /** Builds the document; pure (the same routes and schemas give the same document). */
 export function buildOpenApiDocument(
-  options: { routes?: readonly RouteSpec[]; schemas?: RouteSchemaTable } = {},
+  options: { routes?: readonly RouteSpec[]; schemas?: Readonly<Record<string, RouteSchemas>> } = {},
 ): OpenApiDocument {
   const list = options.routes ?? (routes as readonly RouteSpec[]);
-  const table = (options.schemas ?? routeSchemas()) as Readonly<Record<string, RouteSchemas | undefined>>;
+  const table: Readonly<Record<string, RouteSchemas | undefined>> = options.schemas ?? routeSchemas();
   const components: Record<string, JsonSchema> = {};
   components.Error = toOpenApiSchema(errorBodySchema, 'output', components, 'Error');
   const paths: OpenApiDocument['paths'] = {};

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { humanSignalSchema, overridesBodySchema, signalBodySchema } from '../domain/account-inputs.ts';
 import { contractBodySchema } from '../domain/contract.ts';
 import { costBodySchema, costEntrySchema } from '../domain/cost.ts';
 import { notificationSchema } from '../domain/notification.ts';
@@ -14,14 +15,17 @@ import type { listFlaggedAccounts } from '../usecases/read-accounts.ts';
 import type { recordContract } from '../usecases/contracts.ts';
 import type { listRenewals } from '../usecases/renewals.ts';
 import type { SweepResult } from '../usecases/sweep.ts';
+import type { addSignal } from '../usecases/account-inputs.ts';
+import type { AuditRecord } from '../store/audit.ts';
+import { decisionBodySchema } from '../usecases/decide.ts';
 import { sweepBodySchema } from './api.ts';
-import type { RouteKey } from './app.ts';
+import type { routes } from './routes.ts';
 
 /**
  * For every route of `routes.ts`, the zod schemas its handler validates with (path, query,
  * headers, body) and the shapes it answers with. `openapi.ts` turns this table into the
  * OpenAPI document, so the document is generated from the very schemas that validate requests.
- * The table is keyed by every `RouteKey`: a route added without an entry here fails `tsc`.
+ * The table is keyed by every route of routes.ts: a route added without an entry here fails `tsc`.
  */
 export type MediaType = 'application/json' | 'text/csv';
 
@@ -53,7 +57,10 @@ export interface RouteSchemas {
   readonly description?: string;
 }
 
-export type RouteSchemaTable = { readonly [K in RouteKey]: RouteSchemas };
+/** `METHOD /path` of each route in routes.ts, as literal types (app.ts's RouteKey is a pattern, too wide to demand an entry per route). */
+export type ListedRouteKey = (typeof routes)[number] extends infer R ? (R extends { method: infer M extends string; path: infer P extends string } ? `${M} ${P}` : never) : never;
+
+export type RouteSchemaTable = { readonly [K in ListedRouteKey]: RouteSchemas };
 
 // Response shapes the handlers build in place; their types are checked against the handlers' below.
 export const healthResponseSchema = z.object({ status: z.literal('ok'), time: z.iso.datetime() });
@@ -113,6 +120,23 @@ export const sweepResponseSchema = z.object({
   failures: z.int(),
 });
 
+export const signalRecordedSchema = humanSignalSchema.extend({
+  /** What the re-evaluation did to the account's reviews (an abusive signal opens one now). */
+  reviewChanges: z.array(z.object({ type: z.enum(['create', 'update', 'move']), taskId: z.string() })),
+});
+
+export const auditRecordSchema = z.object({
+  accountId: z.string(),
+  at: z.string(),
+  /** A token actor locally, an IAM ARN or JWT subject on AWS, `system:*` for the watcher. */
+  by: z.string(),
+  action: z.string(),
+  entity: z.enum(['contract', 'cost', 'signal', 'override', 'task']),
+  entityId: z.string(),
+  before: z.unknown(),
+  after: z.unknown(),
+});
+
 const stripeSignatureHeaderSchema = z.object({
   'Stripe-Signature': z.string().describe('`t=<unix seconds>,v1=<hex HMAC-SHA256>`, made with the endpoint secret (whsec_…)'),
 });
@@ -167,6 +191,31 @@ export function routeSchemas(): RouteSchemaTable {
       params: accountPathSchema,
       query: listQuerySchema.strict(),
       responses: { 200: { description: "The account's cost entries", content: json(listResponseSchema(costEntrySchema)) } },
+    },
+    'POST /accounts/{accountId}/signals': {
+      params: accountPathSchema,
+      body: { contentType: 'application/json', schema: signalBodySchema, required: true },
+      responses: { 201: { description: 'Recorded (audited); the account re-evaluated', content: json(signalRecordedSchema) } },
+    },
+    'GET /accounts/{accountId}/overrides': {
+      params: accountPathSchema,
+      responses: { 200: { description: 'The overrides on record (empty ones when none)', content: json(overridesBodySchema) } },
+    },
+    'PUT /accounts/{accountId}/overrides': {
+      params: accountPathSchema,
+      body: { contentType: 'application/json', schema: overridesBodySchema, required: true },
+      responses: { 200: { description: 'The overrides now on record; the account re-evaluated', content: json(overridesBodySchema) } },
+    },
+    'GET /accounts/{accountId}/audit': {
+      params: accountPathSchema,
+      query: listQuerySchema.strict(),
+      responses: { 200: { description: 'Audit records, oldest first', content: json(listResponseSchema(auditRecordSchema)) } },
+    },
+    'POST /tasks/{taskId}/decision': {
+      params: taskPathSchema,
+      body: { contentType: 'application/json', schema: decisionBodySchema, required: true },
+      responses: { 200: { description: 'The task, decided, with the decision appended to its history', content: json(taskSchema) } },
+      errors: [404, 409],
     },
     'POST /costs/import': {
       body: {
@@ -235,4 +284,6 @@ export type DocumentedShapes = [
   Documents<ReturnType<typeof listResponseSchema<typeof renewalSchema>>, Awaited<ReturnType<typeof listRenewals>>>,
   Documents<ReturnType<typeof listResponseSchema<typeof accountSummarySchema>>, Awaited<ReturnType<typeof listFlaggedAccounts>>>,
   Documents<typeof sweepResponseSchema, SweepResult & { now: string }>,
+  Documents<typeof signalRecordedSchema, Awaited<ReturnType<typeof addSignal>>>,
+  Documents<typeof auditRecordSchema, AuditRecord>,
 ];

@@ -1,22 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { humanSignalSchema, overridesBodySchema, type HumanSignal, type Overrides, type SignalBody } from '../domain/account-inputs.ts';
-import { accountKey } from './account.ts';
+import { factsRevisionBump } from './account.ts';
 import { auditPut } from './audit.ts';
 import type { Store } from './client.ts';
 
 /** Human signals (`SIGNAL#<at>#<id>`) and the overrides item (`OVERRIDES`), each audited and counted as facts. */
 export const SIGNAL_SK_PREFIX = 'SIGNAL#';
 const overridesKey = (accountId: string) => ({ pk: `ACCT#${accountId}`, sk: 'OVERRIDES' });
-
-const bumpFacts = (store: Store, accountId: string) => ({
-  Update: {
-    TableName: store.tableName,
-    Key: accountKey(accountId),
-    UpdateExpression: 'SET accountId = :id, entity = :entity ADD factsRev :one',
-    ExpressionAttributeValues: { ':id': accountId, ':entity': 'account', ':one': 1 },
-  },
-});
 
 export function signalFromItem(item: Record<string, unknown>): HumanSignal {
   return humanSignalSchema.parse(item.signal);
@@ -33,7 +24,7 @@ export async function recordSignal(store: Store, accountId: string, body: Signal
       TransactItems: [
         { Put: { TableName: store.tableName, Item: { pk: `ACCT#${accountId}`, sk: `${SIGNAL_SK_PREFIX}${at}#${signal.signalId}`, entity: 'signal', signal }, ConditionExpression: 'attribute_not_exists(pk)' } },
         auditPut(store, { accountId, at, by: actor, action: 'signal.recorded', entity: 'signal', entityId: signal.signalId, before: null, after: signal }),
-        bumpFacts(store, accountId),
+        factsRevisionBump(store, accountId),
       ],
     }),
   );
@@ -53,7 +44,7 @@ export async function saveOverrides(store: Store, accountId: string, overrides: 
       TransactItems: [
         { Put: { TableName: store.tableName, Item: { ...overridesKey(accountId), entity: 'overrides', overrides, updatedAt: at, updatedBy: actor } } },
         auditPut(store, { accountId, at, by: actor, action: 'overrides.replaced', entity: 'override', entityId: accountId, before: before ?? null, after: overrides }),
-        bumpFacts(store, accountId),
+        factsRevisionBump(store, accountId),
       ],
     }),
   );

@@ -3,6 +3,7 @@ import type { BatchGetCommandOutput, NativeAttributeValue } from '@aws-sdk/lib-d
 import * as z from 'zod';
 import { isConditionFailed, isTransactionConditionFailed, type Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { queryDueDay } from './due-index.ts';
 import { invoiceFacts, type StoredInvoice } from './invoice.ts';
 import { factFromItem } from './facts.ts';
 import { disputeFacts, refundFacts } from './revenue.ts';
@@ -28,6 +29,21 @@ const evalIndexKey = (accountId: string, at: string) => ({ gsi2pk: `EVAL#${at.sl
 
 export const accountFlagSchema = z.enum(['late_payer', 'unprofitable', 'disputes']);
 export type AccountFlag = z.infer<typeof accountFlagSchema>;
+
+/**
+ * The transaction item every fact write carries: bumps the account's facts revision (creating
+ * the account if new), so an evaluation can tell whether it saw every fact.
+ */
+export function factsRevisionBump(store: Store, accountId: string) {
+  return {
+    Update: {
+      TableName: store.tableName,
+      Key: accountKey(accountId),
+      UpdateExpression: 'SET accountId = :id, entity = :entity ADD factsRev :one',
+      ExpressionAttributeValues: { ':id': accountId, ':entity': 'account', ':one': 1 },
+    },
+  };
+}
 
 export class ConcurrentUpdateError extends Error {
   override readonly name = 'ConcurrentUpdateError';
@@ -282,25 +298,6 @@ export async function getAccounts(store: Store, accountIds: readonly string[]): 
 }
 
 /** Accounts whose re-evaluation time fell on `day` (UTC YYYY-MM-DD) and is at or before `until`. */
-export async function listAccountsDueForEvaluation(
-  store: Store,
-  day: string,
-  until: string,
-): Promise<string[]> {
-  const ids: string[] = [];
-  let startKey: Record<string, NativeAttributeValue> | undefined;
-  do {
-    const page = await store.doc.send(
-      new QueryCommand({
-        TableName: store.tableName,
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :until',
-        ExpressionAttributeValues: { ':pk': `EVAL#${day}`, ':until': `${until}#\uffff` },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) ids.push(String(item.accountId));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return ids;
+export async function listAccountsDueForEvaluation(store: Store, day: string, until: string): Promise<string[]> {
+  return (await queryDueDay(store, `EVAL#${day}`, until)).map((item) => String(item.accountId));
 }

@@ -2,7 +2,7 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { chooseContract, contractSchema, isStripeSource, type Contract } from '../domain/contract.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { isTransactionConditionFailed, type Store } from './client.ts';
-import { accountKey, ConcurrentUpdateError } from './account.ts';
+import { ConcurrentUpdateError, factsRevisionBump } from './account.ts';
 import { auditPut } from './audit.ts';
 
 /**
@@ -73,14 +73,7 @@ export async function offerContract(store: Store, accountId: string, candidate: 
               before: current?.contract ?? null,
               after: chosen,
             }),
-            {
-              Update: {
-                TableName: store.tableName,
-                Key: accountKey(accountId),
-                UpdateExpression: 'SET accountId = :id, entity = :entity ADD factsRev :one',
-                ExpressionAttributeValues: { ':id': accountId, ':entity': 'account', ':one': 1 },
-              },
-            },
+            factsRevisionBump(store, accountId),
           ],
         }),
       );

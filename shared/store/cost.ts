@@ -4,7 +4,7 @@ import { canonicalJson } from '../canonical-json.ts';
 import { costEntrySchema, type CostBody, type CostEntry } from '../domain/cost.ts';
 import { ConflictError } from '../errors.ts';
 import { isTransactionConditionFailed, type Store } from './client.ts';
-import { accountKey } from './account.ts';
+import { factsRevisionBump } from './account.ts';
 import { auditPut } from './audit.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 
@@ -64,14 +64,7 @@ export async function recordCost(
             before: null,
             after: entry,
           }),
-          {
-            Update: {
-              TableName: store.tableName,
-              Key: accountKey(input.accountId),
-              UpdateExpression: 'SET accountId = :id, entity = :entity ADD factsRev :one',
-              ExpressionAttributeValues: { ':id': input.accountId, ':entity': 'account', ':one': 1 },
-            },
-          },
+          factsRevisionBump(store, input.accountId),
         ],
       }),
     );

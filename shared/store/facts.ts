@@ -2,7 +2,7 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
 import { canonicalJson } from '../canonical-json.ts';
 import { isTransactionConditionFailed, type Store } from './client.ts';
-import { accountKey, ConcurrentUpdateError } from './account.ts';
+import { ConcurrentUpdateError, factsRevisionBump } from './account.ts';
 
 /**
  * Mergeable facts (invoices, refunds, disputes): one item per Stripe object in its account's
@@ -62,14 +62,7 @@ export async function mergeFact<T>(store: Store, kind: FactKind<T>, accountId: s
                 ...(stored ? { ExpressionAttributeValues: { ':rev': stored.rev } } : {}),
               },
             },
-            {
-              Update: {
-                TableName: store.tableName,
-                Key: accountKey(accountId),
-                UpdateExpression: 'SET accountId = :id, entity = :entity ADD factsRev :one',
-                ExpressionAttributeValues: { ':id': accountId, ':entity': 'account', ':one': 1 },
-              },
-            },
+            factsRevisionBump(store, accountId),
           ],
         }),
       );

@@ -4,6 +4,7 @@ import { targetSlot, taskSchema, type ReviewChange, type Task, type TaskStatus }
 import { NotFoundError } from '../errors.ts';
 import type { Store } from './client.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.ts';
+import { queryDueDay } from './due-index.ts';
 import { notificationPut, type NotificationRecord } from './notification.ts';
 import { auditPut } from './audit.ts';
 
@@ -193,23 +194,8 @@ export async function listTasksByStatus(
 
 /** Scheduled reviews whose opening time falls on `day` (UTC) at or before `until`. */
 export async function listReviewsDueToOpen(store: Store, day: string, until: string): Promise<Array<{ accountId: string; taskId: string }>> {
-  const due: Array<{ accountId: string; taskId: string }> = [];
-  let startKey: Record<string, NativeAttributeValue> | undefined;
-  do {
-    const page = await store.doc.send(
-      new QueryCommand({
-        TableName: store.tableName,
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :until',
-        ExpressionAttributeValues: { ':pk': `OPEN#${day}`, ':until': `${until}#\uffff` },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const task = item.task as { id: string; accountId: string };
-      due.push({ accountId: task.accountId, taskId: task.id });
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return due;
+  return (await queryDueDay(store, `OPEN#${day}`, until)).map((item) => {
+    const task = item.task as { id: string; accountId: string };
+    return { accountId: task.accountId, taskId: task.id };
+  });
 }

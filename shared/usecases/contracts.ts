@@ -1,10 +1,12 @@
-import { parse } from 'csv-parse/sync';
 import type { Policy } from '../config/policy.ts';
 import { contractBodySchema, contractFromBody, type ContractBody } from '../domain/contract.ts';
 import { accountIdSchema } from '../schemas/common.ts';
 import type { Store } from '../store/client.ts';
 import { offerContract } from '../store/contract.ts';
+import { numberCell, readCsvRows, type ImportReport } from './csv-import.ts';
 import { contractView, evaluateAccount } from './evaluate-account.ts';
+
+export type { ImportReport, ImportRowError } from './csv-import.ts';
 
 export interface ContractDeps {
   store: Store;
@@ -31,22 +33,7 @@ export async function recordContract(
   return { outcome: result.outcome, contract: contractView(result.contract, deps.policy, input.now) };
 }
 
-export interface ImportRowError {
-  line: number;
-  accountId?: string;
-  field?: string;
-  problem: string;
-}
-
-export interface ImportReport {
-  rows: number;
-  recorded: number;
-  unchanged: number;
-  errors: ImportRowError[];
-}
-
 const CSV_COLUMNS = ['accountId', 'endDate', 'noticeDays', 'renewal', 'renewalTermMonths'] as const;
-export const MAX_IMPORT_ROWS = 10_000;
 
 /**
  * Imports contracts from CSV (header: accountId,endDate,noticeDays,renewal,renewalTermMonths).
@@ -54,32 +41,11 @@ export const MAX_IMPORT_ROWS = 10_000;
  * good rows are recorded. Recording identical terms changes nothing, so a re-import is a no-op.
  */
 export async function importContractsCsv(deps: ContractDeps, csv: string, actor: string, now: Date): Promise<ImportReport> {
-  let records: string[][];
-  try {
-    records = parse(csv, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
-  } catch (error) {
-    return { rows: 0, recorded: 0, unchanged: 0, errors: [{ line: (error as { lines?: number }).lines ?? 1, problem: `not readable as CSV: ${(error as Error).message}` }] };
-  }
-  const [header, ...rows] = records;
-  const report: ImportReport = { rows: rows.length, recorded: 0, unchanged: 0, errors: [] };
-  const columns = (header ?? []).map((h) => h.trim());
-  const missing = ['accountId', 'endDate', 'renewal'].filter((c) => !columns.includes(c));
-  const unknown = columns.filter((c) => !(CSV_COLUMNS as readonly string[]).includes(c));
-  if (!header || missing.length > 0 || unknown.length > 0) {
-    report.errors.push({
-      line: 1,
-      problem: `header must name the columns ${CSV_COLUMNS.join(',')}${missing.length ? `; missing: ${missing.join(', ')}` : ''}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
-    });
-    return report;
-  }
-  if (rows.length > MAX_IMPORT_ROWS) {
-    report.errors.push({ line: 1, problem: `at most ${MAX_IMPORT_ROWS} rows per import; split the file` });
-    return report;
-  }
+  const read = readCsvRows(csv, { required: ['accountId', 'endDate', 'renewal'], allowed: CSV_COLUMNS });
+  if ('error' in read) return { rows: read.rowCount, recorded: 0, unchanged: 0, errors: [read.error] };
+  const report: ImportReport = { rows: read.rows.length, recorded: 0, unchanged: 0, errors: [] };
   const seen = new Map<string, number>();
-  for (const [index, row] of rows.entries()) {
-    const line = index + 2;
-    const cells = Object.fromEntries(columns.map((c, i) => [c, row[i] ?? '']));
+  for (const { line, cells } of read.rows) {
     const accountId = accountIdSchema.safeParse(cells.accountId);
     if (!accountId.success) {
       report.errors.push({ line, field: 'accountId', problem: accountId.error.issues[0]?.message ?? 'invalid' });
@@ -108,9 +74,4 @@ export async function importContractsCsv(deps: ContractDeps, csv: string, actor:
     else report.unchanged++;
   }
   return report;
-}
-
-/** CSV cells are text: a number that is not one stays text, so the schema names the problem. */
-function numberCell(value: string): number | string {
-  return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
 }

@@ -10,14 +10,7 @@ const day = (offset: number) => formatISO(addDays(now, offset), { representation
 let watcher: RunningWatcher;
 let api: ReturnType<typeof client>;
 
-async function send(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${watcher.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${watcher.apiToken}`, 'content-type': 'application/json', 'x-watcher-actor': 'ana@finance' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as any };
-}
+const send = (method: string, path: string, body?: unknown) => api.send(method, path, body);
 
 async function lateStories(customer: string) {
   const stories: InvoiceStory[] = [200, 150, 100, 50].map((age, i) => ({

@@ -9,14 +9,7 @@ const now = new Date();
 let watcher: RunningWatcher;
 let api: ReturnType<typeof client>;
 
-async function post(path: string, body: unknown) {
-  const response = await fetch(`${watcher.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${watcher.apiToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as any };
-}
+const post = (path: string, body: unknown) => api.send('POST', path, body);
 
 async function paidInvoices(customer: string, amounts: number[], currency = 'usd') {
   const events = amounts.flatMap((amount, i) =>

@@ -68,12 +68,7 @@ describe('contracts', () => {
 });
 
 async function putContract(accountId: string, body: unknown) {
-  const response = await fetch(`${watcher.url}/accounts/${accountId}/contract`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${watcher.apiToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(response.status).toBe(200);
+  expect((await api.send('PUT', `/accounts/${accountId}/contract`, body)).status).toBe(200);
 }
 
 describe('the timing rule, end to end', () => {

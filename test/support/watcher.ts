@@ -38,6 +38,16 @@ export function client(watcher: RunningWatcher) {
       });
       return { status: response.status, body: (await response.json()) as any };
     },
+    /** Any JSON request with the token (and an actor name for the audit trail). */
+    async send(method: string, path: string, body?: unknown, actor = 'ana@finance') {
+      const response = await fetch(`${watcher.url}${path}`, {
+        method,
+        headers: { ...auth, 'content-type': 'application/json', 'x-watcher-actor': actor },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? (JSON.parse(text) as any) : undefined };
+    },
     async deliver(event: unknown, options: { secret?: string; timestamp?: number } = {}) {
       const { body, signature } = signedDelivery(event, options.secret ?? watcher.webhookSecret, options.timestamp);
       const response = await fetch(`${watcher.url}/webhooks/stripe`, {
