@@ -1,4 +1,5 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { requireEnv } from '../../shared/config/env.ts';
 import { SqsEventQueue } from '../../shared/adapters/sqs-event-queue.ts';
@@ -9,6 +10,7 @@ import { logger } from '../../shared/powertools.ts';
 import { createStore } from '../../shared/store/client.ts';
 
 const secretId = requireEnv('STRIPE_WEBHOOK_SECRET_ID');
+const metrics = new Metrics({ namespace: 'Termwatch', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'termwatch' });
 
 const app = createHttpApp({
   handlers: webhookHandlers({
@@ -21,6 +23,8 @@ const app = createHttpApp({
       return secret.trim();
     },
     clock: () => new Date(),
+    // Ignored types are counted, never stored: StripeEventsIgnored shows what Stripe sends that we do not use.
+    count: (outcome) => metrics.addMetric(`StripeEvents${outcome[0]!.toUpperCase()}${outcome.slice(1)}`, MetricUnit.Count, 1),
   }),
   fns: ['webhook'],
   includeLocalOnly: false,
@@ -29,5 +33,9 @@ const app = createHttpApp({
 
 export const handler = async (event: APIGatewayProxyEventV2, context: Context) => {
   logger.addContext(context);
-  return app(event);
+  try {
+    return await app(event);
+  } finally {
+    metrics.publishStoredMetrics();
+  }
 };

@@ -15,12 +15,14 @@ const now = new Date('2026-11-22T12:00:00Z');
 let store: Store;
 let queue: SpoolQueue;
 let app: ReturnType<typeof createHttpApp>;
+let counted: string[];
 
 beforeEach(async () => {
   store = await createTestStore();
   queue = new SpoolQueue();
+  counted = [];
   app = createHttpApp({
-    handlers: webhookHandlers({ store, queue, webhookSecret: async () => secret, clock: () => now }),
+    handlers: webhookHandlers({ store, queue, webhookSecret: async () => secret, clock: () => now, count: (outcome) => counted.push(outcome) }),
     fns: ['webhook'],
     includeLocalOnly: false,
     authenticate: bearerTokenAuthenticator('unused'),
@@ -66,6 +68,7 @@ describe('POST /webhooks/stripe', () => {
     expect(await deliver(body, signature)).toMatchObject({ status: 200, body: { outcome: 'ignored' } });
     expect(queue.depth).toBe(0);
     expect(await allItems(store)).toHaveLength(0);
+    expect(counted).toEqual(['ignored']);
   });
 
   const refused: Array<[string, () => { body: string; signature?: string }, string]> = [
@@ -98,6 +101,7 @@ describe('POST /webhooks/stripe', () => {
     expect(result.status).toBe(400);
     expect(result.body.error.code).toBe(code);
     expect(result.body.error.message).toEqual(expect.any(String));
+    expect(counted).toEqual(['refused']);
     expect(queue.depth).toBe(0);
     expect(await allItems(store)).toHaveLength(0);
   });
