@@ -22,7 +22,7 @@ import {
 type Json = Record<string, any>;
 
 /** Stripe's own example objects in the current API shape (`../shared/stripe/fixtures3.json`). */
-const fixtures = JSON.parse(readFileSync(new URL('../../../shared/stripe/fixtures3.json', import.meta.url), 'utf8')) as {
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/stripe/fixtures3.json', import.meta.url), 'utf8')) as {
   resources: Record<string, Json>;
 };
 const fixture = (name: string): Json => structuredClone(fixtures.resources[name] ?? {});
