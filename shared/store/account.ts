@@ -95,8 +95,10 @@ export async function loadAccountFacts(store: Store, accountId: string): Promise
     const page = await store.doc.send(
       new QueryCommand({
         TableName: store.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': partition(accountId) },
+        // Facts sort before `~`; the audit trail and the notification outbox (`~…`) grow without
+        // bound and play no part in an evaluation, so the read stops short of them.
+        KeyConditionExpression: 'pk = :pk AND sk < :history',
+        ExpressionAttributeValues: { ':pk': partition(accountId), ':history': '~' },
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),

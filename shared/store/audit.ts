@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 
 /**
  * The audit trail: one append-only item per change to a contract, cost, signal, override or
- * task (`AUDIT#<at>#<id>` in the account partition), written in the same transaction as the
+ * task (`~AUDIT#<at>#<id>` in the account partition; `~` sorts after every fact, so evaluations never read it), written in the same transaction as the
  * change itself, so a change without its record (or the reverse) cannot exist.
  */
 export interface AuditRecord {
@@ -20,7 +20,7 @@ export interface AuditRecord {
   after: unknown;
 }
 
-export const AUDIT_SK_PREFIX = 'AUDIT#';
+export const AUDIT_SK_PREFIX = '~AUDIT#';
 
 export function auditPut(
   store: Store,

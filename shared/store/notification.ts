@@ -11,7 +11,9 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
  */
 export type NotificationRecord = Notification;
 
-const key = (n: Pick<Notification, 'accountId' | 'id'>) => ({ pk: `ACCT#${n.accountId}`, sk: `NOTIF#${n.id}` });
+/** `~` sorts after every fact prefix, so an evaluation's partition read stops before the outbox (see account.ts). */
+export const NOTIFICATION_SK_PREFIX = '~NOTIF#';
+const key = (n: Pick<Notification, 'accountId' | 'id'>) => ({ pk: `ACCT#${n.accountId}`, sk: `${NOTIFICATION_SK_PREFIX}${n.id}` });
 
 export function notificationPut(store: Store, notification: NotificationRecord): Record<string, unknown> {
   return {
@@ -37,7 +39,7 @@ export async function listNotifications(
     new QueryCommand({
       TableName: store.tableName,
       ...(byAccount
-        ? { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': 'NOTIF#', ...(query.type ? { ':type': query.type } : {}) } }
+        ? { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': NOTIFICATION_SK_PREFIX, ...(query.type ? { ':type': query.type } : {}) } }
         : { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': pk, ...(query.type ? { ':type': query.type } : {}) } }),
       ...(query.type ? { FilterExpression: 'notification.#type = :type', ExpressionAttributeNames: { '#type': 'type' } } : {}),
       Limit: query.limit,
