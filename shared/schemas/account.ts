@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { accountFlagSchema } from '../store/account.ts';
 import { accountIdSchema, listQuerySchema } from './common.ts';
+import { latePaymentEvidenceSchema } from '../domain/late-payment.ts';
 import { humanSignalSchema, overridesBodySchema } from '../domain/account-inputs.ts';
 
 export const latePaymentViewSchema = z.object({
@@ -36,20 +37,7 @@ export const accountViewSchema = z.object({
   deleted: z.boolean().optional(),
   flags: z.array(accountFlagSchema),
   latePayment: latePaymentViewSchema.extend({
-    evidence: z
-      .array(
-        z.object({
-          invoiceId: z.string(),
-          number: z.string().optional(),
-          currency: z.string(),
-          amountDue: z.number().int(),
-          dueDate: z.string().optional(),
-          daysLate: z.number().int(),
-          status: z.string(),
-          default: z.boolean(),
-        }),
-      )
-      .optional(),
+    evidence: z.array(latePaymentEvidenceSchema).optional(),
   }),
   profitability: z.array(profitabilityRowSchema),
   /** Why the profitability flags hold: top costs, refunds and disputes in the window. */

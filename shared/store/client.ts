@@ -1,5 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { InvalidCursorError } from './cursor.ts';
 
 /** What every repository needs: the document client and the table it works on. */
 export interface Store {
@@ -34,6 +35,22 @@ export function createStore(options: StoreOptions): Store {
   const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
+  // A list cursor is client input: a start key DynamoDB refuses (edited, or from another list)
+  // is the client's error, answered 400 naming the cursor, never a 500.
+  doc.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        const input = args.input as { ExclusiveStartKey?: unknown };
+        if (input.ExclusiveStartKey !== undefined && (error as { name?: string }).name === 'ValidationException') {
+          throw new InvalidCursorError('cursor does not fit this list', { cause: error });
+        }
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'invalidCursorAsClientError' },
+  );
   return { doc, tableName: options.tableName };
 }
 

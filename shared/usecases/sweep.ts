@@ -8,6 +8,8 @@ import { evaluateAccount } from './evaluate-account.ts';
 
 /** On a first run (no checkpoint) the sweep looks this many days back for due work. */
 const FIRST_RUN_LOOKBACK_DAYS = 7;
+/** A sweep that fell far behind catches up over several runs instead of one unbounded one. */
+const MAX_DAYS_PER_RUN = 62;
 const DAY_MS = 86_400_000;
 
 export interface SweepResult {
@@ -65,6 +67,10 @@ export async function runSweep(deps: { store: Store; policy: Policy }, now: Date
     }
     if (day >= today) break;
     day = dayOf(new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS));
+    if (result.daysRead >= MAX_DAYS_PER_RUN) {
+      oldestPending ??= day;
+      break;
+    }
   }
   await saveSweepCheckpoint(deps.store, oldestPending ?? today, now.toISOString());
   return result;
