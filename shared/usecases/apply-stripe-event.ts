@@ -141,11 +141,14 @@ async function applyRevenueEvent(deps: ApplyDeps, event: QueuedEvent, now: Date)
   const isCharge = object.object === 'charge';
   const ref = chargeRefSchema.parse(object);
   const chargeId = isCharge ? String(object.id) : ref.charge;
-  const customerId = ref.customer ?? (chargeId ? await getChargeOwner(deps.store, chargeId) : undefined);
+  let customerId = ref.customer ?? (chargeId ? await getChargeOwner(deps.store, chargeId) : undefined);
   if (!customerId) {
     if (!chargeId) throw new UnreadableEventError(`event ${event.id}: ${event.type} names neither a customer nor a charge`);
     await parkEvent(deps.store, chargeId, event, event);
-    return { outcome: 'ignored', reason: `owner of charge ${chargeId} not known yet: parked` };
+    // The charge may have recorded its owner between our read and the park, after listing the
+    // parked events: read again (both sides write, then read, so one of them always sees the other).
+    customerId = await getChargeOwner(deps.store, chargeId);
+    if (!customerId) return { outcome: 'ignored', reason: `owner of charge ${chargeId} not known yet: parked` };
   }
   let changed = false;
   if (disputeTypes.has(event.type)) {

@@ -174,7 +174,8 @@ export function assessAccount(facts: AccountFacts, accountId: string, basePolicy
   const nextChangeAt = earliest([
     latePayment.nextChangeAt,
     // The trailing margin window slides with time: accounts with money facts are re-checked weekly.
-    profit.rows.length > 0 ? new Date(now.getTime() + PROFITABILITY_RECHECK_MS).toISOString() : undefined,
+    // Rounded up to a UTC day so re-evaluating with no new facts writes nothing.
+    profit.rows.length > 0 ? `${new Date(now.getTime() + PROFITABILITY_RECHECK_MS + DAY_MS).toISOString().slice(0, 10)}T00:00:00.000Z` : undefined,
     // When the notice deadline passes, an auto or evergreen contract rolls to its next term.
     term ? new Date(term.dueAt.getTime() + 1).toISOString() : undefined,
     // Human signals leave the window; overrides lapse the day after their `until`.

@@ -107,3 +107,20 @@ describe('event processor', () => {
     );
   });
 });
+
+describe('refunds and disputes whose charge owner arrives concurrently', () => {
+  it('loses none when charge and dispute events race', async () => {
+    const pairs = Array.from({ length: 30 }, (_, i) => {
+      const charge = stripeEvent('charge.succeeded', { ...fixture('charge'), id: `ch_race${i}`, customer: `cus_race${i % 3}`, amount: 5_000, currency: 'usd' }, epoch(now) - 500);
+      const dispute = stripeEvent(
+        'charge.dispute.created',
+        { ...fixture('dispute'), id: `dp_race${i}`, charge: `ch_race${i}`, amount: 5_000, currency: 'usd', status: 'needs_response', created: epoch(now) - 400 },
+        epoch(now) - 400,
+      );
+      return [charge, dispute];
+    });
+    await Promise.all(pairs.flatMap(([charge, dispute]) => [applyStripeEvent(deps(), dispute!, now), applyStripeEvent(deps(), charge!, now)]));
+    const disputes = (await Promise.all([0, 1, 2].map((n) => loadAccountFacts(store, `cus_race${n}`)))).flatMap((f) => f.disputes);
+    expect(disputes).toHaveLength(30);
+  });
+});

@@ -1,0 +1,100 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createProcessor } from '../functions/processor/processor.ts';
+import { defaultPolicy } from '../shared/config/policy.ts';
+import type { Store } from '../shared/store/client.ts';
+import type { QueuedEvent } from '../shared/stripe/events.ts';
+import { createBenchStore } from './dynamo.ts';
+import { eventMix } from './mix.ts';
+import { sqsBatch } from './queue.ts';
+import { median } from './stats.ts';
+
+export interface IngestRound {
+  rawPutsPerSecond: number;
+  eventsPerSecond: number;
+}
+
+export interface IngestResult {
+  concurrency: number;
+  /** SQS records per processor call. */
+  batchSize: number;
+  rawPutsPerRound: number;
+  eventsPerRound: number;
+  rounds: IngestRound[];
+  rawPutsPerSecond: number;
+  eventsPerSecond: number;
+  ratio: number;
+  /** Records the processor reported as failed (they would go back to SQS). */
+  failedRecords: number;
+}
+
+/** Runs `count` jobs on `concurrency` workers; returns the wall time in ms. */
+export async function runPool(count: number, concurrency: number, job: (index: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      for (let i = next++; i < count; i = next++) await job(i);
+    }),
+  );
+  return performance.now() - started;
+}
+
+/**
+ * Events/s through the processor against plain PutItem/s, on the same DynamoDB Local, with the
+ * same number of workers, alternating (put, events, put, events, …) after a warm-up of both so
+ * that DynamoDB Local's JIT and any load from elsewhere on the machine weigh on both alike.
+ * Each round uses a fresh table and fresh events (new facts, new accounts), as a live stream has.
+ * The processor is the real one (`createProcessor`: Powertools batch handling, record parsing,
+ * applyStripeEvent), given one SQS record per call (`batchSize`, default 1) so that the workers,
+ * not batching, set the concurrency: batches of ten run their records in parallel, 80 at once.
+ */
+export async function measureIngest(
+  endpoint: string,
+  options: { concurrency: number; rawPuts: number; events: number; rounds: number; now: Date; seed: number; batchSize?: number },
+): Promise<IngestResult> {
+  const rounds: IngestRound[] = [];
+  let failedRecords = 0;
+  const customersFor = (events: number) => Math.max(4, Math.ceil(events / 26));
+  for (let round = 0; round <= options.rounds; round++) {
+    const warmUp = round === 0;
+    const puts = warmUp ? Math.ceil(options.rawPuts / 3) : options.rawPuts;
+    const wanted = warmUp ? Math.ceil(options.events / 3) : options.events;
+
+    const rawStore = await createBenchStore(endpoint, 'raw');
+    const rawMs = await runPool(puts, options.concurrency, async (i) => {
+      await rawStore.doc.send(new PutCommand({ TableName: rawStore.tableName, Item: smallItem(round, i) }));
+    });
+    rawStore.doc.destroy();
+
+    const store: Store = await createBenchStore(endpoint, 'ingest');
+    const events: QueuedEvent[] = eventMix({ customers: customersFor(wanted), prefix: `i${round}x`, now: options.now, seed: options.seed + round }).slice(0, wanted);
+    const process = createProcessor({ store, policy: defaultPolicy, clock: () => new Date() }, { throwOnFullBatchFailure: false });
+    const batchSize = options.batchSize ?? 1;
+    const bodies = Array.from({ length: Math.ceil(events.length / batchSize) }, (_, b) => sqsBatch(events.slice(b * batchSize, (b + 1) * batchSize)));
+    const eventsMs = await runPool(bodies.length, options.concurrency, async (i) => {
+      const response = await process(bodies[i]!);
+      failedRecords += warmUp ? 0 : response.batchItemFailures.length;
+    });
+    store.doc.destroy();
+    if (!warmUp) rounds.push({ rawPutsPerSecond: puts / (rawMs / 1000), eventsPerSecond: events.length / (eventsMs / 1000) });
+  }
+  const rawPutsPerSecond = median(rounds.map((r) => r.rawPutsPerSecond));
+  const eventsPerSecond = median(rounds.map((r) => r.eventsPerSecond));
+  return {
+    concurrency: options.concurrency,
+    batchSize: options.batchSize ?? 1,
+    rawPutsPerRound: options.rawPuts,
+    eventsPerRound: options.events,
+    rounds,
+    rawPutsPerSecond,
+    eventsPerSecond,
+    // Round by round, so a slow spell of the machine touches numerator and denominator alike.
+    ratio: median(rounds.map((r) => r.eventsPerSecond / r.rawPutsPerSecond)),
+    failedRecords,
+  };
+}
+
+/** A small item, about the size of an event receipt. */
+function smallItem(round: number, i: number) {
+  return { pk: `RAW#${round}#${i}`, sk: 'RAW', entity: 'raw', n: i, at: new Date().toISOString() };
+}

@@ -1,0 +1,232 @@
+import type { BundleBenchResult } from './bundles.ts';
+import type { IngestResult } from './ingest.ts';
+import type { MachineDescription } from './machine.ts';
+import type { SweepBenchResult } from './sweep.ts';
+import type { WebhookBenchResult } from './webhook.ts';
+import type { WritesResult } from './writes.ts';
+
+export interface BenchResults {
+  machine: MachineDescription;
+  command: string;
+  startedAt: string;
+  durationSeconds?: number;
+  writes?: WritesResult;
+  ingest?: IngestResult;
+  sweep?: SweepBenchResult;
+  bundles?: BundleBenchResult;
+  webhook?: WebhookBenchResult;
+  errors: Array<{ phase: string; message: string }>;
+}
+
+type Comparison = '<=' | '>=' | '==' | 'info';
+
+export interface Figure {
+  key: string;
+  what: string;
+  value: number | undefined;
+  comparison: Comparison;
+  target?: number;
+  unit?: string;
+  digits: number;
+}
+
+/** The issue's figures, in its order, with their targets. */
+export function figures(r: BenchResults): Figure[] {
+  return [
+    { key: 'ddbWritesPerEvent', what: 'DynamoDB writes per new Stripe event (webhook + processor)', value: r.writes?.writesPerEvent, comparison: '<=', target: 3, digits: 2 },
+    { key: 'ddbWritesPerDuplicate', what: 'DynamoDB writes per redelivered event', value: r.writes?.writesPerDuplicate, comparison: '<=', target: 1, digits: 2 },
+    { key: 'ingestVsRawPutRatio', what: `processor events/s ÷ PutItem/s (${r.ingest?.concurrency ?? '?'} workers)`, value: r.ingest?.ratio, comparison: '>=', target: 0.33, digits: 3 },
+    { key: 'sweepReadRatio', what: `sweep read units, ${r.sweep?.large.notDueReviews ?? '?'} ÷ ${r.sweep?.small.notDueReviews ?? '?'} not-due reviews, same due set`, value: r.sweep?.readRatio, comparison: '<=', target: 1.1, digits: 3 },
+    { key: 'sweepScans', what: 'Scan calls made by the sweep', value: r.sweep?.scans, comparison: '==', target: 0, digits: 0 },
+    { key: 'maxBundleKb', what: `largest function bundle (${r.bundles?.maxBundle ?? '?'})`, value: r.bundles?.maxBundleKb, comparison: '<=', target: 600, unit: 'KiB', digits: 1 },
+    { key: 'initVsBaselineRatio', what: `module load, worst (${r.bundles?.init.worst ?? '?'}) ÷ baseline`, value: r.bundles?.init.ratio, comparison: '<=', target: 1.5, digits: 2 },
+    { key: 'webhookP99Ms', what: `webhook p99, ${r.webhook?.deliveries ?? '?'} deliveries at ${r.webhook?.concurrency ?? '?'} concurrent`, value: r.webhook?.webhookP99Ms, comparison: 'info', unit: 'ms', digits: 0 },
+    { key: 'webhookVsHealthP99Ratio', what: 'webhook p99 ÷ /health p99, same load', value: r.webhook?.ratio, comparison: '<=', target: 3, digits: 2 },
+  ];
+}
+
+export function verdict(f: Figure): 'ok' | 'MISSED' | 'info' | 'ERROR' {
+  if (f.value === undefined || Number.isNaN(f.value)) return 'ERROR';
+  if (f.comparison === 'info' || f.target === undefined) return 'info';
+  const ok = f.comparison === '<=' ? f.value <= f.target : f.comparison === '>=' ? f.value >= f.target : f.value === f.target;
+  return ok ? 'ok' : 'MISSED';
+}
+
+const fmt = (n: number | undefined, digits: number) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits));
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** The headline table, as Markdown (readable in a terminal and pasted as is into docs/benchmarks.md). */
+export function headlineTable(r: BenchResults): string {
+  return table(
+    ['figure', 'measured', 'target', 'result', 'what'],
+    figures(r).map((f) => [
+      f.key,
+      `${fmt(f.value, f.digits)}${f.unit ? ` ${f.unit}` : ''}`,
+      f.target === undefined ? '—' : `${f.comparison === '==' ? '=' : f.comparison === '<=' ? '≤' : '≥'} ${f.target}`,
+      verdict(f),
+      f.what,
+    ]),
+  );
+}
+
+/** The detail behind each figure. */
+export function detailSections(r: BenchResults): string {
+  const out: string[] = [];
+  if (r.writes) {
+    const w = r.writes;
+    out.push(
+      `### DynamoDB requests per event (${w.events} events, ${w.accounts} accounts, one at a time)`,
+      '',
+      `Writes per new event ${fmt(w.writesPerEvent, 2)} (webhook ${fmt(w.webhookWritesPerEvent, 2)}, processor ${fmt(w.processorWritesPerEvent, 2)}); ` +
+        `items written ${fmt(w.writeItemsPerEvent, 2)}, write units ${fmt(w.writeUnitsPerEvent, 1)}, reads ${fmt(w.readsPerEvent, 2)}. ` +
+        `Redelivered by Stripe: ${fmt(w.writesPerDuplicate, 2)} writes (${w.duplicates} events). ` +
+        `Redelivered by SQS to the processor: ${fmt(w.writesPerQueueRedelivery, 2)} writes (${w.queueRedeliveries} events). Processor failures: ${w.failures}.`,
+      '',
+      table(
+        ['event type', 'events', 'writes/event', 'reads/event', 'outcomes'],
+        w.byType.map((t) => [
+          t.type,
+          String(t.events),
+          fmt(t.writesPerEvent, 2),
+          fmt(t.readsPerEvent, 2),
+          Object.entries(t.outcomes)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', '),
+        ]),
+      ),
+      '',
+    );
+  }
+  if (r.ingest) {
+    const i = r.ingest;
+    out.push(
+      `### Ingest against raw PutItem (${i.concurrency} workers, ${i.rawPutsPerRound} puts and ${i.eventsPerRound} events per round, after a warm-up round)`,
+      '',
+      table(
+        ['round', 'PutItem/s', 'events/s', 'ratio'],
+        i.rounds.map((round, n) => [String(n + 1), fmt(round.rawPutsPerSecond, 0), fmt(round.eventsPerSecond, 1), fmt(round.eventsPerSecond / round.rawPutsPerSecond, 3)]),
+      ),
+      '',
+      `Median: ${fmt(i.rawPutsPerSecond, 0)} PutItem/s, ${fmt(i.eventsPerSecond, 1)} events/s; records the processor reported failed: ${i.failedRecords}.`,
+      '',
+    );
+  }
+  if (r.sweep) {
+    const s = r.sweep;
+    out.push(
+      `### Sweep (${s.dueAccounts} due accounts; same due set: ${s.sameDueSet ? 'yes' : 'NO'})`,
+      '',
+      table(
+        ['not-due reviews', 'not-due accounts', 'read units', 'reads', 'writes', 'scans', 'accounts re-evaluated', 'reviews opened', 'sweep ms', 'seeding'],
+        [s.small, s.large].map((run) => [
+          String(run.notDueReviews),
+          String(run.notDueAccounts),
+          fmt(run.readUnits, 1),
+          String(run.reads),
+          String(run.writes),
+          String(run.scans),
+          String(run.result.accountsReevaluated),
+          String(run.result.reviewsOpened),
+          fmt(run.sweepMs, 0),
+          `${run.seededItems} items in ${fmt(run.seedMs / 1000, 1)} s`,
+        ]),
+      ),
+      '',
+    );
+  }
+  if (r.bundles) {
+    const b = r.bundles;
+    const init = b.init;
+    const plain = b.initWithoutNodeOptions;
+    out.push(
+      `### Bundles and module load (esbuild options from ${b.options.source}: target ${b.options.target}, ${b.options.format}, minify ${b.options.minify}, sourcemap ${b.options.sourcemap}, external [${b.options.external.join(', ')}]; load time median of ${init.runs} cold \`node\` processes${init.nodeOptions ? ` with NODE_OPTIONS=${init.nodeOptions}` : ''})`,
+      '',
+      table(
+        ['bundle', 'KiB', `load ms${plain ? ' (with NODE_OPTIONS)' : ''}`, ...(plain ? ['load ms (without)'] : []), '÷ baseline', 'largest inputs (KiB)'],
+        [b.baseline, ...b.bundles].map((x) => [
+          x.name,
+          fmt(x.kb, 1),
+          fmt(init.medianMs[x.name], 1),
+          ...(plain ? [fmt(plain.medianMs[x.name], 1)] : []),
+          fmt((init.medianMs[x.name] ?? NaN) / init.baselineMs, 2),
+          x.topInputs
+            .slice(0, 5)
+            .map((t) => `${t.input} ${t.kb}`)
+            .join(', '),
+        ]),
+      ),
+      '',
+    );
+  }
+  if (r.webhook) {
+    const h = r.webhook;
+    out.push(
+      `### Webhook on the local stack (${h.deliveries} signed deliveries of distinct events alternating with /health, ${h.concurrency} concurrent connections)`,
+      '',
+      table(
+        ['route', 'p50 ms', 'p99 ms'],
+        [
+          ['POST /webhooks/stripe', fmt(h.webhookP50Ms, 1), fmt(h.webhookP99Ms, 1)],
+          ['GET /health', fmt(h.healthP50Ms, 1), fmt(h.healthP99Ms, 1)],
+        ],
+      ),
+      '',
+      `Accepted ${fmt(h.acceptedPerSecond, 1)} deliveries/s; applied ${fmt(h.processedPerSecond, 1)} events/s end to end (queue drained ${fmt(h.drainMs / 1000, 1)} s after the last answer); ` +
+        `DynamoDB writes per event under this load ${fmt(h.writesPerEvent, 2)}; verified: ${h.verified ? 'every delivery queued, queue empty, no dead letter, receipts/invoices/disputes all stored' : `NO (${h.problems.join('; ')})`}; ` +
+        `parked refund/dispute items left in the table: ${h.parkedLeft}.`,
+      '',
+      `Where the webhook's time goes (server side, same run): the local queue's \`send\` (journal append) p50 ${fmt(h.queueSendP50Ms, 1)} ms, p99 ${fmt(h.queueSendP99Ms, 1)} ms; ` +
+        `event-loop delay p99 ${fmt(h.eventLoopDelayP99Ms, 1)} ms; server process CPU ${fmt(h.serverCpuPercent, 0)} % of a core. DynamoDB Local answer times (webhook, health and processor together):`,
+      '',
+      table(
+        ['operation', 'requests', 'p50 ms', 'p99 ms'],
+        Object.entries(h.dynamoLatency).map(([op, l]) => [op, String(l.count), fmt(l.p50Ms, 1), fmt(l.p99Ms, 1)]),
+      ),
+      '',
+    );
+  }
+  return out.join('\n');
+}
+
+export function machineLine(m: MachineDescription): string {
+  return `${m.os} ${m.arch}, ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB RAM, Node ${m.node}, ${m.java}; 1-min load average ${m.loadAverageStart} at start${m.loadAverageEnd !== undefined ? `, ${m.loadAverageEnd} at end` : ''}`;
+}
+
+/** The one-line JSON summary (`--json`). */
+export function jsonSummary(r: BenchResults): Record<string, unknown> {
+  const fs = figures(r);
+  const value = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? null : Math.round(n * 1000) / 1000);
+  return {
+    ...Object.fromEntries(fs.map((f) => [f.key, value(f.value)])),
+    missed: fs.filter((f) => verdict(f) === 'MISSED').map((f) => f.key),
+    errors: r.errors,
+    bundleKb: r.bundles ? Object.fromEntries([r.bundles.baseline, ...r.bundles.bundles].map((b) => [b.name, value(b.kb)])) : null,
+    initMs: r.bundles ? Object.fromEntries(Object.entries(r.bundles.init.medianMs).map(([k, v]) => [k, value(v)])) : null,
+    ddbWriteItemsPerEvent: value(r.writes?.writeItemsPerEvent),
+    ddbWriteUnitsPerEvent: value(r.writes?.writeUnitsPerEvent),
+    ddbReadsPerEvent: value(r.writes?.readsPerEvent),
+    ddbWritesPerQueueRedelivery: value(r.writes?.writesPerQueueRedelivery),
+    ddbWritesPerEventUnderLoad: value(r.webhook?.writesPerEvent),
+    rawPutsPerSecond: value(r.ingest?.rawPutsPerSecond),
+    eventsPerSecond: value(r.ingest?.eventsPerSecond),
+    sweepReadUnits: r.sweep ? { small: value(r.sweep.small.readUnits), large: value(r.sweep.large.readUnits) } : null,
+    sweepSameDueSet: r.sweep?.sameDueSet ?? null,
+    webhookP50Ms: value(r.webhook?.webhookP50Ms),
+    healthP50Ms: value(r.webhook?.healthP50Ms),
+    healthP99Ms: value(r.webhook?.healthP99Ms),
+    webhookAcceptedPerSecond: value(r.webhook?.acceptedPerSecond),
+    webhookProcessedPerSecond: value(r.webhook?.processedPerSecond),
+    webhookVerified: r.webhook?.verified ?? null,
+    webhookProblems: r.webhook?.problems ?? null,
+    webhookQueueSendP99Ms: value(r.webhook?.queueSendP99Ms),
+    webhookEventLoopDelayP99Ms: value(r.webhook?.eventLoopDelayP99Ms),
+    machine: r.machine,
+    startedAt: r.startedAt,
+    durationSeconds: r.durationSeconds,
+  };
+}
