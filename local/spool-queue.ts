@@ -50,7 +50,10 @@ export class SpoolQueue implements EventQueue {
   private sequence = 0;
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
-  private journalChain: Promise<void> = Promise.resolve();
+  /** Group commit: lines waiting for the next append, with their callers; one append at a time. */
+  private journalLines: string[] = [];
+  private journalWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  private flushing: Promise<void> | undefined;
   private readonly maxReceives: number;
   private readonly batchSize: number;
   private readonly retryBaseMs: number;
@@ -107,12 +110,33 @@ export class SpoolQueue implements EventQueue {
     return this.pending.size;
   }
 
+  /**
+   * Appends a journal line and resolves once it is written. Lines that arrive while an append
+   * is running go out together in the next one (group commit), in call order, so the journal
+   * costs one file write per burst rather than one per event.
+   */
   private journal(entry: object): Promise<void> {
     const path = this.journalPath;
     if (!path) return Promise.resolve();
-    // Appends are chained so the journal's order is the order of the calls.
-    this.journalChain = this.journalChain.then(() => appendFile(path, JSON.stringify(entry) + '\n'));
-    return this.journalChain;
+    return new Promise<void>((resolve, reject) => {
+      this.journalLines.push(JSON.stringify(entry) + '\n');
+      this.journalWaiters.push({ resolve, reject });
+      this.flushing ??= this.flushJournal(path);
+    });
+  }
+
+  private async flushJournal(path: string): Promise<void> {
+    while (this.journalLines.length > 0) {
+      const lines = this.journalLines.splice(0);
+      const waiters = this.journalWaiters.splice(0);
+      try {
+        await appendFile(path, lines.join(''));
+        waiters.forEach((w) => w.resolve());
+      } catch (error) {
+        waiters.forEach((w) => w.reject(error));
+      }
+    }
+    this.flushing = undefined;
   }
 
   async send(event: QueuedEvent): Promise<void> {
@@ -198,22 +222,25 @@ export class SpoolQueue implements EventQueue {
       logger.warn('processor batch failed', { error: error as Error, size: batch.length });
       failed = new Set(batch.map((m) => m.id));
     }
+    const written: Array<Promise<void>> = [];
     for (const m of batch) {
       this.inFlight.delete(m.id);
       if (!failed.has(m.id)) {
         this.pending.delete(m.id);
-        await this.journal({ op: 'done', id: m.id });
+        written.push(this.journal({ op: 'done', id: m.id }));
       } else if (m.receiveCount >= this.maxReceives) {
         this.pending.delete(m.id);
         const letter: DeadLetter = { id: m.id, body: m.body, receiveCount: m.receiveCount, deadAt: new Date().toISOString() };
         this.dead.push(letter);
         if (this.deadLetterPath) await appendFile(this.deadLetterPath, JSON.stringify(letter) + '\n');
-        await this.journal({ op: 'done', id: m.id });
+        written.push(this.journal({ op: 'done', id: m.id }));
         logger.error('event dead-lettered after repeated failures', { messageId: m.id, receiveCount: m.receiveCount });
       } else {
         m.visibleAt = Date.now() + this.retryBaseMs * 2 ** (m.receiveCount - 1);
       }
     }
+    // One append for the whole batch's acknowledgements.
+    await Promise.all(written);
   }
 
   deadLetters(): readonly DeadLetter[] {
@@ -250,6 +277,6 @@ export class SpoolQueue implements EventQueue {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     while (this.running > 0) await new Promise((r) => setTimeout(r, 10));
-    await this.journalChain;
+    await this.flushing;
   }
 }
