@@ -60,6 +60,8 @@ export const accountRecordSchema = z.object({
   evaluatedRev: z.number().int().optional(),
   flags: z.array(accountFlagSchema).default([]),
   flagSince: z.record(z.string(), z.string()).default({}),
+  /** Renewal reminders sent or skipped, `<termEnd>#<offset>` (see domain/reminders.ts). */
+  remindersSent: z.array(z.string()).default([]),
   /** Contract metadata keys from the Stripe customer (a contract-terms source). */
   contractMetadata: z.record(z.string(), z.string()).optional(),
   /** The evaluation's summary, stored so lists need no recomputation. */
@@ -164,6 +166,7 @@ export interface Evaluation {
   flags: AccountFlag[];
   /** When each flag was first raised (kept while it holds). */
   flagSince: Partial<Record<AccountFlag, string>>;
+  remindersSent?: string[];
   summary: Record<string, unknown>;
   evaluatedAt: string;
   nextEvalAt?: string;
@@ -191,11 +194,12 @@ export async function saveEvaluation(
     ':entity': 'account',
     ':flags': evaluation.flags,
     ':since': evaluation.flagSince,
+    ':reminders': evaluation.remindersSent ?? [],
     ':summary': evaluation.summary,
     ':at': evaluation.evaluatedAt,
     ':rev': factsRev,
   };
-  let update = 'SET accountId = :id, entity = :entity, #flags = :flags, flagSince = :since, #summary = :summary, evaluatedAt = :at, evaluatedRev = :rev';
+  let update = 'SET accountId = :id, entity = :entity, #flags = :flags, flagSince = :since, remindersSent = :reminders, #summary = :summary, evaluatedAt = :at, evaluatedRev = :rev';
   if (evaluation.renewal) {
     update += ', gsi1pk = :g1pk, gsi1sk = :g1sk';
     Object.assign(values, { ':g1pk': 'RENEWALS', ':g1sk': `${evaluation.renewal.noticeDeadline}#${accountId}` });

@@ -17,7 +17,9 @@ import {
   type AccountRecord,
 } from '../store/account.ts';
 import { reviewChangeItems, taskIdFor } from '../store/task.ts';
-import { reviewOpenedNotification } from './notifications.ts';
+import { renewalReminderNotification, reviewOpenedNotification } from './notifications.ts';
+import { planReminders, type ReminderDue } from '../domain/reminders.ts';
+import { notificationPut } from '../store/notification.ts';
 
 const MAX_ATTEMPTS = 8;
 const DAY_MS = 86_400_000;
@@ -33,6 +35,8 @@ export interface AccountEvaluation {
   flags: AccountFlag[];
   latePayment: LatePaymentProfile;
   reviewChanges: ReviewChange[];
+  /** The renewal reminder this evaluation recorded, if one fell due. */
+  reminderSent?: ReminderDue;
   changed: boolean;
 }
 
@@ -136,7 +140,14 @@ export type Assessment = ReturnType<typeof assessAccount>;
  * (none when the account is excluded from all reviews; an abusive client's review opens now),
  * the evidence a review carries, and when any of it next changes with time alone.
  */
-export function assessAccount(facts: AccountFacts, accountId: string, basePolicy: Policy, now: Date, previousFlagSince: Record<string, string>) {
+export function assessAccount(
+  facts: AccountFacts,
+  accountId: string,
+  basePolicy: Policy,
+  now: Date,
+  previousFlagSince: Record<string, string>,
+  previousRemindersSent: readonly string[] = [],
+) {
   const nowIso = now.toISOString();
   const overrides = activeOverrides(facts.overrides, now);
   const policy = accountPolicy(basePolicy, overrides);
@@ -166,6 +177,7 @@ export function assessAccount(facts: AccountFacts, accountId: string, basePolicy
   }
   const upcoming = contract ? contractView(contract, policy, now) : undefined;
   const term = contract ? upcomingTerm(contract, policy, now) : null;
+  const reminders = contract ? planReminders({ contract, policy, now, recorded: new Set(previousRemindersSent) }) : { skipped: [] };
   const evidence = {
     ...reviewEvidence(latePayment, profit, flags, policy),
     ...(humanSignals.length > 0 ? { humanSignals } : {}),
@@ -178,11 +190,13 @@ export function assessAccount(facts: AccountFacts, accountId: string, basePolicy
     profit.rows.length > 0 ? `${new Date(now.getTime() + PROFITABILITY_RECHECK_MS + DAY_MS).toISOString().slice(0, 10)}T00:00:00.000Z` : undefined,
     // When the notice deadline passes, an auto or evergreen contract rolls to its next term.
     term ? new Date(term.dueAt.getTime() + 1).toISOString() : undefined,
+    // The next renewal reminder.
+    reminders.nextAt,
     // Human signals leave the window; overrides lapse the day after their `until`.
     ...humanSignals.map((s) => new Date(Date.parse(s.at) + signalWindowMs + 1).toISOString()),
     ...[...overrides.exclusions, ...overrides.invoiceHolds].flatMap((o) => (o.until ? [`${nextDay(o.until)}T00:00:00.000Z`] : [])),
   ]);
-  return { policy, overrides, latePayment, profit, flags, flagSince, humanSignals, plans, upcoming, evidence, nextChangeAt };
+  return { policy, overrides, latePayment, profit, flags, flagSince, humanSignals, plans, upcoming, reminders, evidence, nextChangeAt };
 }
 
 function nextDay(date: string): string {
@@ -209,7 +223,7 @@ export async function evaluateAccount(
   for (let attempt = 1; ; attempt++) {
     const account = await getAccount(deps.store, accountId);
     const facts = await loadAccountFacts(deps.store, accountId);
-    const assessed = assessAccount(facts, accountId, deps.policy, now, account?.flagSince ?? {});
+    const assessed = assessAccount(facts, accountId, deps.policy, now, account?.flagSince ?? {}, account?.remindersSent ?? []);
     const { latePayment, profit, flags, flagSince, plans, upcoming, policy } = assessed;
     const tasks = facts.tasks.map((t) => t.task);
     const changes = reconcileReviews(tasks, options.settle ? settlePlans(plans, tasks, now, policy) : plans, {
@@ -224,14 +238,36 @@ export async function evaluateAccount(
       ...(upcoming ? { contract: upcoming } : {}),
     };
     const nextEvalAt = assessed.nextChangeAt;
+    const { reminders } = assessed;
+    // Keys of the current term are enough to send each reminder once; older ones are dropped.
+    const remindersSent = [...new Set([...(account?.remindersSent ?? []), ...reminders.skipped, ...(reminders.due ? [reminders.due.key] : [])])]
+      .sort()
+      .slice(-12);
     const factsRev = account?.factsRev ?? 0;
-    if (account && changes.length === 0 && isCurrent(account, factsRev, flags, flagSince, summary, nextEvalAt)) {
+    if (account && changes.length === 0 && !reminders.due && canonicalJson(account.remindersSent) === canonicalJson(remindersSent) && isCurrent(account, factsRev, flags, flagSince, summary, nextEvalAt)) {
       return { accountId, flags, latePayment, reviewChanges: [], changed: false };
     }
     const revs = new Map(facts.tasks.map((t) => [t.task.id, t.rev]));
     const items = reviewChangeItems(deps.store, changes, revs, (task) =>
       reviewOpenedNotification(task, { accountName: account?.name, flags, contract: upcoming, now, rev: (revs.get(task.id) ?? 0) + 1 }),
     );
+    if (reminders.due && upcoming) {
+      const openTask = [...tasks, ...changes.map((c) => (c.type === 'create' ? c.task : c.after))].find((t) => t.status === 'open' || t.status === 'scheduled');
+      items.push({
+        Put: notificationPut(
+          deps.store,
+          renewalReminderNotification(reminders.due, {
+            accountId,
+            accountName: account?.name,
+            flags,
+            renewal: upcoming.renewal,
+            reasons: [...latePayment.reasons, ...profit.reasons],
+            taskId: openTask?.id,
+            now,
+          }),
+        ),
+      });
+    }
     try {
       await saveEvaluation(
         deps.store,
@@ -241,6 +277,7 @@ export async function evaluateAccount(
         {
           flags,
           flagSince,
+          remindersSent,
           summary,
           evaluatedAt: nowIso,
           ...(nextEvalAt ? { nextEvalAt } : {}),
@@ -248,7 +285,7 @@ export async function evaluateAccount(
         },
         items,
       );
-      return { accountId, flags, latePayment, reviewChanges: changes, changed: true };
+      return { accountId, flags, latePayment, reviewChanges: changes, ...(reminders.due ? { reminderSent: reminders.due } : {}), changed: true };
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));

@@ -1,5 +1,6 @@
 import type { Notification } from '../domain/notification.ts';
 import type { Task } from '../domain/review.ts';
+import type { ReminderDue } from '../domain/reminders.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -52,6 +53,49 @@ export function reviewOpenedNotification(
       flags: [...ctx.flags],
       reasons: task.reasons,
       decide: ['retain', 'renegotiate', 'terminate'],
+    },
+  };
+}
+
+/**
+ * The `renewal_reminder` notification: sent for every contract, flagged or not, at each offset
+ * before the notice deadline. Its id is fixed by account, term and offset, so it is recorded once.
+ */
+export function renewalReminderNotification(
+  due: ReminderDue,
+  ctx: { accountId: string; accountName?: string | undefined; flags: readonly string[]; renewal: string; reasons: readonly string[]; taskId?: string | undefined; now: Date },
+): Notification {
+  const daysLeft = Math.max(0, Math.ceil((Date.parse(`${due.noticeDeadline}T23:59:59Z`) - ctx.now.getTime()) / DAY_MS));
+  const who = ctx.accountName ? `${ctx.accountName} (${ctx.accountId})` : ctx.accountId;
+  const lines = [
+    `Renewal reminder (${due.offsetDays} days) for ${who}.`,
+    `Contract term ends ${due.termEnd}; renewal: ${ctx.renewal}. Notice deadline ${due.noticeDeadline} (${daysLeft} days left).`,
+    `Flags: ${ctx.flags.length > 0 ? ctx.flags.join(', ') : 'none'}.`,
+    ...(ctx.reasons.length > 0 ? [`Evidence: ${ctx.reasons.join('; ')}.`] : []),
+    ctx.taskId ? `Review: ${ctx.taskId}.` : 'No review is open for this account.',
+    `Decide before the deadline: let it ${ctx.renewal === 'fixed' ? 'end' : 'renew'}, renegotiate, or give notice.`,
+  ];
+  return {
+    id: `renewal_reminder~${ctx.accountId}~${due.termEnd}~${due.offsetDays}`,
+    type: 'renewal_reminder',
+    accountId: ctx.accountId,
+    sentAt: ctx.now.toISOString(),
+    offsetDays: due.offsetDays,
+    ...(ctx.taskId ? { taskId: ctx.taskId } : {}),
+    subject: `Renewal: ${who}, notice deadline ${due.noticeDeadline} (${daysLeft} days)`,
+    text: lines.join('\n'),
+    payload: {
+      accountId: ctx.accountId,
+      ...(ctx.accountName ? { accountName: ctx.accountName } : {}),
+      termEnd: due.termEnd,
+      noticeDeadline: due.noticeDeadline,
+      offsetDays: due.offsetDays,
+      daysLeft,
+      renewal: ctx.renewal,
+      flags: [...ctx.flags],
+      reasons: [...ctx.reasons],
+      taskId: ctx.taskId ?? null,
+      decide: ['renew', 'renegotiate', 'terminate'],
     },
   };
 }

@@ -51,6 +51,7 @@ export async function runSweep(deps: { store: Store; policy: Policy }, now: Date
       try {
         const evaluation = await evaluateAccount(deps, accountId, now);
         result.accountsReevaluated++;
+        if (evaluation.reminderSent) result.notificationsRecorded++;
         for (const change of evaluation.reviewChanges) {
           const after = change.type === 'create' ? change.task : change.after;
           const before = change.type === 'create' ? undefined : change.before;

@@ -214,3 +214,30 @@ describe('contract CSV import', () => {
     expect(lines.length).toBeGreaterThan(3);
   });
 });
+
+describe('renewal reminders', () => {
+  it('a deadline 25 days away gets exactly one reminder (30 days) however many sweeps run that day, then the 7-day one on its day', async () => {
+    await putContract('cus_remind', { endDate: day(55), noticeDays: 30, renewal: 'auto' });
+    for (let i = 0; i < 3; i++) await api.post('/admin/sweep', {});
+    let notes = (await api.get('/notifications?accountId=cus_remind&type=renewal_reminder')).body.items;
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatchObject({ type: 'renewal_reminder', offsetDays: 30 });
+    expect(notes[0].text).toContain(`Notice deadline ${day(25)}`);
+    // Two sweeps at once on the 7-day day (deadline day(25): the 7-day day is day(18)).
+    const sevenDayDay = new Date(Date.parse(`${day(18)}T00:00:00Z`) + 7 * 3_600_000).toISOString();
+    await Promise.all([api.post('/admin/sweep', { now: sevenDayDay }), api.post('/admin/sweep', { now: sevenDayDay })]);
+    notes = (await api.get('/notifications?accountId=cus_remind&type=renewal_reminder')).body.items;
+    expect(notes.map((n: { offsetDays: number }) => n.offsetDays).sort()).toEqual([30, 7]);
+  });
+
+  it('a far contract gets nothing until its 60-day day', async () => {
+    await putContract('cus_far', { endDate: day(300), noticeDays: 30, renewal: 'auto' });
+    await api.post('/admin/sweep', {});
+    expect((await api.get('/notifications?accountId=cus_far&type=renewal_reminder')).body.items).toHaveLength(0);
+    const sixtyDayDay = new Date(Date.parse(`${day(210)}T00:00:00Z`) + 7 * 3_600_000).toISOString();
+    // The sweep catches up at most 62 days per run: run it until it reaches that day.
+    for (let i = 0; i < 5; i++) await api.post('/admin/sweep', { now: sixtyDayDay });
+    const notes = (await api.get('/notifications?accountId=cus_far&type=renewal_reminder')).body.items;
+    expect(notes.map((n: { offsetDays: number }) => n.offsetDays)).toEqual([60]);
+  });
+});
