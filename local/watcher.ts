@@ -9,6 +9,8 @@ import { logger } from '../shared/powertools.ts';
 import { createStore, type Store } from '../shared/store/client.ts';
 import { tableDefinition } from '../shared/store/table.ts';
 import { runSweep } from '../shared/usecases/sweep.ts';
+import { dispatchNotifications } from '../shared/usecases/dispatch-notifications.ts';
+import { LogNotifier } from '../shared/adapters/log-notifier.ts';
 import { createProcessor } from '../functions/processor/processor.ts';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
 import { startHttpServer } from './http-server.ts';
@@ -69,10 +71,12 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
   queue.start(createProcessor({ store, policy: options.policy, clock }, { throwOnFullBatchFailure: false }));
 
   const apiDeps = { store, policy: options.policy, clock };
+  // Locally a notification is a log line; its full text is at GET /notifications.
+  const notifiers = [new LogNotifier()];
   const app = createHttpApp({
     handlers: {
       ...apiHandlers(apiDeps),
-      ...adminHandlers(apiDeps),
+      ...adminHandlers({ ...apiDeps, notifiers }),
       ...webhookHandlers({ store, queue, webhookSecret: async () => secrets.webhookSecret, clock }),
     },
     fns: ['api', 'webhook'],
@@ -87,7 +91,10 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
   if (sweepIntervalMs > 0) {
     const sweep = () =>
       runSweep(apiDeps, clock())
-        .then((result) => logger.info('local sweep finished', { ...result }))
+        .then(async (result) => {
+          const dispatched = await dispatchNotifications({ store, notifiers, now: clock });
+          logger.info('local sweep finished', { ...result, dispatched: dispatched.sent });
+        })
         .catch((error: unknown) => logger.error('local sweep failed', { error: error as Error }));
     sweepTimer = setInterval(sweep, sweepIntervalMs);
     sweepTimer.unref();

@@ -2,6 +2,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { Policy } from '../config/policy.ts';
 import { runSweep } from '../usecases/sweep.ts';
+import { dispatchNotifications } from '../usecases/dispatch-notifications.ts';
+import type { Notifier } from '../ports/notifier.ts';
 import { contractBodySchema } from '../domain/contract.ts';
 import { startOfLocalDay } from '../domain/timing.ts';
 import { notificationsQuerySchema, renewalsQuerySchema, taskListQuerySchema, taskPathSchema } from '../schemas/task.ts';
@@ -157,12 +159,14 @@ export const sweepBodySchema = z
   .strict();
 
 /** Local-mode administration: run the daily sweep now, optionally as if at another time. */
-export function adminHandlers(deps: ApiDeps): RouteHandlers {
+export function adminHandlers(deps: ApiDeps & { notifiers?: readonly Notifier[] }): RouteHandlers {
   return {
     'POST /admin/sweep': async (request) => {
       const body = request.rawBody.byteLength === 0 ? {} : parseRequestPart(sweepBodySchema, request.json(), 'body');
       const now = body.now ? new Date(body.now) : deps.clock();
-      return { status: 200, body: { now: now.toISOString(), ...(await runSweep(deps, now)) } };
+      const result = await runSweep(deps, now);
+      const dispatched = deps.notifiers ? await dispatchNotifications({ store: deps.store, notifiers: deps.notifiers, now: deps.clock }) : undefined;
+      return { status: 200, body: { now: now.toISOString(), ...result, ...(dispatched ? { dispatched: dispatched.sent } : {}) } };
     },
   };
 }

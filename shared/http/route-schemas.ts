@@ -116,6 +116,8 @@ export const sweepResponseSchema = z.object({
   accountsReevaluated: z.int(),
   reviewsOpened: z.int(),
   notificationsRecorded: z.int(),
+  /** Notifications handed to the channels after the sweep (local mode: log lines). */
+  dispatched: z.int().optional(),
   failures: z.int(),
 });
 

@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { notificationSchema, type Notification } from '../domain/notification.ts';
 import type { Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -13,6 +13,7 @@ export type NotificationRecord = Notification;
 
 /** `~` sorts after every fact prefix, so an evaluation's partition read stops before the outbox (see account.ts). */
 export const NOTIFICATION_SK_PREFIX = '~NOTIF#';
+const DISPATCH_PENDING = 'DISPATCH#pending';
 const key = (n: Pick<Notification, 'accountId' | 'id'>) => ({ pk: `ACCT#${n.accountId}`, sk: `${NOTIFICATION_SK_PREFIX}${n.id}` });
 
 export function notificationPut(store: Store, notification: NotificationRecord): Record<string, unknown> {
@@ -24,6 +25,9 @@ export function notificationPut(store: Store, notification: NotificationRecord):
       notification,
       gsi1pk: 'NOTIFS',
       gsi1sk: `${notification.sentAt}#${notification.id}`,
+      // Sparse "to dispatch" entry, removed once every channel has taken it.
+      gsi2pk: DISPATCH_PENDING,
+      gsi2sk: `${notification.sentAt}#${notification.id}`,
     },
     ConditionExpression: 'attribute_not_exists(pk)',
   };
@@ -50,4 +54,30 @@ export async function listNotifications(
   const items = (page.Items ?? []).map((item) => notificationSchema.parse(item.notification));
   const nextCursor = encodeCursor(page.LastEvaluatedKey);
   return nextCursor ? { items, nextCursor } : { items };
+}
+
+/** Notifications recorded but not yet handed to the channels, oldest first. */
+export async function listUndispatched(store: Store, limit: number): Promise<Notification[]> {
+  const page = await store.doc.send(
+    new QueryCommand({
+      TableName: store.tableName,
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      ExpressionAttributeValues: { ':pk': DISPATCH_PENDING },
+      Limit: limit,
+    }),
+  );
+  return (page.Items ?? []).map((item) => notificationSchema.parse(item.notification));
+}
+
+/** Marks a notification dispatched (idempotent: a second mark changes nothing). */
+export async function markDispatched(store: Store, n: Pick<Notification, 'accountId' | 'id'>, at: string): Promise<void> {
+  await store.doc.send(
+    new UpdateCommand({
+      TableName: store.tableName,
+      Key: key(n),
+      UpdateExpression: 'SET dispatchedAt = if_not_exists(dispatchedAt, :at) REMOVE gsi2pk, gsi2sk',
+      ExpressionAttributeValues: { ':at': at },
+    }),
+  );
 }
