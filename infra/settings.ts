@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { parsePolicy, PolicyError, type Policy } from '../shared/config/policy.ts';
+import { parsePolicy, PolicyError, timeZoneSchema, type Policy } from '../shared/config/policy.ts';
 
 /**
  * Deployment settings read from CDK context (`cdk.json` "context", or `-c key=value`).
@@ -44,17 +44,7 @@ const stringList = <T extends z.ZodType<string>>(item: T) =>
     return trimmed === '' ? [] : trimmed.split(',').map((s) => s.trim());
   }, z.array(item));
 
-const timeZone = z.string().refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an IANA time zone such as "Europe/Madrid"' },
-);
+const timeZone = timeZoneSchema;
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour), e.g. "06:00"');
 

@@ -6,7 +6,7 @@ export const currencySchema = z
   .string()
   .regex(/^[a-z]{3}$/, 'must be a three-letter ISO 4217 code in lower case, e.g. "usd"');
 
-const timeZoneSchema = z.string().refine(
+export const timeZoneSchema = z.string().refine(
   (tz) => {
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: tz });
