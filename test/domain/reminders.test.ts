@@ -59,6 +59,20 @@ describe('renewal reminders', () => {
     expect(sent.map((s) => `${s.termEnd}:${s.offset}`)).toEqual(['2027-06-30:30', '2027-06-30:7', '2028-06-30:60', '2028-06-30:30', '2028-06-30:7']);
   });
 
+  it('re-plans the remaining reminders when the contract changes after one was sent', () => {
+    const recorded = new Set<string>();
+    const at = (d: string) => new Date(`${d}T06:00:00Z`);
+    const first = planReminders({ contract: contract('2027-06-30'), policy: defaultPolicy, now: at('2027-04-01'), recorded });
+    expect(first.due?.offsetDays).toBe(60);
+    recorded.add(first.due!.key);
+    // Extended by three months before the 30-day reminder: the new term gets its own series.
+    const edited = contract('2027-09-30');
+    expect(planReminders({ contract: edited, policy: defaultPolicy, now: at('2027-05-01'), recorded }).due).toBeUndefined();
+    const next = planReminders({ contract: edited, policy: defaultPolicy, now: at('2027-05-01'), recorded }).nextAt;
+    expect(next).toBe('2027-07-02T00:00:00.000Z');
+    expect(planReminders({ contract: edited, policy: defaultPolicy, now: at('2027-07-02'), recorded }).due).toMatchObject({ offsetDays: 60, termEnd: '2027-09-30' });
+  });
+
   it('sends nothing after a fixed term has ended', () => {
     const plan = planReminders({ contract: contract('2027-06-30', 'fixed'), policy: defaultPolicy, now: new Date('2027-08-01T00:00:00Z'), recorded: new Set() });
     expect(plan).toEqual({ skipped: [] });
