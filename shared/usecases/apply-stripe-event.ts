@@ -58,18 +58,33 @@ const customerObjectSchema = z.looseObject({
   metadata: z.record(z.string(), z.unknown()).nullish(),
 });
 
+/** What recording an event did, and whether its account's signals may have changed. */
+export type RecordOutcome =
+  | { outcome: 'applied' | 'unchanged'; accountId: string; evaluate: boolean }
+  | { outcome: 'ignored'; reason: string };
+
 /**
  * Applies one Stripe event to the stored facts, then re-derives the account's signals.
  * Idempotent and order-independent: facts are merged (never overwritten by an older
  * observation), and signals are recomputed from all facts rather than counted per event.
  */
 export async function applyStripeEvent(deps: ApplyDeps, event: QueuedEvent, now: Date): Promise<ApplyOutcome> {
+  const recorded = await recordStripeEvent(deps, event);
+  if (recorded.outcome === 'ignored') return recorded;
+  if (recorded.evaluate) await evaluateAccount(deps, recorded.accountId, now, SETTLE);
+  return { outcome: recorded.outcome, accountId: recorded.accountId };
+}
+
+/**
+ * Records the facts one Stripe event carries, without evaluating the account: the processor
+ * evaluates right after; the backfill evaluates each account once at the end.
+ */
+export async function recordStripeEvent(deps: ApplyDeps, event: QueuedEvent): Promise<RecordOutcome> {
   if (invoiceTypes.has(event.type)) {
     const observed = observeInvoice(event, event.data.object);
     const accountId = observed.customerId;
     const changed = await mergeFact(deps.store, invoiceFacts, accountId, observed);
-    await evaluateAccount(deps, accountId, now, SETTLE);
-    return { outcome: changed ? 'applied' : 'unchanged', accountId };
+    return { outcome: changed ? 'applied' : 'unchanged', accountId, evaluate: true };
   }
   if (customerTypes.has(event.type)) {
     const parsed = customerObjectSchema.safeParse(event.data.object);
@@ -86,11 +101,9 @@ export async function applyStripeEvent(deps: ApplyDeps, event: QueuedEvent, now:
       contractMetadata,
       version: observationVersion(event),
     });
-    if (Object.keys(contractMetadata).length > 0) {
-      await offerStripeContract(deps, event, customer.id, { customer: { id: customer.id, metadata: contractMetadata } });
-      await evaluateAccount(deps, customer.id, now, SETTLE);
-    }
-    return { outcome: result === 'saved' ? 'applied' : 'unchanged', accountId: customer.id };
+    const hasTerms = Object.keys(contractMetadata).length > 0;
+    if (hasTerms) await offerStripeContract(deps, event, customer.id, { customer: { id: customer.id, metadata: contractMetadata } });
+    return { outcome: result === 'saved' ? 'applied' : 'unchanged', accountId: customer.id, evaluate: hasTerms };
   }
   if (subscriptionTypes.has(event.type) || scheduleTypes.has(event.type) || upcomingTypes.has(event.type)) {
     const owned = ownedObjectSchema.safeParse(event.data.object);
@@ -105,11 +118,10 @@ export async function applyStripeEvent(deps: ApplyDeps, event: QueuedEvent, now:
         ? { schedule: object }
         : { subscription: subscriptionOfUpcomingInvoice(object) };
     const changed = await offerStripeContract(deps, event, accountId, { ...sources, ...(customer ? { customer } : {}) });
-    await evaluateAccount(deps, accountId, now, SETTLE);
-    return { outcome: changed ? 'applied' : 'unchanged', accountId };
+    return { outcome: changed ? 'applied' : 'unchanged', accountId, evaluate: true };
   }
-  if (chargeTypes.has(event.type)) return applyChargeEvent(deps, event, now);
-  if (refundTypes.has(event.type) || disputeTypes.has(event.type)) return applyRevenueEvent(deps, event, now);
+  if (chargeTypes.has(event.type)) return recordChargeEvent(deps, event);
+  if (refundTypes.has(event.type) || disputeTypes.has(event.type)) return recordRevenueEvent(deps, event);
   return { outcome: 'ignored', reason: `event type ${event.type} is not applied` };
 }
 
@@ -124,19 +136,24 @@ const chargeRefSchema = z.looseObject({ charge: stripeRef.nullish(), customer: s
  * A charge: records whose customer it is (refunds and disputes often name only the charge),
  * applies anything parked while the owner was unknown, and for `charge.refunded` the refunds.
  */
-async function applyChargeEvent(deps: ApplyDeps, event: QueuedEvent, now: Date): Promise<ApplyOutcome> {
+async function recordChargeEvent(deps: ApplyDeps, event: QueuedEvent): Promise<RecordOutcome> {
   const charge = chargeObjectSchema.parse(event.data.object);
   if (!charge.customer) return { outcome: 'ignored', reason: `charge ${charge.id} has no customer` };
   await saveChargeOwner(deps.store, charge.id, charge.customer);
+  let parkedApplied = false;
   for (const parked of await listParkedEvents(deps.store, charge.id)) {
-    await applyRevenueEvent(deps, parked as QueuedEvent, now);
+    const result = await recordRevenueEvent(deps, parked as QueuedEvent);
+    parkedApplied ||= result.outcome !== 'ignored';
   }
-  if (event.type === 'charge.refunded') return applyRevenueEvent(deps, event, now);
-  return { outcome: 'applied', accountId: charge.customer };
+  if (event.type === 'charge.refunded') {
+    const result = await recordRevenueEvent(deps, event);
+    return result.outcome === 'ignored' ? result : { ...result, evaluate: true };
+  }
+  return { outcome: 'applied', accountId: charge.customer, evaluate: parkedApplied };
 }
 
 /** Refunds and disputes: facts in the owning account, or parked under the charge until its owner is known. */
-async function applyRevenueEvent(deps: ApplyDeps, event: QueuedEvent, now: Date): Promise<ApplyOutcome> {
+async function recordRevenueEvent(deps: ApplyDeps, event: QueuedEvent): Promise<RecordOutcome> {
   const object = event.data.object;
   const isCharge = object.object === 'charge';
   const ref = chargeRefSchema.parse(object);
@@ -158,8 +175,7 @@ async function applyRevenueEvent(deps: ApplyDeps, event: QueuedEvent, now: Date)
       changed = (await mergeFact(deps.store, refundFacts, customerId, refund)) || changed;
     }
   }
-  await evaluateAccount(deps, customerId, now, SETTLE);
-  return { outcome: changed ? 'applied' : 'unchanged', accountId: customerId };
+  return { outcome: changed ? 'applied' : 'unchanged', accountId: customerId, evaluate: true };
 }
 
 /** Offers the contract terms Stripe's objects give; a person's terms on record always win. */
