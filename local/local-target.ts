@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createStore, type Store } from '../shared/store/client.ts';
@@ -21,6 +22,30 @@ export async function runningWatcherUrl(port: number): Promise<string | undefine
   } catch {
     return undefined;
   }
+}
+
+/** Written in the data dir while the watcher runs: `{ pid, url, dynamoEndpoint, tableName }`. */
+export const RUNTIME_FILE = 'watcher.json';
+
+/**
+ * The store of the watcher running on this data dir, if one is (its runtime file names its
+ * DynamoDB Local and table, and its health route answers).
+ */
+export async function runningWatcherStore(dataDir: string): Promise<Store | undefined> {
+  let runtime: { url?: unknown; dynamoEndpoint?: unknown; tableName?: unknown };
+  try {
+    runtime = JSON.parse(readFileSync(join(dataDir, RUNTIME_FILE), 'utf8')) as typeof runtime;
+  } catch {
+    return undefined;
+  }
+  if (typeof runtime.url !== 'string' || typeof runtime.dynamoEndpoint !== 'string' || typeof runtime.tableName !== 'string') return undefined;
+  try {
+    const health = await fetch(`${runtime.url}/health`, { signal: AbortSignal.timeout(1500) });
+    if (!health.ok) return undefined;
+  } catch {
+    return undefined; // left behind by a watcher that did not stop cleanly
+  }
+  return createStore({ tableName: runtime.tableName, endpoint: runtime.dynamoEndpoint });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Policy } from '../shared/config/policy.ts';
@@ -17,6 +18,7 @@ import { startHttpServer } from './http-server.ts';
 import { loadLocalSecrets } from './secrets.ts';
 import { SpoolQueue } from './spool-queue.ts';
 import { ensureTable } from './table.ts';
+import { RUNTIME_FILE } from './local-target.ts';
 
 export interface WatcherOptions {
   dataDir: string;
@@ -102,6 +104,10 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
   }
 
   const url = `http://${options.host ?? '127.0.0.1'}:${http.port}`;
+  // Lets other local commands (the backfill) use this watcher's DynamoDB Local while it runs:
+  // two DynamoDB Local processes must not open the same data files.
+  const runtimeFile = join(dataDir, RUNTIME_FILE);
+  writeFileSync(runtimeFile, JSON.stringify({ pid: process.pid, url, dynamoEndpoint: endpoint, tableName }, null, 2));
   return {
     url,
     port: http.port,
@@ -114,6 +120,7 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
     ...(dynamo ? { dynamoPort: dynamo.port } : {}),
     async stop() {
       if (sweepTimer) clearInterval(sweepTimer);
+      rmSync(runtimeFile, { force: true });
       await http.close();
       await queue.stop();
       store.doc.destroy();

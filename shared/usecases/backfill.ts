@@ -1,0 +1,305 @@
+import type Stripe from 'stripe';
+import type { Policy } from '../config/policy.ts';
+import { InvalidStripeObjectError } from '../domain/invoice.ts';
+import { startOfLocalDay } from '../domain/timing.ts';
+import { logger } from '../powertools.ts';
+import {
+  addEvaluationCounts,
+  clearTouched,
+  finishBackfillRun,
+  getBackfillRun,
+  getEvaluationCounts,
+  listCheckpoints,
+  listTouched,
+  markTouched,
+  saveCheckpoint,
+  startBackfillRun,
+  type EvaluationCounters,
+  type ResourceCheckpoint,
+} from '../store/backfill.ts';
+import type { Store } from '../store/client.ts';
+import { backfillEvents, customerOf, UnsupportedBackfillObjectError } from '../stripe/backfill-events.ts';
+import { recordStripeEvent, UnreadableEventError } from './apply-stripe-event.ts';
+import { evaluateAccount } from './evaluate-account.ts';
+
+/**
+ * The Stripe lists the backfill reads, in order: customers first (names, contract metadata),
+ * then what carries contract terms, then the facts. `since` limits only the facts: a contract
+ * signed years ago still governs the next renewal, so subscriptions and schedules are read whole.
+ */
+export const BACKFILL_RESOURCES = ['customers', 'subscriptions', 'subscription_schedules', 'invoices', 'refunds', 'disputes'] as const;
+export type BackfillResource = (typeof BACKFILL_RESOURCES)[number];
+
+type StripeObject = Record<string, unknown> & { id: string; created?: number };
+
+export interface BackfillOptions {
+  /** Only invoices, refunds and disputes created on or after this day (policy time zone). */
+  since?: string;
+  /** Only this customer's objects. */
+  customer?: string;
+  /** Read and convert everything, write nothing. */
+  dryRun?: boolean;
+  /** Continue the interrupted run with the same `since` and `customer`. */
+  resume?: boolean;
+  /** Objects applied at once (facts of different objects are independent). */
+  concurrency?: number;
+  /** Checkpoint after this many objects. */
+  checkpointEvery?: number;
+  /** Objects per Stripe list request (Stripe's maximum, 100, unless testing pagination). */
+  pageSize?: number;
+}
+
+export interface BackfillDeps {
+  store: Store;
+  policy: Policy;
+  stripe: Stripe;
+  now: Date;
+  onProgress?: (progress: BackfillProgress) => void;
+}
+
+export interface BackfillProgress {
+  phase: BackfillResource | 'evaluate';
+  resources: Record<string, ResourceCheckpoint>;
+  /** Share of the current list's time span covered (0–1), when it can be known. */
+  fraction?: number;
+  evaluation: { done: number; total: number };
+}
+
+export interface BackfillSummary {
+  scope: string;
+  dryRun: boolean;
+  resumed: boolean;
+  resources: Record<string, ResourceCheckpoint>;
+  /** Facts written (objects whose observation changed something). */
+  factsWritten: number;
+  accounts: number;
+  evaluation: EvaluationCounters;
+  /** Objects that could not be read, with why (at most 20 listed). */
+  skipped: Array<{ id: string; reason: string }>;
+}
+
+export class BackfillOptionsError extends Error {
+  override readonly name = 'BackfillOptionsError';
+}
+
+/** A Stripe or store failure stopped the run; its checkpoints let `--resume` continue. */
+export class BackfillInterruptedError extends Error {
+  override readonly name = 'BackfillInterruptedError';
+  constructor(
+    readonly resource: string,
+    readonly checkpoint: ResourceCheckpoint | undefined,
+    options: { cause: unknown },
+  ) {
+    super(`backfill stopped while reading ${resource}: ${(options.cause as Error)?.message ?? String(options.cause)}`, options);
+  }
+}
+
+/** The run's identity: the options that decide what is read. */
+export function backfillScope(options: Pick<BackfillOptions, 'since' | 'customer'>): string {
+  return `since=${options.since ?? 'all'},customer=${options.customer ?? 'all'}`;
+}
+
+function emptyCheckpoint(resource: string): ResourceCheckpoint {
+  return { resource, read: 0, applied: 0, unchanged: 0, skipped: 0, done: false };
+}
+
+/** One Stripe list as an async iterable, with the SDK's auto-pagination from `startingAfter`. */
+function listObjects(
+  stripe: Stripe,
+  resource: BackfillResource,
+  params: { created?: { gte: number }; customer?: string; startingAfter?: string; pageSize: number },
+): AsyncIterable<StripeObject> {
+  const page = { limit: params.pageSize, ...(params.startingAfter ? { starting_after: params.startingAfter } : {}) };
+  const created = params.created ? { created: params.created } : {};
+  const customer = params.customer ? { customer: params.customer } : {};
+  switch (resource) {
+    case 'customers':
+      if (params.customer) return singleCustomer(stripe, params.customer);
+      return stripe.customers.list({ ...page }) as AsyncIterable<StripeObject>;
+    case 'subscriptions':
+      return stripe.subscriptions.list({ ...page, ...customer, status: 'all' }) as AsyncIterable<StripeObject>;
+    case 'subscription_schedules':
+      return stripe.subscriptionSchedules.list({ ...page, ...customer }) as AsyncIterable<StripeObject>;
+    case 'invoices':
+      return stripe.invoices.list({ ...page, ...customer, ...created }) as AsyncIterable<StripeObject>;
+    // Neither list filters by customer; with --customer the charge's owner is checked here.
+    case 'refunds':
+      return stripe.refunds.list({ ...page, ...created, expand: ['data.charge'] }) as AsyncIterable<StripeObject>;
+    case 'disputes':
+      return stripe.disputes.list({ ...page, ...created, expand: ['data.charge'] }) as AsyncIterable<StripeObject>;
+  }
+}
+
+async function* singleCustomer(stripe: Stripe, id: string): AsyncIterable<StripeObject> {
+  const customer = (await stripe.customers.retrieve(id)) as unknown as StripeObject;
+  if (customer.deleted !== true) yield customer;
+}
+
+/**
+ * Imports an existing Stripe account's history.
+ * 1. Start (or, with `resume`, continue) the run for this scope.
+ * 2. For each list, newest first from its checkpoint: turn each object into the event a webhook
+ *    would carry for it and record its facts exactly as the processor does; mark its account
+ *    touched; checkpoint every batch.
+ * 3. Evaluate every touched account once (flags, reviews, reminders), as the sweep would.
+ */
+export async function runBackfill(deps: BackfillDeps, options: BackfillOptions = {}): Promise<BackfillSummary> {
+  const scope = backfillScope(options);
+  const nowIso = deps.now.toISOString();
+  const dryRun = options.dryRun === true;
+  if (dryRun && options.resume) throw new BackfillOptionsError('--dry-run writes nothing, so there is nothing to --resume');
+  let checkpoints = new Map<string, ResourceCheckpoint>();
+  if (options.resume) {
+    const run = await getBackfillRun(deps.store, scope);
+    if (!run) throw new BackfillOptionsError(`no backfill to resume for ${scope}; run without --resume`);
+    if (run.finishedAt) throw new BackfillOptionsError(`the backfill for ${scope} finished at ${run.finishedAt}; run without --resume to read again`);
+    checkpoints = await listCheckpoints(deps.store, scope);
+  } else if (!dryRun) {
+    await startBackfillRun(deps.store, {
+      scope,
+      startedAt: nowIso,
+      options: { ...(options.since ? { since: options.since } : {}), ...(options.customer ? { customer: options.customer } : {}) },
+    });
+  }
+
+  const sinceSeconds = options.since ? Math.floor(startOfLocalDay(options.since, deps.policy.timeZone).getTime() / 1000) : undefined;
+  const resources: Record<string, ResourceCheckpoint> = {};
+  for (const name of BACKFILL_RESOURCES) resources[name] = checkpoints.get(name) ?? emptyCheckpoint(name);
+  const skipped: BackfillSummary['skipped'] = [];
+  const touched = new Set<string>();
+  const evaluation = { done: 0, total: 0 };
+  let oldestCustomer: number | undefined;
+  const report = (phase: BackfillProgress['phase'], fraction?: number) =>
+    deps.onProgress?.({ phase, resources, ...(fraction !== undefined ? { fraction } : {}), evaluation });
+
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  const checkpointEvery = Math.max(concurrency, options.checkpointEvery ?? 100);
+
+  for (const resource of BACKFILL_RESOURCES) {
+    const checkpoint = resources[resource] as ResourceCheckpoint;
+    if (checkpoint.done) continue;
+    const isFactList = resource === 'invoices' || resource === 'refunds' || resource === 'disputes';
+    // Progress runs over the time span from the list's newest object back to `since` or, without
+    // it, to the oldest customer (nothing of a customer predates the customer).
+    const floor = isFactList ? (sinceSeconds ?? oldestCustomer) : oldestCustomer;
+    const fractionOf = (created: number | undefined) =>
+      created === undefined || checkpoint.firstCreated === undefined || floor === undefined || checkpoint.firstCreated <= floor
+        ? undefined
+        : Math.min(1, Math.max(0, (checkpoint.firstCreated - created) / (checkpoint.firstCreated - floor)));
+    report(resource, fractionOf(checkpoint.lastCreated));
+
+    const applyObject = async (object: StripeObject): Promise<void> => {
+      const owner = customerOf(object);
+      if (options.customer && owner !== options.customer) return;
+      checkpoint.read++;
+      if (resource === 'customers' && typeof object.created === 'number') oldestCustomer = Math.min(oldestCustomer ?? object.created, object.created);
+      try {
+        const events = backfillEvents(object, deps.now);
+        if (dryRun) {
+          if (owner) touched.add(owner);
+          return;
+        }
+        let changed = false;
+        for (const event of events) {
+          const result = await recordStripeEvent(deps, event);
+          // A refund's or dispute's charge only tells whose it is: the object's own event is the fact.
+          if (event === events.at(-1)) changed = result.outcome === 'applied';
+          if (result.outcome !== 'ignored') await touch(result.accountId);
+        }
+        if (changed) checkpoint.applied++;
+        else checkpoint.unchanged++;
+      } catch (error) {
+        if (!(error instanceof UnreadableEventError || error instanceof InvalidStripeObjectError || error instanceof UnsupportedBackfillObjectError)) throw error;
+        checkpoint.skipped++;
+        if (skipped.length < 20) skipped.push({ id: object.id, reason: error.message });
+        logger.warn('backfill skipped an object', { resource, objectId: object.id, reason: error.message });
+      }
+    };
+    const touch = async (accountId: string) => {
+      if (touched.has(accountId)) return;
+      touched.add(accountId);
+      await markTouched(deps.store, scope, accountId, nowIso);
+    };
+
+    let batch: StripeObject[] = [];
+    let sinceCheckpoint = 0;
+    const flush = async () => {
+      for (let i = 0; i < batch.length; i += concurrency) await Promise.all(batch.slice(i, i + concurrency).map(applyObject));
+      const last = batch.at(-1);
+      sinceCheckpoint += batch.length;
+      batch = [];
+      if (last) {
+        checkpoint.lastId = last.id;
+        if (typeof last.created === 'number') checkpoint.lastCreated = last.created;
+      }
+      if (!dryRun && sinceCheckpoint >= checkpointEvery) {
+        await saveCheckpoint(deps.store, scope, checkpoint, nowIso);
+        sinceCheckpoint = 0;
+      }
+      report(resource, fractionOf(checkpoint.lastCreated));
+    };
+    try {
+      const list = listObjects(deps.stripe, resource, {
+        ...(isFactList && sinceSeconds !== undefined ? { created: { gte: sinceSeconds } } : {}),
+        ...(options.customer ? { customer: options.customer } : {}),
+        ...(checkpoint.lastId ? { startingAfter: checkpoint.lastId } : {}),
+        pageSize: Math.min(100, Math.max(1, options.pageSize ?? 100)),
+      });
+      for await (const object of list) {
+        if (checkpoint.firstCreated === undefined && typeof object.created === 'number') checkpoint.firstCreated = object.created;
+        batch.push(object);
+        if (batch.length >= concurrency * 4) await flush();
+      }
+      await flush();
+    } catch (cause) {
+      throw new BackfillInterruptedError(resource, dryRun ? undefined : checkpoint, { cause });
+    }
+    checkpoint.done = true;
+    if (!dryRun) await saveCheckpoint(deps.store, scope, checkpoint, nowIso);
+    report(resource, 1);
+  }
+
+  if (!dryRun) {
+    // Accounts touched before an interruption are marked in the store; evaluate them all.
+    const accounts = await listTouched(deps.store, scope);
+    evaluation.total = accounts.length;
+    report('evaluate');
+    for (let i = 0; i < accounts.length; i += concurrency) {
+      await Promise.all(
+        accounts.slice(i, i + concurrency).map(async (accountId) => {
+          const result = await evaluateAccount(deps, accountId, deps.now);
+          const opened = result.reviewChanges.filter((c) => (c.type === 'create' ? c.task : c.after).status === 'open' && (c.type === 'create' || c.before.status !== 'open'));
+          const scheduled = result.reviewChanges.filter((c) => c.type === 'create' && c.task.status === 'scheduled');
+          await addEvaluationCounts(
+            deps.store,
+            scope,
+            {
+              evaluated: 1,
+              flagged: result.flags.length > 0 ? 1 : 0,
+              reviewsOpened: opened.length,
+              reviewsScheduled: scheduled.length,
+              reminders: result.reminderSent ? 1 : 0,
+            },
+            nowIso,
+          );
+          await clearTouched(deps.store, scope, accountId);
+          evaluation.done++;
+        }),
+      );
+      report('evaluate');
+    }
+    await finishBackfillRun(deps.store, scope, new Date().toISOString());
+  }
+
+  const all = Object.values(resources);
+  return {
+    scope,
+    dryRun,
+    resumed: options.resume === true,
+    resources,
+    factsWritten: all.reduce((n, r) => n + r.applied, 0),
+    accounts: dryRun ? touched.size : evaluation.total,
+    evaluation: dryRun ? { evaluated: 0, flagged: 0, reviewsOpened: 0, reviewsScheduled: 0, reminders: 0 } : await getEvaluationCounts(deps.store, scope),
+    skipped,
+  };
+}
