@@ -9,14 +9,13 @@
  * --stack / TABLE_NAME the deployed table with your AWS credentials. See README "Backfill".
  */
 import { parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { loadPolicy, PolicyError, type Policy } from '../shared/config/policy.ts';
 import { createStore, type Store } from '../shared/store/client.ts';
 import { createBackfillStripe, DEFAULT_RATE_PER_SECOND, StripeSettingsError } from '../shared/stripe/backfill-client.ts';
 import { BackfillInterruptedError, BackfillOptionsError, runBackfill, type BackfillOptions } from '../shared/usecases/backfill.ts';
 import { JavaMissingError } from './dynamodb-local.ts';
 import { summaryLines, progressReporter } from './backfill-progress.ts';
-import { localSettings, runningWatcherStore, withLocalStore } from './local-target.ts';
+import { localSettings, runningWatcherStore, StackOutputError, tableFromStack, withLocalStore } from './local-target.ts';
 
 const USAGE = `usage: npm run backfill -- [options]
   --since YYYY-MM-DD   only invoices, refunds and disputes created since that day (customers,
@@ -70,18 +69,6 @@ function parseOptions(argv: string[]) {
     resume: v.resume === true,
   };
   return { help: v.help === true, options, rate, table: v.table ?? process.env.TABLE_NAME, stack: v.stack, region: v.region };
-}
-
-async function tableFromStack(stack: string, region: string | undefined): Promise<string> {
-  const cloudformation = new CloudFormationClient(region ? { region } : {});
-  try {
-    const result = await cloudformation.send(new DescribeStacksCommand({ StackName: stack }));
-    const output = result.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'TableName')?.OutputValue;
-    if (!output) throw new UsageError(`stack ${stack} has no TableName output (is it the Stateful stack?)`);
-    return output;
-  } finally {
-    cloudformation.destroy();
-  }
 }
 
 async function main(): Promise<number> {
@@ -146,7 +133,7 @@ try {
   process.exitCode = await main();
 } catch (error) {
   console.error('');
-  if (error instanceof UsageError || error instanceof BackfillOptionsError || error instanceof StripeSettingsError || error instanceof PolicyError) {
+  if (error instanceof UsageError || error instanceof StackOutputError || error instanceof BackfillOptionsError || error instanceof StripeSettingsError || error instanceof PolicyError) {
     console.error(`backfill: ${error.message}`);
     process.exitCode = 2;
   } else if (error instanceof BackfillInterruptedError) {

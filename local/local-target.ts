@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createStore, type Store } from '../shared/store/client.ts';
 import { tableDefinition } from '../shared/store/table.ts';
@@ -66,5 +67,24 @@ export async function withLocalStore<T>(dataDir: string, work: (store: Store) =>
   } finally {
     admin.destroy();
     await dynamo.stop();
+  }
+}
+
+export class StackOutputError extends Error {
+  override readonly name = 'StackOutputError';
+}
+
+/** The deployed table's name, from the stateful stack's `TableName` output. */
+export async function tableFromStack(stack: string, region: string | undefined, cloudformation = new CloudFormationClient(region ? { region } : {})): Promise<string> {
+  try {
+    const result = await cloudformation.send(new DescribeStacksCommand({ StackName: stack }));
+    const output = result.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'TableName')?.OutputValue;
+    if (!output) throw new StackOutputError(`stack ${stack} has no TableName output (is it the Stateful stack, e.g. Termwatch-Stateful?)`);
+    return output;
+  } catch (error) {
+    if (error instanceof StackOutputError) throw error;
+    throw new StackOutputError(`cannot read stack ${stack}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    cloudformation.destroy();
   }
 }
