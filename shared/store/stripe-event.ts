@@ -1,7 +1,7 @@
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailed, type Store } from './client.ts';
 
-/** How long a receipt keeps a redelivered event from being queued again (Stripe retries for 3 days). */
+/** How long a receipt tells a redelivery from a new event (Stripe retries for 3 days). */
 export const RECEIPT_TTL_DAYS = 30;
 
 const key = (eventId: string) => ({ pk: `EVT#${eventId}`, sk: 'RECEIPT' });
@@ -33,9 +33,4 @@ export async function recordEventReceipt(store: Store, receipt: EventReceipt): P
     if (isConditionFailed(error)) return 'duplicate';
     throw error;
   }
-}
-
-/** Undoes a receipt whose event could not be queued, so Stripe's retry is accepted afresh. */
-export async function forgetEventReceipt(store: Store, eventId: string): Promise<void> {
-  await store.doc.send(new DeleteCommand({ TableName: store.tableName, Key: key(eventId) }));
 }

@@ -1,7 +1,7 @@
 import { logger } from '../powertools.ts';
 import type { EventQueue } from '../ports/event-queue.ts';
 import type { Store } from '../store/client.ts';
-import { forgetEventReceipt, recordEventReceipt } from '../store/stripe-event.ts';
+import { recordEventReceipt } from '../store/stripe-event.ts';
 import { handledEventTypes, stripeEventSchema, type QueuedEvent } from '../stripe/events.ts';
 import { verifyStripeSignature } from '../stripe/webhook-signature.ts';
 
@@ -37,8 +37,8 @@ export type ReceiveOutcome = { outcome: 'queued' | 'duplicate' | 'ignored'; even
  * 1. Refuse oversize bodies, then verify the signature over the raw bytes (nothing is parsed before).
  * 2. Validate the event envelope.
  * 3. Acknowledge types outside the allow-list without storing anything.
- * 4. Record the event id once (conditional write); a redelivery stops here.
- * 5. Queue it for the processor; if queueing fails, drop the receipt so Stripe's retry is taken.
+ * 4. Queue it for the processor (if that fails: 500, nothing recorded, Stripe retries).
+ * 5. Record the event id once (conditional write); a redelivery is answered `duplicate`.
  */
 export async function receiveStripeEvent(
   deps: ReceiveStripeEventDeps,
@@ -75,6 +75,20 @@ export async function receiveStripeEvent(
     logger.info('stripe event ignored', { eventId: event.id, eventType: event.type, metric: 'IgnoredStripeEvent' });
     return { outcome: 'ignored', eventId: event.id, type: event.type };
   }
+  const queued: QueuedEvent = {
+    id: event.id,
+    type: event.type,
+    created: event.created,
+    api_version: event.api_version,
+    livemode: event.livemode,
+    data: { object: event.data.object },
+  };
+  // Queue first, then record the receipt: a crash between the two leaves an event queued
+  // without a receipt, so Stripe's retry is queued again (processing is idempotent), never
+  // an event recorded as received but never queued. A redelivery is queued again for the
+  // same reason: the first attempt may have died before queueing, and applying it twice
+  // changes nothing.
+  await deps.queue.send(queued);
   const receipt = await recordEventReceipt(deps.store, {
     eventId: event.id,
     type: event.type,
@@ -84,22 +98,6 @@ export async function receiveStripeEvent(
   if (receipt === 'duplicate') {
     logger.info('stripe event redelivered', { eventId: event.id, eventType: event.type });
     return { outcome: 'duplicate', eventId: event.id, type: event.type };
-  }
-  const queued: QueuedEvent = {
-    id: event.id,
-    type: event.type,
-    created: event.created,
-    api_version: event.api_version,
-    livemode: event.livemode,
-    data: { object: event.data.object },
-  };
-  try {
-    await deps.queue.send(queued);
-  } catch (error) {
-    await forgetEventReceipt(deps.store, event.id).catch((cleanup: unknown) =>
-      logger.error('could not drop receipt after queue failure', { eventId: event.id, error: cleanup as Error }),
-    );
-    throw error;
   }
   return { outcome: 'queued', eventId: event.id, type: event.type };
 }

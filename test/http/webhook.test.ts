@@ -41,7 +41,7 @@ async function deliver(body: string, signature?: string, base64 = false) {
 }
 
 describe('POST /webhooks/stripe', () => {
-  it('accepts a validly signed event once, queues it, and stores only its receipt', async () => {
+  it('accepts a validly signed event, queues it, stores only its receipt, and queues a redelivery again', async () => {
     const { body, signature } = signedDelivery(invoiceEvent(), secret, epoch(now));
     const first = await deliver(body, signature);
     expect(first).toMatchObject({ status: 200, body: { received: true, outcome: 'queued', eventId: 'evt_1' } });
@@ -51,9 +51,11 @@ describe('POST /webhooks/stripe', () => {
     expect(items[0]).toMatchObject({ pk: 'EVT#evt_1', type: 'invoice.finalized' });
     expect(Number(items[0]!.expiresAt)).toBeGreaterThan(epoch(now) + 29 * 86_400);
 
+    // The first attempt may have died before queueing: a redelivery is queued again (the
+    // processor applies it idempotently) and recognised as a duplicate.
     const again = await deliver(body, signature);
     expect(again).toMatchObject({ status: 200, body: { outcome: 'duplicate' } });
-    expect(queue.depth).toBe(1);
+    expect(queue.depth).toBe(2);
     expect(await allItems(store)).toHaveLength(1);
   });
 
@@ -114,7 +116,7 @@ describe('POST /webhooks/stripe', () => {
     expect(await allItems(store)).toHaveLength(0);
   });
 
-  it('drops the receipt when the event cannot be queued, so Stripe\'s retry is accepted', async () => {
+  it('records nothing when the event cannot be queued, so Stripe\'s retry is accepted as new', async () => {
     const failing = createHttpApp({
       handlers: webhookHandlers({
         store,
@@ -131,6 +133,35 @@ describe('POST /webhooks/stripe', () => {
     expect(result.statusCode).toBe(500);
     expect(await allItems(store)).toHaveLength(0);
     expect(await deliver(body, signature)).toMatchObject({ status: 200, body: { outcome: 'queued' } });
+  });
+
+  it('loses nothing when the webhook dies after queueing and before recording the receipt', async () => {
+    let sent = 0;
+    const diesAfterQueueing = createHttpApp({
+      handlers: webhookHandlers({
+        store,
+        queue: {
+          send: async (event) => {
+            await queue.send(event);
+            sent++;
+            throw new Error('Lambda timed out');
+          },
+        },
+        webhookSecret: async () => secret,
+        clock: () => now,
+      }),
+      fns: ['webhook'],
+      includeLocalOnly: false,
+      authenticate: bearerTokenAuthenticator('unused'),
+    });
+    const { body, signature } = signedDelivery(invoiceEvent('evt_window'), secret, epoch(now));
+    const result = await diesAfterQueueing(apiEvent({ method: 'POST', path: '/webhooks/stripe', body, headers: { 'stripe-signature': signature } }));
+    expect(result.statusCode).toBe(500);
+    expect(sent).toBe(1);
+    expect(await allItems(store)).toHaveLength(0);
+    // Stripe retries: accepted as new and queued again; the processor sees it twice, harmlessly.
+    expect(await deliver(body, signature)).toMatchObject({ status: 200, body: { outcome: 'queued' } });
+    expect(queue.depth).toBe(2);
   });
 });
 
