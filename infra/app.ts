@@ -21,7 +21,7 @@
  * | jwtAudience              | (none)             | audience(s), comma-separated; required when auth = "jwt"     |
  * | throttleRate             | 50                 | API stage steady-state requests per second                   |
  * | throttleBurst            | 100                | API stage burst                                              |
- * | sweepAt                  | policy.sweepAt     | HH:MM the daily sweep runs (policy default "06:00")          |
+ * | sweepAt                  | policy.sweepAt     | HH:MM reminders go out; the sweep runs hourly at its minute  |
  * | timeZone                 | policy.timeZone    | IANA zone of sweepAt (policy default "UTC")                  |
  * | notifyEmails             | []                 | e-mail addresses subscribed to alarms and notifications      |
  * | stripeEventBridge        | false              | also take Stripe events from Stripe's EventBridge destination|

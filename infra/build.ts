@@ -41,7 +41,7 @@ export function buildApp(options: BuildAppOptions = {}): WatcherApp {
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     env,
     settings,
-    description: `Termwatch ${settings.stage}: functions, ingest queue, HTTP API, daily schedule, alarms`,
+    description: `Termwatch ${settings.stage}: functions, ingest queue, HTTP API, hourly sweep schedule, alarms`,
     table: stateful.table,
     notifyTopic: stateful.notifyTopic,
     notifyKey: stateful.notifyKey,

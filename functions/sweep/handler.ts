@@ -14,7 +14,7 @@ const deps = {
 };
 const notifiers = [new SnsNotifier(requireEnv('NOTIFY_TOPIC_ARN')), new EventBridgeNotifier(requireEnv('EVENT_BUS_NAME'))];
 
-/** Invoked daily by EventBridge Scheduler; a thrown error makes the scheduler retry, then dead-letter. */
+/** Invoked hourly by EventBridge Scheduler; a thrown error makes the scheduler retry, then dead-letter. */
 export const handler = async (_event: unknown, context: Context) => {
   logger.addContext(context);
   const result = await runSweep(deps, new Date());

@@ -45,7 +45,7 @@ const processorBatchWindow = Duration.seconds(5);
 
 /**
  * Everything that can be replaced at will: the four functions, the ingest queue, the HTTP API,
- * the daily schedule and the alarms.
+ * the hourly sweep schedule and the alarms.
  *
  * Ingestion: POST /webhooks/stripe → webhook function (verifies, stores a receipt) → SQS → processor
  * (partial batch responses; 5 receives, then the dead-letter queue). Optionally Stripe's Amazon
@@ -144,16 +144,16 @@ export class StatelessStack extends Stack {
       accessLogRetention: logRetention,
     });
 
-    // --- daily sweep ---------------------------------------------------------------------------
+    // --- hourly sweep ---------------------------------------------------------------------------
     this.sweepDeadLetters = new DeadLetterQueue(this, 'SweepDeadLetters', {
-      holds: 'daily sweep runs that the scheduler could not deliver or that failed after Lambda retries',
+      holds: 'sweep runs that the scheduler could not deliver or that failed after Lambda retries',
       alarmTopic: notifyTopic,
     });
     this.sweepFunction = new WatcherFunction(this, 'SweepFunction', {
       ...common,
       entry: 'functions/sweep/handler.ts',
       serviceName: 'termwatch-sweep',
-      description: 'Daily sweep: opens reviews, sends renewal reminders',
+      description: 'Hourly sweep: opens settled reviews, re-evaluates due accounts, sends renewal reminders',
       timeout: Duration.minutes(10),
       memorySize: 1024,
       // Scheduler invokes asynchronously; after Lambda's own retries the event lands here.
@@ -214,18 +214,20 @@ export class StatelessStack extends Stack {
   }
 
   /**
-   * EventBridge Scheduler runs the sweep every day at `at` in `timeZone` (daylight saving handled by
-   * the scheduler). Delivery is retried, then dead-lettered.
+   * EventBridge Scheduler runs the sweep every hour at `at`'s minute in `timeZone` (daylight saving
+   * handled by the scheduler): reviews whose settle period ended open within the hour, while
+   * renewal reminders fall due at `at` itself (the domain dates them so). A run costs reads of
+   * what is due only. Delivery is retried, then dead-lettered.
    */
   private scheduleSweep(sweep: DeploySettings['sweep']): scheduler.Schedule {
-    const [hour, minute] = sweep.at.split(':').map(Number) as [number, number];
+    const minute = Number(sweep.at.split(':')[1]);
     // The role is written out exactly (invoke this one function, send to this one queue): the
     // target's own grant would also allow every version and alias (`<function arn>:*`).
     const role = new iam.Role(this, 'SweepSchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
-      description: 'EventBridge Scheduler: starts the daily sweep',
+      description: 'EventBridge Scheduler: starts the hourly sweep',
     });
     role.addToPolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sweepFunction.functionArn] }),
@@ -234,17 +236,18 @@ export class StatelessStack extends Stack {
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.sweepDeadLetters.queue.queueArn] }),
     );
     return new scheduler.Schedule(this, 'SweepSchedule', {
-      description: `Daily sweep at ${sweep.at} ${sweep.timeZone}`,
+      description: `Hourly sweep at :${String(minute).padStart(2, '0')} ${sweep.timeZone} (reminders at ${sweep.at})`,
       schedule: scheduler.ScheduleExpression.cron({
         minute: String(minute),
-        hour: String(hour),
+        hour: '*',
         timeZone: TimeZone.of(sweep.timeZone),
       }),
       target: new LambdaInvoke(this.sweepFunction, {
         role: role.withoutPolicyUpdates(),
         deadLetterQueue: this.sweepDeadLetters.queue,
         retryAttempts: 3,
-        maxEventAge: Duration.hours(2),
+        // Past an hour the next run does the same work: no point delivering a stale one.
+        maxEventAge: Duration.hours(1),
         // The scheduled time lets the sweep act "as of" its slot even when a retry runs late.
         input: scheduler.ScheduleTargetInput.fromObject({
           source: 'termwatch.schedule',

@@ -104,7 +104,7 @@ export const policySchema = z
       })
       .strict()
       .default({ enabled: false, cureDays: 30 }),
-    /** Local time of day (in `timeZone`) the daily sweep runs. */
+    /** Local time of day (in `timeZone`) renewal reminders go out; on AWS the sweep runs hourly at its minute. */
     sweepAt: z
       .string()
       .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)')

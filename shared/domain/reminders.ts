@@ -1,6 +1,6 @@
 import type { Policy } from '../config/policy.ts';
 import type { CalendarDate, Contract } from './contract.ts';
-import { addDaysToDate, startOfLocalDay, upcomingTerm } from './timing.ts';
+import { addDaysToDate, localTimeOnDate, upcomingTerm } from './timing.ts';
 
 /**
  * Renewal reminders: every contract, flagged or not, is reminded at the policy's offsets before
@@ -12,7 +12,7 @@ export interface ReminderDue {
   termEnd: CalendarDate;
   noticeDeadline: CalendarDate;
   offsetDays: number;
-  /** Start of the reminder's day in the business time zone. */
+  /** The reminder's day at the policy's `sweepAt` time, in the business time zone. */
   at: string;
 }
 
@@ -32,7 +32,8 @@ export function reminderKey(termEnd: CalendarDate, offsetDays: number): string {
 /**
  * 1. Take the upcoming term (auto and evergreen terms roll forward once their deadline passed,
  *    so each renewed term starts its own series).
- * 2. Each offset's day is noticeDeadline − offset, from the start of that day in the policy zone.
+ * 2. Each offset's day is noticeDeadline − offset, due at `sweepAt` on that day in the policy zone
+ *    (finance hears at a working hour, however often the sweep runs).
  * 3. Of the offsets whose day has come and that are not recorded, only the latest (smallest
  *    offset) is sent; the others are recorded as skipped.
  * 4. The next instant is the earliest future offset day of this term, else the moment the term
@@ -50,7 +51,7 @@ export function planReminders(input: { contract: Contract; policy: Policy; now: 
       termEnd: term.termEnd,
       noticeDeadline: term.noticeDeadline,
       offsetDays,
-      at: startOfLocalDay(day, policy.timeZone).toISOString(),
+      at: localTimeOnDate(day, policy.sweepAt, policy.timeZone).toISOString(),
     };
   });
   const pending = schedule.filter((r) => !recorded.has(r.key));

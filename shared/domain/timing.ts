@@ -64,7 +64,7 @@ export function localDate(instant: Date | string | number, timeZone: string): Ca
   const offsetMinutes = tzOffset(timeZone, new Date(ms));
   if (Number.isNaN(offsetMinutes)) throw new TimingInputError(`${timeZone} is not a time zone`);
   // The zone's wall clock, read through UTC fields so the process zone plays no part (and
-  // several times cheaper than a TZDate, which matters in the daily sweep).
+  // several times cheaper than a TZDate, which matters in the sweep).
   return new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 10);
 }
 
@@ -87,6 +87,23 @@ export function startOfLocalDay(date: CalendarDate, timeZone: string): Date {
   // No instant has that local date when the zone skipped the whole day (Kiritimati, 1994-12-31).
   if (starts.length === 0) return startOfLocalDay(addDaysToDate(date, 1), timeZone);
   return new Date(Math.min(...starts));
+}
+
+/**
+ * The instant the wall clock in `timeZone` shows `time` (HH:MM) on `date`. In the hour a clock
+ * change repeats, the first occurrence; in the hour it skips, moved forward by the change
+ * (02:30 on a day the clocks go from 02:00 to 03:00 is 03:30).
+ */
+export function localTimeOnDate(date: CalendarDate, time: string, timeZone: string): Date {
+  const [hours, minutes] = time.split(':').map(Number) as [number, number];
+  const noon = calendarNoon(date);
+  const wall = Date.UTC(noon.getFullYear(), noon.getMonth(), noon.getDate(), hours, minutes);
+  const offsets = [...new Set([tzOffset(timeZone, new Date(wall - 24 * HOUR_MS)), tzOffset(timeZone, new Date(wall + 24 * HOUR_MS))])];
+  const candidates = offsets.map((offset) => wall - offset * 60_000);
+  const exact = candidates.filter((instant) => instant + tzOffset(timeZone, new Date(instant)) * 60_000 === wall);
+  if (exact.length > 0) return new Date(Math.min(...exact));
+  // Skipped by a clock change: read with the offset before the change, i.e. moved forward by it.
+  return new Date(wall - (offsets[0] as number) * 60_000);
 }
 
 /** Last millisecond of `date` in `timeZone`: the instant a notice deadline on that day expires. */

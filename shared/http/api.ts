@@ -158,7 +158,7 @@ export const sweepBodySchema = z
   .object({ now: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp' }).optional() })
   .strict();
 
-/** Local-mode administration: run the daily sweep now, optionally as if at another time. */
+/** Local-mode administration: run the sweep now, optionally as if at another time. */
 export function adminHandlers(deps: ApiDeps & { notifiers?: readonly Notifier[] }): RouteHandlers {
   return {
     'POST /admin/sweep': async (request) => {

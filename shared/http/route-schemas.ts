@@ -268,7 +268,7 @@ export function routeSchemas(): RouteSchemaTable {
       responses: { 200: { description: 'Notifications, newest first', content: json(listResponseSchema(notificationSchema)) } },
     },
     'POST /admin/sweep': {
-      description: 'Runs the daily sweep now, or as if at `now`: what it opens and sends is real.',
+      description: 'Runs the sweep now, or as if at `now`: what it opens and sends is real.',
       body: { contentType: 'application/json', schema: sweepBodySchema, required: false },
       responses: { 200: { description: 'What the sweep did', content: json(sweepResponseSchema) } },
     },

@@ -45,5 +45,5 @@ export const routes = [
   { method: 'GET', path: '/tasks/{taskId}', auth: 'finance', fn: 'api', summary: 'One task with evidence, checklist and decision history' },
   { method: 'GET', path: '/renewals', auth: 'finance', fn: 'api', summary: 'Contracts whose notice deadline falls in the window' },
   { method: 'GET', path: '/notifications', auth: 'finance', fn: 'api', summary: 'Notifications recorded (renewal reminders, reviews opened)' },
-  { method: 'POST', path: '/admin/sweep', auth: 'finance', fn: 'api', localOnly: true, summary: 'Run the daily sweep now (local mode only)' },
+  { method: 'POST', path: '/admin/sweep', auth: 'finance', fn: 'api', localOnly: true, summary: 'Run the sweep now (local mode only)' },
 ] as const satisfies readonly RouteSpec[];

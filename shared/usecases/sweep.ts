@@ -21,7 +21,7 @@ export interface SweepResult {
 }
 
 /**
- * The daily sweep.
+ * The sweep (hourly on AWS, every five minutes locally).
  * 1. Read the checkpoint: the oldest day that may still hold due work.
  * 2. For each day from there to today, Query the due-work index for that day (never a Scan):
  *    its cost follows what is due, not how many accounts exist.

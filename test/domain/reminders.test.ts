@@ -51,7 +51,7 @@ describe('renewal reminders', () => {
     const sent = simulate(contract('2028-06-30'), '2027-01-01', 300);
     expect(sent).toEqual([]);
     const plan = planReminders({ contract: contract('2028-06-30'), policy: defaultPolicy, now: new Date('2027-01-01T06:00:00Z'), recorded: new Set() });
-    expect(plan.nextAt).toBe('2028-04-01T00:00:00.000Z');
+    expect(plan.nextAt).toBe('2028-04-01T06:00:00.000Z');
   });
 
   it('late discovery sends the latest due offset at once; an auto-renewed term starts its own series', () => {
@@ -69,8 +69,17 @@ describe('renewal reminders', () => {
     const edited = contract('2027-09-30');
     expect(planReminders({ contract: edited, policy: defaultPolicy, now: at('2027-05-01'), recorded }).due).toBeUndefined();
     const next = planReminders({ contract: edited, policy: defaultPolicy, now: at('2027-05-01'), recorded }).nextAt;
-    expect(next).toBe('2027-07-02T00:00:00.000Z');
+    expect(next).toBe('2027-07-02T06:00:00.000Z');
     expect(planReminders({ contract: edited, policy: defaultPolicy, now: at('2027-07-02'), recorded }).due).toMatchObject({ offsetDays: 60, termEnd: '2027-09-30' });
+  });
+
+  it('falls due at sweepAt in the policy zone, so finance hears at a working hour however often the sweep runs', () => {
+    const policy = { ...defaultPolicy, timeZone: 'Europe/Madrid', sweepAt: '07:30' };
+    const plan = (now: string) => planReminders({ contract: contract('2027-06-30'), policy, now: new Date(now), recorded: new Set() });
+    // Notice deadline 2027-05-31 (30 days), 60-day reminder on 2027-04-01 at 07:30 Madrid (05:30 UTC, summer time).
+    expect(plan('2027-03-20T12:00:00Z').nextAt).toBe('2027-04-01T05:30:00.000Z');
+    expect(plan('2027-04-01T05:29:00Z').due).toBeUndefined();
+    expect(plan('2027-04-01T05:30:00Z').due).toMatchObject({ offsetDays: 60, at: '2027-04-01T05:30:00.000Z' });
   });
 
   it('sends nothing after a fixed term has ended', () => {

@@ -8,6 +8,7 @@ import {
   contractEndedReason,
   endOfLocalDay,
   localDate,
+  localTimeOnDate,
   NO_CONTRACT_REASON,
   nextTermEnd,
   noticeDeadline,
@@ -622,5 +623,19 @@ describe('planReview properties', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('localTimeOnDate', () => {
+  it('is the wall-clock time on that date in the zone, across clock changes', () => {
+    expect(localTimeOnDate('2027-01-15', '06:00', 'UTC').toISOString()).toBe('2027-01-15T06:00:00.000Z');
+    expect(localTimeOnDate('2027-01-15', '07:30', 'Europe/Madrid').toISOString()).toBe('2027-01-15T06:30:00.000Z');
+    expect(localTimeOnDate('2027-07-15', '07:30', 'Europe/Madrid').toISOString()).toBe('2027-07-15T05:30:00.000Z');
+    // Spring forward in Madrid on 2027-03-28: 02:00 → 03:00. 02:30 does not exist: 03:30.
+    expect(localTimeOnDate('2027-03-28', '02:30', 'Europe/Madrid').toISOString()).toBe('2027-03-28T01:30:00.000Z');
+    expect(localTimeOnDate('2027-03-28', '06:00', 'Europe/Madrid').toISOString()).toBe('2027-03-28T04:00:00.000Z');
+    // Fall back on 2027-10-31: 03:00 → 02:00. 02:30 happens twice: the first one.
+    expect(localTimeOnDate('2027-10-31', '02:30', 'Europe/Madrid').toISOString()).toBe('2027-10-31T00:30:00.000Z');
+    expect(localTimeOnDate('2027-06-01', '23:59', 'America/New_York').toISOString()).toBe('2027-06-02T03:59:00.000Z');
   });
 });

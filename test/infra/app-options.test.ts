@@ -82,9 +82,9 @@ describe('app with every option', () => {
     }
   });
 
-  it("runs the sweep at the policy's time in the policy's time zone", () => {
+  it("runs the sweep hourly at the minute of the policy's sweepAt, in the policy's time zone", () => {
     built.statelessTemplate.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'cron(30 7 * * ? *)',
+      ScheduleExpression: 'cron(30 * * * ? *)',
       ScheduleExpressionTimezone: 'Europe/Madrid',
     });
   });

@@ -329,11 +329,11 @@ describe('HTTP API', () => {
   });
 });
 
-describe('daily sweep schedule', () => {
-  it('runs daily at 06:00 UTC with retries and a dead-letter queue', () => {
+describe('sweep schedule', () => {
+  it('runs hourly at :00 UTC (reminders fall due at 06:00) with retries and a dead-letter queue', () => {
     const t = built.statelessTemplate;
     t.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'cron(0 6 * * ? *)',
+      ScheduleExpression: 'cron(0 * * * ? *)',
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
