@@ -84,6 +84,8 @@ const stripeInvoiceSchema = z.looseObject({
   total: amountSchema,
   attempt_count: z.number().int().nullish(),
   attempted: z.boolean().nullish(),
+  /** Set while Stripe has another charge attempt scheduled, i.e. after a failed one. */
+  next_payment_attempt: epochSecondsSchema,
   /** Older API versions only. */
   paid: z.boolean().nullish(),
   paid_out_of_band: z.boolean().nullish(),
@@ -176,8 +178,13 @@ export function observeInvoice(event: InvoiceEventRef, invoice: unknown): Invoic
   let firstFailedAt: string | undefined;
   if (ev.data.type === 'invoice.payment_failed') {
     firstFailedAt = eventAt;
-  } else if (!isPaid && attempted && (status === 'open' || status === 'uncollectible' || status === 'void')) {
-    // Attempted yet unpaid: an attempt failed no later than this event.
+  } else if (!isPaid && attempted && (status === 'uncollectible' || status === 'void')) {
+    // Attempted, then given up on: an attempt failed no later than this event.
+    firstFailedAt = eventAt;
+  } else if (!isPaid && attempted && status === 'open' && (attempts >= 2 || inv.next_payment_attempt != null)) {
+    // Attempted, still open, and retrying: an attempt failed no later than this event. An open
+    // invoice attempted once with no retry scheduled is a bank debit (ACH, SEPA) still
+    // processing, which takes days and is not a failure.
     firstFailedAt = eventAt;
   } else if (isPaid && (attempts >= 2 || (inv.paid_out_of_band === true && attempted))) {
     // Paid on a retry, or settled outside Stripe after an automatic charge: the first attempt

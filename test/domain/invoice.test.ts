@@ -154,6 +154,20 @@ describe('observeInvoice', () => {
       status: 'open',
     },
     {
+      name: 'attempted once, open, no retry scheduled (a bank debit still processing): no failure',
+      type: 'invoice.updated',
+      overrides: { status: 'open', due_date: null, status_transitions: transitions({ finalized_at: T0 - 60 }), attempted: true, attempt_count: 1, next_payment_attempt: null },
+      expected: { firstFailedAt: undefined },
+      status: 'open',
+    },
+    {
+      name: 'attempted once, open, a retry scheduled: failure inferred',
+      type: 'invoice.updated',
+      overrides: { status: 'open', due_date: null, status_transitions: transitions({ finalized_at: T0 - 60 }), attempted: true, attempt_count: 1, next_payment_attempt: T0 + 86_400 },
+      expected: { firstFailedAt: iso(T0) },
+      status: 'open',
+    },
+    {
       name: 'not yet attempted: no failure',
       type: 'invoice.finalized',
       overrides: { status: 'open', status_transitions: transitions({ finalized_at: T0 - 60 }), attempted: false, attempt_count: 0 },
