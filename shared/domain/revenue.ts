@@ -179,6 +179,55 @@ const stripeDisputeSchema = z.looseObject({
   balance_transactions: z.array(z.unknown()).nullish(),
 });
 
+/**
+ * The part of a refund, charge or dispute object the observations above read, for keeping an
+ * object while its owner is unknown: no billing details, card, e-mail or dispute evidence.
+ * Observing the trimmed object gives the same facts as observing the whole one.
+ */
+export function revenueObjectForParking(object: Record<string, unknown>): Record<string, unknown> {
+  const keep = (source: unknown, keys: readonly string[]): Record<string, unknown> => {
+    const record = (source ?? {}) as Record<string, unknown>;
+    return Object.fromEntries(keys.filter((k) => record[k] !== undefined).map((k) => [k, record[k]]));
+  };
+  const ref = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') return value;
+    const { id, customer } = value as { id?: unknown; customer?: unknown };
+    return customer === undefined ? { id } : { id, customer: ref(customer) };
+  };
+  const refund = (value: unknown) => {
+    const r = keep(value, ['object', 'id', 'amount', 'currency', 'status', 'created', 'charge', 'customer']);
+    return { ...r, ...('charge' in r ? { charge: ref(r.charge) } : {}), ...('customer' in r ? { customer: ref(r.customer) } : {}) };
+  };
+  switch (object.object) {
+    case 'refund':
+      return refund(object);
+    case 'charge': {
+      const charge = keep(object, ['object', 'id', 'currency', 'amount_refunded', 'customer', 'invoice']);
+      const refunds = object.refunds as { data?: unknown[] } | null | undefined;
+      return {
+        ...charge,
+        ...('customer' in charge ? { customer: ref(charge.customer) } : {}),
+        ...('invoice' in charge ? { invoice: ref(charge.invoice) } : {}),
+        ...(refunds && Array.isArray(refunds.data) ? { refunds: { data: refunds.data.map(refund) } } : {}),
+      };
+    }
+    case 'dispute': {
+      const dispute = keep(object, ['object', 'id', 'amount', 'currency', 'status', 'created', 'charge', 'customer']);
+      const transactions = object.balance_transactions;
+      return {
+        ...dispute,
+        ...('charge' in dispute ? { charge: ref(dispute.charge) } : {}),
+        ...('customer' in dispute ? { customer: ref(dispute.customer) } : {}),
+        ...(Array.isArray(transactions)
+          ? { balance_transactions: transactions.map((t) => (t !== null && typeof t === 'object' ? keep(t, ['id', 'amount', 'fee', 'currency', 'reporting_category']) : t)) }
+          : {}),
+      };
+    }
+    default:
+      return keep(object, ['object', 'id']);
+  }
+}
+
 function refId(ref: StripeRef | null | undefined): string | undefined {
   if (ref == null) return undefined;
   return typeof ref === 'string' ? ref : ref.id;

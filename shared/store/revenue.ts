@@ -1,9 +1,10 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import {
   disputeFactSchema,
   mergeDisputeFacts,
   mergeRefundFacts,
   refundFactSchema,
+  revenueObjectForParking,
   type DisputeFact,
   type RefundFact,
 } from '../domain/revenue.ts';
@@ -52,13 +53,35 @@ export async function saveChargeOwner(store: Store, chargeId: string, customerId
   );
 }
 
-export async function parkEvent(store: Store, chargeId: string, event: { id: string }, body: unknown): Promise<void> {
+/** A charge that never names its owner (a guest payment) lets its parked events go after this. */
+const PARKED_TTL_DAYS = 90;
+
+interface ParkableEvent {
+  id: string;
+  type: string;
+  created: number;
+  data: { object: Record<string, unknown> };
+}
+
+/** Keeps an event until its charge's owner is known: only what the facts need (no personal data). */
+export async function parkEvent(store: Store, chargeId: string, event: ParkableEvent, now: Date): Promise<void> {
   await store.doc.send(
     new PutCommand({
       TableName: store.tableName,
-      Item: { pk: chargePartition(chargeId), sk: `PARKED#${event.id}`, entity: 'parked_event', event: body },
+      Item: {
+        pk: chargePartition(chargeId),
+        sk: `PARKED#${event.id}`,
+        entity: 'parked_event',
+        event: { id: event.id, type: event.type, created: event.created, data: { object: revenueObjectForParking(event.data.object) } },
+        expiresAt: Math.floor(now.getTime() / 1000) + PARKED_TTL_DAYS * 86_400,
+      },
     }),
   );
+}
+
+/** Drops a parked event once its facts are recorded in the owner's account. */
+export async function deleteParkedEvent(store: Store, chargeId: string, eventId: string): Promise<void> {
+  await store.doc.send(new DeleteCommand({ TableName: store.tableName, Key: { pk: chargePartition(chargeId), sk: `PARKED#${eventId}` } }));
 }
 
 export async function listParkedEvents(store: Store, chargeId: string): Promise<unknown[]> {

@@ -3,7 +3,7 @@ import { observeInvoice } from '../domain/invoice.ts';
 import { observeDispute, observeRefunds } from '../domain/revenue.ts';
 import { mergeFact } from '../store/facts.ts';
 import { invoiceFacts } from '../store/invoice.ts';
-import { disputeFacts, getChargeOwner, listParkedEvents, parkEvent, refundFacts, saveChargeOwner } from '../store/revenue.ts';
+import { deleteParkedEvent, disputeFacts, getChargeOwner, listParkedEvents, parkEvent, refundFacts, saveChargeOwner } from '../store/revenue.ts';
 import type { Store } from '../store/client.ts';
 import { saveCustomerFacts } from '../store/account.ts';
 import {
@@ -141,9 +141,10 @@ async function recordChargeEvent(deps: ApplyDeps, event: QueuedEvent): Promise<R
   if (!charge.customer) return { outcome: 'ignored', reason: `charge ${charge.id} has no customer` };
   await saveChargeOwner(deps.store, charge.id, charge.customer);
   let parkedApplied = false;
-  for (const parked of await listParkedEvents(deps.store, charge.id)) {
-    const result = await recordRevenueEvent(deps, parked as QueuedEvent);
+  for (const parked of (await listParkedEvents(deps.store, charge.id)) as QueuedEvent[]) {
+    const result = await recordRevenueEvent(deps, parked);
     parkedApplied ||= result.outcome !== 'ignored';
+    await deleteParkedEvent(deps.store, charge.id, parked.id);
   }
   if (event.type === 'charge.refunded') {
     const result = await recordRevenueEvent(deps, event);
@@ -161,11 +162,14 @@ async function recordRevenueEvent(deps: ApplyDeps, event: QueuedEvent): Promise<
   let customerId = ref.customer ?? (chargeId ? await getChargeOwner(deps.store, chargeId) : undefined);
   if (!customerId) {
     if (!chargeId) throw new UnreadableEventError(`event ${event.id}: ${event.type} names neither a customer nor a charge`);
-    await parkEvent(deps.store, chargeId, event, event);
+    // Kept 90 days from now (bookkeeping, not a fact): long enough for the charge to arrive.
+    await parkEvent(deps.store, chargeId, event, new Date());
     // The charge may have recorded its owner between our read and the park, after listing the
     // parked events: read again (both sides write, then read, so one of them always sees the other).
     customerId = await getChargeOwner(deps.store, chargeId);
     if (!customerId) return { outcome: 'ignored', reason: `owner of charge ${chargeId} not known yet: parked` };
+    // Applied here after all; the charge side may apply it too, which changes nothing.
+    await deleteParkedEvent(deps.store, chargeId, event.id);
   }
   let changed = false;
   if (disputeTypes.has(event.type)) {
