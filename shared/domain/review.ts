@@ -84,7 +84,8 @@ export interface ReconcileContext {
 /**
  * The changes that bring an account's tasks in line with the timing rule's plans.
  * - A plan with no active task of its kind: reuse the task already in the target slot (a
- *   cancelled one comes back; a decided one means the decision stands: no change), else create.
+ *   cancelled one comes back; a decided one means the decision stands: no change), else bring
+ *   back a cancelled one moved to the new target, else create.
  * - An active task and a plan: update it in place, moving it when the target changed. An open
  *   task never goes back to scheduled, and keeps its opening time.
  * - An active task and no plan: a scheduled one is cancelled with the reason; an open one stays
@@ -104,6 +105,14 @@ export function reconcileReviews(existing: readonly Task[], plans: readonly Revi
       if (inSlot?.status === 'decided') continue;
       if (inSlot) {
         changes.push({ type: 'update', before: inSlot, after: applyPlan(inSlot, plan, ctx.evidence, nowIso, 'signals returned') });
+        continue;
+      }
+      // A review cancelled before it opened comes back, retargeted, instead of a new one: so an
+      // account has at most one such review per kind, and which id its review gets does not
+      // depend on the order Stripe's events arrived in (a burst may flag it for a moment).
+      const cancelled = existing.filter((t) => t.kind === kind && t.status === 'cancelled').sort((a, b) => taskOrdinal(a) - taskOrdinal(b))[0];
+      if (cancelled) {
+        changes.push({ type: 'move', before: cancelled, after: applyPlan(cancelled, plan, ctx.evidence, nowIso, 'signals returned') });
         continue;
       }
       const task: Task = {
@@ -183,6 +192,12 @@ function applyPlan(task: Task, plan: ReviewPlan, evidence: Record<string, unknow
   if (reschedule) result = withHistory(result, nowIso, `contract on record: review rescheduled to open ${plan.openAt}`);
   if (!wasOpen && status === 'open') result = withHistory(result, nowIso, 'review opened');
   return sameTask(task, result) ? task : result;
+}
+
+/** The n of a task id `<account>~r<n>` (creation order within the account). */
+function taskOrdinal(task: Task): number {
+  const match = /~(?:r|fc)(\d+)$/.exec(task.id);
+  return match ? Number(match[1]) : Number.MAX_SAFE_INTEGER;
 }
 
 function withHistory(task: Task, at: string, note: string): Task {

@@ -117,7 +117,13 @@ export async function recordStripeEvent(deps: ApplyDeps, event: QueuedEvent): Pr
       : scheduleTypes.has(event.type)
         ? { schedule: object }
         : { subscription: subscriptionOfUpcomingInvoice(object) };
-    const changed = await offerStripeContract(deps, event, accountId, { ...sources, ...(customer ? { customer } : {}) });
+    const changed = await offerStripeContract(
+      deps,
+      event,
+      accountId,
+      { ...sources, ...(customer ? { customer } : {}) },
+      customer ? account?.customerVersion : undefined,
+    );
     return { outcome: changed ? 'applied' : 'unchanged', accountId, evaluate: true };
   }
   if (chargeTypes.has(event.type)) return recordChargeEvent(deps, event);
@@ -188,15 +194,24 @@ async function offerStripeContract(
   event: QueuedEvent,
   accountId: string,
   objects: { subscription?: unknown; schedule?: unknown; customer?: unknown },
+  customerVersion?: string,
 ): Promise<boolean> {
-  const { contract, warnings } = contractFromStripe({
+  const read = contractFromStripe({
     ...objects,
     observedAt: new Date(event.created * 1000).toISOString(),
     version: observationVersion(event),
     timeZone: deps.policy.timeZone,
   });
+  const { warnings } = read;
   if (warnings.length > 0) logger.warn('contract metadata ignored', { eventId: event.id, accountId, warnings });
+  let contract = read.contract;
   if (!contract) return false;
+  // Terms read from the customer's metadata (stored earlier) are the customer's observation,
+  // whichever event brought them here: dated as the customer was, so the contract on record
+  // does not depend on whether the subscription or the customer event came last.
+  if (customerVersion && contract.source === 'stripe_metadata' && contract.sourceRef === accountId) {
+    contract = { ...contract, stripeVersion: customerVersion, recordedAt: new Date(Number(customerVersion.slice(0, customerVersion.indexOf('#'))) * 1000).toISOString() };
+  }
   const result = await offerContract(deps.store, accountId, contract, `stripe:${event.id}`);
   return result.outcome === 'changed';
 }

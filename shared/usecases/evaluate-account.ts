@@ -237,8 +237,13 @@ export async function evaluateAccount(
       profitability: profitabilitySummary(profit),
       ...(upcoming ? { contract: upcoming } : {}),
     };
-    const nextEvalAt = assessed.nextChangeAt;
-    const { reminders } = assessed;
+    // Reminders are sent to people and cannot be taken back: like reviews, those that Stripe
+    // events would send now wait for the settle period (the sweep sends them, from the settled
+    // facts), so a burst of out-of-order events cannot send one about a passing state.
+    const settleMs = policy.reviewSettleMinutes * 60_000;
+    const deferReminders = options.settle === true && settleMs > 0 && (assessed.reminders.due !== undefined || assessed.reminders.skipped.length > 0);
+    const reminders = deferReminders ? { skipped: [] as string[] } : assessed.reminders;
+    const nextEvalAt = deferReminders ? earliest([assessed.nextChangeAt, new Date(now.getTime() + settleMs).toISOString()]) : assessed.nextChangeAt;
     // Keys of the current term are enough to send each reminder once; older ones are dropped.
     const remindersSent = [...new Set([...(account?.remindersSent ?? []), ...reminders.skipped, ...(reminders.due ? [reminders.due.key] : [])])]
       .sort()
@@ -249,7 +254,7 @@ export async function evaluateAccount(
     }
     const revs = new Map(facts.tasks.map((t) => [t.task.id, t.rev]));
     const items = reviewChangeItems(deps.store, changes, revs, (task) =>
-      reviewOpenedNotification(task, { accountName: account?.name, flags, contract: upcoming, now, rev: (revs.get(task.id) ?? 0) + 1 }),
+      reviewOpenedNotification(task, { accountName: account?.name, flags, contract: upcoming, now }),
     );
     if (reminders.due && upcoming) {
       const openTask = [...tasks, ...changes.map((c) => (c.type === 'create' ? c.task : c.after))].find((t) => t.status === 'open' || t.status === 'scheduled');

@@ -14,11 +14,11 @@ interface ContractSummary {
  * The `review_opened` notification: what finance needs to act without opening the app
  * (account, term end, notice deadline, days left, renewal kind, flags, evidence summary, the
  * review id and what to decide), as plain text and as a structured payload. Its id is fixed by
- * the task and the task revision that opened it, so it is recorded once.
+ * the task (a review opens once: it never goes back to scheduled), so it is recorded once.
  */
 export function reviewOpenedNotification(
   task: Task,
-  ctx: { accountName?: string | undefined; flags: readonly string[]; contract?: ContractSummary | undefined; now: Date; rev: number },
+  ctx: { accountName?: string | undefined; flags: readonly string[]; contract?: ContractSummary | undefined; now: Date },
 ): Notification {
   const deadline = task.noticeDeadline ?? null;
   const daysLeft = Math.max(0, Math.ceil((Date.parse(task.dueAt) - ctx.now.getTime()) / DAY_MS));
@@ -33,7 +33,7 @@ export function reviewOpenedNotification(
     `Review: ${task.id}. ${decide}`,
   ];
   return {
-    id: `review_opened~${task.id}~${ctx.rev}`,
+    id: `review_opened~${task.id}`,
     type: 'review_opened',
     accountId: task.accountId,
     sentAt: ctx.now.toISOString(),

@@ -76,6 +76,20 @@ describe('reconcileReviews', () => {
     expect(change).toMatchObject({ type: 'update', after: { id: task.id, status: 'scheduled' } });
   });
 
+  it('brings back a review cancelled before it opened, moved to the new term, instead of making a second one', () => {
+    const task: Task = { ...created(plan()), status: 'cancelled' };
+    const other = plan({ targetEnd: '2027-09-30', noticeDeadline: '2027-08-31', openAt: '2027-08-15T00:00:00.000Z', dueAt: '2027-08-31T23:59:59.999Z' });
+    const [change] = reconcileReviews([task], [other], { ...ctx, newId: () => 'cus_1~r2' });
+    expect(change).toMatchObject({ type: 'move', before: { id: 'cus_1~r1' }, after: { id: 'cus_1~r1', status: 'scheduled', targetEnd: '2027-09-30' } });
+  });
+
+  it('keeps a decided review and starts a new one for another term', () => {
+    const task: Task = { ...created(plan()), status: 'decided' };
+    const other = plan({ targetEnd: '2028-03-31', noticeDeadline: '2028-03-01' });
+    const [change] = reconcileReviews([task], [other], { ...ctx, newId: () => 'cus_1~r2' });
+    expect(change).toMatchObject({ type: 'create', task: { id: 'cus_1~r2', targetEnd: '2028-03-31' } });
+  });
+
   it('keeps the for-cause track separate from the term-end review', () => {
     const forCause = plan({ kind: 'for_cause', status: 'open', track: 'for_cause', openAt: now.toISOString(), dueAt: now.toISOString() });
     delete forCause.targetEnd;

@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 describe('npm run backfill', () => {
-  it('refuses to start without a Stripe key or with a bad option, naming it', async () => {
+  it('refuses to start without a Stripe key or with a bad option, naming it', { timeout: 60_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'termwatch-backfill-'));
     const noKey = await backfillCli([], { WATCHER_DATA_DIR: dataDir });
     expect(noKey.code).toBe(2);
@@ -47,7 +47,7 @@ describe('npm run backfill', () => {
     expect(existsSync(join(dataDir, 'dynamodb'))).toBe(false);
   });
 
-  it('fills a fresh data dir, which the watcher then serves; a second run beside the running watcher changes nothing', async () => {
+  it('fills a fresh data dir, which the watcher then serves; a second run beside the running watcher changes nothing', { timeout: 120_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'termwatch-backfill-'));
     const env = { WATCHER_DATA_DIR: dataDir, STRIPE_API_KEY: 'sk_test_cli', STRIPE_API_BASE: fake.url };
     const first = await backfillCli([], env);

@@ -27,7 +27,7 @@ async function seedScheduledReviews(store: Store, count: number, openAt: (i: num
       track: 'before_open',
     };
     const changes = reconcileReviews([], [plan], { accountId, now, evidence: {}, newId: (kind) => taskIdFor(accountId, kind, 1) });
-    const items = reviewChangeItems(store, changes, new Map(), (task) => reviewOpenedNotification(task, { flags: [], now, rev: 1 }));
+    const items = reviewChangeItems(store, changes, new Map(), (task) => reviewOpenedNotification(task, { flags: [], now }));
     for (const item of items) puts.push((item as { Put: { Item: Record<string, unknown> } }).Put.Item);
   }
   for (let i = 0; i < puts.length; i += 25) {
