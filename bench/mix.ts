@@ -1,4 +1,5 @@
 import { epoch, fixture, invoiceEvents, stripeEvent, type InvoiceStory } from '../test/support/stripe-events.ts';
+import { random } from '../test/support/random.ts';
 
 /**
  * A realistic stream of Stripe events for a book of B2B customers, built from Stripe's own
@@ -24,17 +25,7 @@ export interface MixOptions {
 
 const DAY_MS = 86_400_000;
 
-/** mulberry32: a small seeded generator, so every run builds the same stream shape. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { random };
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 

@@ -1,4 +1,3 @@
-import type { SQSEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createProcessor } from '../../functions/processor/processor.ts';
@@ -8,6 +7,7 @@ import { loadAccountFacts } from '../../shared/store/account.ts';
 const listInvoices = async (store: Store, id: string) => (await loadAccountFacts(store, id)).invoices;
 import { applyStripeEvent } from '../../shared/usecases/apply-stripe-event.ts';
 import { getAccountView } from '../../shared/usecases/read-accounts.ts';
+import { sqsEvent } from '../support/sqs.ts';
 import { createTestStore } from '../support/store.ts';
 import { daysBefore, fixture, invoiceEvents, stripeEvent, epoch, type InvoiceStory } from '../support/stripe-events.ts';
 
@@ -18,22 +18,6 @@ let store: Store;
 beforeAll(async () => {
   store = await createTestStore();
 });
-
-function sqsEvent(bodies: string[]): SQSEvent {
-  return {
-    Records: bodies.map((body, i) => ({
-      messageId: `m${i}`,
-      receiptHandle: `r${i}`,
-      body,
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:local:0:q',
-      awsRegion: 'local',
-    })),
-  };
-}
 
 describe('event processor', () => {
   it('reports only the failed records of a batch and keeps the good ones', async () => {

@@ -1,4 +1,3 @@
-import type { SQSEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createProcessor } from '../../functions/processor/processor.ts';
@@ -6,6 +5,7 @@ import { defaultPolicy } from '../../shared/config/policy.ts';
 import type { Store } from '../../shared/store/client.ts';
 import type { QueuedEvent } from '../../shared/stripe/events.ts';
 import { runSweep } from '../../shared/usecases/sweep.ts';
+import { sqsEvent } from '../support/sqs.ts';
 import { createTestStore } from '../support/store.ts';
 import { deliveryOrder, generateStream } from './support/event-stream.ts';
 import { exportState, stateCounts } from './support/state.ts';
@@ -22,29 +22,13 @@ afterAll(() => {
   for (const store of stores) store.doc.destroy();
 });
 
-function sqsBatch(events: readonly QueuedEvent[]): SQSEvent {
-  return {
-    Records: events.map((event, i) => ({
-      messageId: `m${i}`,
-      receiptHandle: `r${i}`,
-      body: JSON.stringify(event),
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:local:0:q',
-      awsRegion: 'local',
-    })),
-  };
-}
-
 /** Replays events into a fresh store in batches of ten, then sweeps; returns the exported state. */
 async function replay(events: readonly QueuedEvent[], sweeps: Date[] = [AFTER_SETTLE]): Promise<string> {
   const store = await createTestStore();
   stores.push(store);
   const process = createProcessor({ store, policy: defaultPolicy, clock: () => NOW });
   for (let i = 0; i < events.length; i += 10) {
-    const response = await process(sqsBatch(events.slice(i, i + 10)));
+    const response = await process(sqsEvent(events.slice(i, i + 10)));
     expect(response.batchItemFailures).toEqual([]);
   }
   for (const at of sweeps) await runSweep({ store, policy: defaultPolicy }, at);
@@ -88,7 +72,7 @@ describe('model-based: any interleaving of deliveries, redeliveries and sweeps',
     constructor(readonly index: number) {}
     check = () => true;
     async run(model: Model, real: Real) {
-      const response = await real.process(sqsBatch([events[this.index] as QueuedEvent]));
+      const response = await real.process(sqsEvent([events[this.index] as QueuedEvent]));
       expect(response.batchItemFailures).toEqual([]);
       model.delivered.add(this.index);
     }
@@ -116,7 +100,7 @@ describe('model-based: any interleaving of deliveries, redeliveries and sweeps',
           await fc.asyncModelRun(() => ({ model, real }), commands);
           // Whatever was not delivered yet arrives last, as Stripe's retries would bring it.
           const missing = events.filter((_, i) => !model.delivered.has(i));
-          for (let i = 0; i < missing.length; i += 10) await real.process(sqsBatch(missing.slice(i, i + 10)));
+          for (let i = 0; i < missing.length; i += 10) await real.process(sqsEvent(missing.slice(i, i + 10)));
           await runSweep({ store, policy: defaultPolicy }, AFTER_SETTLE);
           expect(await exportState(store)).toBe(expected);
         },

@@ -1,18 +1,9 @@
 import { addMonths } from 'date-fns';
 import type { QueuedEvent } from '../../../shared/stripe/events.ts';
+import { random } from '../../support/random.ts';
 import { epoch, fixture, invoiceAt, invoiceEvents, stripeEvent, type InvoiceStory } from '../../support/stripe-events.ts';
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same stream and the same orders. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { random };
 
 const DAY_MS = 86_400_000;
 
