@@ -132,6 +132,9 @@ export interface CustomerFacts {
 
 /** Records the customer's name, deletion and contract metadata, unless a newer observation is stored. */
 export async function saveCustomerFacts(store: Store, accountId: string, customer: CustomerFacts): Promise<'saved' | 'stale'> {
+  // A redelivered or older customer event changes nothing: a read spares the (billed) failed write.
+  const stored = await getAccount(store, accountId);
+  if (stored?.customerVersion !== undefined && stored.customerVersion >= customer.version) return 'stale';
   const sets = ['accountId = :id', 'entity = :entity', 'deleted = :deleted', 'customerVersion = :v', 'contractMetadata = :meta'];
   const values: Record<string, NativeAttributeValue> = {
     ':id': accountId,

@@ -43,6 +43,8 @@ export async function getChargeOwner(store: Store, chargeId: string): Promise<st
 }
 
 export async function saveChargeOwner(store: Store, chargeId: string, customerId: string): Promise<void> {
+  // Charges are redelivered and re-read often: a read spares the (billed) write when nothing changes.
+  if ((await getChargeOwner(store, chargeId)) === customerId) return;
   await store.doc.send(
     new PutCommand({
       TableName: store.tableName,

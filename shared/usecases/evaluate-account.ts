@@ -243,7 +243,10 @@ export async function evaluateAccount(
     const settleMs = policy.reviewSettleMinutes * 60_000;
     const deferReminders = options.settle === true && settleMs > 0 && (assessed.reminders.due !== undefined || assessed.reminders.skipped.length > 0);
     const reminders = deferReminders ? { skipped: [] as string[] } : assessed.reminders;
-    const nextEvalAt = deferReminders ? earliest([assessed.nextChangeAt, new Date(now.getTime() + settleMs).toISOString()]) : assessed.nextChangeAt;
+    // An already pending settle time is kept, so a stream of events neither pushes it back nor
+    // rewrites the account each time.
+    const pending = account?.nextEvalAt && Date.parse(account.nextEvalAt) > now.getTime() && Date.parse(account.nextEvalAt) <= now.getTime() + settleMs ? account.nextEvalAt : undefined;
+    const nextEvalAt = deferReminders ? earliest([assessed.nextChangeAt, pending ?? new Date(now.getTime() + settleMs).toISOString()]) : assessed.nextChangeAt;
     // Keys of the current term are enough to send each reminder once; older ones are dropped.
     const remindersSent = [...new Set([...(account?.remindersSent ?? []), ...reminders.skipped, ...(reminders.due ? [reminders.due.key] : [])])]
       .sort()

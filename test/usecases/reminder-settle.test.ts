@@ -27,13 +27,17 @@ describe('renewal reminders caused by Stripe events', () => {
     const settled = NOW.getTime() + defaultPolicy.reviewSettleMinutes * 60_000;
     expect(Date.parse(account?.nextEvalAt ?? '')).toBeLessThanOrEqual(settled);
     expect(account?.remindersSent).toEqual([]);
+    // Another event a little later neither postpones the reminder nor rewrites the account.
+    const invoice = { ...fixture('invoice'), id: 'in_settle', customer: 'cus_settle', status: 'open' };
+    await applyStripeEvent({ store, policy: defaultPolicy }, stripeEvent('invoice.finalized', invoice, epoch(NOW) - 30), new Date(NOW.getTime() + 10 * 60_000));
+    expect((await getAccount(store, 'cus_settle'))?.nextEvalAt).toBe(account?.nextEvalAt);
 
     // Before the settle period ends the sweep sends nothing; after it, the reminder goes out once.
     await runSweep({ store, policy: defaultPolicy }, new Date(settled - 60_000));
     expect(await notifications()).toEqual([]);
     await runSweep({ store, policy: defaultPolicy }, new Date(settled + 60_000));
     await runSweep({ store, policy: defaultPolicy }, new Date(settled + 120_000));
-    const sent = await notifications();
+    const sent = (await notifications()).filter((n) => (n.notification as { type: string }).type === 'renewal_reminder');
     expect(sent).toHaveLength(1);
     expect(sent[0]?.notification).toMatchObject({ type: 'renewal_reminder', offsetDays: 30, accountId: 'cus_settle' });
   });
