@@ -313,7 +313,9 @@ function settlePlans(plans: ReviewPlan[], tasks: readonly Task[], now: Date, pol
     if (plan.status !== 'open') return plan;
     const current = tasks.find((t) => t.kind === plan.kind && (t.status === 'open' || t.status === 'scheduled'));
     if (current?.status === 'open') return plan;
-    const pending = current && Date.parse(current.openAt) > now.getTime() ? current.openAt : undefined;
+    // Only a settle time (within the settle period) is kept: a review scheduled months ahead by the
+    // timing rule that should now open is settled from now, whichever event came first.
+    const pending = current && Date.parse(current.openAt) > now.getTime() && Date.parse(current.openAt) <= now.getTime() + settleMs ? current.openAt : undefined;
     const openAt = pending ?? new Date(now.getTime() + settleMs).toISOString();
     return { ...plan, status: 'scheduled', openAt, dueAt: plan.dueAt < openAt ? openAt : plan.dueAt };
   });
