@@ -1,5 +1,5 @@
 import { TZDate, tz } from '@date-fns/tz';
-import { addMonths, differenceInMonths, format, subDays, subMonths } from 'date-fns';
+import { addMonths, differenceInMonths, lightFormat, subDays, subMonths } from 'date-fns';
 import * as z from 'zod';
 import { currencySchema, type Policy } from '../config/policy.ts';
 import { costEntrySchema, type CostEntry } from './cost.ts';
@@ -236,8 +236,8 @@ export function profitability(input: ProfitabilityInput): ProfitabilityResult {
     const t = Date.parse(iso);
     return t > windowStartMs && t <= nowMs;
   };
-  const firstDay = format(windowStart, 'yyyy-MM-dd');
-  const today = format(nowTz, 'yyyy-MM-dd');
+  const firstDay = lightFormat(windowStart, 'yyyy-MM-dd');
+  const today = lightFormat(nowTz, 'yyyy-MM-dd');
   const dateInWindow = (date: string): boolean => date > firstDay && date <= today;
 
   const invoices = dedupe(
