@@ -146,17 +146,18 @@ async function recordChargeEvent(deps: ApplyDeps, event: QueuedEvent): Promise<R
   const charge = chargeObjectSchema.parse(event.data.object);
   if (!charge.customer) return { outcome: 'ignored', reason: `charge ${charge.id} has no customer` };
   await saveChargeOwner(deps.store, charge.id, charge.customer);
-  let parkedApplied = false;
   for (const parked of (await listParkedEvents(deps.store, charge.id)) as QueuedEvent[]) {
-    const result = await recordRevenueEvent(deps, parked);
-    parkedApplied ||= result.outcome !== 'ignored';
+    await recordRevenueEvent(deps, parked);
     await deleteParkedEvent(deps.store, charge.id, parked.id);
   }
   if (event.type === 'charge.refunded') {
     const result = await recordRevenueEvent(deps, event);
     return result.outcome === 'ignored' ? result : { ...result, evaluate: true };
   }
-  return { outcome: 'applied', accountId: charge.customer, evaluate: parkedApplied };
+  // Always evaluated, though usually nothing changed (the evaluation then writes nothing): a
+  // crash after applying and deleting parked events but before the evaluation leaves nothing
+  // parked for the redelivery to find, and the evaluation must still happen.
+  return { outcome: 'applied', accountId: charge.customer, evaluate: true };
 }
 
 /** Refunds and disputes: facts in the owning account, or parked under the charge until its owner is known. */
