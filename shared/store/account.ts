@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchGetCommandOutput, NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { isConditionFailed, isTransactionConditionFailed, type Store } from './client.ts';
+import { isConditionFailed, isTransactionConditionFailed, isTransactionConflict, type Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { queryDueDay } from './due-index.ts';
 import { invoiceFacts, type StoredInvoice } from './invoice.ts';
@@ -90,8 +90,20 @@ export interface AccountFacts {
   overrides?: Overrides;
 }
 
-export async function loadAccountFacts(store: Store, accountId: string): Promise<AccountFacts> {
-  const facts: AccountFacts = { invoices: [], refunds: [], disputes: [], costs: [], tasks: [], signals: [] };
+/**
+ * What one Query of an account's partition gives: the account item and every item before `~`
+ * (facts, tasks, slots, flags) by sort key, in key order. One request, so an event can be merged
+ * and evaluated from a single read; `ACCOUNT` sorts before every fact prefix, so its `factsRev`
+ * is read no later than the facts (as a separate read before them would be).
+ */
+export interface AccountPartition {
+  account?: AccountRecord;
+  items: Map<string, Record<string, unknown>>;
+}
+
+export async function loadAccountPartition(store: Store, accountId: string): Promise<AccountPartition> {
+  const items = new Map<string, Record<string, unknown>>();
+  let account: AccountRecord | undefined;
   let startKey: Record<string, NativeAttributeValue> | undefined;
   do {
     const page = await store.doc.send(
@@ -107,18 +119,33 @@ export async function loadAccountFacts(store: Store, accountId: string): Promise
     );
     for (const item of page.Items ?? []) {
       const sk = String(item.sk);
-      if (sk.startsWith(invoiceFacts.prefix)) facts.invoices.push(factFromItem(invoiceFacts, item));
-      else if (sk.startsWith(refundFacts.prefix)) facts.refunds.push(factFromItem(refundFacts, item).facts);
-      else if (sk.startsWith(disputeFacts.prefix)) facts.disputes.push(factFromItem(disputeFacts, item).facts);
-      else if (sk.startsWith(COST_SK_PREFIX)) facts.costs.push(costFromItem(item));
-      else if (sk === 'CONTRACT') facts.contract = contractFromItem(item);
-      else if (sk.startsWith(TASK_SK_PREFIX)) facts.tasks.push(taskFromItem(item));
-      else if (sk.startsWith(SIGNAL_SK_PREFIX)) facts.signals.push(signalFromItem(item));
-      else if (sk === 'OVERRIDES') facts.overrides = overridesFromItem(item);
+      if (sk === 'ACCOUNT') account = accountRecordSchema.parse(item);
+      else items.set(sk, item);
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+  return account ? { account, items } : { items };
+}
+
+/** The facts an evaluation reads, from a partition's items (see loadAccountPartition). */
+export function accountFactsFromItems(items: Iterable<Record<string, unknown>>): AccountFacts {
+  const facts: AccountFacts = { invoices: [], refunds: [], disputes: [], costs: [], tasks: [], signals: [] };
+  for (const item of items) {
+    const sk = String(item.sk);
+    if (sk.startsWith(invoiceFacts.prefix)) facts.invoices.push(factFromItem(invoiceFacts, item));
+    else if (sk.startsWith(refundFacts.prefix)) facts.refunds.push(factFromItem(refundFacts, item).facts);
+    else if (sk.startsWith(disputeFacts.prefix)) facts.disputes.push(factFromItem(disputeFacts, item).facts);
+    else if (sk.startsWith(COST_SK_PREFIX)) facts.costs.push(costFromItem(item));
+    else if (sk === 'CONTRACT') facts.contract = contractFromItem(item);
+    else if (sk.startsWith(TASK_SK_PREFIX)) facts.tasks.push(taskFromItem(item));
+    else if (sk.startsWith(SIGNAL_SK_PREFIX)) facts.signals.push(signalFromItem(item));
+    else if (sk === 'OVERRIDES') facts.overrides = overridesFromItem(item);
+  }
   return facts;
+}
+
+export async function loadAccountFacts(store: Store, accountId: string): Promise<AccountFacts> {
+  return accountFactsFromItems((await loadAccountPartition(store, accountId)).items.values());
 }
 
 export interface CustomerFacts {
@@ -190,7 +217,13 @@ export async function saveEvaluation(
   evaluation: Evaluation,
   /** Further writes that must commit with this evaluation or not at all (review changes). */
   extraItems: ReadonlyArray<Record<string, unknown>> = [],
+  /**
+   * Fact writes (transaction items) this evaluation already includes: they commit with it, and
+   * the account's facts revision moves from `factsRev` to `factsRev + 1`, evaluated at that.
+   */
+  factItems: ReadonlyArray<Record<string, unknown>> = [],
 ): Promise<void> {
+  const bump = factItems.length > 0;
   const names: Record<string, string> = { '#flags': 'flags', '#summary': 'summary' };
   const values: Record<string, NativeAttributeValue> = {
     ':id': accountId,
@@ -201,8 +234,9 @@ export async function saveEvaluation(
     ':summary': evaluation.summary,
     ':at': evaluation.evaluatedAt,
     ':rev': factsRev,
+    ...(bump ? { ':next': factsRev + 1 } : {}),
   };
-  let update = 'SET accountId = :id, entity = :entity, #flags = :flags, flagSince = :since, remindersSent = :reminders, #summary = :summary, evaluatedAt = :at, evaluatedRev = :rev';
+  let update = `SET accountId = :id, entity = :entity, #flags = :flags, flagSince = :since, remindersSent = :reminders, #summary = :summary, evaluatedAt = :at, ${bump ? 'factsRev = :next, evaluatedRev = :next' : 'evaluatedRev = :rev'}`;
   if (evaluation.renewal) {
     update += ', gsi1pk = :g1pk, gsi1sk = :g1sk';
     Object.assign(values, { ':g1pk': 'RENEWALS', ':g1sk': `${evaluation.renewal.noticeDeadline}#${accountId}` });
@@ -210,8 +244,8 @@ export async function saveEvaluation(
   const removals = evaluation.renewal ? [] : ['gsi1pk', 'gsi1sk'];
   if (evaluation.nextEvalAt) {
     const idx = evalIndexKey(accountId, evaluation.nextEvalAt);
-    update += ', nextEvalAt = :next, gsi2pk = :g2pk, gsi2sk = :g2sk';
-    Object.assign(values, { ':next': evaluation.nextEvalAt, ':g2pk': idx.gsi2pk, ':g2sk': idx.gsi2sk });
+    update += ', nextEvalAt = :nextEval, gsi2pk = :g2pk, gsi2sk = :g2sk';
+    Object.assign(values, { ':nextEval': evaluation.nextEvalAt, ':g2pk': idx.gsi2pk, ':g2sk': idx.gsi2sk });
   } else {
     removals.push('nextEvalAt', 'gsi2pk', 'gsi2sk');
   }
@@ -228,7 +262,7 @@ export async function saveEvaluation(
   const added = evaluation.flags.filter((f) => !previousFlags.includes(f));
   const removed = previousFlags.filter((f) => !evaluation.flags.includes(f));
   try {
-    if (added.length === 0 && removed.length === 0 && extraItems.length === 0) {
+    if (added.length === 0 && removed.length === 0 && extraItems.length === 0 && !bump) {
       await store.doc.send(new UpdateCommand(accountUpdate));
       return;
     }
@@ -251,15 +285,22 @@ export async function saveEvaluation(
           })),
           ...removed.map((flag) => ({ Delete: { TableName: store.tableName, Key: flagKey(accountId, flag) } })),
           ...extraItems,
+          ...factItems,
         ] as never,
       }),
     );
   } catch (error) {
-    if (isConditionFailed(error) || isTransactionConditionFailed(error)) {
+    if (isConditionFailed(error) || isTransactionConditionFailed(error) || isTransactionConflict(error)) {
       throw new ConcurrentUpdateError(`account ${accountId} facts changed during evaluation`, { cause: error });
     }
     throw error;
   }
+}
+
+/** How many transaction items saveEvaluation writes for these arguments (DynamoDB allows 100). */
+export function evaluationItemCount(previousFlags: readonly AccountFlag[], flags: readonly AccountFlag[], otherItems: number): number {
+  const changedFlags = flags.filter((f) => !previousFlags.includes(f)).length + previousFlags.filter((f) => !flags.includes(f)).length;
+  return 1 + changedFlags + otherItems;
 }
 
 /** One page of the accounts carrying `flag`, in account-id order. */

@@ -68,3 +68,12 @@ export function isTransactionConditionFailed(error: unknown): boolean {
     (e.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed')
   );
 }
+
+/** True when a transaction was cancelled because another one was writing the same items at that moment. */
+export function isTransactionConflict(error: unknown): boolean {
+  const e = error as { name?: string; CancellationReasons?: Array<{ Code?: string }> } | null;
+  return e?.name === 'TransactionCanceledException' && (e.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
+}
+
+/** DynamoDB's limit on the items of one TransactWriteItems request. */
+export const MAX_TRANSACTION_ITEMS = 100;

@@ -1,7 +1,7 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
 import { canonicalJson } from '../canonical-json.ts';
-import { isTransactionConditionFailed, type Store } from './client.ts';
+import { isTransactionConditionFailed, isTransactionConflict, type Store } from './client.ts';
 import { ConcurrentUpdateError, factsRevisionBump } from './account.ts';
 
 /**
@@ -35,9 +35,55 @@ export function factFromItem<T>(kind: FactKind<T>, item: Record<string, unknown>
   return { facts: kind.schema.parse(item.facts), rev: Number(item.rev) };
 }
 
-async function getFact<T>(store: Store, kind: FactKind<T>, accountId: string, id: string): Promise<StoredFact<T> | undefined> {
+async function getFactItem<T>(store: Store, kind: FactKind<T>, accountId: string, id: string): Promise<Record<string, unknown> | undefined> {
   const result = await store.doc.send(new GetCommand({ TableName: store.tableName, Key: factKey(kind, accountId, id), ConsistentRead: true }));
-  return result.Item ? factFromItem(kind, result.Item) : undefined;
+  return result.Item;
+}
+
+/** A fact write an observation needs: the item as it will be stored, and its conditional Put. */
+export interface FactWrite {
+  sk: string;
+  item: Record<string, unknown>;
+  put: { Put: { TableName: string; Item: Record<string, unknown>; ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> } };
+}
+
+/**
+ * Merges one observation into a fact item (or none), in memory. Returns undefined when the
+ * observation adds nothing (a redelivered event); otherwise the write, conditioned on the stored
+ * revision `expectedRev`. `storedItem` and `expectedRev` differ when an earlier merge in the same
+ * round already changed the item in memory: the merge starts from that item, the condition stays
+ * the revision actually stored (undefined: the item does not exist yet).
+ */
+export function planFactMerge<T>(
+  store: Store,
+  kind: FactKind<T>,
+  accountId: string,
+  storedItem: Record<string, unknown> | undefined,
+  observed: T,
+  /**
+   * The stored revision the write is conditioned on: undefined for "no item yet". Required, not a
+   * default from `storedItem`: a default parameter would also replace an explicit `undefined`
+   * (a fact first created earlier in the same round), conditioning the put on a revision never stored.
+   */
+  expectedRev: number | undefined,
+): FactWrite | undefined {
+  const key = factKey(kind, accountId, kind.idOf(observed));
+  const stored = storedItem ? factFromItem(kind, storedItem) : undefined;
+  const merged = stored ? kind.merge(stored.facts, observed) : observed;
+  if (stored && canonicalJson(stored.facts) === canonicalJson(merged)) return undefined;
+  const item = { ...key, entity: kind.entity, rev: (expectedRev ?? 0) + 1, facts: merged };
+  return {
+    sk: key.sk,
+    item,
+    put: {
+      Put: {
+        TableName: store.tableName,
+        Item: item,
+        ConditionExpression: expectedRev !== undefined ? 'rev = :rev' : 'attribute_not_exists(pk)',
+        ...(expectedRev !== undefined ? { ExpressionAttributeValues: { ':rev': expectedRev } } : {}),
+      },
+    },
+  };
 }
 
 /**
@@ -47,28 +93,14 @@ async function getFact<T>(store: Store, kind: FactKind<T>, accountId: string, id
 export async function mergeFact<T>(store: Store, kind: FactKind<T>, accountId: string, observed: T): Promise<boolean> {
   const id = kind.idOf(observed);
   for (let attempt = 1; ; attempt++) {
-    const stored = await getFact(store, kind, accountId, id);
-    const merged = stored ? kind.merge(stored.facts, observed) : observed;
-    if (stored && canonicalJson(stored.facts) === canonicalJson(merged)) return false;
+    const stored = await getFactItem(store, kind, accountId, id);
+    const write = planFactMerge(store, kind, accountId, stored, observed, stored ? Number(stored.rev) : undefined);
+    if (!write) return false;
     try {
-      await store.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: store.tableName,
-                Item: { ...factKey(kind, accountId, id), entity: kind.entity, rev: (stored?.rev ?? 0) + 1, facts: merged },
-                ConditionExpression: stored ? 'rev = :rev' : 'attribute_not_exists(pk)',
-                ...(stored ? { ExpressionAttributeValues: { ':rev': stored.rev } } : {}),
-              },
-            },
-            factsRevisionBump(store, accountId),
-          ],
-        }),
-      );
+      await store.doc.send(new TransactWriteCommand({ TransactItems: [write.put, factsRevisionBump(store, accountId)] as never }));
       return true;
     } catch (error) {
-      if (!isTransactionConditionFailed(error)) throw error;
+      if (!isTransactionConditionFailed(error) && !isTransactionConflict(error)) throw error;
       if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError(`${kind.entity} ${id} kept changing while merging`, { cause: error });
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     }

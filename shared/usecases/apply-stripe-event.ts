@@ -23,6 +23,7 @@ import { getAccount } from '../store/account.ts';
 import { offerContract } from '../store/contract.ts';
 import { logger } from '../powertools.ts';
 import { evaluateAccount } from './evaluate-account.ts';
+import { mergeAndEvaluate, observation, type Observation } from './merge-and-evaluate.ts';
 import * as z from 'zod';
 
 /** Stripe events may arrive late and out of order: reviews they would open wait for the settle period. */
@@ -69,10 +70,25 @@ export type RecordOutcome =
  * observation), and signals are recomputed from all facts rather than counted per event.
  */
 export async function applyStripeEvent(deps: ApplyDeps, event: QueuedEvent, now: Date): Promise<ApplyOutcome> {
+  // Invoices, refunds and disputes (most events): one read and one write, fact and evaluation together.
+  if (invoiceTypes.has(event.type)) {
+    const observed = observeInvoice(event, event.data.object);
+    return mergedAndEvaluated(deps, observed.customerId, [observation(invoiceFacts, observed)], now);
+  }
+  if (refundTypes.has(event.type) || disputeTypes.has(event.type)) {
+    const owner = await resolveRevenueOwner(deps, event);
+    if ('ignored' in owner) return { outcome: 'ignored', reason: owner.ignored };
+    return mergedAndEvaluated(deps, owner.customerId, revenueObservations(event, owner.customerId), now);
+  }
   const recorded = await recordStripeEvent(deps, event);
   if (recorded.outcome === 'ignored') return recorded;
   if (recorded.evaluate) await evaluateAccount(deps, recorded.accountId, now, SETTLE);
   return { outcome: recorded.outcome, accountId: recorded.accountId };
+}
+
+async function mergedAndEvaluated(deps: ApplyDeps, accountId: string, observations: Observation[], now: Date): Promise<ApplyOutcome> {
+  const { changed } = await mergeAndEvaluate(deps, accountId, observations, now, SETTLE);
+  return { outcome: changed ? 'applied' : 'unchanged', accountId };
 }
 
 /**
@@ -162,6 +178,15 @@ async function recordChargeEvent(deps: ApplyDeps, event: QueuedEvent): Promise<R
 
 /** Refunds and disputes: facts in the owning account, or parked under the charge until its owner is known. */
 async function recordRevenueEvent(deps: ApplyDeps, event: QueuedEvent): Promise<RecordOutcome> {
+  const owner = await resolveRevenueOwner(deps, event);
+  if ('ignored' in owner) return { outcome: 'ignored', reason: owner.ignored };
+  let changed = false;
+  for (const obs of revenueObservations(event, owner.customerId)) changed = (await obs.mergeAlone(deps, owner.customerId)) || changed;
+  return { outcome: changed ? 'applied' : 'unchanged', accountId: owner.customerId, evaluate: true };
+}
+
+/** The account a refund or dispute belongs to; parked under its charge while that is not known. */
+async function resolveRevenueOwner(deps: ApplyDeps, event: QueuedEvent): Promise<{ customerId: string } | { ignored: string }> {
   const object = event.data.object;
   const isCharge = object.object === 'charge';
   const ref = chargeRefSchema.parse(object);
@@ -174,19 +199,18 @@ async function recordRevenueEvent(deps: ApplyDeps, event: QueuedEvent): Promise<
     // The charge may have recorded its owner between our read and the park, after listing the
     // parked events: read again (both sides write, then read, so one of them always sees the other).
     customerId = await getChargeOwner(deps.store, chargeId);
-    if (!customerId) return { outcome: 'ignored', reason: `owner of charge ${chargeId} not known yet: parked` };
+    if (!customerId) return { ignored: `owner of charge ${chargeId} not known yet: parked` };
     // Applied here after all; the charge side may apply it too, which changes nothing.
     await deleteParkedEvent(deps.store, chargeId, event.id);
   }
-  let changed = false;
-  if (disputeTypes.has(event.type)) {
-    changed = await mergeFact(deps.store, disputeFacts, customerId, observeDispute(event, object, { customerId }));
-  } else {
-    for (const refund of observeRefunds(event, object, { customerId })) {
-      changed = (await mergeFact(deps.store, refundFacts, customerId, refund)) || changed;
-    }
-  }
-  return { outcome: changed ? 'applied' : 'unchanged', accountId: customerId, evaluate: true };
+  return { customerId };
+}
+
+/** The facts a refund or dispute event carries for its account. */
+function revenueObservations(event: QueuedEvent, customerId: string): Observation[] {
+  const object = event.data.object;
+  if (disputeTypes.has(event.type)) return [observation(disputeFacts, observeDispute(event, object, { customerId }))];
+  return observeRefunds(event, object, { customerId }).map((refund) => observation(refundFacts, refund));
 }
 
 /** Offers the contract terms Stripe's objects give; a person's terms on record always win. */

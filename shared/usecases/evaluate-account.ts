@@ -8,11 +8,12 @@ import { profitability, selectFixedMonthlyCosts, type ProfitabilityResult } from
 import { accountPolicy, activeOverrides } from '../domain/account-inputs.ts';
 import type { Store } from '../store/client.ts';
 import {
+  accountFactsFromItems,
   ConcurrentUpdateError,
-  getAccount,
-  loadAccountFacts,
+  loadAccountPartition,
   saveEvaluation,
   type AccountFacts,
+  type Evaluation,
   type AccountFlag,
   type AccountRecord,
 } from '../store/account.ts';
@@ -205,7 +206,7 @@ function nextDay(date: string): string {
 
 /**
  * Re-derives an account's signals and reviews from its stored facts and stores the result.
- * 1. Read the account item (its facts revision), then every fact in its partition.
+ * 1. Read the account's partition in one Query: the account item (its facts revision) and every fact.
  * 2. Apply the pure rules at `now`: late-payment profile and flags; the timing rule's plans.
  * 3. Reconcile the review tasks with the plans (create, move, open, cancel).
  * 4. Store flags, summary, renewal deadline and the next time anything changes by time alone,
@@ -219,86 +220,117 @@ export async function evaluateAccount(
   now: Date,
   options: { settle?: boolean } = {},
 ): Promise<AccountEvaluation> {
-  const nowIso = now.toISOString();
   for (let attempt = 1; ; attempt++) {
-    const account = await getAccount(deps.store, accountId);
-    const facts = await loadAccountFacts(deps.store, accountId);
-    const assessed = assessAccount(facts, accountId, deps.policy, now, account?.flagSince ?? {}, account?.remindersSent ?? []);
-    const { latePayment, profit, flags, flagSince, plans, upcoming, policy } = assessed;
-    const tasks = facts.tasks.map((t) => t.task);
-    const changes = reconcileReviews(tasks, options.settle ? settlePlans(plans, tasks, now, policy) : plans, {
-      accountId,
-      now,
-      evidence: assessed.evidence,
-      newId: newTaskIds(accountId, tasks),
-    });
-    const summary = {
-      latePayment: latePaymentSummary(latePayment),
-      profitability: profitabilitySummary(profit),
-      ...(upcoming ? { contract: upcoming } : {}),
-    };
-    // Reminders are sent to people and cannot be taken back: like reviews, those that Stripe
-    // events would send now wait for the settle period (the sweep sends them, from the settled
-    // facts), so a burst of out-of-order events cannot send one about a passing state.
-    const settleMs = policy.reviewSettleMinutes * 60_000;
-    const deferReminders = options.settle === true && settleMs > 0 && (assessed.reminders.due !== undefined || assessed.reminders.skipped.length > 0);
-    const reminders = deferReminders ? { skipped: [] as string[] } : assessed.reminders;
-    // An already pending settle time is kept, so a stream of events neither pushes it back nor
-    // rewrites the account each time.
-    const pending = account?.nextEvalAt && Date.parse(account.nextEvalAt) > now.getTime() && Date.parse(account.nextEvalAt) <= now.getTime() + settleMs ? account.nextEvalAt : undefined;
-    const nextEvalAt = deferReminders ? earliest([assessed.nextChangeAt, pending ?? new Date(now.getTime() + settleMs).toISOString()]) : assessed.nextChangeAt;
-    // Keys of the current term are enough to send each reminder once; older ones are dropped.
-    const remindersSent = [...new Set([...(account?.remindersSent ?? []), ...reminders.skipped, ...(reminders.due ? [reminders.due.key] : [])])]
-      .sort()
-      .slice(-12);
-    const factsRev = account?.factsRev ?? 0;
-    if (account && changes.length === 0 && !reminders.due && canonicalJson(account.remindersSent) === canonicalJson(remindersSent) && isCurrent(account, factsRev, flags, flagSince, summary, nextEvalAt)) {
-      return { accountId, flags, latePayment, reviewChanges: [], changed: false };
-    }
-    const revs = new Map(facts.tasks.map((t) => [t.task.id, t.rev]));
-    const items = reviewChangeItems(deps.store, changes, revs, (task) =>
-      reviewOpenedNotification(task, { accountName: account?.name, flags, contract: upcoming, now }),
-    );
-    if (reminders.due && upcoming) {
-      const openTask = [...tasks, ...changes.map((c) => (c.type === 'create' ? c.task : c.after))].find((t) => t.status === 'open' || t.status === 'scheduled');
-      items.push({
-        Put: notificationPut(
-          deps.store,
-          renewalReminderNotification(reminders.due, {
-            accountId,
-            accountName: account?.name,
-            flags,
-            renewal: upcoming.renewal,
-            reasons: [...latePayment.reasons, ...profit.reasons],
-            taskId: openTask?.id,
-            now,
-          }),
-        ),
-      });
-    }
+    const { account, items } = await loadAccountPartition(deps.store, accountId);
+    const planned = planEvaluation(deps, accountId, account, accountFactsFromItems(items.values()), account?.factsRev ?? 0, now, options);
+    if (!planned.save) return planned.result;
     try {
-      await saveEvaluation(
-        deps.store,
-        accountId,
-        factsRev,
-        account?.flags ?? [],
-        {
-          flags,
-          flagSince,
-          remindersSent,
-          summary,
-          evaluatedAt: nowIso,
-          ...(nextEvalAt ? { nextEvalAt } : {}),
-          ...(upcoming?.noticeDeadline ? { renewal: { noticeDeadline: upcoming.noticeDeadline } } : {}),
-        },
-        items,
-      );
-      return { accountId, flags, latePayment, reviewChanges: changes, ...(reminders.due ? { reminderSent: reminders.due } : {}), changed: true };
+      await saveEvaluation(deps.store, accountId, planned.save.readRev, planned.save.previousFlags, planned.save.evaluation, planned.save.items);
+      return planned.result;
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
       await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     }
   }
+}
+
+/** An evaluation made in memory: its result, and what to store unless the stored one is already it. */
+export interface PlannedEvaluation {
+  result: AccountEvaluation;
+  save?: {
+    /** The account's facts revision that was read (the write's condition). */
+    readRev: number;
+    previousFlags: AccountFlag[];
+    evaluation: Evaluation;
+    /** Review changes and notifications that commit with the evaluation. */
+    items: Array<Record<string, unknown>>;
+  };
+}
+
+/**
+ * Steps 2–3 of an evaluation (pure but for the ids of audit records): from the account item as
+ * read, the facts, and the facts revision those facts stand at (`factsRev`, one past the stored
+ * revision when the caller writes a new fact with the evaluation).
+ */
+export function planEvaluation(
+  deps: EvaluationDeps,
+  accountId: string,
+  account: AccountRecord | undefined,
+  facts: AccountFacts,
+  factsRev: number,
+  now: Date,
+  options: { settle?: boolean } = {},
+): PlannedEvaluation {
+  const nowIso = now.toISOString();
+  const assessed = assessAccount(facts, accountId, deps.policy, now, account?.flagSince ?? {}, account?.remindersSent ?? []);
+  const { latePayment, profit, flags, flagSince, plans, upcoming, policy } = assessed;
+  const tasks = facts.tasks.map((t) => t.task);
+  const changes = reconcileReviews(tasks, options.settle ? settlePlans(plans, tasks, now, policy) : plans, {
+    accountId,
+    now,
+    evidence: assessed.evidence,
+    newId: newTaskIds(accountId, tasks),
+  });
+  const summary = {
+    latePayment: latePaymentSummary(latePayment),
+    profitability: profitabilitySummary(profit),
+    ...(upcoming ? { contract: upcoming } : {}),
+  };
+  // Reminders are sent to people and cannot be taken back: like reviews, those that Stripe
+  // events would send now wait for the settle period (the sweep sends them, from the settled
+  // facts), so a burst of out-of-order events cannot send one about a passing state.
+  const settleMs = policy.reviewSettleMinutes * 60_000;
+  const deferReminders = options.settle === true && settleMs > 0 && (assessed.reminders.due !== undefined || assessed.reminders.skipped.length > 0);
+  const reminders = deferReminders ? { skipped: [] as string[] } : assessed.reminders;
+  // An already pending settle time is kept, so a stream of events neither pushes it back nor
+  // rewrites the account each time.
+  const pending = account?.nextEvalAt && Date.parse(account.nextEvalAt) > now.getTime() && Date.parse(account.nextEvalAt) <= now.getTime() + settleMs ? account.nextEvalAt : undefined;
+  const nextEvalAt = deferReminders ? earliest([assessed.nextChangeAt, pending ?? new Date(now.getTime() + settleMs).toISOString()]) : assessed.nextChangeAt;
+  // Keys of the current term are enough to send each reminder once; older ones are dropped.
+  const remindersSent = [...new Set([...(account?.remindersSent ?? []), ...reminders.skipped, ...(reminders.due ? [reminders.due.key] : [])])]
+    .sort()
+    .slice(-12);
+  if (account && changes.length === 0 && !reminders.due && canonicalJson(account.remindersSent) === canonicalJson(remindersSent) && isCurrent(account, factsRev, flags, flagSince, summary, nextEvalAt)) {
+    return { result: { accountId, flags, latePayment, reviewChanges: [], changed: false } };
+  }
+  const revs = new Map(facts.tasks.map((t) => [t.task.id, t.rev]));
+  const items = reviewChangeItems(deps.store, changes, revs, (task) =>
+    reviewOpenedNotification(task, { accountName: account?.name, flags, contract: upcoming, now }),
+  );
+  if (reminders.due && upcoming) {
+    const openTask = [...tasks, ...changes.map((c) => (c.type === 'create' ? c.task : c.after))].find((t) => t.status === 'open' || t.status === 'scheduled');
+    items.push({
+      Put: notificationPut(
+        deps.store,
+        renewalReminderNotification(reminders.due, {
+          accountId,
+          accountName: account?.name,
+          flags,
+          renewal: upcoming.renewal,
+          reasons: [...latePayment.reasons, ...profit.reasons],
+          taskId: openTask?.id,
+          now,
+        }),
+      ),
+    });
+  }
+  return {
+    result: { accountId, flags, latePayment, reviewChanges: changes, ...(reminders.due ? { reminderSent: reminders.due } : {}), changed: true },
+    save: {
+      readRev: account?.factsRev ?? 0,
+      previousFlags: account?.flags ?? [],
+      evaluation: {
+        flags,
+        flagSince,
+        remindersSent,
+        summary,
+        evaluatedAt: nowIso,
+        ...(nextEvalAt ? { nextEvalAt } : {}),
+        ...(upcoming?.noticeDeadline ? { renewal: { noticeDeadline: upcoming.noticeDeadline } } : {}),
+      },
+      items,
+    },
+  };
 }
 
 /**

@@ -1,0 +1,163 @@
+import {
+  accountFactsFromItems,
+  ConcurrentUpdateError,
+  evaluationItemCount,
+  loadAccountPartition,
+  saveEvaluation,
+} from '../store/account.ts';
+import { MAX_TRANSACTION_ITEMS } from '../store/client.ts';
+import { factKey, mergeFact, planFactMerge, type FactKind, type FactWrite } from '../store/facts.ts';
+import { evaluateAccount, planEvaluation, type AccountEvaluation, type EvaluationDeps } from './evaluate-account.ts';
+
+const MAX_ATTEMPTS = 8;
+
+/** One observed fact of some kind, ready to be merged into an account's partition. */
+export interface Observation {
+  sk: (accountId: string) => string;
+  plan: (deps: EvaluationDeps, accountId: string, storedItem: Record<string, unknown> | undefined, expectedRev: number | undefined) => FactWrite | undefined;
+  /** The same merge as its own write (read, merge, transaction with the facts revision). */
+  mergeAlone: (deps: EvaluationDeps, accountId: string) => Promise<boolean>;
+}
+
+export function observation<T>(kind: FactKind<T>, observed: T): Observation {
+  return {
+    sk: (accountId) => factKey(kind, accountId, kind.idOf(observed)).sk,
+    plan: (deps, accountId, storedItem, expectedRev) => planFactMerge(deps.store, kind, accountId, storedItem, observed, expectedRev),
+    mergeAlone: (deps, accountId) => mergeFact(deps.store, kind, accountId, observed),
+  };
+}
+
+export interface MergeResult {
+  /** Whether this call's observations changed a stored fact. */
+  changed: boolean;
+  evaluation: AccountEvaluation;
+}
+
+/**
+ * Merges observed facts into an account and re-evaluates it with one read and one write: one
+ * Query of the partition (account item, facts, tasks), the merge and the evaluation in memory
+ * against the merged facts, then one transaction holding the fact writes (each conditioned on the
+ * fact's revision read), the account's evaluation with its facts revision moved on by one
+ * (conditioned on the revision read), flags, review changes, notifications and audit records.
+ * When another writer got in between, the transaction fails as a whole and the whole is redone
+ * from a fresh read (bounded), so concurrent events on one account all land and an evaluation
+ * never misses a fact. An observation that adds nothing writes no fact; the evaluation then
+ * writes only if it is not current, exactly as evaluateAccount does.
+ *
+ * Within one process the merges of one account are grouped (the records of an SQS batch run in
+ * parallel): while one is under way, those that arrive wait, and the next round merges all of
+ * them with one read and one transaction, evaluated at the latest of their instants. Two merges
+ * of one account in one process would otherwise only make each other's transaction fail.
+ */
+export function mergeAndEvaluate(
+  deps: EvaluationDeps,
+  accountId: string,
+  observations: readonly Observation[],
+  now: Date,
+  options: { settle?: boolean } = {},
+): Promise<MergeResult> {
+  const key = `${deps.store.tableName}\u0000${accountId}`;
+  let group = groups.get(key);
+  if (!group) groups.set(key, (group = { waiting: [], busy: false }));
+  const target = group;
+  const done = new Promise<MergeResult>((resolve, reject) =>
+    target.waiting.push({ deps, observations, now, settle: options.settle === true, resolve, reject }),
+  );
+  if (!target.busy) void drain(key, target, accountId);
+  return done;
+}
+
+interface Waiter {
+  deps: EvaluationDeps;
+  observations: readonly Observation[];
+  now: Date;
+  settle: boolean;
+  resolve: (result: MergeResult) => void;
+  reject: (error: unknown) => void;
+}
+interface Group {
+  waiting: Waiter[];
+  busy: boolean;
+}
+const groups = new Map<string, Group>();
+
+async function drain(key: string, group: Group, accountId: string): Promise<void> {
+  group.busy = true;
+  try {
+    while (group.waiting.length > 0) {
+      const first = group.waiting[0]!;
+      // Only what would be evaluated alike goes together (same store, policy and settle option).
+      const batch = group.waiting.filter((w) => w.deps.store === first.deps.store && w.deps.policy === first.deps.policy && w.settle === first.settle);
+      group.waiting = group.waiting.filter((w) => !batch.includes(w));
+      const now = batch.reduce((latest, w) => (w.now.getTime() > latest.getTime() ? w.now : latest), first.now);
+      try {
+        const { changed, evaluation } = await mergeRound(first.deps, accountId, batch.map((w) => w.observations), now, { settle: first.settle });
+        batch.forEach((w, i) => w.resolve({ changed: changed[i] ?? false, evaluation }));
+      } catch (error) {
+        for (const w of batch) w.reject(error);
+      }
+    }
+  } finally {
+    group.busy = false;
+    groups.delete(key);
+  }
+}
+
+/** One round: the observations of each waiter; which waiters changed a fact, and the evaluation. */
+async function mergeRound(
+  deps: EvaluationDeps,
+  accountId: string,
+  observations: ReadonlyArray<readonly Observation[]>,
+  now: Date,
+  options: { settle?: boolean },
+): Promise<{ changed: boolean[]; evaluation: AccountEvaluation }> {
+  for (let attempt = 1; ; attempt++) {
+    const { account, items } = await loadAccountPartition(deps.store, accountId);
+    const writes = new Map<string, { write: FactWrite; expectedRev: number | undefined }>();
+    const changed = observations.map((list) => {
+      let changedHere = false;
+      for (const obs of list) {
+        const sk = obs.sk(accountId);
+        const stored = items.get(sk);
+        // A fact merged earlier in this round is conditioned on the revision read, not its own.
+        const expectedRev = writes.has(sk) ? writes.get(sk)!.expectedRev : stored ? Number(stored.rev) : undefined;
+        const write = obs.plan(deps, accountId, stored, expectedRev);
+        if (!write) continue;
+        writes.set(sk, { write, expectedRev });
+        items.set(sk, write.item);
+        changedHere = true;
+      }
+      return changedHere;
+    });
+    const readRev = account?.factsRev ?? 0;
+    const anyChanged = writes.size > 0;
+    // Key order, as the Query returns them, so the evaluation does not depend on which fact is new.
+    const ordered = [...items.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, item]) => item);
+    const planned = planEvaluation(deps, accountId, account, accountFactsFromItems(ordered), anyChanged ? readRev + 1 : readRev, now, options);
+    const save = planned.save;
+    if (!save) {
+      // Only reachable when no fact changed: a new fact always moves the revision past the evaluated one.
+      if (anyChanged) throw new Error(`evaluation of ${accountId} skipped a new fact`);
+      return { changed, evaluation: planned.result };
+    }
+    const factPuts = [...writes.values()].map((w) => w.write.put);
+    if (evaluationItemCount(save.previousFlags, save.evaluation.flags, save.items.length + factPuts.length) > MAX_TRANSACTION_ITEMS) {
+      // Too much for one transaction (many review changes at once): facts first, each with its own
+      // revision bump, then the evaluation on its own, as before the two were merged.
+      const merged: boolean[] = [];
+      for (const list of observations) {
+        let changedHere = false;
+        for (const obs of list) changedHere = (await obs.mergeAlone(deps, accountId)) || changedHere;
+        merged.push(changedHere);
+      }
+      return { changed: merged, evaluation: await evaluateAccount(deps, accountId, now, options) };
+    }
+    try {
+      await saveEvaluation(deps.store, accountId, readRev, save.previousFlags, save.evaluation, save.items, factPuts);
+      return { changed, evaluation: planned.result };
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    }
+  }
+}

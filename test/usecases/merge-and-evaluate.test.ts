@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultPolicy } from '../../shared/config/policy.ts';
+import { observeInvoice } from '../../shared/domain/invoice.ts';
+import { getAccount, loadAccountPartition, saveCustomerFacts } from '../../shared/store/account.ts';
+import type { Store } from '../../shared/store/client.ts';
+import { invoiceFacts } from '../../shared/store/invoice.ts';
+import { mergeAndEvaluate, observation } from '../../shared/usecases/merge-and-evaluate.ts';
+import { createTestStore } from '../support/store.ts';
+import { daysBefore, invoiceEvents, type InvoiceStory } from '../support/stripe-events.ts';
+
+/** One read and one write per round: facts and evaluation commit together, at factsRev + 1. */
+const NOW = new Date('2026-11-22T12:00:00Z');
+let store: Store;
+beforeAll(async () => {
+  store = await createTestStore();
+});
+afterAll(() => store.doc.destroy());
+
+const deps = () => ({ store, policy: defaultPolicy });
+const story = (customer: string, invoiceId: string): InvoiceStory => ({
+  customer,
+  invoiceId,
+  finalizedAt: daysBefore(NOW, 40),
+  dueAt: daysBefore(NOW, 30),
+  paidAt: daysBefore(NOW, 10),
+});
+const observations = (s: InvoiceStory) => invoiceEvents(s).map((e) => observation(invoiceFacts, observeInvoice(e, e.data.object)));
+
+async function invoiceItem(accountId: string, invoiceId: string) {
+  return (await loadAccountPartition(store, accountId)).items.get(`INV#${invoiceId}`);
+}
+
+describe('mergeAndEvaluate', () => {
+  it('merges several observations of a fact it creates in the same round (the put expects no item)', async () => {
+    const all = observations(story('cus_mae_new', 'in_mae_new'));
+    expect(all.length).toBeGreaterThan(1);
+    const { changed, evaluation } = await mergeAndEvaluate(deps(), 'cus_mae_new', all, NOW);
+    expect(changed).toBe(true);
+    expect(evaluation.latePayment).toMatchObject({ invoiceCount: 1, lateInvoices: 1 });
+    expect(await invoiceItem('cus_mae_new', 'in_mae_new')).toMatchObject({ rev: 1, facts: { amountRemaining: 0 } });
+    expect(await getAccount(store, 'cus_mae_new')).toMatchObject({ factsRev: 1, evaluatedRev: 1 });
+  });
+
+  it('merges several observations of a stored fact in the same round (the put expects the stored revision)', async () => {
+    const [first, ...rest] = observations(story('cus_mae_old', 'in_mae_old'));
+    await mergeAndEvaluate(deps(), 'cus_mae_old', [first!], NOW);
+    const { changed } = await mergeAndEvaluate(deps(), 'cus_mae_old', rest, NOW);
+    expect(changed).toBe(true);
+    expect(await invoiceItem('cus_mae_old', 'in_mae_old')).toMatchObject({ rev: 2, facts: { amountRemaining: 0 } });
+    expect(await getAccount(store, 'cus_mae_old')).toMatchObject({ factsRev: 2, evaluatedRev: 2 });
+    // A redelivery adds nothing: no fact written, the evaluation already current.
+    expect((await mergeAndEvaluate(deps(), 'cus_mae_old', rest, NOW)).changed).toBe(false);
+    expect(await getAccount(store, 'cus_mae_old')).toMatchObject({ factsRev: 2, evaluatedRev: 2 });
+  });
+
+  it('starts the facts revision of an account item stored without one (customer event first)', async () => {
+    await saveCustomerFacts(store, 'cus_mae_cust', { name: 'Acme', deleted: false, contractMetadata: {}, version: '1' });
+    expect((await getAccount(store, 'cus_mae_cust'))?.evaluatedRev).toBeUndefined();
+    const { changed } = await mergeAndEvaluate(deps(), 'cus_mae_cust', observations(story('cus_mae_cust', 'in_mae_cust')), NOW);
+    expect(changed).toBe(true);
+    expect(await getAccount(store, 'cus_mae_cust')).toMatchObject({ name: 'Acme', factsRev: 1, evaluatedRev: 1 });
+  });
+
+  it('tells each grouped caller whether its own observations changed a fact', async () => {
+    const a = observations(story('cus_mae_group', 'in_mae_a'));
+    const b = observations(story('cus_mae_group', 'in_mae_b'));
+    // The first call runs alone; the three that arrive while it runs share the next round.
+    const results = await Promise.all([
+      mergeAndEvaluate(deps(), 'cus_mae_group', a, NOW),
+      mergeAndEvaluate(deps(), 'cus_mae_group', a, NOW),
+      mergeAndEvaluate(deps(), 'cus_mae_group', b, NOW),
+      mergeAndEvaluate(deps(), 'cus_mae_group', b, NOW),
+    ]);
+    expect(results.map((r) => r.changed)).toEqual([true, false, true, false]);
+    expect(results[0]!.evaluation.latePayment).toMatchObject({ invoiceCount: 1 });
+    for (const r of results.slice(1)) expect(r.evaluation.latePayment).toMatchObject({ invoiceCount: 2 });
+    expect(await invoiceItem('cus_mae_group', 'in_mae_a')).toMatchObject({ rev: 1 });
+    expect(await invoiceItem('cus_mae_group', 'in_mae_b')).toMatchObject({ rev: 1 });
+    expect(await getAccount(store, 'cus_mae_group')).toMatchObject({ factsRev: 2, evaluatedRev: 2 });
+  });
+});
