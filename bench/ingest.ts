@@ -1,4 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createProcessor } from '../functions/processor/processor.ts';
 import { defaultPolicy } from '../shared/config/policy.ts';
 import type { Store } from '../shared/store/client.ts';
@@ -11,6 +11,8 @@ import { median } from './stats.ts';
 export interface IngestRound {
   rawPutsPerSecond: number;
   eventsPerSecond: number;
+  /** The processor's request shape without its code: one Query of a partition, one two-item transaction. */
+  floorPerSecond: number;
 }
 
 export interface IngestResult {
@@ -23,6 +25,13 @@ export interface IngestResult {
   rawPutsPerSecond: number;
   eventsPerSecond: number;
   ratio: number;
+  floorPerSecond: number;
+  /** Floor ops/s ÷ PutItem/s: the best ratio the processor's request shape allows on this DynamoDB. */
+  floorRatio: number;
+  /** Processor events/s ÷ floor ops/s: how much of that the processor's own code costs. */
+  eventsVsFloor: number;
+  /** Floor transactions cancelled by a concurrent one on the same partition (retried). */
+  floorConflicts: number;
   /** Records the processor reported as failed (they would go back to SQS). */
   failedRecords: number;
 }
@@ -54,6 +63,7 @@ export async function measureIngest(
 ): Promise<IngestResult> {
   const rounds: IngestRound[] = [];
   let failedRecords = 0;
+  let floorConflicts = 0;
   const customersFor = (events: number) => Math.max(4, Math.ceil(events / 26));
   for (let round = 0; round <= options.rounds; round++) {
     const warmUp = round === 0;
@@ -76,7 +86,17 @@ export async function measureIngest(
       failedRecords += warmUp ? 0 : response.batchItemFailures.length;
     });
     store.doc.destroy();
-    if (!warmUp) rounds.push({ rawPutsPerSecond: puts / (rawMs / 1000), eventsPerSecond: events.length / (eventsMs / 1000) });
+
+    // The floor: per event, what the processor sends for a new invoice fact, and nothing else.
+    const floorStore = await createBenchStore(endpoint, 'floor');
+    const accounts = customersFor(wanted);
+    const floorMs = await runPool(wanted, options.concurrency, async (i) => {
+      floorConflicts += warmUp ? 0 : await floorEvent(floorStore, `ACCT#f${round}x${i % accounts}`, `INV#in_${i}`);
+    });
+    floorStore.doc.destroy();
+    if (!warmUp) {
+      rounds.push({ rawPutsPerSecond: puts / (rawMs / 1000), eventsPerSecond: events.length / (eventsMs / 1000), floorPerSecond: wanted / (floorMs / 1000) });
+    }
   }
   const rawPutsPerSecond = median(rounds.map((r) => r.rawPutsPerSecond));
   const eventsPerSecond = median(rounds.map((r) => r.eventsPerSecond));
@@ -90,8 +110,49 @@ export async function measureIngest(
     eventsPerSecond,
     // Round by round, so a slow spell of the machine touches numerator and denominator alike.
     ratio: median(rounds.map((r) => r.eventsPerSecond / r.rawPutsPerSecond)),
+    floorPerSecond: median(rounds.map((r) => r.floorPerSecond)),
+    floorRatio: median(rounds.map((r) => r.floorPerSecond / r.rawPutsPerSecond)),
+    eventsVsFloor: median(rounds.map((r) => r.eventsPerSecond / r.floorPerSecond)),
+    floorConflicts,
     failedRecords,
   };
+}
+
+/**
+ * One event's requests at their floor: a Query of the account's partition (consistent, as the
+ * processor reads it), then one transaction putting the fact (conditioned on its absence) and
+ * moving the account's revision, retried when a concurrent one on the partition cancels it.
+ * Returns the number of retries.
+ */
+async function floorEvent(store: Store, pk: string, sk: string): Promise<number> {
+  for (let conflicts = 0; ; conflicts++) {
+    const read = await store.doc.send(
+      new QueryCommand({ TableName: store.tableName, KeyConditionExpression: 'pk = :pk AND sk < :end', ExpressionAttributeValues: { ':pk': pk, ':end': '~' }, ConsistentRead: true }),
+    );
+    const rev = Number(read.Items?.find((item) => item.sk === 'ACCOUNT')?.factsRev ?? 0);
+    try {
+      await store.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: store.tableName, Item: { pk, sk, entity: 'invoice', rev: 1, facts: { status: 'open', amountDue: 1000, currency: 'usd' } }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            {
+              Update: {
+                TableName: store.tableName,
+                Key: { pk, sk: 'ACCOUNT' },
+                UpdateExpression: 'SET factsRev = :next, evaluatedRev = :next',
+                ConditionExpression: 'attribute_not_exists(factsRev) OR factsRev = :rev',
+                ExpressionAttributeValues: { ':rev': rev, ':next': rev + 1 },
+              },
+            },
+          ],
+        }),
+      );
+      return conflicts;
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'TransactionCanceledException') throw error;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * (conflicts + 1)));
+    }
+  }
 }
 
 /** A small item, about the size of an event receipt. */

@@ -108,11 +108,20 @@ export function detailSections(r: BenchResults): string {
       `### Ingest against raw PutItem (${i.concurrency} workers, ${i.rawPutsPerRound} puts and ${i.eventsPerRound} events per round, after a warm-up round)`,
       '',
       table(
-        ['round', 'PutItem/s', 'events/s', 'ratio'],
-        i.rounds.map((round, n) => [String(n + 1), fmt(round.rawPutsPerSecond, 0), fmt(round.eventsPerSecond, 1), fmt(round.eventsPerSecond / round.rawPutsPerSecond, 3)]),
+        ['round', 'PutItem/s', 'events/s', 'ratio', 'floor ops/s', 'floor ÷ PutItem', 'events ÷ floor'],
+        i.rounds.map((round, n) => [
+          String(n + 1),
+          fmt(round.rawPutsPerSecond, 0),
+          fmt(round.eventsPerSecond, 1),
+          fmt(round.eventsPerSecond / round.rawPutsPerSecond, 3),
+          fmt(round.floorPerSecond, 1),
+          fmt(round.floorPerSecond / round.rawPutsPerSecond, 3),
+          fmt(round.eventsPerSecond / round.floorPerSecond, 2),
+        ]),
       ),
       '',
       `Median: ${fmt(i.rawPutsPerSecond, 0)} PutItem/s, ${fmt(i.eventsPerSecond, 1)} events/s; records the processor reported failed: ${i.failedRecords}.`,
+      `Floor (the processor's requests for a new fact without its code: one consistent Query of the partition, one two-item transaction): ${fmt(i.floorPerSecond, 1)} ops/s, ${fmt(i.floorRatio, 3)} of PutItem/s; the processor reaches ${fmt(i.eventsVsFloor, 2)} of it (transactions retried after a conflict: ${i.floorConflicts}).`,
       '',
     );
   }
@@ -214,6 +223,8 @@ export function jsonSummary(r: BenchResults): Record<string, unknown> {
     ddbWritesPerEventUnderLoad: value(r.webhook?.writesPerEvent),
     rawPutsPerSecond: value(r.ingest?.rawPutsPerSecond),
     eventsPerSecond: value(r.ingest?.eventsPerSecond),
+    ingestFloorRatio: value(r.ingest?.floorRatio),
+    ingestEventsVsFloor: value(r.ingest?.eventsVsFloor),
     sweepReadUnits: r.sweep ? { small: value(r.sweep.small.readUnits), large: value(r.sweep.large.readUnits) } : null,
     sweepSameDueSet: r.sweep?.sameDueSet ?? null,
     webhookP50Ms: value(r.webhook?.webhookP50Ms),
