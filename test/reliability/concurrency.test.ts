@@ -9,6 +9,7 @@ import { allItems } from '../support/scan.ts';
 import { createTestStore } from '../support/store.ts';
 import { daysBefore, epoch, fixture, invoiceEvents, stripeEvent } from '../support/stripe-events.ts';
 import { client, startTestWatcher } from '../support/watcher.ts';
+import { sqsEvent } from '../support/sqs.ts';
 
 /**
  * Concurrency (issue 9): the same event delivered 20 times at once, and two events of one
@@ -99,21 +100,7 @@ describe('two events of one account processed at once, in the processor', () => 
 
   afterAll(() => store?.doc.destroy());
 
-  function batch(events: QueuedEvent[]): SQSEvent {
-    return {
-      Records: events.map((event, i) => ({
-        messageId: `m${i}`,
-        receiptHandle: `r${i}`,
-        body: JSON.stringify(event),
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:local:0:q',
-        awsRegion: 'local',
-      })),
-    };
-  }
+  const batch = (events: QueuedEvent[]): SQSEvent => sqsEvent(events);
 
   /**
    * Each pair is applied at once in two ways: as two Lambda invocations racing (two batches),

@@ -19,6 +19,7 @@ import { daysBefore, epoch, fixture, invoiceEvents, signedDelivery, stripeEvent 
 import { exportState, stateCounts } from './support/export-state.ts';
 import { deliveryOrder, generateStripeStream } from './support/stream.ts';
 import { FaultInjector } from './support/faults.ts';
+import { sqsEvent } from '../support/sqs.ts';
 
 /**
  * Faults (issue 9): the same Stripe history delivered twice over the webhook and the local queue
@@ -107,19 +108,7 @@ async function run(store: Store, faults?: FaultInjector): Promise<Run> {
 const idOf = (body: string) => (JSON.parse(body) as QueuedEvent).id;
 
 /** One SQS record carrying `body`, as the event source mapping delivers it. */
-function sqsRecord(body: string): SQSEvent['Records'][number] {
-  return {
-    messageId: 'm1',
-    receiptHandle: 'r1',
-    body,
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:local:0:q',
-    awsRegion: 'local',
-  };
-}
+const sqsRecord = (body: string): SQSEvent['Records'][number] => sqsEvent([body]).Records[0]!;
 
 /** The cause fixed (faults off), the dead letters redriven and applied: once, whichever test asks first. */
 let redrive: Promise<void> | undefined;
