@@ -94,7 +94,20 @@ async function drain(key: string, group: Group, accountId: string): Promise<void
         const { changed, evaluation } = await mergeRound(first.deps, accountId, batch.map((w) => w.observations), now, { settle: first.settle });
         batch.forEach((w, i) => w.resolve({ changed: changed[i] ?? false, evaluation }));
       } catch (error) {
-        for (const w of batch) w.reject(error);
+        if (batch.length === 1) {
+          batch[0]!.reject(error);
+          continue;
+        }
+        // One waiter's facts must not fail the others (SQS would redeliver them all together,
+        // again and again, into the dead-letter queue): each is retried on its own round.
+        for (const w of batch) {
+          try {
+            const alone = await mergeRound(w.deps, accountId, [w.observations], w.now, { settle: w.settle });
+            w.resolve({ changed: alone.changed[0] ?? false, evaluation: alone.evaluation });
+          } catch (own) {
+            w.reject(own);
+          }
+        }
       }
     }
   } finally {

@@ -4,7 +4,7 @@ import { observeInvoice } from '../../shared/domain/invoice.ts';
 import { getAccount, loadAccountPartition, saveCustomerFacts } from '../../shared/store/account.ts';
 import type { Store } from '../../shared/store/client.ts';
 import { invoiceFacts } from '../../shared/store/invoice.ts';
-import { mergeAndEvaluate, observation } from '../../shared/usecases/merge-and-evaluate.ts';
+import { mergeAndEvaluate, observation, type Observation } from '../../shared/usecases/merge-and-evaluate.ts';
 import { createTestStore } from '../support/store.ts';
 import { daysBefore, invoiceEvents, type InvoiceStory } from '../support/stripe-events.ts';
 
@@ -77,5 +77,20 @@ describe('mergeAndEvaluate', () => {
     expect(await invoiceItem('cus_mae_group', 'in_mae_a')).toMatchObject({ rev: 1 });
     expect(await invoiceItem('cus_mae_group', 'in_mae_b')).toMatchObject({ rev: 1 });
     expect(await getAccount(store, 'cus_mae_group')).toMatchObject({ factsRev: 2, evaluatedRev: 2 });
+  });
+
+  it("one caller's failing observation fails that caller only, not the others grouped with it", async () => {
+    const good = observations(story('cus_mae_bad', 'in_mae_good'));
+    const broken: Observation = { ...good[0]!, plan: () => { throw new Error('merge failed'); } };
+    const results = await Promise.allSettled([
+      mergeAndEvaluate(deps(), 'cus_mae_bad', observations(story('cus_mae_bad', 'in_mae_first')), NOW),
+      // These two arrive while the first runs and share the next round, which fails; each is retried alone.
+      mergeAndEvaluate(deps(), 'cus_mae_bad', [broken], NOW),
+      mergeAndEvaluate(deps(), 'cus_mae_bad', good, NOW),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'merge failed' });
+    expect(await invoiceItem('cus_mae_bad', 'in_mae_good')).toMatchObject({ rev: 1 });
+    expect(await getAccount(store, 'cus_mae_bad')).toMatchObject({ factsRev: 2, evaluatedRev: 2 });
   });
 });
