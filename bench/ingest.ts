@@ -11,6 +11,8 @@ import { median } from './stats.ts';
 export interface IngestRound {
   rawPutsPerSecond: number;
   eventsPerSecond: number;
+  /** The same events through one processor per worker (separate Lambda instances: no grouping in-process). */
+  separateEventsPerSecond: number;
   /** The processor's request shape without its code: one Query of a partition, one two-item transaction. */
   floorPerSecond: number;
 }
@@ -25,6 +27,8 @@ export interface IngestResult {
   rawPutsPerSecond: number;
   eventsPerSecond: number;
   ratio: number;
+  /** Events/s ÷ PutItem/s with one processor per worker. */
+  separateRatio: number;
   floorPerSecond: number;
   /** Floor ops/s ÷ PutItem/s: the best ratio the processor's request shape allows on this DynamoDB. */
   floorRatio: number;
@@ -37,12 +41,12 @@ export interface IngestResult {
 }
 
 /** Runs `count` jobs on `concurrency` workers; returns the wall time in ms. */
-export async function runPool(count: number, concurrency: number, job: (index: number) => Promise<void>): Promise<number> {
+export async function runPool(count: number, concurrency: number, job: (index: number, worker: number) => Promise<void>): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      for (let i = next++; i < count; i = next++) await job(i);
+    Array.from({ length: Math.min(concurrency, count) }, async (_, worker) => {
+      for (let i = next++; i < count; i = next++) await job(i, worker);
     }),
   );
   return performance.now() - started;
@@ -56,6 +60,10 @@ export async function runPool(count: number, concurrency: number, job: (index: n
  * The processor is the real one (`createProcessor`: Powertools batch handling, record parsing,
  * applyStripeEvent), given one SQS record per call (`batchSize`, default 1) so that the workers,
  * not batching, set the concurrency: batches of ten run their records in parallel, 80 at once.
+ * The headline runs the workers through one processor, as one Lambda instance runs the records
+ * of its batch at once (merges of one account among them share a round); the same events then go
+ * through one processor per worker, as separate instances would take them (no grouping: events
+ * of one account on two instances race, and the loser retries); then the floor.
  */
 export async function measureIngest(
   endpoint: string,
@@ -76,26 +84,41 @@ export async function measureIngest(
     });
     rawStore.doc.destroy();
 
-    const store: Store = await createBenchStore(endpoint, 'ingest');
     const events: QueuedEvent[] = eventMix({ customers: customersFor(wanted), prefix: `i${round}x`, now: options.now, seed: options.seed + round }).slice(0, wanted);
-    const process = createProcessor({ store, policy: defaultPolicy, clock: () => new Date() }, { throwOnFullBatchFailure: false });
     const batchSize = options.batchSize ?? 1;
     const bodies = Array.from({ length: Math.ceil(events.length / batchSize) }, (_, b) => sqsBatch(events.slice(b * batchSize, (b + 1) * batchSize)));
-    const eventsMs = await runPool(bodies.length, options.concurrency, async (i) => {
-      const response = await process(bodies[i]!);
-      failedRecords += warmUp ? 0 : response.batchItemFailures.length;
-    });
-    store.doc.destroy();
+    /** The events through processors on a fresh table: one shared by the workers, or one each. */
+    const processEvents = async (separate: boolean) => {
+      const store: Store = await createBenchStore(endpoint, 'ingest');
+      const make = () => createProcessor({ store, policy: defaultPolicy, clock: () => new Date() }, { throwOnFullBatchFailure: false });
+      const shared = make();
+      const processors = Array.from({ length: options.concurrency }, () => (separate ? make() : shared));
+      const ms = await runPool(bodies.length, options.concurrency, async (i, worker) => {
+        const response = await processors[worker]!(bodies[i]!);
+        failedRecords += warmUp ? 0 : response.batchItemFailures.length;
+      });
+      store.doc.destroy();
+      return ms;
+    };
+    const eventsMs = await processEvents(false);
+    const separateMs = await processEvents(true);
 
-    // The floor: per event, what the processor sends for a new invoice fact, and nothing else.
+    // The floor: per event, what the processor sends for a new invoice fact, and nothing else,
+    // over as many accounts as the events have, taken in turn so that workers seldom meet on one
+    // (the request shape's cost without contention).
     const floorStore = await createBenchStore(endpoint, 'floor');
-    const accounts = customersFor(wanted);
-    const floorMs = await runPool(wanted, options.concurrency, async (i) => {
+    const accounts = new Set(events.map(accountOf)).size;
+    const floorMs = await runPool(events.length, options.concurrency, async (i) => {
       floorConflicts += warmUp ? 0 : await floorEvent(floorStore, `ACCT#f${round}x${i % accounts}`, `INV#in_${i}`);
     });
     floorStore.doc.destroy();
     if (!warmUp) {
-      rounds.push({ rawPutsPerSecond: puts / (rawMs / 1000), eventsPerSecond: events.length / (eventsMs / 1000), floorPerSecond: wanted / (floorMs / 1000) });
+      rounds.push({
+        rawPutsPerSecond: puts / (rawMs / 1000),
+        eventsPerSecond: events.length / (eventsMs / 1000),
+        separateEventsPerSecond: events.length / (separateMs / 1000),
+        floorPerSecond: events.length / (floorMs / 1000),
+      });
     }
   }
   const rawPutsPerSecond = median(rounds.map((r) => r.rawPutsPerSecond));
@@ -110,6 +133,7 @@ export async function measureIngest(
     eventsPerSecond,
     // Round by round, so a slow spell of the machine touches numerator and denominator alike.
     ratio: median(rounds.map((r) => r.eventsPerSecond / r.rawPutsPerSecond)),
+    separateRatio: median(rounds.map((r) => r.separateEventsPerSecond / r.rawPutsPerSecond)),
     floorPerSecond: median(rounds.map((r) => r.floorPerSecond)),
     floorRatio: median(rounds.map((r) => r.floorPerSecond / r.rawPutsPerSecond)),
     eventsVsFloor: median(rounds.map((r) => r.eventsPerSecond / r.floorPerSecond)),
@@ -153,6 +177,12 @@ async function floorEvent(store: Store, pk: string, sk: string): Promise<number>
       await new Promise((r) => setTimeout(r, Math.random() * 10 * (conflicts + 1)));
     }
   }
+}
+
+/** The account an event of the mix belongs to (its object's customer, or the customer itself). */
+function accountOf(event: QueuedEvent): string {
+  const object = event.data.object as { customer?: unknown; id?: unknown };
+  return String(typeof object.customer === 'string' ? object.customer : object.id);
 }
 
 /** A small item, about the size of an event receipt. */

@@ -44,10 +44,11 @@ export interface MergeResult {
  * never misses a fact. An observation that adds nothing writes no fact; the evaluation then
  * writes only if it is not current, exactly as evaluateAccount does.
  *
- * Within one process the merges of one account are grouped (the records of an SQS batch run in
- * parallel): while one is under way, those that arrive wait, and the next round merges all of
- * them with one read and one transaction, evaluated at the latest of their instants. Two merges
- * of one account in one process would otherwise only make each other's transaction fail.
+ * Calls with the same `deps` object (one processor: the records of an SQS batch run in parallel)
+ * are grouped per account: while one is under way, those that arrive wait, and the next round
+ * merges all of them with one read and one transaction, evaluated at the latest of their
+ * instants. Two merges of one account in one process would otherwise only make each other's
+ * transaction fail.
  */
 export function mergeAndEvaluate(
   deps: EvaluationDeps,
@@ -56,14 +57,15 @@ export function mergeAndEvaluate(
   now: Date,
   options: { settle?: boolean } = {},
 ): Promise<MergeResult> {
-  const key = `${deps.store.tableName}\u0000${accountId}`;
-  let group = groups.get(key);
-  if (!group) groups.set(key, (group = { waiting: [], busy: false }));
+  let groups = groupsByDeps.get(deps);
+  if (!groups) groupsByDeps.set(deps, (groups = new Map()));
+  let group = groups.get(accountId);
+  if (!group) groups.set(accountId, (group = { waiting: [], busy: false }));
   const target = group;
   const done = new Promise<MergeResult>((resolve, reject) =>
     target.waiting.push({ deps, observations, now, settle: options.settle === true, resolve, reject }),
   );
-  if (!target.busy) void drain(key, target, accountId);
+  if (!target.busy) void drain(groups, target, accountId);
   return done;
 }
 
@@ -79,15 +81,19 @@ interface Group {
   waiting: Waiter[];
   busy: boolean;
 }
-const groups = new Map<string, Group>();
+/**
+ * Groups per caller's dependencies object: one processor (one Lambda instance, or the local
+ * runner) groups the merges of its concurrent records; two processors never share a round.
+ */
+const groupsByDeps = new WeakMap<EvaluationDeps, Map<string, Group>>();
 
-async function drain(key: string, group: Group, accountId: string): Promise<void> {
+async function drain(groups: Map<string, Group>, group: Group, accountId: string): Promise<void> {
   group.busy = true;
   try {
     while (group.waiting.length > 0) {
       const first = group.waiting[0]!;
-      // Only what would be evaluated alike goes together (same store, policy and settle option).
-      const batch = group.waiting.filter((w) => w.deps.store === first.deps.store && w.deps.policy === first.deps.policy && w.settle === first.settle);
+      // Only what would be evaluated alike goes together (same settle option; the deps are one object).
+      const batch = group.waiting.filter((w) => w.settle === first.settle);
       group.waiting = group.waiting.filter((w) => !batch.includes(w));
       const now = batch.reduce((latest, w) => (w.now.getTime() > latest.getTime() ? w.now : latest), first.now);
       try {
@@ -112,7 +118,7 @@ async function drain(key: string, group: Group, accountId: string): Promise<void
     }
   } finally {
     group.busy = false;
-    groups.delete(key);
+    groups.delete(accountId);
   }
 }
 

@@ -16,7 +16,9 @@ beforeAll(async () => {
 });
 afterAll(() => store.doc.destroy());
 
-const deps = () => ({ store, policy: defaultPolicy });
+// One dependencies object, as one processor has: calls that share it are grouped per account.
+let shared: { store: Store; policy: typeof defaultPolicy } | undefined;
+const deps = () => (shared ??= { store, policy: defaultPolicy });
 const story = (customer: string, invoiceId: string): InvoiceStory => ({
   customer,
   invoiceId,
@@ -92,5 +94,17 @@ describe('mergeAndEvaluate', () => {
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'merge failed' });
     expect(await invoiceItem('cus_mae_bad', 'in_mae_good')).toMatchObject({ rev: 1 });
     expect(await getAccount(store, 'cus_mae_bad')).toMatchObject({ factsRev: 2, evaluatedRev: 2 });
+  });
+
+  it('does not group the calls of two processors (two Lambda instances never share a round)', async () => {
+    const a = observations(story('cus_mae_two', 'in_mae_two_a'));
+    const b = observations(story('cus_mae_two', 'in_mae_two_b'));
+    // Different deps objects: each call is its own round; the loser of the race retries from a fresh read.
+    const results = await Promise.all([
+      mergeAndEvaluate({ store, policy: defaultPolicy }, 'cus_mae_two', a, NOW),
+      mergeAndEvaluate({ store, policy: defaultPolicy }, 'cus_mae_two', b, NOW),
+    ]);
+    expect(results.map((r) => r.changed)).toEqual([true, true]);
+    expect(await getAccount(store, 'cus_mae_two')).toMatchObject({ factsRev: 2, evaluatedRev: 2 });
   });
 });
