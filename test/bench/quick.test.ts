@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * `npm run bench` is not part of `npm test`, but it must keep running from a clean checkout:
+ * the quick sizes (about a minute) run here, through the same entry point, in a child process
+ * with its own DynamoDB Local. Only what does not depend on the machine's speed is asserted
+ * (counts, sizes, read units); the timing figures are checked to be present, never compared.
+ */
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run bench -- --quick --json', () => {
+  it('runs every phase and ends with one line of JSON holding every figure', async () => {
+    const { code, stdout, stderr } = await runBench(['--quick', '--json']);
+    expect(code, stderr.split('\n').slice(-20).join('\n')).toBe(0);
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(summary.errors).toEqual([]);
+    for (const key of ['ingestVsRawPutRatio', 'initVsBaselineRatio', 'webhookP99Ms', 'webhookVsHealthP99Ratio', 'ingestFloorRatio', 'ingestSeparateProcessorsRatio']) {
+      expect(summary[key], key).toEqual(expect.any(Number));
+      expect(summary[key] as number, key).toBeGreaterThan(0);
+    }
+    // Counted, not timed: these do not vary with the machine.
+    expect(summary.ddbWritesPerEvent as number, 'ddbWritesPerEvent').toBeLessThanOrEqual(3);
+    expect(summary.ddbWritesPerDuplicate as number, 'ddbWritesPerDuplicate').toBeGreaterThanOrEqual(1);
+    expect(summary.ddbWritesPerDuplicate as number, 'ddbWritesPerDuplicate').toBeLessThanOrEqual(1.05);
+    // A rare evaluation may fall due between the two deliveries (the clock runs): nearly 0, not exactly.
+    expect(summary.ddbWritesPerQueueRedelivery as number, 'ddbWritesPerQueueRedelivery').toBeLessThanOrEqual(0.05);
+    expect(summary.sweepScans, 'sweepScans').toBe(0);
+    expect(summary.sweepReadRatio as number, 'sweepReadRatio').toBeLessThanOrEqual(1.1);
+    expect(summary.sweepSameDueSet, 'sweepSameDueSet').toBe(true);
+    expect(summary.maxBundleKb as number, 'maxBundleKb: the largest function bundle, KiB (a size budget)').toBeLessThanOrEqual(600);
+    expect(summary.webhookVerified, 'webhookVerified').toBe(true);
+    // The readable report came first.
+    expect(stdout).toContain('| figure');
+  }, 300_000);
+});
