@@ -41,6 +41,9 @@ try {
     `    stripe listen --forward-to localhost:${watcher.port}/webhooks/stripe`,
     '  The CLI prints its own whsec_ secret: restart with STRIPE_WEBHOOK_SECRET=<that secret> npm start',
     ...(watcher.recoveredEvents > 0 ? [`  Resumed ${watcher.recoveredEvents} event(s) accepted before the last stop.`] : []),
+    ...(watcher.queue.deadLetters().length > 0
+      ? [`  ${watcher.queue.deadLetters().length} dead-lettered event(s): GET /admin/dead-letters lists them, POST /admin/dead-letters/redrive retries them.`]
+      : []),
     '',
     'Ctrl-C stops everything (DynamoDB Local included); the data stays for the next start.',
   ];

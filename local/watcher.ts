@@ -78,7 +78,7 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
   const app = createHttpApp({
     handlers: {
       ...apiHandlers(apiDeps),
-      ...adminHandlers({ ...apiDeps, notifiers }),
+      ...adminHandlers({ ...apiDeps, notifiers, queue }),
       ...webhookHandlers({ store, queue, webhookSecret: async () => secrets.webhookSecret, clock }),
     },
     fns: ['api', 'webhook'],

@@ -158,9 +158,43 @@ export const sweepBodySchema = z
   .object({ now: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp' }).optional() })
   .strict();
 
-/** Local-mode administration: run the sweep now, optionally as if at another time. */
-export function adminHandlers(deps: ApiDeps & { notifiers?: readonly Notifier[] }): RouteHandlers {
+export const redriveBodySchema = z.object({}).strict();
+
+/** The local queue's dead letters (on AWS: the SQS dead-letter queue, redriven with SQS's own move task). */
+export interface DeadLetterQueue {
+  deadLetters(): ReadonlyArray<{ id: string; body: string; receiveCount: number; deadAt: string }>;
+  /** Puts every dead letter back on the queue; resolves to how many. */
+  redrive(): Promise<number>;
+}
+
+/** The event id and type a dead letter carries, when its body is readable (nothing else of it). */
+function deadLetterView(letter: { id: string; body: string; receiveCount: number; deadAt: string }) {
+  let event: { id?: unknown; type?: unknown } = {};
+  try {
+    event = (JSON.parse(letter.body) as typeof event | null) ?? {};
+  } catch {
+    // An unreadable body is listed by its message id alone.
+  }
   return {
+    messageId: letter.id,
+    ...(typeof event.id === 'string' ? { eventId: event.id } : {}),
+    ...(typeof event.type === 'string' ? { eventType: event.type } : {}),
+    receiveCount: letter.receiveCount,
+    deadAt: letter.deadAt,
+  };
+}
+
+/**
+ * Local-mode administration: run the sweep now, optionally as if at another time; list and
+ * redrive what the local queue dead-lettered.
+ */
+export function adminHandlers(deps: ApiDeps & { notifiers?: readonly Notifier[]; queue: DeadLetterQueue }): RouteHandlers {
+  return {
+    'GET /admin/dead-letters': async () => ({ status: 200, body: { items: deps.queue.deadLetters().map(deadLetterView) } }),
+    'POST /admin/dead-letters/redrive': async (request) => {
+      if (request.rawBody.byteLength > 0) parseRequestPart(redriveBodySchema, request.json(), 'body');
+      return { status: 200, body: { redriven: await deps.queue.redrive() } };
+    },
     'POST /admin/sweep': async (request) => {
       const body = request.rawBody.byteLength === 0 ? {} : parseRequestPart(sweepBodySchema, request.json(), 'body');
       const now = body.now ? new Date(body.now) : deps.clock();

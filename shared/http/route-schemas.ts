@@ -17,7 +17,7 @@ import type { listFlaggedAccounts } from '../usecases/read-accounts.ts';
 import type { ReceiveOutcome } from '../usecases/receive-stripe-event.ts';
 import type { listRenewals } from '../usecases/renewals.ts';
 import type { SweepResult } from '../usecases/sweep.ts';
-import { sweepBodySchema } from './api.ts';
+import { redriveBodySchema, sweepBodySchema } from './api.ts';
 import type { routes } from './routes.ts';
 
 /**
@@ -120,6 +120,17 @@ export const sweepResponseSchema = z.object({
   dispatched: z.int().optional(),
   failures: z.int(),
 });
+
+/** A dead-lettered event, as the local queue reports it: enough to find it in Stripe, nothing more. */
+export const deadLetterSchema = z.object({
+  messageId: z.string(),
+  eventId: z.string().optional(),
+  eventType: z.string().optional(),
+  receiveCount: z.int(),
+  deadAt: z.iso.datetime(),
+});
+export const deadLettersResponseSchema = z.object({ items: z.array(deadLetterSchema) });
+export const redriveResponseSchema = z.object({ redriven: z.int() });
 
 export const signalRecordedSchema = humanSignalSchema.extend({
   /** What the re-evaluation did to the account's reviews (an abusive signal opens one now). */
@@ -271,6 +282,15 @@ export function routeSchemas(): RouteSchemaTable {
       description: 'Runs the sweep now, or as if at `now`: what it opens and sends is real.',
       body: { contentType: 'application/json', schema: sweepBodySchema, required: false },
       responses: { 200: { description: 'What the sweep did', content: json(sweepResponseSchema) } },
+    },
+    'GET /admin/dead-letters': {
+      description: 'Each event the local queue gave up on after `maxReceives` failed attempts (the log has each failure), oldest first.',
+      responses: { 200: { description: 'Dead-lettered events', content: json(deadLettersResponseSchema) } },
+    },
+    'POST /admin/dead-letters/redrive': {
+      description: 'Once the cause is fixed: every dead-lettered event goes back on the queue and is processed again (idempotently).',
+      body: { contentType: 'application/json', schema: redriveBodySchema, required: false },
+      responses: { 200: { description: 'How many events went back on the queue', content: json(redriveResponseSchema) } },
     },
   };
   return table;

@@ -46,4 +46,6 @@ export const routes = [
   { method: 'GET', path: '/renewals', auth: 'finance', fn: 'api', summary: 'Contracts whose notice deadline falls in the window' },
   { method: 'GET', path: '/notifications', auth: 'finance', fn: 'api', summary: 'Notifications recorded (renewal reminders, reviews opened)' },
   { method: 'POST', path: '/admin/sweep', auth: 'finance', fn: 'api', localOnly: true, summary: 'Run the sweep now (local mode only)' },
+  { method: 'GET', path: '/admin/dead-letters', auth: 'finance', fn: 'api', localOnly: true, summary: 'Events the local queue dead-lettered after repeated processing failures (local mode only)' },
+  { method: 'POST', path: '/admin/dead-letters/redrive', auth: 'finance', fn: 'api', localOnly: true, summary: 'Put every dead-lettered event back on the local queue (local mode only)' },
 ] as const satisfies readonly RouteSpec[];

@@ -84,9 +84,11 @@ describe('secured operations', () => {
     }
     expect((await allItems(watcher.store)).length).toBe(before);
 
-    // Control: with the right token the same request is refused for its input, never served.
+    // Control: with the right token the same request is refused for its input, never served; an
+    // operation that takes no input (GET /admin/dead-letters) is served.
     const control = await send(op, `Bearer ${watcher.apiToken}`);
-    expect([400, 415], `${op.key} with the right token: ${control.status} ${control.text}`).toContain(control.status);
+    const takesInput = op.operation.parameters.length > 0 || op.operation.requestBody !== undefined;
+    expect(takesInput ? [400, 415] : [200], `${op.key} with the right token: ${control.status} ${control.text}`).toContain(control.status);
     expectDocumentedAnswer(doc, op, control, 'control');
   });
 });

@@ -36,7 +36,7 @@ function servedRouteKeys(): string[] {
   const bound = bindRoutes(
     {
       ...apiHandlers(deps),
-      ...adminHandlers(deps),
+      ...adminHandlers({ ...deps, queue: watcher.queue }),
       ...webhookHandlers({ store: watcher.store, queue: watcher.queue, webhookSecret: async () => watcher.webhookSecret, clock: deps.clock }),
     },
     { fns: ['api', 'webhook'], includeLocalOnly: true },
@@ -310,6 +310,9 @@ describe('the document describes what the API answers', () => {
     expect((await call('GET /notifications', { query: 'accountId=cus_doc' })).json().items.length).toBeGreaterThan(0);
     expect((await call('POST /admin/sweep', jsonBody({ now: new Date().toISOString() }))).status).toBe(200);
     expect((await call('POST /admin/sweep', jsonBody({ now: 'yesterday' }))).status).toBe(400);
+    expect((await call('GET /admin/dead-letters', {})).json()).toEqual({ items: [] });
+    expect((await call('POST /admin/dead-letters/redrive', {})).json()).toEqual({ redriven: 0 });
+    expect((await call('POST /admin/dead-letters/redrive', jsonBody({ all: true }))).status).toBe(400);
 
     expect([...seen].sort()).toEqual(operations.map((op) => op.key).sort());
   });
