@@ -2,7 +2,7 @@ import type { Policy } from '../config/policy.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AccountView } from '../schemas/account.ts';
 import type { Store } from '../store/client.ts';
-import { getAccount, listAccountsByFlag, loadAccountFacts, type AccountFlag, type AccountRecord } from '../store/account.ts';
+import { accountFactsFromItems, listAccountsByFlag, loadAccountPartition, type AccountFlag, type AccountRecord } from '../store/account.ts';
 import { assessAccount, latePaymentSummary, profitabilitySummary } from './evaluate-account.ts';
 
 export class AccountNotFoundError extends NotFoundError {
@@ -18,7 +18,9 @@ export async function getAccountView(
   accountId: string,
   now: Date,
 ): Promise<AccountView> {
-  const [account, facts] = await Promise.all([getAccount(deps.store, accountId), loadAccountFacts(deps.store, accountId)]);
+  // One Query of the partition: the account item and its facts, as an evaluation reads them.
+  const { account, items } = await loadAccountPartition(deps.store, accountId);
+  const facts = accountFactsFromItems(items.values());
   const invoices = facts.invoices;
   if (!account && invoices.length === 0) throw new AccountNotFoundError(`no account ${accountId}`);
   const assessed = assessAccount(facts, accountId, deps.policy, now, account?.flagSince ?? {});
