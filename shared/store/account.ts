@@ -259,8 +259,7 @@ export async function saveEvaluation(
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
-  const added = evaluation.flags.filter((f) => !previousFlags.includes(f));
-  const removed = previousFlags.filter((f) => !evaluation.flags.includes(f));
+  const { added, removed } = flagChanges(previousFlags, evaluation.flags);
   try {
     if (added.length === 0 && removed.length === 0 && extraItems.length === 0 && !bump) {
       await store.doc.send(new UpdateCommand(accountUpdate));
@@ -297,10 +296,15 @@ export async function saveEvaluation(
   }
 }
 
+/** The flag entries an evaluation adds and deletes. */
+function flagChanges(previous: readonly AccountFlag[], next: readonly AccountFlag[]): { added: AccountFlag[]; removed: AccountFlag[] } {
+  return { added: next.filter((f) => !previous.includes(f)), removed: previous.filter((f) => !next.includes(f)) };
+}
+
 /** How many transaction items saveEvaluation writes for these arguments (DynamoDB allows 100). */
 export function evaluationItemCount(previousFlags: readonly AccountFlag[], flags: readonly AccountFlag[], otherItems: number): number {
-  const changedFlags = flags.filter((f) => !previousFlags.includes(f)).length + previousFlags.filter((f) => !flags.includes(f)).length;
-  return 1 + changedFlags + otherItems;
+  const { added, removed } = flagChanges(previousFlags, flags);
+  return 1 + added.length + removed.length + otherItems;
 }
 
 /** One page of the accounts carrying `flag`, in account-id order. */
