@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import type { BatchGetCommandOutput, NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import type { BatchGetCommandOutput, NativeAttributeValue, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { isConditionFailed, isTransactionConditionFailed, isTransactionConflict, type Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -223,6 +223,25 @@ export async function saveEvaluation(
    */
   factItems: ReadonlyArray<Record<string, unknown>> = [],
 ): Promise<void> {
+  await saveEvaluations(store, [evaluationWrite(store, accountId, factsRev, previousFlags, evaluation, extraItems, factItems)]);
+}
+
+/** One account's evaluation as transaction items (the account update first); see saveEvaluation. */
+export interface EvaluationWrite {
+  accountId: string;
+  items: Array<Record<string, unknown>>;
+}
+
+/** The writes saveEvaluation makes, without making them (so several accounts can share a transaction). */
+export function evaluationWrite(
+  store: Store,
+  accountId: string,
+  factsRev: number,
+  previousFlags: readonly AccountFlag[],
+  evaluation: Evaluation,
+  extraItems: ReadonlyArray<Record<string, unknown>> = [],
+  factItems: ReadonlyArray<Record<string, unknown>> = [],
+): EvaluationWrite {
   const bump = factItems.length > 0;
   const names: Record<string, string> = { '#flags': 'flags', '#summary': 'summary' };
   const values: Record<string, NativeAttributeValue> = {
@@ -260,37 +279,41 @@ export async function saveEvaluation(
     ExpressionAttributeValues: values,
   };
   const { added, removed } = flagChanges(previousFlags, evaluation.flags);
+  return {
+    accountId,
+    items: [
+      { Update: accountUpdate },
+      ...added.map((flag) => ({
+        Put: {
+          TableName: store.tableName,
+          Item: { ...flagKey(accountId, flag), ...flagIndexKey(accountId, flag), entity: 'account_flag', accountId, flag, since: evaluation.evaluatedAt },
+        },
+      })),
+      ...removed.map((flag) => ({ Delete: { TableName: store.tableName, Key: flagKey(accountId, flag) } })),
+      ...extraItems,
+      ...factItems,
+    ],
+  };
+}
+
+/**
+ * Commits evaluations of distinct accounts in one request: a lone account update is an
+ * UpdateItem, anything more one transaction (at most MAX_TRANSACTION_ITEMS items; the caller
+ * splits). All or nothing: ConcurrentUpdateError when any account's facts changed since its read
+ * (or another transaction held its items), and the caller redoes each from a fresh read.
+ */
+export async function saveEvaluations(store: Store, writes: readonly EvaluationWrite[]): Promise<void> {
+  const items = writes.flatMap((w) => w.items);
   try {
-    if (added.length === 0 && removed.length === 0 && extraItems.length === 0 && !bump) {
-      await store.doc.send(new UpdateCommand(accountUpdate));
+    if (items.length === 1) {
+      await store.doc.send(new UpdateCommand((items[0] as { Update: UpdateCommandInput }).Update));
       return;
     }
-    await store.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Update: accountUpdate },
-          ...added.map((flag) => ({
-            Put: {
-              TableName: store.tableName,
-              Item: {
-                ...flagKey(accountId, flag),
-                ...flagIndexKey(accountId, flag),
-                entity: 'account_flag',
-                accountId,
-                flag,
-                since: evaluation.evaluatedAt,
-              },
-            },
-          })),
-          ...removed.map((flag) => ({ Delete: { TableName: store.tableName, Key: flagKey(accountId, flag) } })),
-          ...extraItems,
-          ...factItems,
-        ] as never,
-      }),
-    );
+    await store.doc.send(new TransactWriteCommand({ TransactItems: items as never }));
   } catch (error) {
     if (isConditionFailed(error) || isTransactionConditionFailed(error) || isTransactionConflict(error)) {
-      throw new ConcurrentUpdateError(`account ${accountId} facts changed during evaluation`, { cause: error });
+      const ids = writes.map((w) => w.accountId).join(', ');
+      throw new ConcurrentUpdateError(`account ${ids}: facts changed during evaluation`, { cause: error });
     }
     throw error;
   }
@@ -299,12 +322,6 @@ export async function saveEvaluation(
 /** The flag entries an evaluation adds and deletes. */
 function flagChanges(previous: readonly AccountFlag[], next: readonly AccountFlag[]): { added: AccountFlag[]; removed: AccountFlag[] } {
   return { added: next.filter((f) => !previous.includes(f)), removed: previous.filter((f) => !next.includes(f)) };
-}
-
-/** How many transaction items saveEvaluation writes for these arguments (DynamoDB allows 100). */
-export function evaluationItemCount(previousFlags: readonly AccountFlag[], flags: readonly AccountFlag[], otherItems: number): number {
-  const { added, removed } = flagChanges(previousFlags, flags);
-  return 1 + added.length + removed.length + otherItems;
 }
 
 /** One page of the accounts carrying `flag`, in account-id order. */

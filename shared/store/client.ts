@@ -77,3 +77,15 @@ export function isTransactionConflict(error: unknown): boolean {
 
 /** DynamoDB's limit on the items of one TransactWriteItems request. */
 export const MAX_TRANSACTION_ITEMS = 100;
+
+/** Attempts an optimistic write makes (read, compute, conditional write) before giving up to SQS redelivery. */
+export const MAX_CONFLICT_ATTEMPTS = 8;
+
+/**
+ * The pause before redoing an optimistic write another writer got in ahead of: exponential with
+ * full jitter (10 ms, 20 ms, … up to 1 s), so writers that collided spread out instead of colliding
+ * again in step.
+ */
+export function backoffAfterConflict(attempt: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 10 * 2 ** (attempt - 1))));
+}

@@ -1,7 +1,7 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
 import { canonicalJson } from '../canonical-json.ts';
-import { isTransactionConditionFailed, isTransactionConflict, type Store } from './client.ts';
+import { backoffAfterConflict, isTransactionConditionFailed, isTransactionConflict, MAX_CONFLICT_ATTEMPTS, type Store } from './client.ts';
 import { ConcurrentUpdateError, factsRevisionBump } from './account.ts';
 
 /**
@@ -25,7 +25,6 @@ export interface StoredFact<T> {
   rev: number;
 }
 
-const MAX_ATTEMPTS = 8;
 
 export function factKey<T>(kind: FactKind<T>, accountId: string, id: string) {
   return { pk: `ACCT#${accountId}`, sk: `${kind.prefix}${id}` };
@@ -101,8 +100,8 @@ export async function mergeFact<T>(store: Store, kind: FactKind<T>, accountId: s
       return true;
     } catch (error) {
       if (!isTransactionConditionFailed(error) && !isTransactionConflict(error)) throw error;
-      if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError(`${kind.entity} ${id} kept changing while merging`, { cause: error });
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+      if (attempt >= MAX_CONFLICT_ATTEMPTS) throw new ConcurrentUpdateError(`${kind.entity} ${id} kept changing while merging`, { cause: error });
+      await backoffAfterConflict(attempt);
     }
   }
 }

@@ -80,6 +80,7 @@ export async function applyStripeEvent(deps: ApplyDeps, event: QueuedEvent, now:
     if ('ignored' in owner) return { outcome: 'ignored', reason: owner.ignored };
     return mergedAndEvaluated(deps, owner.customerId, revenueObservations(event, owner.customerId), now);
   }
+  if (chargeTypes.has(event.type)) return applyChargeEvent(deps, event, now);
   const recorded = await recordStripeEvent(deps, event);
   if (recorded.outcome === 'ignored') return recorded;
   if (recorded.evaluate) await evaluateAccount(deps, recorded.accountId, now, SETTLE);
@@ -170,10 +171,33 @@ async function recordChargeEvent(deps: ApplyDeps, event: QueuedEvent): Promise<R
     const result = await recordRevenueEvent(deps, event);
     return result.outcome === 'ignored' ? result : { ...result, evaluate: true };
   }
-  // Always evaluated, though usually nothing changed (the evaluation then writes nothing): a
-  // crash after applying and deleting parked events but before the evaluation leaves nothing
-  // parked for the redelivery to find, and the evaluation must still happen.
+  // Evaluated by the caller (the backfill, at its end), though usually nothing changed: parked
+  // events applied and deleted here leave nothing for a rerun to find. The processor applies
+  // charges with applyChargeEvent instead, fact and evaluation together.
   return { outcome: 'applied', accountId: charge.customer, evaluate: true };
+}
+
+/**
+ * A charge, as the processor applies it: records its owner, then merges what was parked for it
+ * and, for `charge.refunded`, its refunds, each with the account's evaluation in one transaction
+ * (mergeAndEvaluate), deleting a parked event only once it is applied. A crash anywhere leaves
+ * either the parked event (the redelivery applies it, which changes nothing the second time) or
+ * an evaluated account, so a charge that brings no facts evaluates nothing.
+ */
+async function applyChargeEvent(deps: ApplyDeps, event: QueuedEvent, now: Date): Promise<ApplyOutcome> {
+  const charge = chargeObjectSchema.parse(event.data.object);
+  if (!charge.customer) return { outcome: 'ignored', reason: `charge ${charge.id} has no customer` };
+  const accountId = charge.customer;
+  await saveChargeOwner(deps.store, charge.id, accountId);
+  let changed = false;
+  for (const parked of (await listParkedEvents(deps.store, charge.id)) as QueuedEvent[]) {
+    changed = (await mergeAndEvaluate(deps, accountId, revenueObservations(parked, accountId), now, SETTLE)).changed || changed;
+    await deleteParkedEvent(deps.store, charge.id, parked.id);
+  }
+  if (event.type === 'charge.refunded') {
+    changed = (await mergeAndEvaluate(deps, accountId, revenueObservations(event, accountId), now, SETTLE)).changed || changed;
+  }
+  return { outcome: changed ? 'applied' : 'unchanged', accountId };
 }
 
 /** Refunds and disputes: facts in the owning account, or parked under the charge until its owner is known. */

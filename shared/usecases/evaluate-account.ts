@@ -6,7 +6,7 @@ import { reconcileReviews, type ReviewChange, type Task } from '../domain/review
 import { planReviews, upcomingTerm, type ForCauseTrigger, type PlanSignal, type ReviewPlan } from '../domain/timing.ts';
 import { profitability, selectFixedMonthlyCosts, type ProfitabilityResult } from '../domain/profitability.ts';
 import { accountPolicy, activeOverrides } from '../domain/account-inputs.ts';
-import type { Store } from '../store/client.ts';
+import { backoffAfterConflict, MAX_CONFLICT_ATTEMPTS, type Store } from '../store/client.ts';
 import {
   accountFactsFromItems,
   ConcurrentUpdateError,
@@ -22,7 +22,6 @@ import { renewalReminderNotification, reviewOpenedNotification } from './notific
 import { planReminders, type ReminderDue } from '../domain/reminders.ts';
 import { notificationPut } from '../store/notification.ts';
 
-const MAX_ATTEMPTS = 8;
 const DAY_MS = 86_400_000;
 const PROFITABILITY_RECHECK_MS = 7 * DAY_MS;
 
@@ -228,8 +227,8 @@ export async function evaluateAccount(
       await saveEvaluation(deps.store, accountId, planned.save.readRev, planned.save.previousFlags, planned.save.evaluation, planned.save.items);
       return planned.result;
     } catch (error) {
-      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_CONFLICT_ATTEMPTS) throw error;
+      await backoffAfterConflict(attempt);
     }
   }
 }

@@ -1,15 +1,15 @@
 import {
   accountFactsFromItems,
   ConcurrentUpdateError,
-  evaluationItemCount,
+  evaluationWrite,
   loadAccountPartition,
-  saveEvaluation,
+  saveEvaluations,
+  type EvaluationWrite,
 } from '../store/account.ts';
-import { MAX_TRANSACTION_ITEMS } from '../store/client.ts';
+import { backoffAfterConflict, MAX_CONFLICT_ATTEMPTS, MAX_TRANSACTION_ITEMS } from '../store/client.ts';
 import { factKey, mergeFact, planFactMerge, type FactKind, type FactWrite } from '../store/facts.ts';
 import { evaluateAccount, planEvaluation, type AccountEvaluation, type EvaluationDeps } from './evaluate-account.ts';
 
-const MAX_ATTEMPTS = 8;
 
 /** One observed fact of some kind, ready to be merged into an account's partition. */
 export interface Observation {
@@ -48,7 +48,8 @@ export interface MergeResult {
  * are grouped per account: while one is under way, those that arrive wait, and the next round
  * merges all of them with one read and one transaction, evaluated at the latest of their
  * instants. Two merges of one account in one process would otherwise only make each other's
- * transaction fail.
+ * transaction fail. The writes of different accounts in flight at once share transactions
+ * (commitWrite, a group commit).
  */
 export function mergeAndEvaluate(
   deps: EvaluationDeps,
@@ -160,7 +161,8 @@ async function mergeRound(
       return { changed, evaluation: planned.result };
     }
     const factPuts = [...writes.values()].map((w) => w.write.put);
-    if (evaluationItemCount(save.previousFlags, save.evaluation.flags, save.items.length + factPuts.length) > MAX_TRANSACTION_ITEMS) {
+    const write = evaluationWrite(deps.store, accountId, readRev, save.previousFlags, save.evaluation, save.items, factPuts);
+    if (write.items.length > MAX_TRANSACTION_ITEMS) {
       // Too much for one transaction (many review changes at once): facts first, each with its own
       // revision bump, then the evaluation on its own, as before the two were merged.
       const merged: boolean[] = [];
@@ -172,11 +174,75 @@ async function mergeRound(
       return { changed: merged, evaluation: await evaluateAccount(deps, accountId, now, options) };
     }
     try {
-      await saveEvaluation(deps.store, accountId, readRev, save.previousFlags, save.evaluation, save.items, factPuts);
+      await commitWrite(deps, write);
       return { changed, evaluation: planned.result };
     } catch (error) {
-      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_CONFLICT_ATTEMPTS) throw error;
+      await backoffAfterConflict(attempt);
     }
+  }
+}
+
+interface PendingWrite {
+  write: EvaluationWrite;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+interface Writer {
+  pending: PendingWrite[];
+  busy: boolean;
+}
+/** Per processor, like the account groups: two processors never share a transaction. */
+const writersByDeps = new WeakMap<EvaluationDeps, Writer>();
+
+/**
+ * Group commit of the accounts' writes: the first goes out at once; those that arrive while a
+ * transaction is under way go out together in the next one (whole accounts, at most DynamoDB's
+ * 100 items), so a processor with many records in flight sends a few large transactions rather
+ * than one per record. An account is never twice in one transaction (its rounds run one at a
+ * time). When a shared transaction fails, each write is sent again on its own and gets its own
+ * outcome (a ConcurrentUpdateError sends its round back to a fresh read), so one account's
+ * conflict or refusal never fails another's.
+ */
+function commitWrite(deps: EvaluationDeps, write: EvaluationWrite): Promise<void> {
+  let writer = writersByDeps.get(deps);
+  if (!writer) writersByDeps.set(deps, (writer = { pending: [], busy: false }));
+  const target = writer;
+  const done = new Promise<void>((resolve, reject) => target.pending.push({ write, resolve, reject }));
+  if (!target.busy) void flush(deps, target);
+  return done;
+}
+
+async function flush(deps: EvaluationDeps, writer: Writer): Promise<void> {
+  writer.busy = true;
+  try {
+    while (writer.pending.length > 0) {
+      const batch: PendingWrite[] = [];
+      let size = 0;
+      while (writer.pending.length > 0 && (batch.length === 0 || size + writer.pending[0]!.write.items.length <= MAX_TRANSACTION_ITEMS)) {
+        const next = writer.pending.shift()!;
+        batch.push(next);
+        size += next.write.items.length;
+      }
+      try {
+        await saveEvaluations(deps.store, batch.map((p) => p.write));
+        for (const p of batch) p.resolve();
+      } catch (error) {
+        if (batch.length === 1) {
+          batch[0]!.reject(error);
+          continue;
+        }
+        await Promise.all(
+          batch.map((p) =>
+            saveEvaluations(deps.store, [p.write]).then(
+              () => p.resolve(),
+              (own: unknown) => p.reject(own),
+            ),
+          ),
+        );
+      }
+    }
+  } finally {
+    writer.busy = false;
   }
 }

@@ -107,4 +107,54 @@ describe('mergeAndEvaluate', () => {
     expect(results.map((r) => r.changed)).toEqual([true, true]);
     expect(await getAccount(store, 'cus_mae_two')).toMatchObject({ factsRev: 2, evaluatedRev: 2 });
   });
+
+  it('commits the writes of several accounts in flight together, in few transactions', async () => {
+    const counted = await createTestStore();
+    const sent: string[] = [];
+    counted.doc.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCommands' },
+    );
+    const processor = { store: counted, policy: defaultPolicy };
+    const accounts = Array.from({ length: 8 }, (_, i) => `cus_mae_many${i}`);
+    const results = await Promise.all(accounts.map((a) => mergeAndEvaluate(processor, a, observations(story(a, `in_${a}`)), NOW)));
+    expect(results.every((r) => r.changed)).toBe(true);
+    const requests = [...sent];
+    for (const a of accounts) {
+      expect(await getAccount(counted, a)).toMatchObject({ factsRev: 1, evaluatedRev: 1 });
+      expect((await loadAccountPartition(counted, a)).items.get(`INV#in_${a}`)).toMatchObject({ rev: 1 });
+    }
+    // One Query per account; the first write goes out alone, the rest wait for it and share one.
+    expect(requests.filter((c) => c === 'QueryCommand')).toHaveLength(accounts.length);
+    expect(requests.filter((c) => c === 'TransactWriteItemsCommand').length).toBeLessThanOrEqual(2);
+    expect(requests).toHaveLength(accounts.length + requests.filter((c) => c === 'TransactWriteItemsCommand').length);
+    counted.doc.destroy();
+  });
+
+  it("an account's refused write in a shared transaction fails that account only", async () => {
+    const accounts = Array.from({ length: 4 }, (_, i) => `cus_mae_shared${i}`);
+    const good = (a: string) => observations(story(a, `in_${a}`));
+    // A fact item over DynamoDB's 400 KB item limit: its transaction is refused as a whole.
+    const oversize = (a: string): Observation[] => {
+      const [first] = good(a);
+      return [{ ...first!, plan: (...args) => {
+        const write = first!.plan(...args)!;
+        const item = { ...write.item, padding: 'x'.repeat(420_000) };
+        return { ...write, item, put: { Put: { ...(write.put as { Put: object }).Put, Item: item } } };
+      } }];
+    };
+    const processor = deps();
+    const results = await Promise.allSettled([
+      mergeAndEvaluate(processor, 'cus_mae_shared_first', good('cus_mae_shared_first'), NOW),
+      // These arrive while the first is written and share the next transaction, which DynamoDB refuses.
+      ...accounts.map((a, i) => mergeAndEvaluate(processor, a, i === 1 ? oversize(a) : good(a), NOW)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    for (const [i, a] of accounts.entries()) {
+      expect((await getAccount(store, a))?.factsRev).toBe(i === 1 ? undefined : 1);
+    }
+  });
 });
