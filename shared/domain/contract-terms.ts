@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { tz } from '@date-fns/tz';
+import { zoneContext } from './zone.ts';
 import { differenceInCalendarMonths } from 'date-fns';
 import {
   contractBodySchema,
@@ -249,7 +249,7 @@ function fromSchedule(
         const months = differenceInCalendarMonths(
           localDate(phase.end * 1000, input.timeZone),
           localDate(phase.start * 1000, input.timeZone),
-          { in: tz('UTC') },
+          { in: zoneContext('UTC') },
         );
         if (months >= MIN_TERM_MONTHS && months <= MAX_TERM_MONTHS) renewalTermMonths = months;
       }

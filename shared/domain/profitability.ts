@@ -1,6 +1,6 @@
-import { TZDate, tz } from '@date-fns/tz';
 import { addMonths, differenceInMonths, lightFormat, subDays, subMonths } from 'date-fns';
 import * as z from 'zod';
+import { zoneContext, zonedDate, zonedDayStart } from './zone.ts';
 import { currencySchema, type Policy } from '../config/policy.ts';
 import { costEntrySchema, type CostEntry } from './cost.ts';
 import {
@@ -173,13 +173,18 @@ function compareText(a: string, b: string): number {
   return a === b ? 0 : a < b ? -1 : 1;
 }
 
-/** Decimal places of a currency's minor unit (2 for usd, 0 for jpy, 3 for kwd). */
+/**
+ * Stripe's zero-decimal and three-decimal currencies (docs.stripe.com/currencies); every other
+ * currency's amounts are in hundredths. Stripe's list, not ICU's: Stripe writes ISK, HUF and IDR
+ * amounts in hundredths where ICU gives them no decimals, and ICU's first currency formatter
+ * costs about 45 ms of a cold start.
+ */
+const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
+const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
+
+/** Decimal places of a currency's minor unit in Stripe amounts (2 for usd, 0 for jpy, 3 for kwd). */
 function minorDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
+  return ZERO_DECIMAL.has(currency) ? 0 : THREE_DECIMAL.has(currency) ? 3 : 2;
 }
 
 /** For reasons only: money as people read it, e.g. "USD -1,500.00", exact (no float division). */
@@ -227,9 +232,9 @@ export function profitability(input: ProfitabilityInput): ProfitabilityResult {
   const { policy } = input;
   const { windowMonths, minMarginPct, minHistoryMonths, exchangeRates } = policy.profitability;
   const zone = policy.timeZone;
-  const inZone = tz(zone);
+  const inZone = zoneContext(zone);
   const nowMs = toMs(input.now);
-  const nowTz = new TZDate(nowMs, zone);
+  const nowTz = zonedDate(nowMs, zone);
   const windowStart = subMonths(nowTz, windowMonths);
   const windowStartMs = windowStart.getTime();
   const inWindow = (iso: string): boolean => {
@@ -259,15 +264,15 @@ export function profitability(input: ProfitabilityInput): ProfitabilityResult {
   for (const i of invoices) starts.push(Date.parse(i.paidAt));
   for (const c of costs) {
     const [y, m, d] = c.date.split('-').map(Number) as [number, number, number];
-    starts.push(TZDate.tz(zone, y, m - 1, d).getTime());
+    starts.push(zonedDayStart(zone, y, m - 1, d));
   }
   const historyStartMs = starts.filter((t) => !Number.isNaN(t)).reduce((a, b) => Math.min(a, b), Infinity);
   const historyMonths =
-    historyStartMs < nowMs ? Math.max(0, differenceInMonths(nowTz, new TZDate(historyStartMs, zone), { in: inZone })) : 0;
+    historyStartMs < nowMs ? Math.max(0, differenceInMonths(nowTz, zonedDate(historyStartMs, zone), { in: inZone })) : 0;
   let fixedCostMonths = 0;
   const coverStartMs = Math.max(historyStartMs, windowStartMs);
   if (Number.isFinite(historyStartMs) && coverStartMs < nowMs) {
-    const coverStart = new TZDate(coverStartMs, zone);
+    const coverStart = zonedDate(coverStartMs, zone);
     const whole = differenceInMonths(nowTz, coverStart, { in: inZone });
     const begun = addMonths(coverStart, whole, { in: inZone }).getTime() < nowMs ? whole + 1 : whole;
     fixedCostMonths = Math.min(windowMonths, Math.max(0, begun));

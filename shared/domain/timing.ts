@@ -1,4 +1,4 @@
-import { tzOffset } from '@date-fns/tz';
+import { zoneOffset } from './zone.ts';
 import { addDays, addMonths, lightFormat } from 'date-fns';
 import * as z from 'zod';
 import type { Policy } from '../config/policy.ts';
@@ -61,7 +61,7 @@ function toMillis(instant: Date | string | number, what: string): number {
 /** The calendar date an instant falls on in `timeZone`. */
 export function localDate(instant: Date | string | number, timeZone: string): CalendarDate {
   const ms = toMillis(instant, 'instant');
-  const offsetMinutes = tzOffset(timeZone, new Date(ms));
+  const offsetMinutes = zoneOffset(timeZone, new Date(ms));
   if (Number.isNaN(offsetMinutes)) throw new TimingInputError(`${timeZone} is not a time zone`);
   // The zone's wall clock, read through UTC fields so the process zone plays no part (and
   // several times cheaper than a TZDate, which matters in the sweep).
@@ -80,7 +80,7 @@ export function startOfLocalDay(date: CalendarDate, timeZone: string): Date {
   // Local midnight read as if it were UTC; minus the zone's offset it is the instant. Around a
   // transition the offset before and after differ: try both, keep the earliest that is `date`.
   const wall = Date.UTC(noon.getFullYear(), noon.getMonth(), noon.getDate());
-  const offsets = [tzOffset(timeZone, new Date(wall - 24 * HOUR_MS)), tzOffset(timeZone, new Date(wall + 24 * HOUR_MS))];
+  const offsets = [zoneOffset(timeZone, new Date(wall - 24 * HOUR_MS)), zoneOffset(timeZone, new Date(wall + 24 * HOUR_MS))];
   const starts = [...new Set(offsets)]
     .map((minutes) => wall - minutes * 60_000)
     .filter((instant) => localDate(instant, timeZone) === date);
@@ -98,9 +98,9 @@ export function localTimeOnDate(date: CalendarDate, time: string, timeZone: stri
   const [hours, minutes] = time.split(':').map(Number) as [number, number];
   const noon = calendarNoon(date);
   const wall = Date.UTC(noon.getFullYear(), noon.getMonth(), noon.getDate(), hours, minutes);
-  const offsets = [...new Set([tzOffset(timeZone, new Date(wall - 24 * HOUR_MS)), tzOffset(timeZone, new Date(wall + 24 * HOUR_MS))])];
+  const offsets = [...new Set([zoneOffset(timeZone, new Date(wall - 24 * HOUR_MS)), zoneOffset(timeZone, new Date(wall + 24 * HOUR_MS))])];
   const candidates = offsets.map((offset) => wall - offset * 60_000);
-  const exact = candidates.filter((instant) => instant + tzOffset(timeZone, new Date(instant)) * 60_000 === wall);
+  const exact = candidates.filter((instant) => instant + zoneOffset(timeZone, new Date(instant)) * 60_000 === wall);
   if (exact.length > 0) return new Date(Math.min(...exact));
   // Skipped by a clock change: read with the offset before the change, i.e. moved forward by it.
   return new Date(wall - (offsets[0] as number) * 60_000);

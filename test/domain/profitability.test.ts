@@ -413,6 +413,11 @@ describe('profitability: margin cases', () => {
     ]);
   });
 
+  it('reads amounts as Stripe writes them, not as ICU would: ISK in hundredths', () => {
+    const result = run({ invoices: quarter(10_000), costs: [cost('c1', 150_000, 30, 'isk')] });
+    expect(result.reasons).toEqual(['isk: cost ISK 1,500.00 against revenue ISK 0.00 over the trailing 12 months, a loss of ISK 1,500.00']);
+  });
+
   it('gives no margin percentage when revenue is zero or negative', () => {
     const result = run({ invoices: quarter(10_000, 'eur'), costs: [cost('c1', 100, 5)] });
     expect(result.rows.find((r) => r.currency === 'usd')?.marginPct).toBeNull();

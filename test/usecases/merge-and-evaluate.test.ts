@@ -143,7 +143,7 @@ describe('mergeAndEvaluate', () => {
       return [{ ...first!, plan: (...args) => {
         const write = first!.plan(...args)!;
         const item = { ...write.item, padding: 'x'.repeat(420_000) };
-        return { ...write, item, put: { Put: { ...(write.put as { Put: object }).Put, Item: item } } };
+        return { ...write, item, put: { Put: { ...write.put.Put, Item: item } } };
       } }];
     };
     const processor = deps();
