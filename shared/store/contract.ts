@@ -31,6 +31,83 @@ function terms(contract: Contract) {
   return rest;
 }
 
+/**
+ * Puts the Stripe terms in force in place of `current` (the contract as read, before the Stripe
+ * objects were read): records or replaces them, or deletes the contract when Stripe gives none
+ * (`next` null). Unlike offerContract, older Stripe terms on record do not stay: they are what
+ * Stripe gave before, not what it gives now. Terms a person recorded outrank every Stripe
+ * source and are kept. A change writes the contract (or deletes it), a history entry and bumps
+ * the facts revision in one transaction, conditioned on the revision read: ConcurrentUpdateError
+ * when it moved, and the caller reads and computes again.
+ */
+export async function putStripeContract(
+  store: Store,
+  accountId: string,
+  current: StoredContract | undefined,
+  next: Contract | null,
+  actor: string,
+): Promise<'changed' | 'kept'> {
+  if (current && !isStripeSource(current.contract.source)) return 'kept';
+  if (next === null ? current === undefined : current !== undefined && canonicalJson(current.contract) === canonicalJson(next)) return 'kept';
+  try {
+    if (next !== null) {
+      await writeContract(store, accountId, current, next, actor);
+      return 'changed';
+    }
+    await store.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: store.tableName, Key: contractKey(accountId), ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': current!.rev } } },
+          auditPut(store, {
+            accountId,
+            at: new Date().toISOString(),
+            by: actor,
+            action: 'contract.withdrawn',
+            entity: 'contract',
+            entityId: accountId,
+            before: current!.contract,
+            after: null,
+          }),
+          factsRevisionBump(store, accountId),
+        ],
+      }),
+    );
+    return 'changed';
+  } catch (error) {
+    if (isTransactionConditionFailed(error)) throw new ConcurrentUpdateError(`contract of ${accountId} changed meanwhile`, { cause: error });
+    throw error;
+  }
+}
+
+/** The contract put (conditioned on the revision read), its history entry and the facts revision bump, in one transaction. */
+async function writeContract(store: Store, accountId: string, current: StoredContract | undefined, chosen: Contract, actor: string): Promise<void> {
+  await store.doc.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: store.tableName,
+            Item: { ...contractKey(accountId), entity: 'contract', accountId, contract: chosen, rev: (current?.rev ?? 0) + 1 },
+            ConditionExpression: current ? 'rev = :rev' : 'attribute_not_exists(pk)',
+            ...(current ? { ExpressionAttributeValues: { ':rev': current.rev } } : {}),
+          },
+        },
+        auditPut(store, {
+          accountId,
+          at: new Date().toISOString(),
+          by: actor,
+          action: current ? 'contract.replaced' : 'contract.recorded',
+          entity: 'contract',
+          entityId: accountId,
+          before: current?.contract ?? null,
+          after: chosen,
+        }),
+        factsRevisionBump(store, accountId),
+      ],
+    }),
+  );
+}
+
 export type ContractSaveResult = { outcome: 'changed' | 'kept'; contract: Contract; previous?: Contract };
 
 /**
@@ -50,33 +127,8 @@ export async function offerContract(store: Store, accountId: string, candidate: 
     if (current && same) {
       return { outcome: 'kept', contract: current.contract };
     }
-    const rev = (current?.rev ?? 0) + 1;
     try {
-      await store.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: store.tableName,
-                Item: { ...contractKey(accountId), entity: 'contract', accountId, contract: chosen, rev },
-                ConditionExpression: current ? 'rev = :rev' : 'attribute_not_exists(pk)',
-                ...(current ? { ExpressionAttributeValues: { ':rev': current.rev } } : {}),
-              },
-            },
-            auditPut(store, {
-              accountId,
-              at: new Date().toISOString(),
-              by: actor,
-              action: current ? 'contract.replaced' : 'contract.recorded',
-              entity: 'contract',
-              entityId: accountId,
-              before: current?.contract ?? null,
-              after: chosen,
-            }),
-            factsRevisionBump(store, accountId),
-          ],
-        }),
-      );
+      await writeContract(store, accountId, current, chosen, actor);
       return { outcome: 'changed', contract: chosen, ...(current ? { previous: current.contract } : {}) };
     } catch (error) {
       if (!isTransactionConditionFailed(error) || attempt >= 8) {

@@ -5,7 +5,7 @@ import { mergeFact } from '../store/facts.ts';
 import { invoiceFacts } from '../store/invoice.ts';
 import { deleteParkedEvent, disputeFacts, getChargeOwner, listParkedEvents, parkEvent, refundFacts, saveChargeOwner } from '../store/revenue.ts';
 import type { Store } from '../store/client.ts';
-import { saveCustomerFacts } from '../store/account.ts';
+import { ConcurrentUpdateError, saveCustomerFacts } from '../store/account.ts';
 import {
   customerEventTypes,
   invoiceEventTypes,
@@ -18,9 +18,11 @@ import {
   disputeEventTypes,
   type QueuedEvent,
 } from '../stripe/events.ts';
-import { contractFromStripe, METADATA_KEYS } from '../domain/contract-terms.ts';
+import { METADATA_KEYS, stripeTermsInForce, termsFieldsOf, type StripeTermsObjectKind } from '../domain/contract-terms.ts';
 import { getAccount } from '../store/account.ts';
-import { offerContract } from '../store/contract.ts';
+import { getContract, putStripeContract } from '../store/contract.ts';
+import { listContractSources, saveContractSource } from '../store/contract-source.ts';
+import { backoffAfterConflict, MAX_CONFLICT_ATTEMPTS } from '../store/client.ts';
 import { logger } from '../powertools.ts';
 import { evaluateAccount } from './evaluate-account.ts';
 import { mergeAndEvaluate, observation, type Observation } from './merge-and-evaluate.ts';
@@ -118,30 +120,29 @@ export async function recordStripeEvent(deps: ApplyDeps, event: QueuedEvent): Pr
       contractMetadata,
       version: observationVersion(event),
     });
-    const hasTerms = Object.keys(contractMetadata).length > 0;
-    if (hasTerms) await offerStripeContract(deps, event, customer.id, { customer: { id: customer.id, metadata: contractMetadata } });
-    return { outcome: result === 'saved' ? 'applied' : 'unchanged', accountId: customer.id, evaluate: hasTerms };
+    // Always, even for a redelivery: a crash between the save and this leaves terms to update.
+    const contractChanged = await refreshStripeContract(deps, customer.id, `stripe:${event.id}`);
+    return { outcome: result === 'saved' ? 'applied' : 'unchanged', accountId: customer.id, evaluate: contractChanged };
   }
   if (subscriptionTypes.has(event.type) || scheduleTypes.has(event.type) || upcomingTypes.has(event.type)) {
     const owned = ownedObjectSchema.safeParse(event.data.object);
     if (!owned.success) throw new UnreadableEventError(`event ${event.id}: ${event.type} object has no customer`);
     const accountId = owned.data.customer;
-    const account = await getAccount(deps.store, accountId);
-    const customer = account?.contractMetadata ? { id: accountId, metadata: account.contractMetadata } : undefined;
     const object = event.data.object;
-    const sources = subscriptionTypes.has(event.type)
-      ? { subscription: object }
-      : scheduleTypes.has(event.type)
-        ? { schedule: object }
-        : { subscription: subscriptionOfUpcomingInvoice(object) };
-    const changed = await offerStripeContract(
-      deps,
-      event,
-      accountId,
-      { ...sources, ...(customer ? { customer } : {}) },
-      customer ? account?.customerVersion : undefined,
-    );
-    return { outcome: changed ? 'applied' : 'unchanged', accountId, evaluate: true };
+    const kind: StripeTermsObjectKind = subscriptionTypes.has(event.type) ? 'subscription' : scheduleTypes.has(event.type) ? 'schedule' : 'upcoming';
+    const observed = kind === 'upcoming' ? subscriptionOfUpcomingInvoice(object) : object;
+    const id = typeof observed?.id === 'string' && observed.id.length > 0 ? observed.id : undefined;
+    if (observed === undefined || id === undefined) return { outcome: 'ignored', reason: `${event.type} names no subscription with metadata` };
+    const saved = await saveContractSource(deps.store, accountId, {
+      kind,
+      id,
+      version: observationVersion(event),
+      observedAt: new Date(event.created * 1000).toISOString(),
+      fields: termsFieldsOf(kind, observed),
+    });
+    // Recomputed even when the observation was not new: a crash after the save leaves it to do.
+    await refreshStripeContract(deps, accountId, `stripe:${event.id}`);
+    return { outcome: saved === 'saved' ? 'applied' : 'unchanged', accountId, evaluate: true };
   }
   if (chargeTypes.has(event.type)) return recordChargeEvent(deps, event);
   if (refundTypes.has(event.type) || disputeTypes.has(event.type)) return recordRevenueEvent(deps, event);
@@ -237,32 +238,34 @@ function revenueObservations(event: QueuedEvent, customerId: string): Observatio
   return observeRefunds(event, object, { customerId }).map((refund) => observation(refundFacts, refund));
 }
 
-/** Offers the contract terms Stripe's objects give; a person's terms on record always win. */
-async function offerStripeContract(
-  deps: ApplyDeps,
-  event: QueuedEvent,
-  accountId: string,
-  objects: { subscription?: unknown; schedule?: unknown; customer?: unknown },
-  customerVersion?: string,
-): Promise<boolean> {
-  const read = contractFromStripe({
-    ...objects,
-    observedAt: new Date(event.created * 1000).toISOString(),
-    version: observationVersion(event),
-    timeZone: deps.policy.timeZone,
-  });
-  const { warnings } = read;
-  if (warnings.length > 0) logger.warn('contract metadata ignored', { eventId: event.id, accountId, warnings });
-  let contract = read.contract;
-  if (!contract) return false;
-  // Terms read from the customer's metadata (stored earlier) are the customer's observation,
-  // whichever event brought them here: dated as the customer was, so the contract on record
-  // does not depend on whether the subscription or the customer event came last.
-  if (customerVersion && contract.source === 'stripe_metadata' && contract.sourceRef === accountId) {
-    contract = { ...contract, stripeVersion: customerVersion, recordedAt: new Date(Number(customerVersion.slice(0, customerVersion.indexOf('#'))) * 1000).toISOString() };
+/**
+ * Sets the contract terms Stripe gives now: read the contract on record, then the customer's
+ * contract metadata and every Stripe object's latest observation (in that order: a concurrent
+ * change that moved the contract also stored what it was computed from before, so this read
+ * sees it), compute the terms in force, and put them (a person's terms on record always win;
+ * none at all withdraws Stripe's). Redone from the reads when the contract moved meanwhile.
+ * Returns whether the contract on record changed.
+ */
+async function refreshStripeContract(deps: ApplyDeps, accountId: string, actor: string): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await getContract(deps.store, accountId);
+    const account = await getAccount(deps.store, accountId);
+    const sources = await listContractSources(deps.store, accountId);
+    const metadata = account?.contractMetadata ?? {};
+    const version = account?.customerVersion;
+    const customer =
+      Object.keys(metadata).length > 0
+        ? { id: accountId, metadata, ...(version ? { version, observedAt: new Date(Number(version.slice(0, version.indexOf('#'))) * 1000).toISOString() } : {}) }
+        : undefined;
+    const { contract, warnings } = stripeTermsInForce(sources, customer, deps.policy.timeZone);
+    if (warnings.length > 0) logger.warn('contract metadata ignored', { accountId, actor, warnings });
+    try {
+      return (await putStripeContract(deps.store, accountId, current, contract, actor)) === 'changed';
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_CONFLICT_ATTEMPTS) throw error;
+      await backoffAfterConflict(attempt);
+    }
   }
-  const result = await offerContract(deps.store, accountId, contract, `stripe:${event.id}`);
-  return result.outcome === 'changed';
 }
 
 /**
