@@ -61,7 +61,8 @@ export async function runPool(count: number, concurrency: number, job: (index: n
  * applyStripeEvent), given one SQS record per call (`batchSize`, default 1) so that the workers,
  * not batching, set the concurrency: batches of ten run their records in parallel, 80 at once.
  * The headline runs the workers through one processor, as one Lambda instance runs the records
- * of its batch at once (merges of one account among them share a round); the same events then go
+ * of its batch at once (merges of one account among them share a round, and the writes of the
+ * accounts in flight share transactions); the same events then go
  * through one processor per worker, as separate instances would take them (no grouping: events
  * of one account on two instances race, and the loser retries); then the floor.
  */
