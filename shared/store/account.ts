@@ -207,23 +207,10 @@ export interface Evaluation {
 /**
  * Stores an evaluation made from facts at revision `factsRev`, with the flag memberships it
  * implies, atomically. Refused (ConcurrentUpdateError) when facts changed since: the caller
- * evaluates again, so a slow evaluation never overwrites a newer one.
+ * evaluates again, so a slow evaluation never overwrites a newer one. Arguments: see evaluationWrite.
  */
-export async function saveEvaluation(
-  store: Store,
-  accountId: string,
-  factsRev: number,
-  previousFlags: readonly AccountFlag[],
-  evaluation: Evaluation,
-  /** Further writes that must commit with this evaluation or not at all (review changes). */
-  extraItems: ReadonlyArray<Record<string, unknown>> = [],
-  /**
-   * Fact writes (transaction items) this evaluation already includes: they commit with it, and
-   * the account's facts revision moves from `factsRev` to `factsRev + 1`, evaluated at that.
-   */
-  factItems: ReadonlyArray<Record<string, unknown>> = [],
-): Promise<void> {
-  await saveEvaluations(store, [evaluationWrite(store, accountId, factsRev, previousFlags, evaluation, extraItems, factItems)]);
+export async function saveEvaluation(...args: Parameters<typeof evaluationWrite>): Promise<void> {
+  await saveEvaluations(args[0], [evaluationWrite(...args)]);
 }
 
 /** One account's evaluation as transaction items (the account update first); see saveEvaluation. */
@@ -239,7 +226,12 @@ export function evaluationWrite(
   factsRev: number,
   previousFlags: readonly AccountFlag[],
   evaluation: Evaluation,
+  /** Further writes that must commit with this evaluation or not at all (review changes). */
   extraItems: ReadonlyArray<Record<string, unknown>> = [],
+  /**
+   * Fact writes (transaction items) this evaluation already includes: they commit with it, and
+   * the account's facts revision moves from `factsRev` to `factsRev + 1`, evaluated at that.
+   */
   factItems: ReadonlyArray<Record<string, unknown>> = [],
 ): EvaluationWrite {
   const bump = factItems.length > 0;
