@@ -120,9 +120,10 @@ export async function recordStripeEvent(deps: ApplyDeps, event: QueuedEvent): Pr
       contractMetadata,
       version: observationVersion(event),
     });
-    // Always, even for a redelivery: a crash between the save and this leaves terms to update.
-    const contractChanged = await refreshStripeContract(deps, customer.id, `stripe:${event.id}`);
-    return { outcome: result === 'saved' ? 'applied' : 'unchanged', accountId: customer.id, evaluate: contractChanged };
+    // Both always, even for a redelivery: a crash after the save, or after the contract changed,
+    // leaves the terms or the evaluation to do (an evaluation already current writes nothing).
+    await refreshStripeContract(deps, customer.id, `stripe:${event.id}`);
+    return { outcome: result === 'saved' ? 'applied' : 'unchanged', accountId: customer.id, evaluate: true };
   }
   if (subscriptionTypes.has(event.type) || scheduleTypes.has(event.type) || upcomingTypes.has(event.type)) {
     const owned = ownedObjectSchema.safeParse(event.data.object);

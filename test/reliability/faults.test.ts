@@ -273,6 +273,25 @@ describe('a crash after any one DynamoDB call, then redelivery', () => {
       ],
       event: invoiceEvents({ customer, invoiceId: 'in_crashpoint_late', finalizedAt: daysBefore(now, 80), dueAt: daysBefore(now, 50) })[0]!,
     },
+    {
+      // The customer's contract metadata is removed: the terms are withdrawn, then the account
+      // (a late payer with a review at that term end) evaluated again without them.
+      name: "contract metadata removed from a late payer's customer",
+      before: [
+        stripeEvent('customer.updated', { ...fixture('customer'), id: customer, name: 'Crash Point', metadata: { contract_end_date: '2027-09-30', notice_period_days: '30', renewal: 'auto' } }, epoch(now) - 50 * day),
+        ...invoiceEvents({ customer, invoiceId: 'in_crashpoint_late', finalizedAt: daysBefore(now, 80), dueAt: daysBefore(now, 50) }).slice(0, 1),
+      ],
+      event: stripeEvent('customer.updated', { ...fixture('customer'), id: customer, name: 'Crash Point', metadata: {} }, epoch(now) - 10 * day),
+    },
+    {
+      // A subscription set to cancel is reactivated: its observation stored, the cancellation
+      // date withdrawn, the account evaluated.
+      name: 'a subscription reactivated after it was set to cancel',
+      before: [
+        stripeEvent('customer.subscription.updated', { ...fixture('subscription'), id: 'sub_crashpoint', customer, status: 'active', schedule: null, metadata: {}, cancel_at: epoch(now) + 40 * day, cancel_at_period_end: true }, epoch(now) - 20 * day),
+      ],
+      event: stripeEvent('customer.subscription.updated', { ...fixture('subscription'), id: 'sub_crashpoint', customer, status: 'active', schedule: null, metadata: {}, cancel_at: null, cancel_at_period_end: false }, epoch(now) - 10 * day),
+    },
   ];
 
   const sqs = (event: QueuedEvent): SQSEvent => ({ Records: [sqsRecord(JSON.stringify(event))] });
@@ -319,6 +338,8 @@ describe('a crash after any one DynamoDB call, then redelivery', () => {
   }
 
   it('an invoice that makes the account a late payer and schedules its review', () => crashEverywhere(scenarios[1]!), 120_000);
+  it("contract metadata removed from a late payer's customer", () => crashEverywhere(scenarios[2]!), 120_000);
+  it('a subscription reactivated after it was set to cancel', () => crashEverywhere(scenarios[3]!), 120_000);
 
   /**
    * Regression: the charge applies the parked refund, deletes it from the park, then the account
