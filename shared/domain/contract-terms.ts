@@ -479,6 +479,7 @@ export function stripeTermsInForce(
     const observed = [group.subscription, group.schedule].filter((o): o is StripeTermsObject => o !== undefined);
     const dates = [...observed.map((o) => ({ version: o.version, at: o.observedAt }))];
     if (customerObject && customer?.version && customer.observedAt) dates.push({ version: customer.version, at: customer.observedAt });
+    if (dates.length === 0) continue; // the customer alone, never observed with a version: nothing to date terms by
     const newest = dates.reduce((a, b) => (compareVersions(a.version, b.version) >= 0 ? a : b));
     const result = contractFromStripe({
       ...(group.subscription ? { subscription: group.subscription.fields } : {}),

@@ -245,9 +245,8 @@ function revenueObservations(event: QueuedEvent, customerId: string): Observatio
  * change that moved the contract also stored what it was computed from before, so this read
  * sees it), compute the terms in force, and put them (a person's terms on record always win;
  * none at all withdraws Stripe's). Redone from the reads when the contract moved meanwhile.
- * Returns whether the contract on record changed.
  */
-async function refreshStripeContract(deps: ApplyDeps, accountId: string, actor: string): Promise<boolean> {
+async function refreshStripeContract(deps: ApplyDeps, accountId: string, actor: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const current = await getContract(deps.store, accountId);
     const account = await getAccount(deps.store, accountId);
@@ -261,7 +260,8 @@ async function refreshStripeContract(deps: ApplyDeps, accountId: string, actor: 
     const { contract, warnings } = stripeTermsInForce(sources, customer, deps.policy.timeZone);
     if (warnings.length > 0) logger.warn('contract metadata ignored', { accountId, actor, warnings });
     try {
-      return (await putStripeContract(deps.store, accountId, current, contract, actor)) === 'changed';
+      await putStripeContract(deps.store, accountId, current, contract, actor);
+      return;
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_CONFLICT_ATTEMPTS) throw error;
       await backoffAfterConflict(attempt);
