@@ -93,6 +93,9 @@ describe('convergence: any delivery order, with duplicates, gives the same state
     ]) {
       expect(stream.countsByType[type] ?? 0, type).toBeGreaterThan(0);
     }
+    // Contract terms taken off a customer again (they must leave the record in every order).
+    const removals = stream.events.filter((e) => e.type === 'customer.updated' && JSON.stringify((e.data.object as { metadata?: unknown }).metadata) === '{"plan":"gold"}');
+    expect(removals.length).toBeGreaterThan(1);
     // Same seed, same stream: a failure can be replayed.
     expect(generateStripeStream({ seed: SEED, customers: 50, now: NOW }).events).toEqual(stream.events);
   });
