@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchGetCommandOutput, NativeAttributeValue, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { isConditionFailed, isTransactionConditionFailed, isTransactionConflict, type Store } from './client.ts';
+import { isConditionFailed, isTransactionConditionFailed, isTransactionConflict, queryAllPages, type Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { queryDueDay } from './due-index.ts';
 import { invoiceFacts, type StoredInvoice } from './invoice.ts';
@@ -104,26 +104,18 @@ export interface AccountPartition {
 export async function loadAccountPartition(store: Store, accountId: string): Promise<AccountPartition> {
   const items = new Map<string, Record<string, unknown>>();
   let account: AccountRecord | undefined;
-  let startKey: Record<string, NativeAttributeValue> | undefined;
-  do {
-    const page = await store.doc.send(
-      new QueryCommand({
-        TableName: store.tableName,
-        // Facts sort before `~`; the audit trail and the notification outbox (`~…`) grow without
-        // bound and play no part in an evaluation, so the read stops short of them.
-        KeyConditionExpression: 'pk = :pk AND sk < :history',
-        ExpressionAttributeValues: { ':pk': partition(accountId), ':history': '~' },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const sk = String(item.sk);
-      if (sk === 'ACCOUNT') account = accountRecordSchema.parse(item);
-      else items.set(sk, item);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const read = await queryAllPages(store, {
+    // Facts sort before `~`; the audit trail and the notification outbox (`~…`) grow without
+    // bound and play no part in an evaluation, so the read stops short of them.
+    KeyConditionExpression: 'pk = :pk AND sk < :history',
+    ExpressionAttributeValues: { ':pk': partition(accountId), ':history': '~' },
+    ConsistentRead: true,
+  });
+  for (const item of read) {
+    const sk = String(item.sk);
+    if (sk === 'ACCOUNT') account = accountRecordSchema.parse(item);
+    else items.set(sk, item);
+  }
   return account ? { account, items } : { items };
 }
 

@@ -1,5 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { InvalidCursorError } from './cursor.ts';
 
 /** What every repository needs: the document client and the table it works on. */
@@ -88,4 +88,11 @@ export const MAX_CONFLICT_ATTEMPTS = 8;
  */
 export function backoffAfterConflict(attempt: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 10 * 2 ** (attempt - 1))));
+}
+
+/** Every item a Query matches, all pages in order (the SDK's paginator on the store's table). */
+export async function queryAllPages(store: Store, input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = [];
+  for await (const page of paginateQuery({ client: store.doc }, { ...input, TableName: store.tableName })) items.push(...(page.Items ?? []));
+  return items;
 }

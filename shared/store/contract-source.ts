@@ -1,7 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { StripeTermsObject, StripeTermsObjectKind } from '../domain/contract-terms.ts';
-import { isConditionFailed, type Store } from './client.ts';
+import { isConditionFailed, queryAllPages, type Store } from './client.ts';
 
 /**
  * The latest observation of each Stripe object that can carry contract terms, one item per
@@ -46,20 +46,10 @@ export async function saveContractSource(store: Store, accountId: string, source
 
 /** Every object observation of the account (one Query, paginated). */
 export async function listContractSources(store: Store, accountId: string): Promise<StripeTermsObject[]> {
-  const sources: StripeTermsObject[] = [];
-  let startKey: Record<string, NativeAttributeValue> | undefined;
-  do {
-    const page = await store.doc.send(
-      new QueryCommand({
-        TableName: store.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': `ACCT#${accountId}`, ':prefix': CONTRACT_SOURCE_SK_PREFIX },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) sources.push(storedSourceSchema.parse(item) as StripeTermsObject);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return sources;
+  const items = await queryAllPages(store, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': `ACCT#${accountId}`, ':prefix': CONTRACT_SOURCE_SK_PREFIX },
+    ConsistentRead: true,
+  });
+  return items.map((item) => storedSourceSchema.parse(item) as StripeTermsObject);
 }

@@ -1,5 +1,4 @@
-import { QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import type { Store } from './client.ts';
+import { queryAllPages, type Store } from './client.ts';
 
 /**
  * gsi2 holds work by due day: `gsi2pk = <KIND>#<UTC day>`, `gsi2sk = <due instant>#<id>`.
@@ -7,20 +6,9 @@ import type { Store } from './client.ts';
  * so the sweep's reads follow what is due and never the size of the table.
  */
 export async function queryDueDay(store: Store, partitionKey: string, until: string): Promise<Array<Record<string, unknown>>> {
-  const items: Array<Record<string, unknown>> = [];
-  let startKey: Record<string, NativeAttributeValue> | undefined;
-  do {
-    const page = await store.doc.send(
-      new QueryCommand({
-        TableName: store.tableName,
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :until',
-        ExpressionAttributeValues: { ':pk': partitionKey, ':until': `${until}#\uffff` },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
+  return queryAllPages(store, {
+    IndexName: 'gsi2',
+    KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :until',
+    ExpressionAttributeValues: { ':pk': partitionKey, ':until': `${until}#\uffff` },
+  });
 }
