@@ -3,6 +3,7 @@ import { zoneContext } from './zone.ts';
 import { differenceInCalendarMonths } from 'date-fns';
 import {
   chooseContract,
+  compareStripeVersions,
   contractBodySchema,
   contractSchema,
   MAX_TERM_MONTHS,
@@ -421,11 +422,7 @@ export function termsFieldsOf(kind: StripeTermsObjectKind, value: unknown): Json
 
 /** The later of two observations (by version). */
 function later(a: StripeTermsObject, b: StripeTermsObject): StripeTermsObject {
-  return compareVersions(a.version, b.version) >= 0 ? a : b;
-}
-
-function compareVersions(a: string, b: string): number {
-  return a === b ? 0 : a < b ? -1 : 1;
+  return compareStripeVersions(a.version, b.version) >= 0 ? a : b;
 }
 
 /**
@@ -480,7 +477,7 @@ export function stripeTermsInForce(
     const dates = [...observed.map((o) => ({ version: o.version, at: o.observedAt }))];
     if (customerObject && customer?.version && customer.observedAt) dates.push({ version: customer.version, at: customer.observedAt });
     if (dates.length === 0) continue; // the customer alone, never observed with a version: nothing to date terms by
-    const newest = dates.reduce((a, b) => (compareVersions(a.version, b.version) >= 0 ? a : b));
+    const newest = dates.reduce((a, b) => (compareStripeVersions(a.version, b.version) >= 0 ? a : b));
     const result = contractFromStripe({
       ...(group.subscription ? { subscription: group.subscription.fields } : {}),
       ...(group.schedule ? { schedule: group.schedule.fields } : {}),

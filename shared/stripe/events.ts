@@ -73,3 +73,8 @@ export type QueuedEvent = z.infer<typeof queuedEventSchema>;
 export function observationVersion(event: { id: string; created: number }): string {
   return `${String(event.created).padStart(12, '0')}#${event.id}`;
 }
+
+/** When the event of an observationVersion was created (ISO 8601). */
+export function observationInstant(version: string): string {
+  return new Date(Number(version.slice(0, version.indexOf('#'))) * 1000).toISOString();
+}

@@ -9,6 +9,7 @@ import { ConcurrentUpdateError, saveCustomerFacts } from '../store/account.ts';
 import {
   customerEventTypes,
   invoiceEventTypes,
+  observationInstant,
   observationVersion,
   scheduleEventTypes,
   subscriptionEventTypes,
@@ -255,7 +256,7 @@ async function refreshStripeContract(deps: ApplyDeps, accountId: string, actor: 
     const version = account?.customerVersion;
     const customer =
       Object.keys(metadata).length > 0
-        ? { id: accountId, metadata, ...(version ? { version, observedAt: new Date(Number(version.slice(0, version.indexOf('#'))) * 1000).toISOString() } : {}) }
+        ? { id: accountId, metadata, ...(version ? { version, observedAt: observationInstant(version) } : {}) }
         : undefined;
     const { contract, warnings } = stripeTermsInForce(sources, customer, deps.policy.timeZone);
     if (warnings.length > 0) logger.warn('contract metadata ignored', { accountId, actor, warnings });
