@@ -64,7 +64,7 @@ const contextSchema = z
     throttleRate: positiveInt.default(50),
     throttleBurst: positiveInt.default(100),
     sweepAt: hhmm.optional(),
-    timeZone: timeZone.optional(),
+    timeZone: z.optional(timeZone),
     notifyEmails: stringList(z.email()).default([]),
     stripeEventBridge: flag.default(false),
     stripePartnerEventSource: z

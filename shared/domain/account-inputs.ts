@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import type { Policy } from '../config/policy.ts';
 import { calendarDateSchema } from './contract.ts';
 
@@ -12,9 +12,11 @@ export const humanSignalKindSchema = z.enum(['abusive', 'scope_mismatch', 'commu
 
 export const signalBodySchema = z.strictObject({
   signal: humanSignalKindSchema,
-  note: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'),
+  note: z
+    .string({ error: 'is required' })
+    .check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(2000, 'must be at most 2000 characters')),
   /** Who observed it, when not the caller (e.g. the account manager). */
-  recordedBy: z.string().trim().min(1).max(100, 'must be at most 100 characters').optional(),
+  recordedBy: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100, 'must be at most 100 characters'))),
 });
 export type SignalBody = z.infer<typeof signalBodySchema>;
 
@@ -28,34 +30,41 @@ export const humanSignalSchema = z.object({
 });
 export type HumanSignal = z.infer<typeof humanSignalSchema>;
 
-const reason = z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
+const reason = z
+  .string({ error: 'is required' })
+  .check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(500, 'must be at most 500 characters'));
 
 export const overridesBodySchema = z.strictObject({
   /** Keep the account out of one signal's reviews, or out of all reviews (`all`), with a reason. */
-  exclusions: z
-    .array(
-      z.strictObject({
-        scope: z.enum(['all', 'late_payer', 'unprofitable', 'disputes', 'abusive', 'scope_mismatch', 'communication', 'other'], {
-          error: 'must be "all" or a signal name',
+  exclusions: z._default(
+    z
+      .array(
+        z.strictObject({
+          scope: z.enum(['all', 'late_payer', 'unprofitable', 'disputes', 'abusive', 'scope_mismatch', 'communication', 'other'], {
+            error: 'must be "all" or a signal name',
+          }),
+          reason,
+          until: z.optional(calendarDateSchema),
         }),
-        reason,
-        until: calendarDateSchema.optional(),
-      }),
-    )
-    .max(20)
-    .default([]),
+      )
+      .check(z.maxLength(20)),
+    [],
+  ),
   /** Hold one invoice out of lateness (e.g. under discussion) until a date. */
-  invoiceHolds: z
-    .array(z.strictObject({ invoiceId: z.string().min(1).max(255), reason, until: calendarDateSchema }))
-    .max(100)
-    .default([]),
+  invoiceHolds: z._default(
+    z
+      .array(z.strictObject({ invoiceId: z.string().check(z.minLength(1), z.maxLength(255)), reason, until: calendarDateSchema }))
+      .check(z.maxLength(100)),
+    [],
+  ),
   /** Per-account policy: grace days and the notice period used when the contract gives none. */
-  policy: z
-    .strictObject({
-      graceDays: z.number().int('must be a whole number of days').min(0).max(365).optional(),
-      noticeDays: z.number().int('must be a whole number of days').min(0).max(3650).optional(),
-    })
-    .default({}),
+  policy: z._default(
+    z.strictObject({
+      graceDays: z.optional(z.number().check(z.int('must be a whole number of days'), z.gte(0), z.lte(365))),
+      noticeDays: z.optional(z.number().check(z.int('must be a whole number of days'), z.gte(0), z.lte(3650))),
+    }),
+    {},
+  ),
 });
 export type Overrides = z.infer<typeof overridesBodySchema>;
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from '../zod.ts';
 import { zoneContext } from './zone.ts';
 import { differenceInCalendarMonths } from 'date-fns';
 import {
@@ -130,16 +130,16 @@ function holderOf(kind: 'subscription' | 'customer', value: unknown): MetadataHo
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
-function firstIssue(error: z.ZodError): string {
+function firstIssue(error: z.core.$ZodError): string {
   return error.issues[0]?.message ?? 'is invalid';
 }
 
-function parseWith<T>(schema: z.ZodType<T>, value: unknown): Parsed<T> {
+function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown): Parsed<T> {
   const result = schema.safeParse(value);
   return result.success ? { ok: true, value: result.data } : { ok: false, problem: firstIssue(result.error) };
 }
 
-function parseWhole(raw: string, schema: z.ZodType<number | undefined>): Parsed<number> {
+function parseWhole(raw: string, schema: z.ZodMiniType<number | undefined>): Parsed<number> {
   if (!/^[+-]?\d+(\.\d+)?$/.test(raw)) return { ok: false, problem: 'is not a number' };
   const parsed = parseWith(schema, Number(raw));
   if (!parsed.ok) return parsed;

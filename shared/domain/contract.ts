@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 /**
  * Contract terms: the one definition of their shapes (HTTP body and stored terms) and the rule
@@ -40,14 +40,16 @@ export function isCalendarDate(value: string): boolean {
 /** A calendar date in the policy's business time zone, `YYYY-MM-DD`. */
 export const calendarDateSchema = z
   .string({ error: requiredOr('must be a date string in YYYY-MM-DD form') })
-  .regex(CALENDAR_DATE, { error: 'must be a date in YYYY-MM-DD form, e.g. 2026-03-31', abort: true })
-  .refine(isCalendarDate, { error: (issue) => `${String(issue.input)} is not a real calendar date`, abort: true })
-  .refine(
-    (value) => {
-      const year = Number(value.slice(0, 4));
-      return year >= MIN_YEAR && year <= MAX_YEAR;
-    },
-    { error: `must be between ${MIN_YEAR}-01-01 and ${MAX_YEAR}-12-31` },
+  .check(
+    z.regex(CALENDAR_DATE, { error: 'must be a date in YYYY-MM-DD form, e.g. 2026-03-31', abort: true }),
+    z.refine(isCalendarDate, { error: (issue) => `${String(issue.input)} is not a real calendar date`, abort: true }),
+    z.refine(
+      (value) => {
+        const year = Number(value.slice(0, 4));
+        return year >= MIN_YEAR && year <= MAX_YEAR;
+      },
+      { error: `must be between ${MIN_YEAR}-01-01 and ${MAX_YEAR}-12-31` },
+    ),
   );
 export type CalendarDate = z.infer<typeof calendarDateSchema>;
 
@@ -58,15 +60,19 @@ export type Renewal = z.infer<typeof renewalSchema>;
 
 const noticeDaysSchema = z
   .number({ error: 'must be a number of days' })
-  .int({ error: 'must be a whole number of days' })
-  .min(0, { error: 'must be 0 or more days' })
-  .max(MAX_NOTICE_DAYS, { error: `must be at most ${MAX_NOTICE_DAYS} days` });
+  .check(
+    z.int({ error: 'must be a whole number of days' }),
+    z.gte(0, { error: 'must be 0 or more days' }),
+    z.lte(MAX_NOTICE_DAYS, { error: `must be at most ${MAX_NOTICE_DAYS} days` }),
+  );
 
 const termMonthsSchema = z
   .number({ error: 'must be a number of months' })
-  .int({ error: 'must be a whole number of months' })
-  .min(MIN_TERM_MONTHS, { error: `must be between ${MIN_TERM_MONTHS} and ${MAX_TERM_MONTHS} months` })
-  .max(MAX_TERM_MONTHS, { error: `must be between ${MIN_TERM_MONTHS} and ${MAX_TERM_MONTHS} months` });
+  .check(
+    z.int({ error: 'must be a whole number of months' }),
+    z.gte(MIN_TERM_MONTHS, { error: `must be between ${MIN_TERM_MONTHS} and ${MAX_TERM_MONTHS} months` }),
+    z.lte(MAX_TERM_MONTHS, { error: `must be between ${MIN_TERM_MONTHS} and ${MAX_TERM_MONTHS} months` }),
+  );
 
 /**
  * `PUT /accounts/{accountId}/contract` body (and one CSV row once parsed).
@@ -78,9 +84,9 @@ const termMonthsSchema = z
 export const contractBodySchema = z.strictObject(
   {
     endDate: calendarDateSchema,
-    noticeDays: noticeDaysSchema.optional(),
+    noticeDays: z.optional(noticeDaysSchema),
     renewal: renewalSchema,
-    renewalTermMonths: termMonthsSchema.optional(),
+    renewalTermMonths: z.optional(termMonthsSchema),
   },
   {
     error: (issue) =>
@@ -106,13 +112,13 @@ export type StripeSource = Exclude<ContractSource, PersonSource>;
  */
 export const contractSchema = z.object({
   endDate: calendarDateSchema,
-  noticeDays: noticeDaysSchema.optional(),
+  noticeDays: z.optional(noticeDaysSchema),
   renewal: renewalSchema,
-  renewalTermMonths: termMonthsSchema.optional(),
+  renewalTermMonths: z.optional(termMonthsSchema),
   source: contractSourceSchema,
-  sourceRef: z.string().min(1).optional(),
+  sourceRef: z.optional(z.string().check(z.minLength(1))),
   recordedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 timestamp' }),
-  stripeVersion: z.string().min(1).optional(),
+  stripeVersion: z.optional(z.string().check(z.minLength(1))),
 });
 export type Contract = z.infer<typeof contractSchema>;
 

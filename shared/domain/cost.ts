@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 /**
  * Cost to serve: what finance records against an account (support hours, delivery, other), in
@@ -26,26 +26,30 @@ export type CostCategory = z.infer<typeof costCategorySchema>;
 /** A real ISO 4217 currency code in lower case, e.g. "usd": a made-up "xyz" is refused. */
 export const isoCurrencySchema = z
   .string(requiredOr('must be a currency code such as "usd"'))
-  .refine((c) => c === c.toLowerCase(), { message: 'must be lower case, e.g. "usd"', abort: true })
-  .refine((c) => ISO_CURRENCIES.has(c), { message: 'must be an ISO 4217 currency code such as "usd" or "eur"' });
+  .check(
+    z.refine((c) => c === c.toLowerCase(), { message: 'must be lower case, e.g. "usd"', abort: true }),
+    z.refine((c) => ISO_CURRENCIES.has(c), { message: 'must be an ISO 4217 currency code such as "usd" or "eur"' }),
+  );
 
 export const costBodySchema = z.strictObject(
   {
     amount: z
       .number(requiredOr('must be a number: integer minor units, e.g. 1500 for 15.00'))
-      .int({ error: 'must be a whole number of minor units (cents), e.g. 1500 for 15.00' })
-      .positive({ error: 'must be greater than 0' }),
+      .check(
+        z.int({ error: 'must be a whole number of minor units (cents), e.g. 1500 for 15.00' }),
+        z.positive({ error: 'must be greater than 0' }),
+      ),
     currency: isoCurrencySchema,
     /** Calendar date the cost belongs to, in the policy's time zone. */
     date: z.iso.date(requiredOr('must be a real calendar date written YYYY-MM-DD')),
     category: costCategorySchema,
-    note: z.string({ error: 'must be text' }).max(500, { error: 'must be at most 500 characters' }).optional(),
+    note: z.optional(z.string({ error: 'must be text' }).check(z.maxLength(500, { error: 'must be at most 500 characters' }))),
     /** Retrying a POST with the same key records the cost once. */
-    idempotencyKey: z
-      .string({ error: 'must be text' })
-      .min(1, { error: 'must not be empty' })
-      .max(100, { error: 'must be at most 100 characters' })
-      .optional(),
+    idempotencyKey: z.optional(
+      z
+        .string({ error: 'must be text' })
+        .check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(100, { error: 'must be at most 100 characters' })),
+    ),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : undefined) },
 );
@@ -54,11 +58,11 @@ export type CostBody = z.infer<typeof costBodySchema>;
 /** Stored form: not strict, so attributes added later never make old entries unreadable. */
 export const costEntrySchema = z.object({
   ...costBodySchema.shape,
-  costId: z.string().min(1),
+  costId: z.string().check(z.minLength(1)),
   /** Stripe customer id. */
-  accountId: z.string().min(1),
+  accountId: z.string().check(z.minLength(1)),
   recordedAt: z.iso.datetime(),
   /** Who recorded it, when the caller is known. */
-  recordedBy: z.string().min(1).optional(),
+  recordedBy: z.optional(z.string().check(z.minLength(1))),
 });
 export type CostEntry = z.infer<typeof costEntrySchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { currencySchema } from '../config/policy.ts';
 
 /**
@@ -22,30 +22,30 @@ export const invoiceStatusSchema = z.enum(['draft', 'open', 'paid', 'void', 'unc
 export type InvoiceStatus = z.infer<typeof invoiceStatusSchema>;
 
 export const invoiceFactsSchema = z.object({
-  invoiceId: z.string().min(1),
+  invoiceId: z.string().check(z.minLength(1)),
   /** Stripe customer id: the account id. */
-  customerId: z.string().min(1),
+  customerId: z.string().check(z.minLength(1)),
   currency: currencySchema,
-  collectionMethod: collectionMethodSchema.optional(),
-  subscriptionId: z.string().min(1).optional(),
+  collectionMethod: z.optional(collectionMethodSchema),
+  subscriptionId: z.optional(z.string().check(z.minLength(1))),
   /** Human invoice number; Stripe assigns it at finalisation. */
-  number: z.string().min(1).optional(),
+  number: z.optional(z.string().check(z.minLength(1))),
   /** From Stripe's `due_date` (an instant, epoch seconds); absent for most auto-charged invoices. */
-  dueDate: timestampSchema.optional(),
+  dueDate: z.optional(timestampSchema),
   // Transitions that happen once: merged by taking the earliest value seen.
-  finalizedAt: timestampSchema.optional(),
-  paidAt: timestampSchema.optional(),
-  voidedAt: timestampSchema.optional(),
-  uncollectibleAt: timestampSchema.optional(),
+  finalizedAt: z.optional(timestampSchema),
+  paidAt: z.optional(timestampSchema),
+  voidedAt: z.optional(timestampSchema),
+  uncollectibleAt: z.optional(timestampSchema),
   /** A payment attempt failed no later than this (exact when seen on `invoice.payment_failed`). */
-  firstFailedAt: timestampSchema.optional(),
+  firstFailedAt: z.optional(timestampSchema),
   // Integer minor units of `currency`.
-  amountDue: z.number().int(),
-  amountPaid: z.number().int(),
-  amountRemaining: z.number().int(),
-  total: z.number().int(),
+  amountDue: z.number().check(z.int()),
+  amountPaid: z.number().check(z.int()),
+  amountRemaining: z.number().check(z.int()),
+  total: z.number().check(z.int()),
   /** Orders observations: the mutable fields above come from the greatest version. */
-  version: z.string().regex(VERSION_PATTERN, 'must look like "000001700000000#1#evt_…"'),
+  version: z.string().check(z.regex(VERSION_PATTERN, 'must look like "000001700000000#1#evt_…"')),
 });
 export type InvoiceFacts = z.infer<typeof invoiceFactsSchema>;
 
@@ -62,55 +62,55 @@ export class InvoiceMismatchError extends Error {
 // --- Reading Stripe's invoice object --------------------------------------------------------
 
 /** Stripe writes a related object either as its id or, when expanded, as the object. */
-const stripeRefSchema = z.union([z.string().min(1), z.looseObject({ id: z.string().min(1) })]);
-const epochSecondsSchema = z.number().int().nullish();
-const amountSchema = z.number().int().nullish();
+const stripeRefSchema = z.union([z.string().check(z.minLength(1)), z.looseObject({ id: z.string().check(z.minLength(1)) })]);
+const epochSecondsSchema = z.nullish(z.number().check(z.int()));
+const amountSchema = z.nullish(z.number().check(z.int()));
 
 /**
  * Only the fields we read, in both the current API shape and older ones; everything else
  * passes through untouched so a new Stripe field never breaks ingestion.
  */
 const stripeInvoiceSchema = z.looseObject({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   customer: stripeRefSchema,
-  currency: z.string().min(1),
-  status: z.string().nullish(),
-  collection_method: z.string().nullish(),
+  currency: z.string().check(z.minLength(1)),
+  status: z.nullish(z.string()),
+  collection_method: z.nullish(z.string()),
   due_date: epochSecondsSchema,
-  number: z.string().nullish(),
+  number: z.nullish(z.string()),
   amount_due: amountSchema,
   amount_paid: amountSchema,
   amount_remaining: amountSchema,
   total: amountSchema,
-  attempt_count: z.number().int().nullish(),
-  attempted: z.boolean().nullish(),
+  attempt_count: z.nullish(z.number().check(z.int())),
+  attempted: z.nullish(z.boolean()),
   /** Set while Stripe has another charge attempt scheduled, i.e. after a failed one. */
   next_payment_attempt: epochSecondsSchema,
   /** Older API versions only. */
-  paid: z.boolean().nullish(),
-  paid_out_of_band: z.boolean().nullish(),
+  paid: z.nullish(z.boolean()),
+  paid_out_of_band: z.nullish(z.boolean()),
   /** Older API versions; the current one moved it under `parent.subscription_details`. */
-  subscription: stripeRefSchema.nullish(),
-  parent: z
-    .looseObject({
-      subscription_details: z.looseObject({ subscription: stripeRefSchema.nullish() }).nullish(),
-    })
-    .nullish(),
-  status_transitions: z
-    .looseObject({
+  subscription: z.nullish(stripeRefSchema),
+  parent: z.nullish(
+    z.looseObject({
+      subscription_details: z.nullish(z.looseObject({ subscription: z.nullish(stripeRefSchema) })),
+    }),
+  ),
+  status_transitions: z.nullish(
+    z.looseObject({
       finalized_at: epochSecondsSchema,
       paid_at: epochSecondsSchema,
       voided_at: epochSecondsSchema,
       marked_uncollectible_at: epochSecondsSchema,
-    })
-    .nullish(),
+    }),
+  ),
 });
 
 /** The part of a Stripe event that an observation needs (`created` in epoch seconds). */
 export const invoiceEventRefSchema = z.object({
-  id: z.string().min(1),
-  type: z.string().min(1),
-  created: z.number().int().min(0).max(999_999_999_999),
+  id: z.string().check(z.minLength(1)),
+  type: z.string().check(z.minLength(1)),
+  created: z.number().check(z.int(), z.gte(0), z.lte(999_999_999_999)),
 });
 export type InvoiceEventRef = z.infer<typeof invoiceEventRefSchema>;
 

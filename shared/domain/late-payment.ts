@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { currencySchema, type Policy } from '../config/policy.ts';
 import { invoiceStatus, invoiceStatusSchema, mergeObservations, type InvoiceFacts, type InvoiceStatus } from './invoice.ts';
 
@@ -26,16 +26,16 @@ import { invoiceStatus, invoiceStatusSchema, mergeObservations, type InvoiceFact
 const DAY_MS = 86_400_000;
 
 export const latePaymentEvidenceSchema = z.object({
-  invoiceId: z.string().min(1),
-  number: z.string().optional(),
+  invoiceId: z.string().check(z.minLength(1)),
+  number: z.optional(z.string()),
   currency: currencySchema,
-  amountDue: z.number().int(),
+  amountDue: z.number().check(z.int()),
   /** Still owed now (0 once paid). */
-  amountRemaining: z.number().int(),
-  dueDate: z.iso.datetime().optional(),
+  amountRemaining: z.number().check(z.int()),
+  dueDate: z.optional(z.iso.datetime()),
   finalizedAt: z.iso.datetime(),
   /** Whole days past the due reference: until payment, voiding, or now while unpaid. */
-  daysLate: z.number().int().min(0),
+  daysLate: z.number().check(z.int(), z.gte(0)),
   status: invoiceStatusSchema,
   /** Marked uncollectible (and not paid since) or voided while overdue. */
   default: z.boolean(),
@@ -46,17 +46,17 @@ export type LatePaymentEvidence = z.infer<typeof latePaymentEvidenceSchema>;
 
 export const latePaymentProfileSchema = z.object({
   /** Invoices in the window, voided ones left out (except defaults). */
-  invoiceCount: z.number().int().min(0),
-  lateInvoices: z.number().int().min(0),
+  invoiceCount: z.number().check(z.int(), z.gte(0)),
+  lateInvoices: z.number().check(z.int(), z.gte(0)),
   /** Largest whole days past the due reference among invoices unpaid now, whatever their age. */
-  maxDaysOverdue: z.number().int().min(0),
-  defaults: z.number().int().min(0),
+  maxDaysOverdue: z.number().check(z.int(), z.gte(0)),
+  defaults: z.number().check(z.int(), z.gte(0)),
   latePayer: z.boolean(),
   /** Why the flag holds; empty when it does not. */
   reasons: z.array(z.string()),
   evidence: z.array(latePaymentEvidenceSchema),
   /** Earliest instant after `now` at which time alone changes this profile. */
-  nextChangeAt: z.iso.datetime().optional(),
+  nextChangeAt: z.optional(z.iso.datetime()),
 });
 export type LatePaymentProfile = z.infer<typeof latePaymentProfileSchema>;
 

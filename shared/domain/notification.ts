@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 export const notificationTypeSchema = z.enum(['renewal_reminder', 'review_opened']);
 
@@ -8,8 +8,8 @@ export const notificationSchema = z.object({
   type: notificationTypeSchema,
   accountId: z.string(),
   sentAt: z.string(),
-  offsetDays: z.number().int().optional(),
-  taskId: z.string().optional(),
+  offsetDays: z.optional(z.number().check(z.int())),
+  taskId: z.optional(z.string()),
   subject: z.string(),
   text: z.string(),
   payload: z.record(z.string(), z.unknown()),

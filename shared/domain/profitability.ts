@@ -1,5 +1,5 @@
 import { addMonths, differenceInMonths, lightFormat, subDays, subMonths } from 'date-fns';
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { zoneContext, zonedDate, zonedDayStart } from './zone.ts';
 import { currencySchema, type Policy } from '../config/policy.ts';
 import { costEntrySchema, type CostEntry } from './cost.ts';
@@ -46,10 +46,10 @@ import {
  *   Duplicate invoices (by id) and cost entries (by costId) count once.
  */
 
-const moneySchema = z.number().int();
+const moneySchema = z.number().check(z.int());
 
 export const paidInvoiceSchema = z.object({
-  invoiceId: z.string().min(1),
+  invoiceId: z.string().check(z.minLength(1)),
   currency: currencySchema,
   /** Integer minor units of `currency`. */
   amountPaid: moneySchema,
@@ -83,7 +83,7 @@ export const profitabilityRowSchema = z.object({
   /** revenue − cost. */
   margin: moneySchema,
   /** margin / revenue × 100, two decimals; null when revenue ≤ 0. */
-  marginPct: z.number().nullable(),
+  marginPct: z.nullable(z.number()),
   paid: moneySchema,
   refunded: moneySchema,
   /** Amount plus fee of disputes lost. */
@@ -108,9 +108,9 @@ export type ConvertedTotal = z.infer<typeof convertedTotalSchema>;
 export const disputeSignalSchema = z.object({
   flagged: z.boolean(),
   /** Disputes created in the dispute window. */
-  count: z.number().int().min(0),
+  count: z.number().check(z.int(), z.gte(0)),
   /** Disputes lost in the dispute window. */
-  lost: z.number().int().min(0),
+  lost: z.number().check(z.int(), z.gte(0)),
   reasons: z.array(z.string()),
 });
 export type DisputeSignal = z.infer<typeof disputeSignalSchema>;
@@ -119,13 +119,13 @@ export const profitabilityResultSchema = z.object({
   /** One per currency, sorted by currency. */
   rows: z.array(profitabilityRowSchema),
   unprofitable: z.boolean(),
-  historyMonths: z.number().int().min(0),
+  historyMonths: z.number().check(z.int(), z.gte(0)),
   /** Why the flag holds, or why a loss is not flagged yet; empty when all is well. */
   reasons: z.array(z.string()),
   /** Start (exclusive) of the trailing window. */
   windowStart: z.iso.datetime(),
   /** Months of fixed costs charged. */
-  fixedCostMonths: z.number().int().min(0),
+  fixedCostMonths: z.number().check(z.int(), z.gte(0)),
   evidence: z.object({
     /** The five largest cost entries in the window (amounts compared as numbers, whatever the currency). */
     topCosts: z.array(costEntrySchema),
@@ -134,7 +134,7 @@ export const profitabilityResultSchema = z.object({
     /** Disputes created in the dispute window or lost in the profitability window. */
     disputes: z.array(disputeFactSchema),
   }),
-  converted: convertedTotalSchema.optional(),
+  converted: z.optional(convertedTotalSchema),
   disputeSignal: disputeSignalSchema,
 });
 export type ProfitabilityResult = z.infer<typeof profitabilityResultSchema>;

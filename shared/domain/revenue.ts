@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { currencySchema } from '../config/policy.ts';
 import { observationVersion } from '../stripe/events.ts';
 
@@ -22,7 +22,7 @@ const timestampSchema = z.iso.datetime();
 
 /** `created` zero-padded to 12 digits, then the event id (`observationVersion`): sorts as text. */
 const VERSION_PATTERN = /^\d{12}#.+$/;
-const versionSchema = z.string().regex(VERSION_PATTERN, 'must look like "001700000000#evt_…"');
+const versionSchema = z.string().check(z.regex(VERSION_PATTERN, 'must look like "001700000000#evt_…"'));
 
 /** Prefix of the aggregate refund fact of a charge. */
 export const CHARGE_REFUND_PREFIX = 'charge-refund:';
@@ -32,15 +32,15 @@ export type RefundStatus = z.infer<typeof refundStatusSchema>;
 
 export const refundFactSchema = z.object({
   /** Stripe refund id, or `charge-refund:<chargeId>` for a charge's aggregate. */
-  refundId: z.string().min(1),
+  refundId: z.string().check(z.minLength(1)),
   /** `refund`: one Stripe refund. `charge_total`: the charge's `amount_refunded`, a lower bound of its refunds. */
   kind: z.enum(['refund', 'charge_total']),
-  chargeId: z.string().min(1).optional(),
-  invoiceId: z.string().min(1).optional(),
+  chargeId: z.optional(z.string().check(z.minLength(1))),
+  invoiceId: z.optional(z.string().check(z.minLength(1))),
   /** Stripe customer id: the account id. */
-  customerId: z.string().min(1).optional(),
+  customerId: z.optional(z.string().check(z.minLength(1))),
   /** Integer minor units of `currency`. */
-  amount: z.number().int().min(0),
+  amount: z.number().check(z.int(), z.gte(0)),
   currency: currencySchema,
   status: refundStatusSchema,
   /** The refund's creation; for an aggregate, the time of the observation that reported the total. */
@@ -70,33 +70,33 @@ export const TERMINAL_DISPUTE_STATUSES: ReadonlySet<DisputeStatus> = new Set<Dis
 ]);
 
 export const disputeBalanceTransactionSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   /** Integer minor units of `currency`; a reinstatement may carry a negative fee (fee returned). */
-  fee: z.number().int(),
+  fee: z.number().check(z.int()),
   currency: currencySchema,
 });
 export type DisputeBalanceTransaction = z.infer<typeof disputeBalanceTransactionSchema>;
 
 export const disputeFactSchema = z.object({
-  disputeId: z.string().min(1),
-  chargeId: z.string().min(1),
-  customerId: z.string().min(1).optional(),
+  disputeId: z.string().check(z.minLength(1)),
+  chargeId: z.string().check(z.minLength(1)),
+  customerId: z.optional(z.string().check(z.minLength(1))),
   /** Disputed amount, integer minor units of `currency`. */
-  amount: z.number().int().min(0),
+  amount: z.number().check(z.int(), z.gte(0)),
   currency: currencySchema,
   status: disputeStatusSchema,
   /**
    * Sum of `fee` over the dispute's balance transactions in `feeCurrency`; 0 when Stripe has
    * reported none. No typical fee is assumed: the amount charged varies by country and network.
    */
-  fee: z.number().int(),
+  fee: z.number().check(z.int()),
   /** The balance (settlement) currency of the fee, which may differ from the dispute's. */
   feeCurrency: currencySchema,
   /** Every balance transaction seen, by id: a union, so a late observation never loses a fee. */
   balanceTransactions: z.array(disputeBalanceTransactionSchema),
   createdAt: timestampSchema,
   /** Earliest time it was seen closed (won, lost, warning_closed, prevented). */
-  closedAt: timestampSchema.optional(),
+  closedAt: z.optional(timestampSchema),
   fundsWithdrawn: z.boolean(),
   fundsReinstated: z.boolean(),
   /** Newest observation merged in: `amount`, `currency` and `createdAt` come from it. */
@@ -119,9 +119,9 @@ export class RevenueFactMismatchError extends Error {
 
 /** The part of a Stripe event that an observation needs (`created` in epoch seconds). */
 export const revenueEventRefSchema = z.object({
-  id: z.string().min(1),
-  type: z.string().min(1),
-  created: z.number().int().min(0).max(999_999_999_999),
+  id: z.string().check(z.minLength(1)),
+  type: z.string().check(z.minLength(1)),
+  created: z.number().check(z.int(), z.gte(0), z.lte(999_999_999_999)),
 });
 export type RevenueEventRef = z.infer<typeof revenueEventRefSchema>;
 
@@ -132,51 +132,51 @@ export interface RevenueContext {
 }
 
 /** Stripe writes a related object either as its id or, when expanded, as the object. */
-const stripeRefSchema = z.union([z.string().min(1), z.looseObject({ id: z.string().min(1) })]);
+const stripeRefSchema = z.union([z.string().check(z.minLength(1)), z.looseObject({ id: z.string().check(z.minLength(1)) })]);
 type StripeRef = z.infer<typeof stripeRefSchema>;
 
 const stripeRefundSchema = z.looseObject({
   object: z.literal('refund'),
-  id: z.string().min(1),
-  amount: z.number().int().min(0),
-  currency: z.string().min(1),
-  status: z.string().nullish(),
-  created: z.number().int().min(0),
-  charge: stripeRefSchema.nullish(),
-  customer: stripeRefSchema.nullish(),
+  id: z.string().check(z.minLength(1)),
+  amount: z.number().check(z.int(), z.gte(0)),
+  currency: z.string().check(z.minLength(1)),
+  status: z.nullish(z.string()),
+  created: z.number().check(z.int(), z.gte(0)),
+  charge: z.nullish(stripeRefSchema),
+  customer: z.nullish(stripeRefSchema),
 });
 
 const stripeChargeSchema = z.looseObject({
   object: z.literal('charge'),
-  id: z.string().min(1),
-  currency: z.string().min(1),
-  amount_refunded: z.number().int().min(0).nullish(),
-  customer: stripeRefSchema.nullish(),
+  id: z.string().check(z.minLength(1)),
+  currency: z.string().check(z.minLength(1)),
+  amount_refunded: z.nullish(z.number().check(z.int(), z.gte(0))),
+  customer: z.nullish(stripeRefSchema),
   /** Older API versions only. */
-  invoice: stripeRefSchema.nullish(),
+  invoice: z.nullish(stripeRefSchema),
   /** Older API versions embed the refunds; the list may be partial (`has_more`). */
-  refunds: z.looseObject({ data: z.array(z.unknown()).nullish() }).nullish(),
+  refunds: z.nullish(z.looseObject({ data: z.nullish(z.array(z.unknown())) })),
 });
 
 const stripeBalanceTransactionSchema = z.looseObject({
-  id: z.string().min(1),
-  amount: z.number().int().nullish(),
-  fee: z.number().int().nullish(),
-  currency: z.string().min(1),
-  reporting_category: z.string().nullish(),
+  id: z.string().check(z.minLength(1)),
+  amount: z.nullish(z.number().check(z.int())),
+  fee: z.nullish(z.number().check(z.int())),
+  currency: z.string().check(z.minLength(1)),
+  reporting_category: z.nullish(z.string()),
 });
 
 const stripeDisputeSchema = z.looseObject({
   object: z.literal('dispute'),
-  id: z.string().min(1),
-  amount: z.number().int().min(0),
-  currency: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
+  amount: z.number().check(z.int(), z.gte(0)),
+  currency: z.string().check(z.minLength(1)),
   status: z.string(),
-  created: z.number().int().min(0),
+  created: z.number().check(z.int(), z.gte(0)),
   charge: stripeRefSchema,
   /** Not on the dispute itself in current API versions; read when a caller expanded it. */
-  customer: stripeRefSchema.nullish(),
-  balance_transactions: z.array(z.unknown()).nullish(),
+  customer: z.nullish(stripeRefSchema),
+  balance_transactions: z.nullish(z.array(z.unknown())),
 });
 
 /**
@@ -254,7 +254,7 @@ function parseEvent(event: RevenueEventRef): RevenueEventRef {
   return ev.data;
 }
 
-function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+function parseOrThrow<T>(schema: z.ZodMiniType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new InvalidStripeRevenueObjectError(`${what} is not usable: ${z.prettifyError(parsed.error)}`, {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { calendarDateSchema } from './contract.ts';
 import { reviewKindSchema, reviewTrackSchema, type ReviewPlan } from './timing.ts';
@@ -20,8 +20,8 @@ export const decisionSchema = z.object({
   at: z.string(),
   by: z.string(),
   /** For `terminate`: the term end the client leaves at, and the notice deadline to meet. */
-  plannedEndDate: calendarDateSchema.optional(),
-  noticeDeadline: calendarDateSchema.optional(),
+  plannedEndDate: z.optional(calendarDateSchema),
+  noticeDeadline: z.optional(calendarDateSchema),
 });
 export type Decision = z.infer<typeof decisionSchema>;
 
@@ -43,8 +43,8 @@ export const taskSchema = z.object({
   kind: reviewKindSchema,
   status: taskStatusSchema,
   reasons: z.array(z.string()),
-  targetEnd: calendarDateSchema.optional(),
-  noticeDeadline: calendarDateSchema.optional(),
+  targetEnd: z.optional(calendarDateSchema),
+  noticeDeadline: z.optional(calendarDateSchema),
   openAt: z.string(),
   dueAt: z.string(),
   track: reviewTrackSchema,
@@ -53,7 +53,7 @@ export const taskSchema = z.object({
   decisions: z.array(decisionSchema),
   history: z.array(taskHistoryEntrySchema),
   /** Open reviews stay open when their signals clear; this says so. */
-  signalsCleared: z.boolean().optional(),
+  signalsCleared: z.optional(z.boolean()),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -1,6 +1,6 @@
 import { zoneOffset } from './zone.ts';
 import { addDays, addMonths, lightFormat } from 'date-fns';
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import type { Policy } from '../config/policy.ts';
 import { calendarDateSchema, termMonthsOf, type CalendarDate, type Contract } from './contract.ts';
 
@@ -221,20 +221,18 @@ export const reviewTrackSchema = z.enum([
 export type ReviewTrack = z.infer<typeof reviewTrackSchema>;
 
 /** What the review use case should hold for an account: one review per targeted term end. */
-export const reviewPlanSchema = z
-  .object({
-    kind: reviewKindSchema,
-    status: plannedStatusSchema,
-    /** The term end the decision lands on; absent with no usable contract and on the for-cause track. */
-    targetEnd: calendarDateSchema.optional(),
-    /** That term's notice deadline (E − N); present whenever `targetEnd` is. */
-    noticeDeadline: calendarDateSchema.optional(),
-    openAt: z.iso.datetime(),
-    dueAt: z.iso.datetime(),
-    reasons: z.array(z.string().min(1)).min(1),
-    track: reviewTrackSchema,
-  })
-  .strict();
+export const reviewPlanSchema = z.strictObject({
+  kind: reviewKindSchema,
+  status: plannedStatusSchema,
+  /** The term end the decision lands on; absent with no usable contract and on the for-cause track. */
+  targetEnd: z.optional(calendarDateSchema),
+  /** That term's notice deadline (E − N); present whenever `targetEnd` is. */
+  noticeDeadline: z.optional(calendarDateSchema),
+  openAt: z.iso.datetime(),
+  dueAt: z.iso.datetime(),
+  reasons: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+  track: reviewTrackSchema,
+});
 export type ReviewPlan = z.infer<typeof reviewPlanSchema>;
 
 export type PlanSignal = { reason: string; at: string; evidence?: unknown };

@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import type { Policy } from '../config/policy.ts';
 import { runSweep } from '../usecases/sweep.ts';
 import { dispatchNotifications } from '../usecases/dispatch-notifications.ts';
@@ -65,7 +65,7 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
     },
     'GET /accounts/{accountId}/costs': async (request) => {
       const { accountId } = parseRequestPart(accountPathSchema, request.params, 'path');
-      const query = parseRequestPart(listQuerySchema.strict(), request.query, 'query');
+      const query = parseRequestPart(z.strictObject(listQuerySchema.shape), request.query, 'query');
       return { status: 200, body: await listCosts(deps.store, accountId, query) };
     },
     'POST /costs/import': async (request) => {
@@ -89,7 +89,7 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
     },
     'GET /accounts/{accountId}/audit': async (request) => {
       const { accountId } = parseRequestPart(accountPathSchema, request.params, 'path');
-      const query = parseRequestPart(listQuerySchema.strict(), request.query, 'query');
+      const query = parseRequestPart(z.strictObject(listQuerySchema.shape), request.query, 'query');
       return { status: 200, body: await listAudit(deps.store, accountId, query) };
     },
     'POST /tasks/{taskId}/decision': async (request) => {
@@ -154,11 +154,9 @@ function dueBeforeInstant(value: string, timeZone: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? startOfLocalDay(value, timeZone).toISOString() : new Date(value).toISOString();
 }
 
-export const sweepBodySchema = z
-  .object({ now: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp' }).optional() })
-  .strict();
+export const sweepBodySchema = z.strictObject({ now: z.optional(z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp' })) });
 
-export const redriveBodySchema = z.object({}).strict();
+export const redriveBodySchema = z.strictObject({});
 
 /** The local queue's dead letters (on AWS: the SQS dead-letter queue, redriven with SQS's own move task). */
 export interface DeadLetterQueue {

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import * as z from '../zod.ts';
 
 /** An error the HTTP layer answers with its own status; the message is safe to show. */
 export class HttpError extends Error {
@@ -25,8 +25,8 @@ export class ValidationError extends HttpError {
 }
 
 /** Validates one part of a request, naming each offending field as `where.path` (e.g. `body.endDate`). */
-export function parseRequestPart<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'query' | 'path'): z.infer<T> {
-  const result = schema.safeParse(value);
+export function parseRequestPart<T extends z.core.$ZodType>(schema: T, value: unknown, where: 'body' | 'query' | 'path'): z.infer<T> {
+  const result = z.safeParse(schema, value);
   if (result.success) return result.data;
   throw new ValidationError(
     result.error.issues.map((issue) => {

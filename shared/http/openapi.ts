@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { errorBodySchema } from '../schemas/common.ts';
 import { routeSchemas, type RouteSchemas } from './route-schemas.ts';
 import { routes, type RouteSpec } from './routes.ts';
@@ -102,7 +102,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; headers?:
  * extracts (schemas with a registry `id`, recursive ones) move to `components.schemas` and
  * their references follow, so every `$ref` resolves inside the document.
  */
-export function toOpenApiSchema(schema: z.ZodType, io: 'input' | 'output', components: Record<string, JsonSchema>, context: string): JsonSchema {
+export function toOpenApiSchema(schema: z.core.$ZodType, io: 'input' | 'output', components: Record<string, JsonSchema>, context: string): JsonSchema {
   const { $schema: _dialect, $defs, ...root } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', override: openResponses(io) }) as JsonSchema & {
     $defs?: Record<string, JsonSchema>;
   };
@@ -158,7 +158,7 @@ export function operationIdOf(route: Pick<RouteSpec, 'method' | 'path'>): string
 }
 
 function parameters(
-  schema: z.ZodObject | undefined,
+  schema: z.ZodMiniObject | undefined,
   where: ParameterObject['in'],
   components: Record<string, JsonSchema>,
   context: string,

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { humanSignalSchema, overridesBodySchema, signalBodySchema } from '../domain/account-inputs.ts';
 import { contractBodySchema } from '../domain/contract.ts';
 import { costBodySchema, costEntrySchema } from '../domain/cost.ts';
@@ -30,25 +30,25 @@ export type MediaType = 'application/json' | 'text/csv';
 
 export interface RouteBodyDoc {
   readonly contentType: MediaType;
-  readonly schema: z.ZodType;
+  readonly schema: z.ZodMiniType;
   readonly required: boolean;
   readonly description?: string;
 }
 
 export interface RouteResponseDoc {
   readonly description: string;
-  readonly content?: Partial<Record<MediaType, z.ZodType>>;
-  readonly headers?: Readonly<Record<string, { description: string; schema: z.ZodType; required?: boolean }>>;
+  readonly content?: Partial<Record<MediaType, z.ZodMiniType>>;
+  readonly headers?: Readonly<Record<string, { description: string; schema: z.ZodMiniType; required?: boolean }>>;
 }
 
 /** Error answers beyond the ones `openapi.ts` derives (400 for any input, 401 for finance, 413 for a body). */
 export type ExtraErrorStatus = 404 | 409 | 415;
 
 export interface RouteSchemas {
-  readonly params?: z.ZodObject;
-  readonly query?: z.ZodObject;
+  readonly params?: z.ZodMiniObject;
+  readonly query?: z.ZodMiniObject;
   /** Request headers the handler reads (names as documented; HTTP matches them case-insensitively). */
-  readonly headers?: z.ZodObject;
+  readonly headers?: z.ZodMiniObject;
   readonly body?: RouteBodyDoc;
   /** The handler's own answers, by status (an error status given here replaces the generic error). */
   readonly responses: Readonly<Record<number, RouteResponseDoc>>;
@@ -85,7 +85,7 @@ export const contractRecordedSchema = z.object({
   contract: contractViewSchema,
 });
 
-export const costRecordedSchema = costEntrySchema.extend({
+export const costRecordedSchema = z.extend(costEntrySchema, {
   /** True when the idempotencyKey was seen before: the first entry is returned, nothing written. */
   replayed: z.boolean(),
 });
@@ -94,12 +94,12 @@ export const importReportSchema = z.object({
   rows: z.int(),
   recorded: z.int(),
   unchanged: z.int(),
-  errors: z.array(z.object({ line: z.int(), accountId: z.string().optional(), field: z.string().optional(), problem: z.string() })),
+  errors: z.array(z.object({ line: z.int(), accountId: z.optional(z.string()), field: z.optional(z.string()), problem: z.string() })),
 });
 
 export const renewalSchema = z.object({
   accountId: z.string(),
-  name: z.string().optional(),
+  name: z.optional(z.string()),
   noticeDeadline: z.string(),
   termEnd: z.string(),
   renewal: z.string(),
@@ -117,22 +117,22 @@ export const sweepResponseSchema = z.object({
   reviewsOpened: z.int(),
   notificationsRecorded: z.int(),
   /** Notifications handed to the channels after the sweep (local mode: log lines). */
-  dispatched: z.int().optional(),
+  dispatched: z.optional(z.int()),
   failures: z.int(),
 });
 
 /** A dead-lettered event, as the local queue reports it: enough to find it in Stripe, nothing more. */
 export const deadLetterSchema = z.object({
   messageId: z.string(),
-  eventId: z.string().optional(),
-  eventType: z.string().optional(),
+  eventId: z.optional(z.string()),
+  eventType: z.optional(z.string()),
   receiveCount: z.int(),
   deadAt: z.iso.datetime(),
 });
 export const deadLettersResponseSchema = z.object({ items: z.array(deadLetterSchema) });
 export const redriveResponseSchema = z.object({ redriven: z.int() });
 
-export const signalRecordedSchema = humanSignalSchema.extend({
+export const signalRecordedSchema = z.extend(humanSignalSchema, {
   /** What the re-evaluation did to the account's reviews (an abusive signal opens one now). */
   reviewChanges: z.array(z.object({ type: z.enum(['create', 'update', 'move']), taskId: z.string() })),
 });
@@ -150,11 +150,11 @@ export const auditRecordSchema = z.object({
 });
 
 const stripeSignatureHeaderSchema = z.object({
-  'Stripe-Signature': z.string().describe('`t=<unix seconds>,v1=<hex HMAC-SHA256>`, made with the endpoint secret (whsec_…)'),
+  'Stripe-Signature': z.string().check(z.describe('`t=<unix seconds>,v1=<hex HMAC-SHA256>`, made with the endpoint secret (whsec_…)')),
 });
 
 const csvText = z.string();
-const json = (schema: z.ZodType) => ({ 'application/json': schema });
+const json = (schema: z.ZodMiniType) => ({ 'application/json': schema });
 
 /**
  * Built on first use, not at load: `api.ts` (which serves the document) is imported here for
@@ -201,7 +201,7 @@ export function routeSchemas(): RouteSchemaTable {
     },
     'GET /accounts/{accountId}/costs': {
       params: accountPathSchema,
-      query: listQuerySchema.strict(),
+      query: z.strictObject(listQuerySchema.shape),
       responses: { 200: { description: "The account's cost entries", content: json(listResponseSchema(costEntrySchema)) } },
     },
     'POST /accounts/{accountId}/signals': {
@@ -220,7 +220,7 @@ export function routeSchemas(): RouteSchemaTable {
     },
     'GET /accounts/{accountId}/audit': {
       params: accountPathSchema,
-      query: listQuerySchema.strict(),
+      query: z.strictObject(listQuerySchema.shape),
       responses: { 200: { description: 'Audit records, oldest first', content: json(listResponseSchema(auditRecordSchema)) } },
     },
     'POST /tasks/{taskId}/decision': {
@@ -297,7 +297,7 @@ export function routeSchemas(): RouteSchemaTable {
 }
 
 /** Compile-time: what a use case returns must be a value of the schema documenting it. */
-type Documents<Schema extends z.ZodType, Actual extends z.output<Schema>> = Actual;
+type Documents<Schema extends z.ZodMiniType, Actual extends z.output<Schema>> = Actual;
 export type DocumentedShapes = [
   Documents<typeof importReportSchema, ImportReport>,
   Documents<typeof webhookResponseSchema, ReceiveOutcome & { received: true }>,

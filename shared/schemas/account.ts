@@ -1,57 +1,57 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { accountFlagSchema } from '../store/account.ts';
 import { accountIdSchema, listQuerySchema } from './common.ts';
 import { latePaymentEvidenceSchema } from '../domain/late-payment.ts';
 import { humanSignalSchema, overridesBodySchema } from '../domain/account-inputs.ts';
 
 export const latePaymentViewSchema = z.object({
-  invoiceCount: z.number().int(),
-  lateInvoices: z.number().int(),
-  maxDaysOverdue: z.number().int(),
-  defaults: z.number().int(),
+  invoiceCount: z.number().check(z.int()),
+  lateInvoices: z.number().check(z.int()),
+  maxDaysOverdue: z.number().check(z.int()),
+  defaults: z.number().check(z.int()),
   reasons: z.array(z.string()),
 });
 
 export const profitabilityRowSchema = z.object({
   currency: z.string(),
-  revenue: z.number().int(),
-  cost: z.number().int(),
-  margin: z.number().int(),
-  marginPct: z.number().nullable().optional(),
+  revenue: z.number().check(z.int()),
+  cost: z.number().check(z.int()),
+  margin: z.number().check(z.int()),
+  marginPct: z.optional(z.nullable(z.number())),
 });
 
 export const contractViewSchema = z.object({
   endDate: z.string(),
-  noticeDays: z.number().int(),
+  noticeDays: z.number().check(z.int()),
   renewal: z.enum(['auto', 'fixed', 'evergreen']),
-  renewalTermMonths: z.number().int().optional(),
+  renewalTermMonths: z.optional(z.number().check(z.int())),
   source: z.string(),
   /** The notice deadline of the upcoming term (rolled forward for auto and evergreen terms). */
-  noticeDeadline: z.string().nullable(),
-  upcomingTermEnd: z.string().nullable(),
+  noticeDeadline: z.nullable(z.string()),
+  upcomingTermEnd: z.nullable(z.string()),
 });
 
 export const accountViewSchema = z.object({
   id: accountIdSchema,
-  name: z.string().optional(),
-  deleted: z.boolean().optional(),
+  name: z.optional(z.string()),
+  deleted: z.optional(z.boolean()),
   flags: z.array(accountFlagSchema),
-  latePayment: latePaymentViewSchema.extend({
-    evidence: z.array(latePaymentEvidenceSchema).optional(),
+  latePayment: z.extend(latePaymentViewSchema, {
+    evidence: z.optional(z.array(latePaymentEvidenceSchema)),
   }),
   profitability: z.array(profitabilityRowSchema),
   /** Why the profitability flags hold: top costs, refunds and disputes in the window. */
-  profitabilityEvidence: z.record(z.string(), z.unknown()).optional(),
+  profitabilityEvidence: z.optional(z.record(z.string(), z.unknown())),
   /** Human signals in force (recorded in the late-payer window, not excluded). */
-  signals: z.array(humanSignalSchema).optional(),
-  overrides: overridesBodySchema.optional(),
-  contract: contractViewSchema.optional(),
-  openTasks: z.array(z.string()).optional(),
-  evaluatedAt: z.string().optional(),
+  signals: z.optional(z.array(humanSignalSchema)),
+  overrides: z.optional(overridesBodySchema),
+  contract: z.optional(contractViewSchema),
+  openTasks: z.optional(z.array(z.string())),
+  evaluatedAt: z.optional(z.string()),
 });
 export type AccountView = z.infer<typeof accountViewSchema>;
 
-export const accountSummarySchema = accountViewSchema.omit({ latePayment: true }).extend({ latePayment: latePaymentViewSchema });
+export const accountSummarySchema = z.extend(z.omit(accountViewSchema, { latePayment: true }), { latePayment: latePaymentViewSchema });
 
 export const accountPathSchema = z.object({ accountId: accountIdSchema });
-export const accountListQuerySchema = listQuerySchema.extend({ flag: accountFlagSchema });
+export const accountListQuerySchema = z.extend(listQuerySchema, { flag: accountFlagSchema });

@@ -1,27 +1,25 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 /** The contract's error body. */
 export const errorBodySchema = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    details: z.unknown().optional(),
+    details: z.optional(z.unknown()),
   }),
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 export const listQuerySchema = z.object({
-  limit: z.coerce.number().int('must be a whole number').min(1).max(200).default(50),
-  cursor: z.string().min(1).max(2048).optional(),
+  limit: z._default(z.coerce.number().check(z.int('must be a whole number'), z.gte(1), z.lte(200)), 50),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });
 
-export function listResponseSchema<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), nextCursor: z.string().optional() });
+export function listResponseSchema<T extends z.ZodMiniType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.optional(z.string()) });
 }
 
 /** Stripe customer ids as account ids; the allowed characters keep keys unambiguous. */
 export const accountIdSchema = z
   .string()
-  .min(1)
-  .max(255)
-  .regex(/^[A-Za-z0-9_\-.]+$/, 'may contain only letters, digits, "_", "-" and "."');
+  .check(z.minLength(1), z.maxLength(255), z.regex(/^[A-Za-z0-9_\-.]+$/, 'may contain only letters, digits, "_", "-" and "."'));

@@ -1,26 +1,28 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { calendarDateSchema } from '../domain/contract.ts';
 import { notificationTypeSchema } from '../domain/notification.ts';
 import { taskStatusSchema } from '../domain/review.ts';
 import { accountIdSchema, listQuerySchema } from './common.ts';
 
-export const taskIdSchema = z.string().min(3).max(300).regex(/^[A-Za-z0-9_\-.]+~(r|fc)\d+$/, 'is not a task id');
+export const taskIdSchema = z.string().check(z.minLength(3), z.maxLength(300), z.regex(/^[A-Za-z0-9_\-.]+~(r|fc)\d+$/, 'is not a task id'));
 export const taskPathSchema = z.object({ taskId: taskIdSchema });
 
-export const taskListQuerySchema = listQuerySchema
-  .extend({
-    status: taskStatusSchema.optional(),
-    accountId: accountIdSchema.optional(),
-    /** A calendar date (tasks due before its start) or an ISO timestamp. */
-    dueBefore: z.union([calendarDateSchema, z.iso.datetime({ offset: true })], { error: 'must be YYYY-MM-DD or an ISO 8601 timestamp' }).optional(),
-    format: z.enum(['json', 'csv']).default('json'),
-  })
-  .strict();
+export const taskListQuerySchema = z.strictObject({
+  ...listQuerySchema.shape,
+  status: z.optional(taskStatusSchema),
+  accountId: z.optional(accountIdSchema),
+  /** A calendar date (tasks due before its start) or an ISO timestamp. */
+  dueBefore: z.optional(z.union([calendarDateSchema, z.iso.datetime({ offset: true })], { error: 'must be YYYY-MM-DD or an ISO 8601 timestamp' })),
+  format: z._default(z.enum(['json', 'csv']), 'json'),
+});
 
-export const renewalsQuerySchema = listQuerySchema
-  .extend({ withinDays: z.coerce.number().int('must be a whole number of days').min(0).max(3650).default(90) })
-  .strict();
+export const renewalsQuerySchema = z.strictObject({
+  ...listQuerySchema.shape,
+  withinDays: z._default(z.coerce.number().check(z.int('must be a whole number of days'), z.gte(0), z.lte(3650)), 90),
+});
 
-export const notificationsQuerySchema = listQuerySchema
-  .extend({ accountId: accountIdSchema.optional(), type: notificationTypeSchema.optional() })
-  .strict();
+export const notificationsQuerySchema = z.strictObject({
+  ...listQuerySchema.shape,
+  accountId: z.optional(accountIdSchema),
+  type: z.optional(notificationTypeSchema),
+});

@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchGetCommandOutput, NativeAttributeValue, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { isConditionFailed, isTransactionConditionFailed, isTransactionConflict, queryAllPages, type Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { queryDueDay } from './due-index.ts';
@@ -52,22 +52,22 @@ export class ConcurrentUpdateError extends Error {
 /** The stored account item, as read back. */
 export const accountRecordSchema = z.object({
   accountId: z.string(),
-  name: z.string().optional(),
-  deleted: z.boolean().optional(),
-  customerVersion: z.string().optional(),
+  name: z.optional(z.string()),
+  deleted: z.optional(z.boolean()),
+  customerVersion: z.optional(z.string()),
   /** Bumped in the same transaction as every fact write: an evaluation is current only if it saw this revision. */
-  factsRev: z.number().int().default(0),
-  evaluatedRev: z.number().int().optional(),
-  flags: z.array(accountFlagSchema).default([]),
-  flagSince: z.record(z.string(), z.string()).default({}),
+  factsRev: z._default(z.number().check(z.int()), 0),
+  evaluatedRev: z.optional(z.number().check(z.int())),
+  flags: z._default(z.array(accountFlagSchema), []),
+  flagSince: z._default(z.record(z.string(), z.string()), {}),
   /** Renewal reminders sent or skipped, `<termEnd>#<offset>` (see domain/reminders.ts). */
-  remindersSent: z.array(z.string()).default([]),
+  remindersSent: z._default(z.array(z.string()), []),
   /** Contract metadata keys from the Stripe customer (a contract-terms source). */
-  contractMetadata: z.record(z.string(), z.string()).optional(),
+  contractMetadata: z.optional(z.record(z.string(), z.string())),
   /** The evaluation's summary, stored so lists need no recomputation. */
-  summary: z.record(z.string(), z.unknown()).optional(),
-  evaluatedAt: z.string().optional(),
-  nextEvalAt: z.string().optional(),
+  summary: z.optional(z.record(z.string(), z.unknown())),
+  evaluatedAt: z.optional(z.string()),
+  nextEvalAt: z.optional(z.string()),
 });
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
 

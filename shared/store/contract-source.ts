@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import type { StripeTermsObject, StripeTermsObjectKind } from '../domain/contract-terms.ts';
 import { isConditionFailed, queryAllPages, type Store } from './client.ts';
 

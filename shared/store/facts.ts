@@ -1,5 +1,5 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { z } from 'zod';
+import type * as z from '../zod.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { backoffAfterConflict, isTransactionConditionFailed, isTransactionConflict, MAX_CONFLICT_ATTEMPTS, type Store } from './client.ts';
 import { ConcurrentUpdateError, factsRevisionBump } from './account.ts';
@@ -15,7 +15,7 @@ export interface FactKind<T> {
   /** Sort-key prefix, e.g. `INV#`. */
   prefix: string;
   entity: string;
-  schema: z.ZodType<T>;
+  schema: z.ZodMiniType<T>;
   idOf: (fact: T) => string;
   merge: (a: T, b: T) => T;
 }

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 /** Invoice events whose object is an invoice; each one is an observation of the invoice's facts. */
 export const invoiceEventTypes = [
@@ -54,19 +54,19 @@ export const handledEventTypes: ReadonlySet<string> = new Set<string>([
  * validated by the domain module that reads it.
  */
 export const stripeEventSchema = z.object({
-  id: z.string().regex(/^evt_\w+$/, 'must be a Stripe event id (evt_…)'),
+  id: z.string().check(z.regex(/^evt_\w+$/, 'must be a Stripe event id (evt_…)')),
   object: z.literal('event'),
-  type: z.string().min(1).max(100),
-  created: z.number().int().positive(),
-  api_version: z.string().nullish(),
-  livemode: z.boolean().optional(),
+  type: z.string().check(z.minLength(1), z.maxLength(100)),
+  created: z.number().check(z.int(), z.positive()),
+  api_version: z.nullish(z.string()),
+  livemode: z.optional(z.boolean()),
   data: z.object({
     object: z.looseObject({ object: z.string() }),
   }),
 });
 
 /** What travels on the queue: the envelope without `previous_attributes`, request details and the like. */
-export const queuedEventSchema = stripeEventSchema.pick({ id: true, type: true, created: true, api_version: true, livemode: true, data: true });
+export const queuedEventSchema = z.pick(stripeEventSchema, { id: true, type: true, created: true, api_version: true, livemode: true, data: true });
 export type QueuedEvent = z.infer<typeof queuedEventSchema>;
 
 /** Sortable observation order: Stripe's `created`, then the event id to break ties deterministically. */

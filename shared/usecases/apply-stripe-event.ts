@@ -27,7 +27,7 @@ import { backoffAfterConflict, MAX_CONFLICT_ATTEMPTS } from '../store/client.ts'
 import { logger } from '../powertools.ts';
 import { evaluateAccount } from './evaluate-account.ts';
 import { mergeAndEvaluate, observation, type Observation } from './merge-and-evaluate.ts';
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 /** Stripe events may arrive late and out of order: reviews they would open wait for the settle period. */
 const SETTLE = { settle: true } as const;
@@ -52,14 +52,17 @@ const scheduleTypes: ReadonlySet<string> = new Set(scheduleEventTypes);
 const upcomingTypes: ReadonlySet<string> = new Set(upcomingInvoiceEventTypes);
 const contractMetadataKeys: readonly string[] = Object.values(METADATA_KEYS);
 
-const stripeRef = z.union([z.string().min(1), z.looseObject({ id: z.string().min(1) }).transform((o) => o.id)]);
+const stripeRef = z.union([
+  z.string().check(z.minLength(1)),
+  z.pipe(z.looseObject({ id: z.string().check(z.minLength(1)) }), z.transform((o) => o.id)),
+]);
 const ownedObjectSchema = z.looseObject({ customer: stripeRef });
 
 const customerObjectSchema = z.looseObject({
-  id: z.string().min(1),
-  name: z.string().nullish(),
-  deleted: z.boolean().optional(),
-  metadata: z.record(z.string(), z.unknown()).nullish(),
+  id: z.string().check(z.minLength(1)),
+  name: z.nullish(z.string()),
+  deleted: z.optional(z.boolean()),
+  metadata: z.nullish(z.record(z.string(), z.unknown())),
 });
 
 /** What recording an event did, and whether its account's signals may have changed. */
@@ -155,8 +158,8 @@ const chargeTypes: ReadonlySet<string> = new Set(chargeEventTypes);
 const refundTypes: ReadonlySet<string> = new Set(refundEventTypes);
 const disputeTypes: ReadonlySet<string> = new Set(disputeEventTypes);
 
-const chargeObjectSchema = z.looseObject({ id: z.string().min(1), customer: stripeRef.nullish() });
-const chargeRefSchema = z.looseObject({ charge: stripeRef.nullish(), customer: stripeRef.nullish() });
+const chargeObjectSchema = z.looseObject({ id: z.string().check(z.minLength(1)), customer: z.nullish(stripeRef) });
+const chargeRefSchema = z.looseObject({ charge: z.nullish(stripeRef), customer: z.nullish(stripeRef) });
 
 /**
  * A charge: records whose customer it is (refunds and disputes often name only the charge),

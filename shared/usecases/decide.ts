@@ -1,5 +1,5 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { decisionKindSchema, type Decision, type Task } from '../domain/review.ts';
 import { ConflictError } from '../errors.ts';
 import { auditPut } from '../store/audit.ts';
@@ -8,7 +8,9 @@ import { getTask, taskPut } from '../store/task.ts';
 
 export const decisionBodySchema = z.strictObject({
   decision: decisionKindSchema,
-  note: z.string({ error: 'is required' }).trim().min(1, 'must say why').max(4000, 'must be at most 4000 characters'),
+  note: z
+    .string({ error: 'is required' })
+    .check(z.trim(), z.minLength(1, 'must say why'), z.maxLength(4000, 'must be at most 4000 characters')),
 });
 export type DecisionBody = z.infer<typeof decisionBodySchema>;
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ZodError } from 'zod';
+import { core } from '../../shared/zod.ts';
 import {
   InvalidStripeObjectError,
   InvoiceMismatchError,
@@ -249,7 +249,7 @@ describe('observeInvoice', () => {
     expect(caught).toBeInstanceOf(InvalidStripeObjectError);
     expect((caught as Error).name).toBe('InvalidStripeObjectError');
     expect((caught as Error).message).toContain(field);
-    expect((caught as Error).cause).toBeInstanceOf(ZodError);
+    expect((caught as Error).cause).toBeInstanceOf(core.$ZodError);
   });
 
   it('refuses something that is not an invoice at all', () => {

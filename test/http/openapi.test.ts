@@ -1,6 +1,7 @@
 import { addDays, formatISO } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as z from '../../shared/zod.ts';
+import { fromJSONSchema } from 'zod';
 import type { RunningWatcher } from '../../local/watcher.ts';
 import { contractBodySchema, renewalSchema } from '../../shared/domain/contract.ts';
 import { costBodySchema } from '../../shared/domain/cost.ts';
@@ -155,7 +156,7 @@ describe('security and error answers follow each route kind', () => {
 });
 
 describe('the schemas are the validating ones, converted', () => {
-  const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
+  const jsonSchema = (schema: z.ZodMiniType, io: 'input' | 'output') => {
     const { $schema: _s, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
     return rest;
   };
@@ -203,7 +204,7 @@ describe('building the document', () => {
       name: string;
       children: Node[];
     }
-    const node: z.ZodType<Node> = z.object({ name: z.string(), get children() { return z.array(node); } });
+    const node: z.ZodMiniType<Node> = z.object({ name: z.string(), get children() { return z.array(node); } });
     const components: Record<string, Record<string, unknown>> = {};
     const root = toOpenApiSchema(node, 'output', components, 'tree');
     const nested = toOpenApiSchema(z.object({ top: node, other: node }), 'output', components, 'forest');
@@ -321,7 +322,7 @@ describe('the document describes what the API answers', () => {
     const response = await fetch(`${watcher.url}/health`, { method: 'DELETE' });
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET');
-    const schema = z.fromJSONSchema(inlineRefs(doc, doc.components.schemas.Error) as z.core.JSONSchema.JSONSchema);
+    const schema = fromJSONSchema(inlineRefs(doc, doc.components.schemas.Error) as z.core.JSONSchema.JSONSchema);
     expect(schema.safeParse(await response.json()).success).toBe(true);
   });
 });
