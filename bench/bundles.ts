@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { defaultPolicy } from '../shared/config/policy.ts';
-import { median } from './stats.ts';
+import { median, percentile } from './stats.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -189,9 +189,16 @@ export interface InitTimes {
   nodeOptions: string;
   /** Median module load time per bundle, ms. */
   medianMs: Record<string, number>;
+  /** 25th and 75th percentile per bundle, ms: the samples have a long tail on a shared machine. */
+  quartilesMs: Record<string, [number, number]>;
   baselineMs: number;
   worst: string;
   ratio: number;
+  /**
+   * The worst bundle's load ÷ the baseline's within each round (both loaded moments apart), 25th
+   * to 75th percentile over the rounds: how far the headline ratio may move between runs.
+   */
+  worstRoundRatioQuartiles: [number, number];
 }
 
 /**
@@ -208,9 +215,21 @@ export async function measureInit(bundles: readonly Bundle[], baseline: Bundle, 
     for (const b of order) samples.get(b.name)!.push(await coldImport(b.file, env));
   }
   const medianMs = Object.fromEntries([...samples].map(([name, s]) => [name, median(s)]));
+  const quartilesMs = Object.fromEntries([...samples].map(([name, s]) => [name, [percentile(s, 25), percentile(s, 75)] as [number, number]]));
   const worst = bundles.reduce((w, b) => (medianMs[b.name]! > medianMs[w.name]! ? b : w), bundles[0]!);
   const baselineMs = medianMs[baseline.name]!;
-  return { runs, nodeOptions, medianMs, baselineMs, worst: worst.name, ratio: medianMs[worst.name]! / baselineMs };
+  const baselineSamples = samples.get(baseline.name)!;
+  const roundRatios = samples.get(worst.name)!.map((ms, round) => ms / baselineSamples[round]!);
+  return {
+    runs,
+    nodeOptions,
+    medianMs,
+    quartilesMs,
+    baselineMs,
+    worst: worst.name,
+    ratio: medianMs[worst.name]! / baselineMs,
+    worstRoundRatioQuartiles: [percentile(roundRatios, 25), percentile(roundRatios, 75)],
+  };
 }
 
 export interface BundleBenchResult {

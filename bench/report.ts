@@ -158,11 +158,12 @@ export function detailSections(r: BenchResults): string {
       `### Bundles and module load (esbuild options from ${b.options.source}: target ${b.options.target}, ${b.options.format}, minify ${b.options.minify}, sourcemap ${b.options.sourcemap}, external [${b.options.external.join(', ')}]; load time median of ${init.runs} cold \`node\` processes${init.nodeOptions ? ` with NODE_OPTIONS=${init.nodeOptions}` : ''})`,
       '',
       table(
-        ['bundle', 'KiB', `load ms${plain ? ' (with NODE_OPTIONS)' : ''}`, ...(plain ? ['load ms (without)'] : []), '÷ baseline', 'largest inputs (KiB)'],
+        ['bundle', 'KiB', `load ms${plain ? ' (with NODE_OPTIONS)' : ''}`, 'p25–p75 ms', ...(plain ? ['load ms (without)'] : []), '÷ baseline', 'largest inputs (KiB)'],
         [b.baseline, ...b.bundles].map((x) => [
           x.name,
           fmt(x.kb, 1),
           fmt(init.medianMs[x.name], 1),
+          init.quartilesMs[x.name] ? `${fmt(init.quartilesMs[x.name]![0], 1)}–${fmt(init.quartilesMs[x.name]![1], 1)}` : '—',
           ...(plain ? [fmt(plain.medianMs[x.name], 1)] : []),
           fmt((init.medianMs[x.name] ?? NaN) / init.baselineMs, 2),
           x.topInputs
@@ -171,6 +172,9 @@ export function detailSections(r: BenchResults): string {
             .join(', '),
         ]),
       ),
+      '',
+      `The worst function (${init.worst}) ÷ the baseline within each round, 25th–75th percentile over the ${init.runs} rounds: ` +
+        `${fmt(init.worstRoundRatioQuartiles[0], 2)}–${fmt(init.worstRoundRatioQuartiles[1], 2)} (the headline is the ratio of the medians, ${fmt(init.ratio, 2)}).`,
       '',
     );
   }
@@ -218,6 +222,7 @@ export function jsonSummary(r: BenchResults): Record<string, unknown> {
     errors: r.errors,
     bundleKb: r.bundles ? Object.fromEntries([r.bundles.baseline, ...r.bundles.bundles].map((b) => [b.name, value(b.kb)])) : null,
     initMs: r.bundles ? Object.fromEntries(Object.entries(r.bundles.init.medianMs).map(([k, v]) => [k, value(v)])) : null,
+    initWorstRoundRatioQuartiles: r.bundles ? r.bundles.init.worstRoundRatioQuartiles.map(value) : null,
     ddbWriteItemsPerEvent: value(r.writes?.writeItemsPerEvent),
     ddbWriteUnitsPerEvent: value(r.writes?.writeUnitsPerEvent),
     ddbReadsPerEvent: value(r.writes?.readsPerEvent),

@@ -38,7 +38,7 @@ const quick = flag('quick');
 /** Sizes: the issue's, or small ones for a quick check that everything still runs. */
 const size = quick
   ? { customers: 5, rawPuts: 400, events: 80, rounds: 1, notDueSmall: 100, notDueLarge: 5_000, dueAccounts: 4, initRuns: 5, deliveries: 300, warmUp: 50 }
-  : { customers: 20, rawPuts: 1_500, events: 300, rounds: 3, notDueSmall: 1_000, notDueLarge: 100_000, dueAccounts: 20, initRuns: 15, deliveries: 2_000, warmUp: 200 };
+  : { customers: 20, rawPuts: 1_500, events: 300, rounds: 3, notDueSmall: 1_000, notDueLarge: 100_000, dueAccounts: 20, initRuns: 25, deliveries: 2_000, warmUp: 200 };
 
 const started = performance.now();
 const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
