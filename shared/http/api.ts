@@ -18,7 +18,7 @@ import { listAudit } from '../store/audit.ts';
 import { addSignal, replaceOverrides } from '../usecases/account-inputs.ts';
 import { decideTask, decisionBodySchema } from '../usecases/decide.ts';
 import { costBodySchema } from '../domain/cost.ts';
-import { listQuerySchema } from '../schemas/common.ts';
+import { pageQuerySchema } from '../schemas/common.ts';
 import { listCosts } from '../store/cost.ts';
 import { addCost, importCostsCsv } from '../usecases/costs.ts';
 import { accountListQuerySchema, accountPathSchema } from '../schemas/account.ts';
@@ -65,7 +65,7 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
     },
     'GET /accounts/{accountId}/costs': async (request) => {
       const { accountId } = parseRequestPart(accountPathSchema, request.params, 'path');
-      const query = parseRequestPart(z.strictObject(listQuerySchema.shape), request.query, 'query');
+      const query = parseRequestPart(pageQuerySchema, request.query, 'query');
       return { status: 200, body: await listCosts(deps.store, accountId, query) };
     },
     'POST /costs/import': async (request) => {
@@ -89,7 +89,7 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
     },
     'GET /accounts/{accountId}/audit': async (request) => {
       const { accountId } = parseRequestPart(accountPathSchema, request.params, 'path');
-      const query = parseRequestPart(z.strictObject(listQuerySchema.shape), request.query, 'query');
+      const query = parseRequestPart(pageQuerySchema, request.query, 'query');
       return { status: 200, body: await listAudit(deps.store, accountId, query) };
     },
     'POST /tasks/{taskId}/decision': async (request) => {

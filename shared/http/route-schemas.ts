@@ -5,7 +5,7 @@ import { costBodySchema, costEntrySchema } from '../domain/cost.ts';
 import { notificationSchema } from '../domain/notification.ts';
 import { taskSchema } from '../domain/review.ts';
 import { accountListQuerySchema, accountPathSchema, accountSummarySchema, accountViewSchema, contractViewSchema } from '../schemas/account.ts';
-import { listQuerySchema, listResponseSchema } from '../schemas/common.ts';
+import { listResponseSchema, pageQuerySchema } from '../schemas/common.ts';
 import { notificationsQuerySchema, renewalsQuerySchema, taskListQuerySchema, taskPathSchema } from '../schemas/task.ts';
 import { accountFlagSchema } from '../store/account.ts';
 import { stripeEventSchema } from '../stripe/events.ts';
@@ -201,7 +201,7 @@ export function routeSchemas(): RouteSchemaTable {
     },
     'GET /accounts/{accountId}/costs': {
       params: accountPathSchema,
-      query: z.strictObject(listQuerySchema.shape),
+      query: pageQuerySchema,
       responses: { 200: { description: "The account's cost entries", content: json(listResponseSchema(costEntrySchema)) } },
     },
     'POST /accounts/{accountId}/signals': {
@@ -220,7 +220,7 @@ export function routeSchemas(): RouteSchemaTable {
     },
     'GET /accounts/{accountId}/audit': {
       params: accountPathSchema,
-      query: z.strictObject(listQuerySchema.shape),
+      query: pageQuerySchema,
       responses: { 200: { description: 'Audit records, oldest first', content: json(listResponseSchema(auditRecordSchema)) } },
     },
     'POST /tasks/{taskId}/decision': {

@@ -15,6 +15,9 @@ export const listQuerySchema = z.object({
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });
 
+/** The paging query alone, for the lists that take nothing else (unknown parameters refused). */
+export const pageQuerySchema = z.strictObject(listQuerySchema.shape);
+
 export function listResponseSchema<T extends z.ZodMiniType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.optional(z.string()) });
 }
