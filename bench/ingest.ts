@@ -15,6 +15,8 @@ export interface IngestRound {
   separateEventsPerSecond: number;
   /** The processor's request shape without its code: one Query of a partition, one two-item transaction. */
   floorPerSecond: number;
+  /** The atomic write alone (the floor's two-item transaction, nothing read first). */
+  writeFloorPerSecond: number;
 }
 
 export interface IngestResult {
@@ -34,6 +36,8 @@ export interface IngestResult {
   floorRatio: number;
   /** Processor events/s ÷ floor ops/s: how much of that the processor's own code costs. */
   eventsVsFloor: number;
+  /** Write floor ops/s ÷ PutItem/s: what writing a fact and its account's revision atomically allows, before any read. */
+  writeFloorRatio: number;
   /** Floor transactions cancelled by a concurrent one on the same partition (retried). */
   floorConflicts: number;
   /** Records the processor reported as failed (they would go back to SQS). */
@@ -64,7 +68,8 @@ export async function runPool(count: number, concurrency: number, job: (index: n
  * of its batch at once (merges of one account among them share a round, and the writes of the
  * accounts in flight share transactions); the same events then go
  * through one processor per worker, as separate instances would take them (no grouping: events
- * of one account on two instances race, and the loser retries); then the floor.
+ * of one account on two instances race, and the loser retries); then the floor, and the write
+ * floor (its transaction alone).
  */
 export async function measureIngest(
   endpoint: string,
@@ -113,12 +118,22 @@ export async function measureIngest(
       floorConflicts += warmUp ? 0 : await floorEvent(floorStore, `ACCT#f${round}x${i % accounts}`, `INV#in_${i}`);
     });
     floorStore.doc.destroy();
+
+    // The write floor: the same transaction without the Query before it (the account's revision
+    // added to, not compared), i.e. what any design that writes a fact and its account's revision
+    // atomically pays, even one that knew the partition without reading it.
+    const writeStore = await createBenchStore(endpoint, 'write-floor');
+    const writeMs = await runPool(events.length, options.concurrency, async (i) => {
+      await writeFloorEvent(writeStore, `ACCT#w${round}x${i % accounts}`, `INV#in_${i}`);
+    });
+    writeStore.doc.destroy();
     if (!warmUp) {
       rounds.push({
         rawPutsPerSecond: puts / (rawMs / 1000),
         eventsPerSecond: events.length / (eventsMs / 1000),
         separateEventsPerSecond: events.length / (separateMs / 1000),
         floorPerSecond: events.length / (floorMs / 1000),
+        writeFloorPerSecond: events.length / (writeMs / 1000),
       });
     }
   }
@@ -138,6 +153,7 @@ export async function measureIngest(
     floorPerSecond: median(rounds.map((r) => r.floorPerSecond)),
     floorRatio: median(rounds.map((r) => r.floorPerSecond / r.rawPutsPerSecond)),
     eventsVsFloor: median(rounds.map((r) => r.eventsPerSecond / r.floorPerSecond)),
+    writeFloorRatio: median(rounds.map((r) => r.writeFloorPerSecond / r.rawPutsPerSecond)),
     floorConflicts,
     failedRecords,
   };
@@ -157,19 +173,10 @@ async function floorEvent(store: Store, pk: string, sk: string): Promise<number>
     const rev = Number(read.Items?.find((item) => item.sk === 'ACCOUNT')?.factsRev ?? 0);
     try {
       await store.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: store.tableName, Item: { pk, sk, entity: 'invoice', rev: 1, facts: { status: 'open', amountDue: 1000, currency: 'usd' } }, ConditionExpression: 'attribute_not_exists(pk)' } },
-            {
-              Update: {
-                TableName: store.tableName,
-                Key: { pk, sk: 'ACCOUNT' },
-                UpdateExpression: 'SET factsRev = :next, evaluatedRev = :next',
-                ConditionExpression: 'attribute_not_exists(factsRev) OR factsRev = :rev',
-                ExpressionAttributeValues: { ':rev': rev, ':next': rev + 1 },
-              },
-            },
-          ],
+        factTransaction(store, pk, sk, {
+          UpdateExpression: 'SET factsRev = :next, evaluatedRev = :next',
+          ConditionExpression: 'attribute_not_exists(factsRev) OR factsRev = :rev',
+          ExpressionAttributeValues: { ':rev': rev, ':next': rev + 1 },
         }),
       );
       return conflicts;
@@ -178,6 +185,26 @@ async function floorEvent(store: Store, pk: string, sk: string): Promise<number>
       await new Promise((r) => setTimeout(r, Math.random() * 10 * (conflicts + 1)));
     }
   }
+}
+
+/** The floor's transaction without the read: the revision moves by one whatever it was. */
+async function writeFloorEvent(store: Store, pk: string, sk: string): Promise<void> {
+  await store.doc.send(factTransaction(store, pk, sk, { UpdateExpression: 'ADD factsRev :one, evaluatedRev :one', ExpressionAttributeValues: { ':one': 1 } }));
+}
+
+/** A new invoice fact (conditioned on its absence) and an update of its account item, atomically. */
+function factTransaction(
+  store: Store,
+  pk: string,
+  sk: string,
+  accountUpdate: { UpdateExpression: string; ConditionExpression?: string; ExpressionAttributeValues: Record<string, number> },
+): TransactWriteCommand {
+  return new TransactWriteCommand({
+    TransactItems: [
+      { Put: { TableName: store.tableName, Item: { pk, sk, entity: 'invoice', rev: 1, facts: { status: 'open', amountDue: 1000, currency: 'usd' } }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Update: { TableName: store.tableName, Key: { pk, sk: 'ACCOUNT' }, ...accountUpdate } },
+    ],
+  });
 }
 
 /** The account an event of the mix belongs to (its object's customer, or the customer itself). */

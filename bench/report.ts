@@ -108,7 +108,7 @@ export function detailSections(r: BenchResults): string {
       `### Ingest against raw PutItem (${i.concurrency} workers, ${i.rawPutsPerRound} puts and ${i.eventsPerRound} events per round, after a warm-up round)`,
       '',
       table(
-        ['round', 'PutItem/s', 'events/s', 'ratio', 'events/s, one processor per worker', 'ratio', 'floor ops/s', 'floor ÷ PutItem', 'events ÷ floor'],
+        ['round', 'PutItem/s', 'events/s', 'ratio', 'events/s, one processor per worker', 'ratio', 'floor ops/s', 'floor ÷ PutItem', 'events ÷ floor', 'write floor ÷ PutItem'],
         i.rounds.map((round, n) => [
           String(n + 1),
           fmt(round.rawPutsPerSecond, 0),
@@ -119,11 +119,13 @@ export function detailSections(r: BenchResults): string {
           fmt(round.floorPerSecond, 1),
           fmt(round.floorPerSecond / round.rawPutsPerSecond, 3),
           fmt(round.eventsPerSecond / round.floorPerSecond, 2),
+          fmt(round.writeFloorPerSecond / round.rawPutsPerSecond, 3),
         ]),
       ),
       '',
       `Median: ${fmt(i.rawPutsPerSecond, 0)} PutItem/s, ${fmt(i.eventsPerSecond, 1)} events/s through one processor (the workers' records of one account share a round, as one Lambda instance's batch does); ${fmt(i.separateRatio, 3)} of PutItem/s through one processor per worker (separate instances: their events of one account race and retry); records the processors reported failed: ${i.failedRecords}.`,
-      `Floor (the processor's requests for a new fact without its code: one consistent Query of the partition, one two-item transaction): ${fmt(i.floorPerSecond, 1)} ops/s, ${fmt(i.floorRatio, 3)} of PutItem/s; the processor reaches ${fmt(i.eventsVsFloor, 2)} of it (transactions retried after a conflict: ${i.floorConflicts}).`,
+      `Floor (the processor's requests for a new fact without its code: one consistent Query of the partition, one two-item transaction): ${fmt(i.floorPerSecond, 1)} ops/s, ${fmt(i.floorRatio, 3)} of PutItem/s; the processor reaches ${fmt(i.eventsVsFloor, 2)} of it (transactions retried after a conflict: ${i.floorConflicts}). ` +
+        `Write floor (that transaction alone, one per event, nothing read first): ${fmt(i.writeFloorRatio, 3)} of PutItem/s.`,
       '',
     );
   }
@@ -233,6 +235,7 @@ export function jsonSummary(r: BenchResults): Record<string, unknown> {
     ingestSeparateProcessorsRatio: value(r.ingest?.separateRatio),
     ingestFloorRatio: value(r.ingest?.floorRatio),
     ingestEventsVsFloor: value(r.ingest?.eventsVsFloor),
+    ingestWriteFloorRatio: value(r.ingest?.writeFloorRatio),
     sweepReadUnits: r.sweep ? { small: value(r.sweep.small.readUnits), large: value(r.sweep.large.readUnits) } : null,
     sweepSameDueSet: r.sweep?.sameDueSet ?? null,
     webhookP50Ms: value(r.webhook?.webhookP50Ms),
