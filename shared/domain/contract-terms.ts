@@ -474,7 +474,7 @@ export function stripeTermsInForce(
     // Dated by the newest observation it is read from, the customer's included; the schedule's
     // phase in force is the one at the schedule's own observation.
     const observed = [group.subscription, group.schedule].filter((o): o is StripeTermsObject => o !== undefined);
-    const dates = [...observed.map((o) => ({ version: o.version, at: o.observedAt }))];
+    const dates = observed.map((o) => ({ version: o.version, at: o.observedAt }));
     if (customerObject && customer?.version && customer.observedAt) dates.push({ version: customer.version, at: customer.observedAt });
     if (dates.length === 0) continue; // the customer alone, never observed with a version: nothing to date terms by
     const newest = dates.reduce((a, b) => (compareStripeVersions(a.version, b.version) >= 0 ? a : b));

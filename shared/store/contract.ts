@@ -1,7 +1,7 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { chooseContract, contractSchema, isStripeSource, type Contract } from '../domain/contract.ts';
 import { canonicalJson } from '../canonical-json.ts';
-import { isTransactionConditionFailed, type Store } from './client.ts';
+import { backoffAfterConflict, isTransactionConditionFailed, MAX_CONFLICT_ATTEMPTS, type Store } from './client.ts';
 import { ConcurrentUpdateError, factsRevisionBump } from './account.ts';
 import { auditPut } from './audit.ts';
 
@@ -131,11 +131,12 @@ export async function offerContract(store: Store, accountId: string, candidate: 
       await writeContract(store, accountId, current, chosen, actor);
       return { outcome: 'changed', contract: chosen, ...(current ? { previous: current.contract } : {}) };
     } catch (error) {
-      if (!isTransactionConditionFailed(error) || attempt >= 8) {
+      if (!isTransactionConditionFailed(error) || attempt >= MAX_CONFLICT_ATTEMPTS) {
         throw isTransactionConditionFailed(error)
           ? new ConcurrentUpdateError(`contract of ${accountId} kept changing`, { cause: error })
           : error;
       }
+      await backoffAfterConflict(attempt);
     }
   }
 }

@@ -10,7 +10,6 @@ import { backoffAfterConflict, MAX_CONFLICT_ATTEMPTS, MAX_TRANSACTION_ITEMS } fr
 import { factKey, mergeFact, planFactMerge, type FactKind, type FactWrite } from '../store/facts.ts';
 import { evaluateAccount, planEvaluation, type AccountEvaluation, type EvaluationDeps } from './evaluate-account.ts';
 
-
 /** One observed fact of some kind, ready to be merged into an account's partition. */
 export interface Observation {
   sk: (accountId: string) => string;

@@ -13,7 +13,7 @@ import { webhookHandlers } from '../../shared/http/webhook-routes.ts';
 import { taskListQuerySchema } from '../../shared/schemas/task.ts';
 import { defaultPolicy } from '../../shared/config/policy.ts';
 import { daysBefore, invoiceEvents, signedDelivery, type InvoiceStory } from '../support/stripe-events.ts';
-import { client, startTestWatcher } from '../support/watcher.ts';
+import { startTestWatcher } from '../support/watcher.ts';
 import { answerOf, expectDocumentedAnswer, inlineRefs, operationsOf, refsOf, resolvePointer, type DocumentedOperation } from './openapi-operations.ts';
 
 const doc = buildOpenApiDocument();
