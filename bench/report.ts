@@ -124,8 +124,9 @@ export function detailSections(r: BenchResults): string {
       ),
       '',
       `Median: ${fmt(i.rawPutsPerSecond, 0)} PutItem/s, ${fmt(i.eventsPerSecond, 1)} events/s through one processor (the workers' records of one account share a round, as one Lambda instance's batch does); ${fmt(i.separateRatio, 3)} of PutItem/s through one processor per worker (separate instances: their events of one account race and retry); records the processors reported failed: ${i.failedRecords}.`,
-      `Floor (the processor's requests for a new fact without its code: one consistent Query of the partition, one two-item transaction): ${fmt(i.floorPerSecond, 1)} ops/s, ${fmt(i.floorRatio, 3)} of PutItem/s; the processor reaches ${fmt(i.eventsVsFloor, 2)} of it (transactions retried after a conflict: ${i.floorConflicts}). ` +
-        `Write floor (that transaction alone, one per event, nothing read first): ${fmt(i.writeFloorRatio, 3)} of PutItem/s.`,
+      `Floor (the processor's requests for a new fact without its code: one consistent Query of the partition, one two-item transaction): ${fmt(i.floorPerSecond, 1)} ops/s, ${fmt(i.floorRatio, 3)} of PutItem/s; the processor reaches ${fmt(i.eventsVsFloor, 2)} of it. ` +
+        `Write floor (that transaction alone, one per event, nothing read first): ${fmt(i.writeFloorRatio, 3)} of PutItem/s. ` +
+        `Floor transactions retried after a conflict: ${i.floorConflicts}.`,
       '',
     );
   }
