@@ -3,7 +3,7 @@ import * as z from '../zod.ts';
 import { decisionKindSchema, type Decision, type Task } from '../domain/review.ts';
 import { ConflictError } from '../errors.ts';
 import { auditPut } from '../store/audit.ts';
-import { isTransactionConditionFailed, type Store } from '../store/client.ts';
+import { backoffAfterConflict, isTransactionConditionFailed, isTransactionConflict, MAX_CONFLICT_ATTEMPTS, type Store } from '../store/client.ts';
 import { getTask, taskPut } from '../store/task.ts';
 
 export const decisionBodySchema = z.strictObject({
@@ -18,12 +18,20 @@ export class TaskNotDecidableError extends ConflictError {
   override readonly name = 'TaskNotDecidableError';
 }
 
+/** The task kept changing (the sweep or the processor rescheduling it) while the decision was written. */
+export class TaskBusyError extends ConflictError {
+  override readonly name = 'TaskBusyError';
+}
+
 /**
  * Records finance's decision on a review.
  * 1. Read the task; a cancelled one cannot be decided (409).
  * 2. Append `{ decision, note, at, by }` to its history (never rewritten); `terminate` also
  *    records the planned end date (the targeted term end) and the notice deadline to meet.
- * 3. Write it with its audit record, on the condition that nobody changed the task meanwhile.
+ * 3. Write it with its audit record, on the condition that nobody changed the task meanwhile;
+ *    when somebody did (or another transaction held it), read it again and redo, with the same
+ *    backoff as every other optimistic write. A task that keeps changing answers 409: nothing was
+ *    recorded, and the person can send the decision again.
  */
 export async function decideTask(deps: { store: Store }, input: { taskId: string; body: DecisionBody; actor: string; now: Date }): Promise<Task> {
   for (let attempt = 1; ; attempt++) {
@@ -57,7 +65,11 @@ export async function decideTask(deps: { store: Store }, input: { taskId: string
       );
       return after;
     } catch (error) {
-      if (!isTransactionConditionFailed(error) || attempt >= 5) throw error;
+      if (!isTransactionConditionFailed(error) && !isTransactionConflict(error)) throw error;
+      if (attempt >= MAX_CONFLICT_ATTEMPTS) {
+        throw new TaskBusyError(`task ${input.taskId} kept changing while the decision was recorded; nothing was recorded, send it again`, { cause: error });
+      }
+      await backoffAfterConflict(attempt);
     }
   }
 }

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultPolicy } from '../../shared/config/policy.ts';
+import type { Store } from '../../shared/store/client.ts';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Task } from '../../shared/domain/review.ts';
+import { getContract } from '../../shared/store/contract.ts';
+import { getTask, taskIdFor, taskPut } from '../../shared/store/task.ts';
+import { recordContract } from '../../shared/usecases/contracts.ts';
+import { decideTask, TaskBusyError } from '../../shared/usecases/decide.ts';
+import { applyStripeEvent } from '../../shared/usecases/apply-stripe-event.ts';
+import { createTestStore } from '../support/store.ts';
+import { epoch, fixture, stripeEvent } from '../support/stripe-events.ts';
+
+/**
+ * DynamoDB cancels a transaction with `TransactionConflict` when another transaction is writing
+ * one of its items at that moment (the account's revision, which every fact write moves; a task
+ * the sweep is rescheduling). That is a race like a failed condition: the contract writers and
+ * a person's decision read again and retry with backoff, rather than fail the event back to SQS
+ * or answer a person with a 500.
+ */
+const now = new Date('2026-11-22T12:00:00Z');
+let store: Store;
+/** Transactions still to cancel (those writing an item whose sort key starts with `target`), and how many were cancelled. */
+let target = 'CONTRACT';
+let conflictsToInject = 0;
+let injected = 0;
+
+beforeAll(async () => {
+  store = await createTestStore();
+  store.doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      const items = (args.input as { TransactItems?: Array<Record<string, { Item?: { sk?: unknown }; Key?: { sk?: unknown } }>> }).TransactItems;
+      const touches = items?.some((item) => Object.values(item).some((op) => String(op.Item?.sk ?? op.Key?.sk).startsWith(target)));
+      if (context.commandName === 'TransactWriteItemsCommand' && touches && conflictsToInject > 0) {
+        conflictsToInject--;
+        injected++;
+        throw Object.assign(new Error('Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict]'), {
+          name: 'TransactionCanceledException',
+          CancellationReasons: items!.map((_, i) => ({ Code: i === items!.length - 1 ? 'TransactionConflict' : 'None' })),
+        });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'injectTransactionConflict' },
+  );
+});
+afterAll(() => store?.doc.destroy());
+
+describe('a contract write cancelled by a concurrent transaction', () => {
+  it("a person's terms are recorded after a retry", async () => {
+    target = 'CONTRACT';
+    conflictsToInject = 2;
+    injected = 0;
+    await recordContract(
+      { store, policy: defaultPolicy },
+      { accountId: 'cus_conflict_manual', actor: 'token:finance', source: 'manual', now, body: { endDate: '2027-09-30', renewal: 'fixed', noticeDays: 30 } },
+    );
+    expect(injected).toBe(2);
+    expect((await getContract(store, 'cus_conflict_manual'))?.contract).toMatchObject({ source: 'manual', endDate: '2027-09-30' });
+  });
+
+  it("Stripe's terms are put, and withdrawn, after a retry", async () => {
+    const customer = { ...fixture('customer'), id: 'cus_conflict_stripe', name: 'Conflict' };
+    target = 'CONTRACT';
+    conflictsToInject = 1;
+    injected = 0;
+    await applyStripeEvent({ store, policy: defaultPolicy }, stripeEvent('customer.updated', { ...customer, metadata: { contract_end_date: '2027-06-30', renewal: 'auto' } }, epoch(now) - 100), now);
+    expect(injected).toBe(1);
+    expect((await getContract(store, 'cus_conflict_stripe'))?.contract).toMatchObject({ source: 'stripe_metadata', endDate: '2027-06-30' });
+
+    conflictsToInject = 1;
+    await applyStripeEvent({ store, policy: defaultPolicy }, stripeEvent('customer.updated', { ...customer, metadata: {} }, epoch(now) - 50), now);
+    expect(injected).toBe(2);
+    expect(await getContract(store, 'cus_conflict_stripe')).toBeUndefined();
+  });
+});
+
+describe('a decision cancelled by a concurrent transaction', () => {
+  const openTask = async (accountId: string): Promise<string> => {
+    const id = taskIdFor(accountId, 'review', 1);
+    const at = now.toISOString();
+    const task: Task = {
+      id,
+      accountId,
+      kind: 'review',
+      status: 'open',
+      reasons: ['late_payer'],
+      targetEnd: '2027-06-30',
+      noticeDeadline: '2027-05-31',
+      openAt: at,
+      dueAt: '2027-05-31T00:00:00.000Z',
+      track: 'within_window',
+      evidence: {},
+      checklist: [],
+      decisions: [],
+      history: [{ at, status: 'open', note: 'opened' }],
+      createdAt: at,
+      updatedAt: at,
+    };
+    await store.doc.send(new PutCommand({ TableName: store.tableName, Item: taskPut(store, { task, rev: 1 }, 0).Item }));
+    return id;
+  };
+  const body = { decision: 'retain' as const, note: 'paying again since the call' };
+
+  it('is recorded once after retries', async () => {
+    const taskId = await openTask('cus_decide_race');
+    target = 'TASK#';
+    conflictsToInject = 3;
+    injected = 0;
+    const decided = await decideTask({ store }, { taskId, body, actor: 'token:finance', now });
+    expect(injected).toBe(3);
+    expect(decided.decisions).toHaveLength(1);
+    const stored = await getTask(store, taskId);
+    expect(stored).toMatchObject({ rev: 2, task: { status: 'decided', decisions: [{ decision: 'retain', by: 'token:finance' }] } });
+  });
+
+  it('answers a conflict, and records nothing, when the task keeps changing', async () => {
+    const taskId = await openTask('cus_decide_busy');
+    target = 'TASK#';
+    conflictsToInject = 100;
+    injected = 0;
+    const error = await decideTask({ store }, { taskId, body, actor: 'token:finance', now }).catch((e: unknown) => e);
+    conflictsToInject = 0;
+    expect(error).toBeInstanceOf(TaskBusyError);
+    expect(injected).toBeGreaterThan(1);
+    expect(await getTask(store, taskId)).toMatchObject({ rev: 1, task: { status: 'open', decisions: [] } });
+  });
+});
