@@ -92,7 +92,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; headers?:
     description: 'The path exists but not with this method',
     headers: { Allow: { description: 'The methods the path takes', schema: { type: 'string' } } },
   },
-  409: { name: 'Conflict', description: 'Conflicts with what is stored (e.g. an idempotencyKey reused with another body)' },
+  409: { name: 'Conflict', description: 'Conflicts with what is stored (e.g. an idempotencyKey reused with another body), or the account kept changing while the request was written: nothing was written, send it again' },
   413: { name: 'PayloadTooLarge', description: 'The body is larger than the route accepts' },
   415: { name: 'UnsupportedMediaType', description: 'The body is not of the documented content type' },
 };

@@ -189,6 +189,7 @@ export function routeSchemas(): RouteSchemaTable {
       params: accountPathSchema,
       body: { contentType: 'application/json', schema: contractBodySchema, required: true },
       responses: { 200: { description: 'The contract on record, with its upcoming notice deadline', content: json(contractRecordedSchema) } },
+      errors: [409],
     },
     'POST /accounts/{accountId}/costs': {
       params: accountPathSchema,
@@ -208,6 +209,7 @@ export function routeSchemas(): RouteSchemaTable {
       params: accountPathSchema,
       body: { contentType: 'application/json', schema: signalBodySchema, required: true },
       responses: { 201: { description: 'Recorded (audited); the account re-evaluated', content: json(signalRecordedSchema) } },
+      errors: [409],
     },
     'GET /accounts/{accountId}/overrides': {
       params: accountPathSchema,
@@ -217,6 +219,7 @@ export function routeSchemas(): RouteSchemaTable {
       params: accountPathSchema,
       body: { contentType: 'application/json', schema: overridesBodySchema, required: true },
       responses: { 200: { description: 'The overrides now on record; the account re-evaluated', content: json(overridesBodySchema) } },
+      errors: [409],
     },
     'GET /accounts/{accountId}/audit': {
       params: accountPathSchema,

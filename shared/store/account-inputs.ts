@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { humanSignalSchema, overridesBodySchema, type HumanSignal, type Overrides, type SignalBody } from '../domain/account-inputs.ts';
 import { factsRevisionBump } from './account.ts';
 import { auditPut } from './audit.ts';
-import type { Store } from './client.ts';
+import { transactThroughConflicts, type Store } from './client.ts';
 
 /** Human signals (`SIGNAL#<at>#<id>`) and the overrides item (`OVERRIDES`), each audited and counted as facts. */
 export const SIGNAL_SK_PREFIX = 'SIGNAL#';
@@ -19,15 +19,13 @@ export function overridesFromItem(item: Record<string, unknown>): Overrides {
 
 export async function recordSignal(store: Store, accountId: string, body: SignalBody, actor: string, at: string): Promise<HumanSignal> {
   const signal: HumanSignal = { signalId: randomUUID(), accountId, signal: body.signal, note: body.note, recordedBy: body.recordedBy ?? actor, at };
-  await store.doc.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        { Put: { TableName: store.tableName, Item: { pk: `ACCT#${accountId}`, sk: `${SIGNAL_SK_PREFIX}${at}#${signal.signalId}`, entity: 'signal', signal }, ConditionExpression: 'attribute_not_exists(pk)' } },
-        auditPut(store, { accountId, at, by: actor, action: 'signal.recorded', entity: 'signal', entityId: signal.signalId, before: null, after: signal }),
-        factsRevisionBump(store, accountId),
-      ],
-    }),
-  );
+  await transactThroughConflicts(store, {
+    TransactItems: [
+      { Put: { TableName: store.tableName, Item: { pk: `ACCT#${accountId}`, sk: `${SIGNAL_SK_PREFIX}${at}#${signal.signalId}`, entity: 'signal', signal }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      auditPut(store, { accountId, at, by: actor, action: 'signal.recorded', entity: 'signal', entityId: signal.signalId, before: null, after: signal }),
+      factsRevisionBump(store, accountId),
+    ],
+  });
   return signal;
 }
 
@@ -39,13 +37,11 @@ export async function getOverrides(store: Store, accountId: string): Promise<Ove
 /** Replaces the account's overrides (the body is the whole set), with an audit record of before and after. */
 export async function saveOverrides(store: Store, accountId: string, overrides: Overrides, actor: string, at: string): Promise<void> {
   const before = await getOverrides(store, accountId);
-  await store.doc.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        { Put: { TableName: store.tableName, Item: { ...overridesKey(accountId), entity: 'overrides', overrides, updatedAt: at, updatedBy: actor } } },
-        auditPut(store, { accountId, at, by: actor, action: 'overrides.replaced', entity: 'override', entityId: accountId, before: before ?? null, after: overrides }),
-        factsRevisionBump(store, accountId),
-      ],
-    }),
-  );
+  await transactThroughConflicts(store, {
+    TransactItems: [
+      { Put: { TableName: store.tableName, Item: { ...overridesKey(accountId), entity: 'overrides', overrides, updatedAt: at, updatedBy: actor } } },
+      auditPut(store, { accountId, at, by: actor, action: 'overrides.replaced', entity: 'override', entityId: accountId, before: before ?? null, after: overrides }),
+      factsRevisionBump(store, accountId),
+    ],
+  });
 }

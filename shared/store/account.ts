@@ -1,6 +1,7 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchGetCommandOutput, NativeAttributeValue, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
+import { ConflictError } from '../errors.ts';
 import { isConditionFailed, isTransactionConditionFailed, isTransactionConflict, queryAllPages, type Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { queryDueDay } from './due-index.ts';
@@ -45,7 +46,12 @@ export function factsRevisionBump(store: Store, accountId: string) {
   };
 }
 
-export class ConcurrentUpdateError extends Error {
+/**
+ * Another writer got in between a read and the write that depended on it. Callers redo from a
+ * fresh read (bounded); when it is still thrown after that, a person's request answers 409
+ * (nothing half-written: each write is one transaction) and an event goes back to SQS.
+ */
+export class ConcurrentUpdateError extends ConflictError {
   override readonly name = 'ConcurrentUpdateError';
 }
 

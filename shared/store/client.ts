@@ -1,5 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, paginateQuery, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery, TransactWriteCommand, type QueryCommandInput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '../errors.ts';
 import { InvalidCursorError } from './cursor.ts';
 
 /** What every repository needs: the document client and the table it works on. */
@@ -88,6 +89,32 @@ export const MAX_CONFLICT_ATTEMPTS = 8;
  */
 export function backoffAfterConflict(attempt: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 10 * 2 ** (attempt - 1))));
+}
+
+/** A write kept being cancelled by concurrent transactions on the same items; nothing was written. */
+export class StoreBusyError extends ConflictError {
+  override readonly name = 'StoreBusyError';
+}
+
+/**
+ * Sends a transaction, and sends it again when DynamoDB cancelled it only because another
+ * transaction was writing one of its items at that moment (`TransactionConflict`; typically the
+ * account's revision, which every fact write moves), after the shared backoff. Only for
+ * transactions whose conditions do not depend on anything read before (new keys, unconditional
+ * puts): a failed condition is thrown as it is. Gives up after MAX_CONFLICT_ATTEMPTS with
+ * StoreBusyError (409 to a person: nothing was written, send it again).
+ */
+export async function transactThroughConflicts(store: Store, input: TransactWriteCommandInput): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.doc.send(new TransactWriteCommand(input));
+      return;
+    } catch (error) {
+      if (!isTransactionConflict(error) || isTransactionConditionFailed(error)) throw error;
+      if (attempt >= MAX_CONFLICT_ATTEMPTS) throw new StoreBusyError('the account kept changing while this was written; nothing was written, send it again', { cause: error });
+      await backoffAfterConflict(attempt);
+    }
+  }
 }
 
 /** Every item a Query matches, all pages in order (the SDK's paginator on the store's table). */

@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { canonicalJson } from '../canonical-json.ts';
 import { costEntrySchema, type CostBody, type CostEntry } from '../domain/cost.ts';
 import { ConflictError } from '../errors.ts';
-import { isTransactionConditionFailed, type Store } from './client.ts';
+import { isTransactionConditionFailed, transactThroughConflicts, type Store } from './client.ts';
 import { factsRevisionBump } from './account.ts';
 import { auditPut } from './audit.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -44,30 +44,28 @@ export async function recordCost(
     recordedBy: input.recordedBy,
   };
   try {
-    await store.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: store.tableName,
-              Item: { ...costKey(input.accountId, entry.costId), entity: 'cost', cost: entry },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
+    await transactThroughConflicts(store, {
+      TransactItems: [
+        {
+          Put: {
+            TableName: store.tableName,
+            Item: { ...costKey(input.accountId, entry.costId), entity: 'cost', cost: entry },
+            ConditionExpression: 'attribute_not_exists(pk)',
           },
-          auditPut(store, {
-            accountId: input.accountId,
-            at: input.recordedAt,
-            by: input.recordedBy,
-            action: 'cost.recorded',
-            entity: 'cost',
-            entityId: entry.costId,
-            before: null,
-            after: entry,
-          }),
-          factsRevisionBump(store, input.accountId),
-        ],
-      }),
-    );
+        },
+        auditPut(store, {
+          accountId: input.accountId,
+          at: input.recordedAt,
+          by: input.recordedBy,
+          action: 'cost.recorded',
+          entity: 'cost',
+          entityId: entry.costId,
+          before: null,
+          after: entry,
+        }),
+        factsRevisionBump(store, input.accountId),
+      ],
+    });
     return { entry, replayed: false };
   } catch (error) {
     if (!isTransactionConditionFailed(error)) throw error;

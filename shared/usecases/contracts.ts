@@ -1,5 +1,6 @@
 import type { Policy } from '../config/policy.ts';
 import { contractBodySchema, contractFromBody, type ContractBody } from '../domain/contract.ts';
+import { ConflictError } from '../errors.ts';
 import { accountIdSchema } from '../schemas/common.ts';
 import type { Store } from '../store/client.ts';
 import { offerContract } from '../store/contract.ts';
@@ -69,7 +70,15 @@ export async function importContractsCsv(deps: ContractDeps, csv: string, actor:
       }
       continue;
     }
-    const result = await recordContract(deps, { accountId: accountId.data, body: body.data, source: 'csv', actor, now, sourceRef: `csv line ${line}` });
+    let result: Awaited<ReturnType<typeof recordContract>>;
+    try {
+      result = await recordContract(deps, { accountId: accountId.data, body: body.data, source: 'csv', actor, now, sourceRef: `csv line ${line}` });
+    } catch (error) {
+      // A row that lost a race with other writers is reported, and the rest of the file goes on.
+      if (!(error instanceof ConflictError)) throw error;
+      report.errors.push({ line, accountId: accountId.data, problem: `${error.message} (importing the file again is safe: rows on record are unchanged)` });
+      continue;
+    }
     if (result.outcome === 'changed') report.recorded++;
     else report.unchanged++;
   }

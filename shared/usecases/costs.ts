@@ -1,8 +1,9 @@
 import type { Policy } from '../config/policy.ts';
 import { costBodySchema, type CostBody } from '../domain/cost.ts';
+import { ConflictError } from '../errors.ts';
 import { accountIdSchema } from '../schemas/common.ts';
 import type { Store } from '../store/client.ts';
-import { recordCost } from '../store/cost.ts';
+import { IdempotencyConflictError, recordCost } from '../store/cost.ts';
 import { numberCell, readCsvRows, type ImportReport } from './csv-import.ts';
 import { evaluateAccount } from './evaluate-account.ts';
 
@@ -53,7 +54,22 @@ export async function importCostsCsv(deps: { store: Store; policy: Policy }, csv
       for (const issue of body.error.issues) report.errors.push({ line, accountId: accountId.data, field: issue.path.join('.'), problem: issue.message });
       continue;
     }
-    const result = await addCost(deps, { accountId: accountId.data, body: body.data, actor, now });
+    let result: Awaited<ReturnType<typeof addCost>>;
+    try {
+      result = await addCost(deps, { accountId: accountId.data, body: body.data, actor, now });
+    } catch (error) {
+      // A key reused with another cost, or a row that lost a race with other writers, is reported,
+      // and the rest of the file goes on.
+      if (!(error instanceof ConflictError)) throw error;
+      const reused = error instanceof IdempotencyConflictError;
+      report.errors.push({
+        line,
+        accountId: accountId.data,
+        ...(reused ? { field: 'idempotencyKey' } : {}),
+        problem: reused ? error.message : `${error.message} (importing the file again is safe: rows on record are unchanged)`,
+      });
+      continue;
+    }
     if (result.replayed) report.unchanged++;
     else report.recorded++;
   }

@@ -5,6 +5,15 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Task } from '../../shared/domain/review.ts';
 import { getContract } from '../../shared/store/contract.ts';
 import { getTask, taskIdFor, taskPut } from '../../shared/store/task.ts';
+import { StoreBusyError } from '../../shared/store/client.ts';
+import { getOverrides } from '../../shared/store/account-inputs.ts';
+import { listCosts } from '../../shared/store/cost.ts';
+import { listAudit } from '../../shared/store/audit.ts';
+import { overridesBodySchema } from '../../shared/domain/account-inputs.ts';
+import { addSignal, replaceOverrides } from '../../shared/usecases/account-inputs.ts';
+import { addCost, importCostsCsv } from '../../shared/usecases/costs.ts';
+import { importContractsCsv } from '../../shared/usecases/contracts.ts';
+import { MAX_CONFLICT_ATTEMPTS } from '../../shared/store/client.ts';
 import { recordContract } from '../../shared/usecases/contracts.ts';
 import { decideTask, TaskBusyError } from '../../shared/usecases/decide.ts';
 import { applyStripeEvent } from '../../shared/usecases/apply-stripe-event.ts';
@@ -15,8 +24,9 @@ import { epoch, fixture, stripeEvent } from '../support/stripe-events.ts';
  * DynamoDB cancels a transaction with `TransactionConflict` when another transaction is writing
  * one of its items at that moment (the account's revision, which every fact write moves; a task
  * the sweep is rescheduling). That is a race like a failed condition: the contract writers and
- * a person's decision read again and retry with backoff, rather than fail the event back to SQS
- * or answer a person with a 500.
+ * a person's decision read again and retry with backoff, and a person's signal, overrides and
+ * cost entries (whose conditions read nothing) are sent again, rather than fail the event back
+ * to SQS or answer a person with a 500.
  */
 const now = new Date('2026-11-22T12:00:00Z');
 let store: Store;
@@ -124,5 +134,73 @@ describe('a decision cancelled by a concurrent transaction', () => {
     expect(error).toBeInstanceOf(TaskBusyError);
     expect(injected).toBeGreaterThan(1);
     expect(await getTask(store, taskId)).toMatchObject({ rev: 1, task: { status: 'open', decisions: [] } });
+  });
+});
+
+describe("a person's signal, overrides or cost cancelled by a concurrent transaction", () => {
+  const deps = () => ({ store, policy: defaultPolicy });
+  const cost = { amount: 1500, currency: 'eur', date: '2026-11-20', category: 'support' as const, idempotencyKey: 'race-1' };
+
+  it('each is written once after retries', async () => {
+    target = 'SIGNAL#';
+    conflictsToInject = 2;
+    injected = 0;
+    await addSignal(deps(), { accountId: 'cus_inputs_race', body: { signal: 'communication', note: 'no answer for three weeks' }, actor: 'token:finance', now });
+    expect(injected).toBe(2);
+
+    target = 'OVERRIDES';
+    conflictsToInject = 2;
+    const overrides = overridesBodySchema.parse({ policy: { graceDays: 10 } });
+    await replaceOverrides(deps(), { accountId: 'cus_inputs_race', overrides, actor: 'token:finance', now });
+    expect(injected).toBe(4);
+    expect(await getOverrides(store, 'cus_inputs_race')).toEqual(overrides);
+
+    target = 'COST#';
+    conflictsToInject = 2;
+    const added = await addCost(deps(), { accountId: 'cus_inputs_race', body: cost, actor: 'token:finance', now });
+    expect(injected).toBe(6);
+    expect(added.replayed).toBe(false);
+    expect((await listCosts(store, 'cus_inputs_race', { limit: 10 })).items).toHaveLength(1);
+
+    const audit = await listAudit(store, 'cus_inputs_race', { limit: 20 });
+    // Once each (the evaluations that follow add their own task records).
+    const mine = audit.items.map((r) => r.action).filter((a) => !a.startsWith('task.'));
+    expect(mine.sort()).toEqual(['cost.recorded', 'overrides.replaced', 'signal.recorded']);
+  });
+
+  it('answers a conflict, and writes nothing, when the account keeps changing', async () => {
+    target = 'COST#';
+    conflictsToInject = 100;
+    injected = 0;
+    const error = await addCost(deps(), { accountId: 'cus_inputs_busy', body: { ...cost, idempotencyKey: 'busy-1' }, actor: 'token:finance', now }).catch((e: unknown) => e);
+    conflictsToInject = 0;
+    expect(error).toBeInstanceOf(StoreBusyError);
+    expect(injected).toBeGreaterThan(1);
+    expect((await listCosts(store, 'cus_inputs_busy', { limit: 10 })).items).toHaveLength(0);
+    expect((await listAudit(store, 'cus_inputs_busy', { limit: 10 })).items).toHaveLength(0);
+  });
+});
+
+describe('a CSV import row that conflicts is reported, and the rest of the file goes on', () => {
+  const deps = () => ({ store, policy: defaultPolicy });
+
+  it('an idempotencyKey reused with another cost', async () => {
+    const csv = ['accountId,amount,currency,date,category,idempotencyKey', 'cus_csv_key,1500,eur,2026-11-01,support,k1', 'cus_csv_key,2500,eur,2026-11-01,support,k1', 'cus_csv_key,900,eur,2026-11-02,delivery,k2'].join('\n');
+    const report = await importCostsCsv(deps(), csv, 'token:finance', now);
+    expect(report).toMatchObject({ rows: 3, recorded: 2, unchanged: 0, errors: [{ line: 3, accountId: 'cus_csv_key', field: 'idempotencyKey' }] });
+    expect((await listCosts(store, 'cus_csv_key', { limit: 10 })).items.map((c) => c.amount).sort()).toEqual([1500, 900].sort());
+  });
+
+  it('a contract that kept changing while it was written', async () => {
+    target = 'CONTRACT';
+    conflictsToInject = MAX_CONFLICT_ATTEMPTS;
+    injected = 0;
+    const csv = ['accountId,endDate,noticeDays,renewal', 'cus_csv_busy,2027-06-30,30,fixed', 'cus_csv_calm,2027-06-30,30,fixed'].join('\n');
+    const report = await importContractsCsv(deps(), csv, 'token:finance', now);
+    expect(injected).toBe(MAX_CONFLICT_ATTEMPTS);
+    expect(report).toMatchObject({ rows: 2, recorded: 1, unchanged: 0, errors: [{ line: 2, accountId: 'cus_csv_busy' }] });
+    expect(report.errors[0]!.problem).toContain('importing the file again is safe');
+    expect(await getContract(store, 'cus_csv_busy')).toBeUndefined();
+    expect((await getContract(store, 'cus_csv_calm'))?.contract).toMatchObject({ source: 'csv', endDate: '2027-06-30' });
   });
 });
