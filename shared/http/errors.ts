@@ -3,14 +3,17 @@ import * as z from '../zod.ts';
 /** An error the HTTP layer answers with its own status; the message is safe to show. */
 export class HttpError extends Error {
   override readonly name: string = 'HttpError';
+  /** Response headers the answer carries (e.g. `retry-after`). */
+  readonly headers: Readonly<Record<string, string>>;
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly details?: unknown,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
     super(message, options);
+    this.headers = options?.headers ?? {};
   }
 }
 

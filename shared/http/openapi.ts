@@ -16,7 +16,7 @@ import { routes, type RouteSpec } from './routes.ts';
  */
 
 type JsonSchema = Record<string, unknown>;
-type ErrorStatus = 400 | 401 | 404 | 405 | 409 | 413 | 415;
+type ErrorStatus = 400 | 401 | 404 | 405 | 409 | 413 | 415 | 503;
 
 export interface OpenApiDocument {
   openapi: string;
@@ -95,6 +95,11 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; headers?:
   409: { name: 'Conflict', description: 'Conflicts with what is stored (e.g. an idempotencyKey reused with another body), or the account kept changing while the request was written: nothing was written, send it again' },
   413: { name: 'PayloadTooLarge', description: 'The body is larger than the route accepts' },
   415: { name: 'UnsupportedMediaType', description: 'The body is not of the documented content type' },
+  503: {
+    name: 'Unavailable',
+    description: 'The store was throttling or did not answer in time, still after retries: retry after the given seconds',
+    headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+  },
 };
 
 /**
@@ -182,6 +187,7 @@ function errorStatuses(route: RouteSpec, doc: RouteSchemas): ErrorStatus[] {
   if (doc.params || doc.query || doc.headers || doc.body) statuses.add(400);
   if (route.auth === 'finance') statuses.add(401);
   if (doc.body) statuses.add(413);
+  if (!doc.storeless) statuses.add(503);
   return [...statuses].filter((s) => !(s in doc.responses)).sort((a, b) => a - b);
 }
 

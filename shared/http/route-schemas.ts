@@ -41,7 +41,7 @@ export interface RouteResponseDoc {
   readonly headers?: Readonly<Record<string, { description: string; schema: z.ZodMiniType; required?: boolean }>>;
 }
 
-/** Error answers beyond the ones `openapi.ts` derives (400 for any input, 401 for finance, 413 for a body). */
+/** Error answers beyond the ones `openapi.ts` derives (400 for any input, 401 for finance, 413 for a body, 503 when the store is used). */
 export type ExtraErrorStatus = 404 | 409 | 415;
 
 export interface RouteSchemas {
@@ -53,6 +53,8 @@ export interface RouteSchemas {
   /** The handler's own answers, by status (an error status given here replaces the generic error). */
   readonly responses: Readonly<Record<number, RouteResponseDoc>>;
   readonly errors?: readonly ExtraErrorStatus[];
+  /** The route answers without DynamoDB, so it never answers 503. */
+  readonly storeless?: boolean;
   readonly description?: string;
 }
 
@@ -167,6 +169,7 @@ export function routeSchemas(): RouteSchemaTable {
       responses: { 200: { description: 'The store answered', content: json(healthResponseSchema) } },
     },
     'GET /openapi.json': {
+      storeless: true,
       responses: { 200: { description: 'This document (OpenAPI 3.1)', content: json(openApiDocumentSchema) } },
     },
     'POST /webhooks/stripe': {

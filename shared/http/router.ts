@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { logger } from '../powertools.ts';
 import type { Authenticator, Principal } from './auth.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
@@ -60,9 +61,24 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
 }
 
 export function errorResult(error: HttpError): APIGatewayProxyStructuredResultV2 {
-  return jsonResponse(error.status, {
-    error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) },
-  });
+  return jsonResponse(
+    error.status,
+    { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } },
+    { ...error.headers },
+  );
+}
+
+/** Seconds a client should wait before retrying a 503. */
+export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * DynamoDB (or another AWS service) throttling, timing out or failing on its side, still so after
+ * the SDK's own retries: the request may be retried shortly, so 503 with Retry-After rather than
+ * a 500. Classified by the SDK's own rules (`@smithy/core/retry`).
+ */
+function isServiceUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  return isThrottlingError(error as never) || isTransientError(error as never);
 }
 
 /**
@@ -78,6 +94,12 @@ export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof ConflictError) return new HttpError(409, 'conflict', error.message, undefined, { cause: error });
   if (error instanceof InvalidInputError) {
     return new HttpError(400, 'validation_error', `${error.field}: ${error.message}`, { issues: [{ field: error.field, problem: error.message }] }, { cause: error });
+  }
+  if (isServiceUnavailable(error)) {
+    return new HttpError(503, 'unavailable', 'the store is busy or did not answer in time; retry shortly', undefined, {
+      cause: error,
+      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    });
   }
   return undefined;
 }
@@ -144,7 +166,8 @@ export function createRouter(options: { routes: readonly BoundRoute[]; authentic
     } catch (error) {
       const mapped = toHttpError(error);
       if (mapped) {
-        if (mapped.status >= 500) logger.error('request failed', { route: hit.route.spec.path, error: error as Error });
+        if (mapped.status === 503) logger.warn('store unavailable', { route: hit.route.spec.path, error: error as Error });
+        else if (mapped.status >= 500) logger.error('request failed', { route: hit.route.spec.path, error: error as Error });
         return errorResult(mapped);
       }
       logger.error('unexpected error', { route: hit.route.spec.path, method, error: error as Error });
