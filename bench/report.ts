@@ -1,4 +1,5 @@
 import type { BundleBenchResult } from './bundles.ts';
+import type { ColdStartResult } from './cold-start.ts';
 import type { IngestResult } from './ingest.ts';
 import type { MachineDescription } from './machine.ts';
 import type { SweepBenchResult } from './sweep.ts';
@@ -14,6 +15,7 @@ export interface BenchResults {
   ingest?: IngestResult;
   sweep?: SweepBenchResult;
   bundles?: BundleBenchResult;
+  coldStart?: ColdStartResult;
   webhook?: WebhookBenchResult;
   errors: Array<{ phase: string; message: string }>;
 }
@@ -181,6 +183,21 @@ export function detailSections(r: BenchResults): string {
       '',
     );
   }
+  if (r.coldStart) {
+    const c = r.coldStart;
+    const base = c.medianMs.baseline;
+    out.push(
+      `### Cold start with the first invocation (a fresh \`node\` process loads the bundle, then handles one invocation against DynamoDB Local; medians of ${c.runs})`,
+      '',
+      table(
+        ['bundle', 'first invocation', 'load ms', 'first invocation ms', 'total ms', 'total ÷ baseline'],
+        Object.entries(c.medianMs).map(([name, m]) => [name, c.invocations[name] ?? '', fmt(m.load, 1), fmt(m.first, 1), fmt(m.total, 1), base ? fmt(m.total / base.total, 2) : '—']),
+      ),
+      '',
+      'No target: module load alone can be made shorter by deferring work into the first invocation, which this total would show.',
+      '',
+    );
+  }
   if (r.webhook) {
     const h = r.webhook;
     out.push(
@@ -226,6 +243,7 @@ export function jsonSummary(r: BenchResults): Record<string, unknown> {
     bundleKb: r.bundles ? Object.fromEntries([r.bundles.baseline, ...r.bundles.bundles].map((b) => [b.name, value(b.kb)])) : null,
     initMs: r.bundles ? Object.fromEntries(Object.entries(r.bundles.init.medianMs).map(([k, v]) => [k, value(v)])) : null,
     initWorstRoundRatioQuartiles: r.bundles ? r.bundles.init.worstRoundRatioQuartiles.map(value) : null,
+    coldStartMs: r.coldStart ? Object.fromEntries(Object.entries(r.coldStart.medianMs).map(([k, m]) => [k, { load: value(m.load), first: value(m.first), total: value(m.total) }])) : null,
     ddbWriteItemsPerEvent: value(r.writes?.writeItemsPerEvent),
     ddbWriteUnitsPerEvent: value(r.writes?.writeUnitsPerEvent),
     ddbReadsPerEvent: value(r.writes?.readsPerEvent),

@@ -1,9 +1,9 @@
 /**
- * `npm run bench [-- --json] [--quick] [--only=writes,sweep,ingest,webhook,bundles] [--update-docs] [--init-compare]`
+ * `npm run bench [-- --json] [--quick] [--only=bundles,coldstart,writes,sweep,ingest,webhook] [--update-docs] [--init-compare]`
  *
  * The benchmark report (issue 9): DynamoDB requests per event, ingest throughput against raw
  * PutItem, the sweep's read cost against not-due work, bundle sizes and module load time, and
- * the webhook's tail latency on the local stack. Everything runs on this machine against
+ * the webhook's tail latency on the local stack; also cold starts with their first invocation. Everything runs on this machine against
  * DynamoDB Local (in memory, started and stopped here). Prints a Markdown table; `--json` adds
  * one final line of JSON. Exits 0 when every phase ran, whether or not a target was met (the
  * table says MISSED); 1 when a phase failed to run.
@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RunningDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { measureBundles } from './bundles.ts';
+import { measureColdStart } from './cold-start.ts';
 import { startBenchDynamo } from './dynamo.ts';
 import { measureIngest } from './ingest.ts';
 import { currentLoad, describeMachine } from './machine.ts';
@@ -21,7 +22,7 @@ import { compareSweeps, prepareSweep, sweepOnce, type PreparedSweep } from './sw
 import { measureWebhook } from './webhook.ts';
 import { measureWrites } from './writes.ts';
 
-const PHASES = ['bundles', 'writes', 'sweep', 'ingest', 'webhook'] as const;
+const PHASES = ['bundles', 'coldstart', 'writes', 'sweep', 'ingest', 'webhook'] as const;
 type Phase = (typeof PHASES)[number];
 
 const args = process.argv.slice(2);
@@ -37,8 +38,8 @@ const quick = flag('quick');
 
 /** Sizes: the issue's, or small ones for a quick check that everything still runs. */
 const size = quick
-  ? { customers: 5, rawPuts: 400, events: 80, rounds: 1, notDueSmall: 100, notDueLarge: 5_000, dueAccounts: 4, initRuns: 5, deliveries: 300, warmUp: 50 }
-  : { customers: 20, rawPuts: 1_500, events: 300, rounds: 3, notDueSmall: 1_000, notDueLarge: 100_000, dueAccounts: 20, initRuns: 25, deliveries: 2_000, warmUp: 200 };
+  ? { customers: 5, rawPuts: 400, events: 80, rounds: 1, notDueSmall: 100, notDueLarge: 5_000, dueAccounts: 4, initRuns: 5, coldRuns: 2, deliveries: 300, warmUp: 50 }
+  : { customers: 20, rawPuts: 1_500, events: 300, rounds: 3, notDueSmall: 1_000, notDueLarge: 100_000, dueAccounts: 20, initRuns: 25, coldRuns: 15, deliveries: 2_000, warmUp: 200 };
 
 const started = performance.now();
 const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
@@ -78,10 +79,13 @@ try {
   // Bundles first, while no Java process competes for the CPU with the cold `node` processes.
   if (runs('bundles')) results.bundles = await phase('bundles (esbuild as CDK builds them; cold module loads)', () => measureBundles({ runs: size.initRuns, compareWithoutNodeOptions: flag('init-compare') }));
 
-  if (runs('writes') || runs('sweep') || runs('ingest') || runs('webhook')) {
+  if (runs('coldstart') || runs('writes') || runs('sweep') || runs('ingest') || runs('webhook')) {
     log('starting DynamoDB Local (in memory)');
     dynamo = await startBenchDynamo();
     const endpoint = dynamo.endpoint;
+
+    // Before the sweep's seeding starts: cold processes time themselves.
+    if (runs('coldstart')) results.coldStart = await phase('cold start with the first invocation', () => measureColdStart(endpoint, { runs: size.coldRuns, now, seed: 500 }));
 
     // The large sweep table is seeded while the write counts run: those are counts, not timings.
     let largePrep: Promise<PreparedSweep> | undefined;

@@ -40,6 +40,15 @@ describe('npm run bench -- --quick --json', () => {
     expect(summary.sweepSameDueSet, 'sweepSameDueSet').toBe(true);
     expect(summary.maxBundleKb as number, 'maxBundleKb: the largest function bundle, KiB (a size budget)').toBeLessThanOrEqual(600);
     expect(summary.webhookVerified, 'webhookVerified').toBe(true);
+    // Cold starts with their first invocation (each checked to have succeeded, or the phase fails).
+    const cold = summary.coldStartMs as Record<string, { load: number; first: number; total: number }>;
+    expect(Object.keys(cold).sort()).toEqual(['api', 'baseline', 'processor']);
+    for (const [name, m] of Object.entries(cold)) {
+      expect(m.load, name).toBeGreaterThan(0);
+      expect(m.first, name).toBeGreaterThan(0);
+      // Each sample's total exceeds its load, so the median of the totals exceeds the median load.
+      expect(m.total, name).toBeGreaterThan(m.load);
+    }
     // The readable report came first.
     expect(stdout).toContain('| figure');
   }, 300_000);

@@ -1,0 +1,156 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
+import { createProcessor } from '../functions/processor/processor.ts';
+import { defaultPolicy } from '../shared/config/policy.ts';
+import { createStore } from '../shared/store/client.ts';
+import { bundle, handlerEnvironment, readBundlingOptions } from './bundles.ts';
+import { createBenchTable } from './dynamo.ts';
+import { runPool } from './ingest.ts';
+import { eventMix } from './mix.ts';
+import { sqsBatch } from './queue.ts';
+import { median } from './stats.ts';
+
+/**
+ * A cold start as a caller feels it: a fresh `node` process loads a bundle, then handles its
+ * first invocation against DynamoDB Local (the SDK pointed there by AWS_ENDPOINT_URL_DYNAMODB).
+ * Module load alone can be made shorter by deferring work to the first invocation without any
+ * cold start getting shorter (docs/benchmarks.md: building schemas on first use); this shows the
+ * sum beside the load. No target: the figure is there to be compared between changes.
+ *
+ * The processor gets an SQS batch of one new `invoice.finalized` (a larger batch measures the
+ * batch's own work more than the cold start: ten events of two customers take 250-450 ms warm),
+ * the API `GET /tasks?limit=50` on a table the mix went through, the baseline one GetItem. The
+ * webhook's first request needs its secret from Secrets Manager and the sweep's due work and
+ * notification targets, which DynamoDB Local cannot stand in for: they are not measured.
+ */
+export interface ColdStartResult {
+  runs: number;
+  /** Per bundle: medians over the runs of the load, the first invocation and their sum, ms. */
+  medianMs: Record<string, { load: number; first: number; total: number }>;
+  /** What each first invocation did. */
+  invocations: Record<string, string>;
+}
+
+const CHILD = `
+const t0 = performance.now();
+const m = await import(process.env.BENCH_MODULE_URL);
+const t1 = performance.now();
+const context = { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 60000 };
+const out = await m.handler(JSON.parse(process.env.BENCH_INPUT), context);
+const t2 = performance.now();
+process.stdout.write(JSON.stringify({ load: t1 - t0, first: t2 - t1, answer: out }));`;
+
+interface ChildResult {
+  load: number;
+  first: number;
+  answer: unknown;
+}
+
+function coldInvoke(file: string, input: unknown, env: NodeJS.ProcessEnv): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
+      env: { ...env, BENCH_MODULE_URL: pathToFileURL(file).href, BENCH_INPUT: JSON.stringify(input) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      try {
+        if (code !== 0) throw new Error(`exit ${code}`);
+        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as ChildResult);
+      } catch (cause) {
+        reject(new Error(`cold invocation of ${file} failed: ${err.trim().split('\n').slice(-3).join(' | ') || out.slice(-300)}`, { cause }));
+      }
+    });
+  });
+}
+
+function tasksRequest(): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/tasks',
+    rawQueryString: 'limit=50',
+    headers: {},
+    queryStringParameters: { limit: '50' },
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'bench',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: { method: 'GET', path: '/tasks', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      requestId: 'bench',
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+      // As API Gateway's IAM authorizer leaves it.
+      authorizer: { iam: { userArn: 'arn:aws:iam::000000000000:user/bench' } },
+    } as APIGatewayProxyEventV2['requestContext'],
+    isBase64Encoded: false,
+  };
+}
+
+/** Checks the first invocation did its work, so a failure is not timed as a fast cold start. */
+function checkAnswer(name: string, answer: unknown): void {
+  const a = answer as { batchItemFailures?: unknown[]; statusCode?: number; ok?: boolean } | null;
+  const ok = name === 'processor' ? Array.isArray(a?.batchItemFailures) && a.batchItemFailures.length === 0 : name === 'api' ? a?.statusCode === 200 : a?.ok === true;
+  if (!ok) throw new Error(`${name}'s first invocation did not succeed: ${JSON.stringify(answer).slice(0, 300)}`);
+}
+
+export async function measureColdStart(endpoint: string, options: { runs: number; now: Date; seed: number }): Promise<ColdStartResult> {
+  const bundling = readBundlingOptions();
+  const outDir = mkdtempSync(join(tmpdir(), 'termwatch-bench-cold-'));
+  try {
+    const built = [
+      await bundle('baseline', join('bench', 'baseline-entry.ts'), bundling, outDir),
+      await bundle('processor', join('functions', 'processor', 'handler.ts'), bundling, outDir),
+      await bundle('api', join('functions', 'api', 'handler.ts'), bundling, outDir),
+    ];
+    const tableName = await createBenchTable(endpoint, 'cold');
+    // Accounts, facts and tasks for the API to list, made by the processor itself.
+    const store = createStore({ tableName, endpoint });
+    const processor = createProcessor({ store, policy: defaultPolicy, clock: () => new Date() }, { throwOnFullBatchFailure: false });
+    const seedEvents = eventMix({ customers: 10, prefix: 'cold-seed', now: options.now, seed: options.seed });
+    await runPool(seedEvents.length, 8, async (i) => void (await processor(sqsBatch([seedEvents[i]!]))));
+    store.doc.destroy();
+
+    const env = { ...handlerEnvironment(bundling.nodeOptions), TABLE_NAME: tableName, AWS_ENDPOINT_URL_DYNAMODB: endpoint };
+    let batchNumber = 0;
+    const inputOf = (name: string): unknown => {
+      if (name === 'processor') {
+        batchNumber++;
+        const story = eventMix({ customers: 1, prefix: `cold-${batchNumber}`, now: options.now, seed: options.seed + batchNumber });
+        const batch: SQSEvent = sqsBatch([story.find((e) => e.type === 'invoice.finalized')!]);
+        return batch;
+      }
+      return name === 'api' ? tasksRequest() : {};
+    };
+    const samples = new Map<string, ChildResult[]>(built.map((b) => [b.name, []]));
+    for (const b of built) checkAnswer(b.name, (await coldInvoke(b.file, inputOf(b.name), env)).answer); // warm the page cache; check each works
+    for (let round = 0; round < options.runs; round++) {
+      for (const b of [...built].sort(() => Math.random() - 0.5)) {
+        const result = await coldInvoke(b.file, inputOf(b.name), env);
+        checkAnswer(b.name, result.answer);
+        samples.get(b.name)!.push(result);
+      }
+    }
+    const medianMs = Object.fromEntries(
+      [...samples].map(([name, s]) => [name, { load: median(s.map((r) => r.load)), first: median(s.map((r) => r.first)), total: median(s.map((r) => r.load + r.first)) }]),
+    );
+    return {
+      runs: options.runs,
+      medianMs,
+      invocations: { baseline: 'one GetItem', processor: 'an SQS batch of one new invoice.finalized', api: 'GET /tasks?limit=50 on a table holding 10 customers’ history' },
+    };
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
