@@ -92,7 +92,11 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; headers?:
     description: 'The path exists but not with this method',
     headers: { Allow: { description: 'The methods the path takes', schema: { type: 'string' } } },
   },
-  409: { name: 'Conflict', description: 'Conflicts with what is stored (e.g. an idempotencyKey reused with another body), or the account kept changing while the request was written: nothing was written, send it again' },
+  409: {
+    name: 'Conflict',
+    description:
+      "Conflicts with what is stored (e.g. an idempotencyKey reused with another body), or other writers kept changing the account while the request was handled; the message says which. When the request's own write lost, nothing was written; when only the re-evaluation after it did, the write stands (see the account's audit trail) and the account's next evaluation includes it",
+  },
   413: { name: 'PayloadTooLarge', description: 'The body is larger than the route accepts' },
   415: { name: 'UnsupportedMediaType', description: 'The body is not of the documented content type' },
   503: {
