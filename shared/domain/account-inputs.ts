@@ -17,6 +17,10 @@ export const signalBodySchema = z.strictObject({
     .check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(2000, 'must be at most 2000 characters')),
   /** Who observed it, when not the caller (e.g. the account manager). */
   recordedBy: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100, 'must be at most 100 characters'))),
+  /** Retrying a POST with the same key records the signal once. */
+  idempotencyKey: z.optional(
+    z.string({ error: 'must be text' }).check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(100, { error: 'must be at most 100 characters' })),
+  ),
 });
 export type SignalBody = z.infer<typeof signalBodySchema>;
 

@@ -76,7 +76,8 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
     'POST /accounts/{accountId}/signals': async (request) => {
       const { accountId } = parseRequestPart(accountPathSchema, request.params, 'path');
       const body = parseRequestPart(signalBodySchema, request.json(), 'body');
-      return { status: 201, body: await addSignal(deps, { accountId, body, actor: actorOf(request), now: deps.clock() }) };
+      const result = await addSignal(deps, { accountId, body, actor: actorOf(request), now: deps.clock() });
+      return { status: result.replayed ? 200 : 201, body: result };
     },
     'GET /accounts/{accountId}/overrides': async (request) => {
       const { accountId } = parseRequestPart(accountPathSchema, request.params, 'path');

@@ -135,6 +135,8 @@ export const deadLettersResponseSchema = z.object({ items: z.array(deadLetterSch
 export const redriveResponseSchema = z.object({ redriven: z.int() });
 
 export const signalRecordedSchema = z.extend(humanSignalSchema, {
+  /** True when an idempotencyKey was sent again with the same body: the first signal, nothing recorded. */
+  replayed: z.boolean(),
   /** What the re-evaluation did to the account's reviews (an abusive signal opens one now). */
   reviewChanges: z.array(z.object({ type: z.enum(['create', 'update', 'move']), taskId: z.string() })),
 });
@@ -211,7 +213,10 @@ export function routeSchemas(): RouteSchemaTable {
     'POST /accounts/{accountId}/signals': {
       params: accountPathSchema,
       body: { contentType: 'application/json', schema: signalBodySchema, required: true },
-      responses: { 201: { description: 'Recorded (audited); the account re-evaluated', content: json(signalRecordedSchema) } },
+      responses: {
+        201: { description: 'Recorded (audited); the account re-evaluated', content: json(signalRecordedSchema) },
+        200: { description: 'A retry with the same idempotencyKey and body: the first signal, nothing recorded', content: json(signalRecordedSchema) },
+      },
       errors: [409],
     },
     'GET /accounts/{accountId}/overrides': {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateQuery, TransactWriteCommand, type QueryCommandInput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../errors.ts';
@@ -89,6 +90,16 @@ export const MAX_CONFLICT_ATTEMPTS = 8;
  */
 export function backoffAfterConflict(attempt: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 10 * 2 ** (attempt - 1))));
+}
+
+/** An idempotency key sent again with a different body: nothing was written (field `idempotencyKey`). */
+export class IdempotencyConflictError extends ConflictError {
+  override readonly name = 'IdempotencyConflictError';
+}
+
+/** The id an idempotency key stands for: the same key always names the same record. */
+export function idForKey(idempotencyKey: string): string {
+  return `k${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`;
 }
 
 /** A write kept being cancelled by concurrent transactions on the same items; nothing was written. */

@@ -1,9 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { canonicalJson } from '../canonical-json.ts';
 import { costEntrySchema, type CostBody, type CostEntry } from '../domain/cost.ts';
-import { ConflictError } from '../errors.ts';
-import { isTransactionConditionFailed, transactThroughConflicts, type Store } from './client.ts';
+import { IdempotencyConflictError, idForKey, isTransactionConditionFailed, transactThroughConflicts, type Store } from './client.ts';
 import { factsRevisionBump } from './account.ts';
 import { auditPut } from './audit.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -15,16 +14,12 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 export const COST_SK_PREFIX = 'COST#';
 const costKey = (accountId: string, costId: string) => ({ pk: `ACCT#${accountId}`, sk: `${COST_SK_PREFIX}${costId}` });
 
-export class IdempotencyConflictError extends ConflictError {
-  override readonly name = 'IdempotencyConflictError';
-}
-
 export function costFromItem(item: Record<string, unknown>): CostEntry {
   return costEntrySchema.parse(item.cost);
 }
 
 export function costIdFor(idempotencyKey: string | undefined): string {
-  return idempotencyKey ? `k${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}` : `c${randomUUID().replaceAll('-', '')}`;
+  return idempotencyKey ? idForKey(idempotencyKey) : `c${randomUUID().replaceAll('-', '')}`;
 }
 
 /**

@@ -8,12 +8,14 @@ type Deps = { store: Store; policy: Policy };
 
 /**
  * Records a human signal (audited) and re-evaluates the account: the signal becomes a review
- * reason through the timing rule; `abusive` opens the review now.
+ * reason through the timing rule; `abusive` opens the review now. With an idempotencyKey, a
+ * retry returns the first signal (`replayed`) instead of recording a second.
  */
 export async function addSignal(deps: Deps, input: { accountId: string; body: SignalBody; actor: string; now: Date }) {
-  const signal = await recordSignal(deps.store, input.accountId, input.body, input.actor, input.now.toISOString());
+  const { signal, replayed } = await recordSignal(deps.store, input.accountId, input.body, input.actor, input.now.toISOString());
+  // A replay evaluates too: the first request may have stopped between its write and its evaluation.
   const evaluation = await evaluateAccount(deps, input.accountId, input.now);
-  return { ...signal, reviewChanges: evaluation.reviewChanges.map((c) => ({ type: c.type, taskId: c.type === 'create' ? c.task.id : c.after.id })) };
+  return { ...signal, replayed, reviewChanges: evaluation.reviewChanges.map((c) => ({ type: c.type, taskId: c.type === 'create' ? c.task.id : c.after.id })) };
 }
 
 /** Replaces the account's overrides (audited) and re-evaluates it, so exclusions and holds apply at once. */

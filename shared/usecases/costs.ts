@@ -2,8 +2,8 @@ import type { Policy } from '../config/policy.ts';
 import { costBodySchema, type CostBody } from '../domain/cost.ts';
 import { ConflictError } from '../errors.ts';
 import { accountIdSchema } from '../schemas/common.ts';
-import type { Store } from '../store/client.ts';
-import { IdempotencyConflictError, recordCost } from '../store/cost.ts';
+import { IdempotencyConflictError, type Store } from '../store/client.ts';
+import { recordCost } from '../store/cost.ts';
 import { numberCell, readCsvRows, type ImportReport } from './csv-import.ts';
 import { evaluateAccount } from './evaluate-account.ts';
 

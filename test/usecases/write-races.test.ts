@@ -5,7 +5,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Task } from '../../shared/domain/review.ts';
 import { getContract } from '../../shared/store/contract.ts';
 import { getTask, taskIdFor, taskPut } from '../../shared/store/task.ts';
-import { StoreBusyError } from '../../shared/store/client.ts';
+import { IdempotencyConflictError, StoreBusyError } from '../../shared/store/client.ts';
 import { getOverrides } from '../../shared/store/account-inputs.ts';
 import { listCosts } from '../../shared/store/cost.ts';
 import { listAudit } from '../../shared/store/audit.ts';
@@ -202,5 +202,33 @@ describe('a CSV import row that conflicts is reported, and the rest of the file 
     expect(report.errors[0]!.problem).toContain('importing the file again is safe');
     expect(await getContract(store, 'cus_csv_busy')).toBeUndefined();
     expect((await getContract(store, 'cus_csv_calm'))?.contract).toMatchObject({ source: 'csv', endDate: '2027-06-30' });
+  });
+});
+
+describe('a signal sent again with its idempotencyKey', () => {
+  const deps = () => ({ store, policy: defaultPolicy });
+  const body = { signal: 'scope_mismatch' as const, note: 'asked for a second integration at no charge', idempotencyKey: 'sig-1' };
+  const signalsOf = async (accountId: string) => (await listAudit(store, accountId, { limit: 50 })).items.filter((r) => r.action === 'signal.recorded');
+
+  it('is recorded once: the retry (even a second later) replays the first signal', async () => {
+    const first = await addSignal(deps(), { accountId: 'cus_sig_key', body, actor: 'token:finance', now });
+    const again = await addSignal(deps(), { accountId: 'cus_sig_key', body, actor: 'token:finance', now: new Date(now.getTime() + 1000) });
+    expect(first.replayed).toBe(false);
+    expect(again).toMatchObject({ replayed: true, signalId: first.signalId, at: first.at, note: body.note });
+    expect(await signalsOf('cus_sig_key')).toHaveLength(1);
+  });
+
+  it('with another body is a conflict on idempotencyKey, and records nothing', async () => {
+    await addSignal(deps(), { accountId: 'cus_sig_other', body, actor: 'token:finance', now });
+    const error = await addSignal(deps(), { accountId: 'cus_sig_other', body: { ...body, note: 'something else' }, actor: 'token:finance', now }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IdempotencyConflictError);
+    expect(await signalsOf('cus_sig_other')).toHaveLength(1);
+  });
+
+  it('without a key, each request is a signal of its own', async () => {
+    const { idempotencyKey: _key, ...unkeyed } = body;
+    await addSignal(deps(), { accountId: 'cus_sig_none', body: unkeyed, actor: 'token:finance', now });
+    await addSignal(deps(), { accountId: 'cus_sig_none', body: unkeyed, actor: 'token:finance', now });
+    expect(await signalsOf('cus_sig_none')).toHaveLength(2);
   });
 });
