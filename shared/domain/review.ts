@@ -87,7 +87,9 @@ export interface ReconcileContext {
  *   cancelled one comes back; a decided one means the decision stands: no change), else bring
  *   back a cancelled one moved to the new target, else create.
  * - An active task and a plan: update it in place, moving it when the target changed. An open
- *   task never goes back to scheduled, and keeps its opening time.
+ *   task never goes back to scheduled, and keeps its opening time. When the new target's review
+ *   was already decided, the decision stands and the active task is cancelled (never two reviews
+ *   in one slot: the slot write would fail every evaluation of the account from then on).
  * - An active task and no plan: a scheduled one is cancelled with the reason; an open one stays
  *   open and is marked `signalsCleared`.
  * Pure: the same tasks, plans and `now` give the same changes.
@@ -150,6 +152,22 @@ export function reconcileReviews(existing: readonly Task[], plans: readonly Revi
           after: withHistory({ ...current, signalsCleared: true, updatedAt: nowIso }, nowIso, 'the signals have cleared; the review stays open for a decision'),
         });
       }
+      continue;
+    }
+    // The plan targets a term whose review was already decided (the contract's end moved back to
+    // it): that decision stands, one review per term end, so this review has nothing left to
+    // time and is cancelled rather than moved into the decided one's slot.
+    const decidedThere = existing.find((t) => t !== current && t.status === 'decided' && targetSlot(t) === targetSlot(plan));
+    if (decidedThere && targetSlot(current) !== targetSlot(plan)) {
+      changes.push({
+        type: 'update',
+        before: current,
+        after: withHistory(
+          { ...current, status: 'cancelled', updatedAt: nowIso },
+          nowIso,
+          `cancelled: the targeted term end is now ${plan.targetEnd ?? '(none)'}, whose review ${decidedThere.id} was already decided`,
+        ),
+      });
       continue;
     }
     const after = applyPlan(current, plan, ctx.evidence, nowIso);

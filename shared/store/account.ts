@@ -361,6 +361,25 @@ export async function getAccounts(store: Store, accountIds: readonly string[]): 
 }
 
 /** Accounts whose re-evaluation time fell on `day` (UTC YYYY-MM-DD) and is at or before `until`. */
+/**
+ * Moves an account whose re-evaluation failed to the due-work index at `retryAt`, so a later
+ * sweep tries it again without holding back the days behind it (for every other account). Only
+ * the index moves: the evaluation and its revision are untouched, an evaluation that succeeds
+ * meanwhile sets its own next time, and a retry that comes early is an evaluation like any other.
+ */
+export async function deferEvaluation(store: Store, accountId: string, retryAt: string): Promise<void> {
+  const idx = evalIndexKey(accountId, retryAt);
+  await store.doc.send(
+    new UpdateCommand({
+      TableName: store.tableName,
+      Key: accountKey(accountId),
+      UpdateExpression: 'SET nextEvalAt = :at, gsi2pk = :g2pk, gsi2sk = :g2sk',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':at': retryAt, ':g2pk': idx.gsi2pk, ':g2sk': idx.gsi2sk },
+    }),
+  );
+}
+
 export async function listAccountsDueForEvaluation(store: Store, day: string, until: string): Promise<string[]> {
   return (await queryDueDay(store, `EVAL#${day}`, until)).map((item) => String(item.accountId));
 }

@@ -1,7 +1,7 @@
 import type { Policy } from '../config/policy.ts';
 import { logger } from '../powertools.ts';
 import type { Store } from '../store/client.ts';
-import { listAccountsDueForEvaluation } from '../store/account.ts';
+import { deferEvaluation, listAccountsDueForEvaluation } from '../store/account.ts';
 import { listReviewsDueToOpen } from '../store/task.ts';
 import { getSweepCheckpoint, saveSweepCheckpoint } from '../store/sweep-state.ts';
 import { evaluateAccount } from './evaluate-account.ts';
@@ -11,6 +11,8 @@ const FIRST_RUN_LOOKBACK_DAYS = 7;
 /** A sweep that fell far behind catches up over several runs instead of one unbounded one. */
 const MAX_DAYS_PER_RUN = 62;
 const DAY_MS = 86_400_000;
+/** An account whose re-evaluation failed is tried again this long after (the next hourly run). */
+const RETRY_FAILED_AFTER_MS = 3_600_000;
 
 export interface SweepResult {
   daysRead: number;
@@ -29,7 +31,9 @@ export interface SweepResult {
  *    crossing 30 days overdue with no new event), a scheduled review whose openAt has come,
  *    a notice deadline that passed (the term rolls). The evaluation opens the review, records
  *    its notification, and moves the account to its next due day.
- * 4. Advance the checkpoint to the oldest day that still had a failure (or today).
+ * 4. An account that fails is moved to be retried an hour on (still counted as a failure, so the
+ *    run reports it and the function throws); advance the checkpoint to the oldest day that still
+ *    holds work not done or deferred (or today).
  * Running it twice does nothing the second time: evaluated accounts are no longer due.
  */
 export async function runSweep(deps: { store: Store; policy: Policy }, now: Date): Promise<SweepResult> {
@@ -62,8 +66,16 @@ export async function runSweep(deps: { store: Store; policy: Policy }, now: Date
         }
       } catch (error) {
         result.failures++;
-        oldestPending ??= day;
         logger.error('sweep could not re-evaluate account', { accountId, error: error as Error });
+        // The account is retried an hour on, from today's part of the index, so one account that
+        // keeps failing does not hold the checkpoint (and with it every other account's due work)
+        // at its day. When even that write fails (the store itself is failing), the day stays pending.
+        try {
+          await deferEvaluation(deps.store, accountId, new Date(now.getTime() + RETRY_FAILED_AFTER_MS).toISOString());
+        } catch (deferError) {
+          oldestPending ??= day;
+          logger.error('sweep could not defer the account either; its day stays pending', { accountId, error: deferError as Error });
+        }
       }
     }
     if (day >= today) break;

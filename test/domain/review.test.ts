@@ -70,6 +70,23 @@ describe('reconcileReviews', () => {
     expect(reconcileReviews([task], [plan()], ctx)).toEqual([]);
   });
 
+  it('cancels an active review whose term end moved back to one already decided, instead of moving it into that slot', () => {
+    const decided: Task = { ...created(plan()), status: 'decided' };
+    const later = plan({ targetEnd: '2027-06-30', noticeDeadline: '2027-05-31' });
+    for (const status of ['scheduled', 'open'] as const) {
+      const active: Task = { ...created(later), id: 'cus_1~r2', status };
+      const changes = reconcileReviews([decided, active], [plan()], ctx);
+      expect(changes).toHaveLength(1);
+      expect(changes[0]).toMatchObject({ type: 'update', before: { id: 'cus_1~r2' }, after: { id: 'cus_1~r2', status: 'cancelled', targetEnd: '2027-06-30' } });
+      if (changes[0]?.type === 'update') expect(changes[0].after.history.at(-1)?.note).toContain('cus_1~r1 was already decided');
+      // Evaluated again: nothing more to do (the cancelled one stays in its own slot).
+      const after = changes[0]!.type === 'update' ? changes[0]!.after : active;
+      expect(reconcileReviews([decided, after], [plan()], ctx)).toEqual([]);
+      // The end moves forward again: the cancelled review comes back for that term.
+      expect(reconcileReviews([decided, after], [later], ctx)).toMatchObject([{ type: 'update', after: { id: 'cus_1~r2', status: 'scheduled' } }]);
+    }
+  });
+
   it('brings back a cancelled review when the signals return for the same term', () => {
     const task: Task = { ...created(plan()), status: 'cancelled' };
     const [change] = reconcileReviews([task], [plan()], ctx);

@@ -161,6 +161,27 @@ describe('the timing rule, end to end', () => {
     await Promise.all(Array.from({ length: 5 }, () => api.post('/admin/sweep', {})));
     expect(await reviewsOf('cus_parallel')).toHaveLength(1);
   });
+
+  it('a contract end moved back to a term already decided keeps that decision and cancels the newer review; the account and the sweep carry on', async () => {
+    const customer = 'cus_back_to_decided';
+    await makeLatePayer(customer);
+    await putContract(customer, { endDate: day(120), noticeDays: 30, renewal: 'auto', renewalTermMonths: 12 });
+    const [first] = await reviewsOf(customer);
+    expect((await api.post(`/tasks/${encodeURIComponent(first!.id)}/decision`, { decision: 'retain', note: 'paying on time since the call' })).status).toBe(200);
+    await putContract(customer, { endDate: day(150), noticeDays: 30, renewal: 'auto', renewalTermMonths: 12 });
+    const second = (await reviewsOf(customer)).find((t) => t.id !== first!.id)!;
+    expect(second).toMatchObject({ status: 'scheduled', targetEnd: day(150) });
+
+    // Back to the first term end: its decision stands, the newer review is cancelled (not moved
+    // into the decided one's slot, which failed every evaluation of the account from then on:
+    // this PUT answered 409 and every sweep failed on the account).
+    await putContract(customer, { endDate: day(120), noticeDays: 30, renewal: 'auto', renewalTermMonths: 12 });
+    const reviews = await reviewsOf(customer);
+    expect(reviews.find((t) => t.id === first!.id)).toMatchObject({ status: 'decided', targetEnd: day(120) });
+    expect(reviews.find((t) => t.id === second.id)).toMatchObject({ status: 'cancelled', targetEnd: day(150) });
+    const sweep = await api.post('/admin/sweep', { now: addDays(now, 1).toISOString() });
+    expect(sweep.body).toMatchObject({ failures: 0 });
+  });
 });
 
 describe('contract CSV import', () => {

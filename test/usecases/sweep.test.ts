@@ -1,4 +1,4 @@
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../../shared/config/policy.ts';
 import type { ReviewPlan } from '../../shared/domain/timing.ts';
@@ -6,6 +6,8 @@ import { reconcileReviews } from '../../shared/domain/review.ts';
 import type { Store } from '../../shared/store/client.ts';
 import { reviewChangeItems, taskIdFor } from '../../shared/store/task.ts';
 import { runSweep } from '../../shared/usecases/sweep.ts';
+import { accountKey, listAccountsDueForEvaluation } from '../../shared/store/account.ts';
+import { saveSweepCheckpoint } from '../../shared/store/sweep-state.ts';
 import { reviewOpenedNotification } from '../../shared/usecases/notifications.ts';
 import { createTestStore } from '../support/store.ts';
 
@@ -65,5 +67,46 @@ describe('daily sweep', () => {
     expect(reads.scans).toBe(0);
     // The three due reviews, read once when found (the evaluation itself reads the account partition).
     expect(reads.dueIndexItems).toBe(3);
+  });
+});
+
+describe('an account whose re-evaluation keeps failing', () => {
+  it('is retried an hour on, and does not hold back every other account\'s due work', async () => {
+    const table = await createTestStore();
+    // Every read of the poisoned account's partition fails (as a bug in its data would).
+    table.doc.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { IndexName?: string; ExpressionAttributeValues?: Record<string, unknown> };
+        if (context.commandName === 'QueryCommand' && !input.IndexName && Object.values(input.ExpressionAttributeValues ?? {}).includes('ACCT#cus_poison')) {
+          throw new Error('cannot read this account');
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'poison' },
+    );
+    const dayAt = (offset: number) => new Date(now.getTime() + offset * 86_400_000).toISOString();
+    const dueAccount = async (accountId: string, at: string) =>
+      table.doc.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: { ...accountKey(accountId), entity: 'account', accountId, factsRev: 0, nextEvalAt: at, gsi2pk: `EVAL#${at.slice(0, 10)}`, gsi2sk: `${at}#${accountId}` },
+        }),
+      );
+    await dueAccount('cus_poison', dayAt(-100));
+    await dueAccount('cus_fine', dayAt(-3));
+    await saveSweepCheckpoint(table, dayAt(-100).slice(0, 10), dayAt(-100));
+    const deps = { store: table, policy: defaultPolicy };
+
+    // 62 days per run: the first run stops short of today; the poisoned account fails and is deferred.
+    expect(await runSweep(deps, now)).toMatchObject({ failures: 1, daysRead: 62 });
+    const poisoned = (await table.doc.send(new GetCommand({ TableName: table.tableName, Key: accountKey('cus_poison') }))).Item!;
+    expect(poisoned.nextEvalAt).toBe(new Date(now.getTime() + 3_600_000).toISOString());
+    // The second run reaches today (before, the checkpoint stayed at the poisoned day, 100 days
+    // back, so no run ever got past day -39 again and cus_fine was never re-evaluated).
+    expect(await runSweep(deps, now)).toMatchObject({ failures: 0, accountsReevaluated: 1 });
+    expect(await listAccountsDueForEvaluation(table, dayAt(-3).slice(0, 10), now.toISOString())).toEqual([]);
+    // An hour on, the poisoned account is tried again, and still reported.
+    expect(await runSweep(deps, new Date(now.getTime() + 2 * 3_600_000))).toMatchObject({ failures: 1 });
+    table.doc.destroy();
   });
 });
