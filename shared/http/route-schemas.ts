@@ -6,7 +6,7 @@ import { notificationSchema } from '../domain/notification.ts';
 import { taskSchema } from '../domain/review.ts';
 import { accountListQuerySchema, accountPathSchema, accountSummarySchema, accountViewSchema, contractViewSchema } from '../schemas/account.ts';
 import { listResponseSchema, pageQuerySchema } from '../schemas/common.ts';
-import { notificationsQuerySchema, renewalsQuerySchema, taskListQuerySchema, taskPathSchema } from '../schemas/task.ts';
+import { CSV_EXPORT_MAX_ROWS, notificationsQuerySchema, renewalsQuerySchema, taskListQuerySchema, taskPathSchema } from '../schemas/task.ts';
 import { accountFlagSchema } from '../store/account.ts';
 import { stripeEventSchema } from '../stripe/events.ts';
 import type { AuditRecord } from '../store/audit.ts';
@@ -270,9 +270,9 @@ export function routeSchemas(): RouteSchemaTable {
       query: taskListQuerySchema,
       responses: {
         200: {
-          description: 'Review tasks: JSON, or with format=csv a spreadsheet (the next page cursor in X-Next-Cursor)',
+          description: `Review tasks: JSON, or with format=csv a spreadsheet of the whole list (up to ${CSV_EXPORT_MAX_ROWS} rows; with an explicit limit, one page), the next page cursor in X-Next-Cursor`,
           content: { 'application/json': listResponseSchema(taskSchema), 'text/csv': csvText },
-          headers: { 'X-Next-Cursor': { description: 'format=csv only: the cursor of the next page', schema: z.string() } },
+          headers: { 'X-Next-Cursor': { description: 'format=csv only: the cursor of the rest, when there is more', schema: z.string() } },
         },
       },
     },

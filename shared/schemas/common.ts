@@ -10,8 +10,11 @@ export const errorBodySchema = z.object({
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
+/** The largest page a list returns. */
+export const MAX_PAGE = 200;
+
 export const listQuerySchema = z.object({
-  limit: z._default(z.coerce.number().check(z.int('must be a whole number'), z.gte(1), z.lte(200)), 50),
+  limit: z._default(z.coerce.number().check(z.int('must be a whole number'), z.gte(1), z.lte(MAX_PAGE)), 50),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });
 

@@ -7,6 +7,9 @@ import { accountIdSchema, listQuerySchema } from './common.ts';
 export const taskIdSchema = z.string().check(z.minLength(3), z.maxLength(300), z.regex(/^[A-Za-z0-9_\-.]+~(r|fc)\d+$/, 'is not a task id'));
 export const taskPathSchema = z.object({ taskId: taskIdSchema });
 
+/** Most rows one CSV export of the tasks holds (format=csv without a limit); beyond it the X-Next-Cursor header carries on. */
+export const CSV_EXPORT_MAX_ROWS = 10_000;
+
 export const taskListQuerySchema = z.strictObject({
   ...listQuerySchema.shape,
   status: z.optional(taskStatusSchema),
