@@ -12,6 +12,7 @@ import { COST_SK_PREFIX, costFromItem } from './cost.ts';
 import type { DisputeFact, RefundFact } from '../domain/revenue.ts';
 import type { CostEntry } from '../domain/cost.ts';
 import { contractFromItem, type StoredContract } from './contract.ts';
+import { SUBSCRIPTION_PLANS_SK_PREFIX, subscriptionPlansFromItem, type StoredSubscriptionPlans } from './contract-source.ts';
 import { TASK_SK_PREFIX, taskFromItem, type StoredTask } from './task.ts';
 import { overridesFromItem, SIGNAL_SK_PREFIX, signalFromItem } from './account-inputs.ts';
 import type { HumanSignal, Overrides } from '../domain/account-inputs.ts';
@@ -96,6 +97,8 @@ export interface AccountFacts {
   tasks: StoredTask[];
   signals: HumanSignal[];
   overrides?: Overrides;
+  /** Each Stripe subscription's plans (for fixed monthly costs by plan). */
+  subscriptionPlans: StoredSubscriptionPlans[];
 }
 
 /**
@@ -129,7 +132,7 @@ export async function loadAccountPartition(store: Store, accountId: string): Pro
 
 /** The facts an evaluation reads, from a partition's items (see loadAccountPartition). */
 export function accountFactsFromItems(items: Iterable<Record<string, unknown>>): AccountFacts {
-  const facts: AccountFacts = { invoices: [], refunds: [], disputes: [], costs: [], tasks: [], signals: [] };
+  const facts: AccountFacts = { invoices: [], refunds: [], disputes: [], costs: [], tasks: [], signals: [], subscriptionPlans: [] };
   for (const item of items) {
     const sk = String(item.sk);
     if (sk.startsWith(invoiceFacts.prefix)) facts.invoices.push(factFromItem(invoiceFacts, item));
@@ -140,6 +143,7 @@ export function accountFactsFromItems(items: Iterable<Record<string, unknown>>):
     else if (sk.startsWith(TASK_SK_PREFIX)) facts.tasks.push(taskFromItem(item));
     else if (sk.startsWith(SIGNAL_SK_PREFIX)) facts.signals.push(signalFromItem(item));
     else if (sk === 'OVERRIDES') facts.overrides = overridesFromItem(item);
+    else if (sk.startsWith(SUBSCRIPTION_PLANS_SK_PREFIX)) facts.subscriptionPlans.push(subscriptionPlansFromItem(item));
   }
   return facts;
 }

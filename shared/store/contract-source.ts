@@ -1,7 +1,9 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import type { StripeTermsObject, StripeTermsObjectKind } from '../domain/contract-terms.ts';
-import { isConditionFailed, queryAllPages, type Store } from './client.ts';
+import type { SubscriptionPlans } from '../domain/profitability.ts';
+import { factsRevisionBump } from './account.ts';
+import { isConditionFailed, isTransactionConditionFailed, queryAllPages, transactThroughConflicts, type Store } from './client.ts';
 
 /**
  * The latest observation of each Stripe object that can carry contract terms, one item per
@@ -22,24 +24,57 @@ const storedSourceSchema = z.object({
   fields: z.record(z.string(), z.unknown()),
 });
 
-/** Stores an object's observation unless a newer (or the same) one is stored: 'stale' then. */
-export async function saveContractSource(store: Store, accountId: string, source: StripeTermsObject): Promise<'saved' | 'stale'> {
+/**
+ * A subscription's plans as a fact of the account (`PLANS#<subscriptionId>`, before `~`, so the
+ * evaluation's one partition read sees it): which price, product and plan ids the customer is on
+ * while the subscription is live, for the policy's fixed monthly costs by plan.
+ */
+export const SUBSCRIPTION_PLANS_SK_PREFIX = 'PLANS#';
+const plansKey = (accountId: string, subscriptionId: string) => ({ pk: `ACCT#${accountId}`, sk: `${SUBSCRIPTION_PLANS_SK_PREFIX}${subscriptionId}` });
+
+const storedPlansSchema = z.object({ subscriptionId: z.string(), live: z.boolean(), planIds: z.array(z.string()) });
+export type StoredSubscriptionPlans = z.infer<typeof storedPlansSchema>;
+
+export function subscriptionPlansFromItem(item: Record<string, unknown>): StoredSubscriptionPlans {
+  return storedPlansSchema.parse(item);
+}
+
+/**
+ * Stores an object's observation unless a newer (or the same) one is stored: 'stale' then. A
+ * subscription's `plans` go in the same transaction, with the account's facts revision moved on
+ * (they are a fact of its profitability), so they follow the same latest-observation order.
+ */
+export async function saveContractSource(store: Store, accountId: string, source: StripeTermsObject, plans?: SubscriptionPlans): Promise<'saved' | 'stale'> {
   // A redelivered or older observation changes nothing: a read spares the (billed) failed write.
   const key = sourceKey(accountId, source.kind, source.id);
   const stored = await store.doc.send(new GetCommand({ TableName: store.tableName, Key: key, ProjectionExpression: 'version', ConsistentRead: true }));
   if (typeof stored.Item?.version === 'string' && stored.Item.version >= source.version) return 'stale';
+  const put = {
+    TableName: store.tableName,
+    Item: { ...key, entity: 'contract_source', accountId, ...source },
+    ConditionExpression: 'attribute_not_exists(pk) OR version < :v',
+    ExpressionAttributeValues: { ':v': source.version },
+  };
   try {
-    await store.doc.send(
-      new PutCommand({
-        TableName: store.tableName,
-        Item: { ...key, entity: 'contract_source', accountId, ...source },
-        ConditionExpression: 'attribute_not_exists(pk) OR version < :v',
-        ExpressionAttributeValues: { ':v': source.version },
-      }),
-    );
+    if (!plans) {
+      await store.doc.send(new PutCommand(put));
+      return 'saved';
+    }
+    await transactThroughConflicts(store, {
+      TransactItems: [
+        { Put: put },
+        {
+          Put: {
+            TableName: store.tableName,
+            Item: { ...plansKey(accountId, source.id), entity: 'subscription_plans', accountId, subscriptionId: source.id, version: source.version, ...plans },
+          },
+        },
+        factsRevisionBump(store, accountId),
+      ],
+    });
     return 'saved';
   } catch (error) {
-    if (isConditionFailed(error)) return 'stale';
+    if (isConditionFailed(error) || isTransactionConditionFailed(error)) return 'stale';
     throw error;
   }
 }

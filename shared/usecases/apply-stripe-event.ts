@@ -1,6 +1,7 @@
 import type { Policy } from '../config/policy.ts';
 import { observeInvoice } from '../domain/invoice.ts';
 import { observeDispute, observeRefunds } from '../domain/revenue.ts';
+import { subscriptionPlans } from '../domain/profitability.ts';
 import { mergeFact } from '../store/facts.ts';
 import { invoiceFacts } from '../store/invoice.ts';
 import { deleteParkedEvent, disputeFacts, getChargeOwner, listParkedEvents, parkEvent, refundFacts, saveChargeOwner } from '../store/revenue.ts';
@@ -138,13 +139,13 @@ export async function recordStripeEvent(deps: ApplyDeps, event: QueuedEvent): Pr
     const observed = kind === 'upcoming' ? subscriptionOfUpcomingInvoice(object) : object;
     const id = typeof observed?.id === 'string' && observed.id.length > 0 ? observed.id : undefined;
     if (observed === undefined || id === undefined) return { outcome: 'ignored', reason: `${event.type} names no subscription with metadata` };
-    const saved = await saveContractSource(deps.store, accountId, {
-      kind,
-      id,
-      version: observationVersion(event),
-      observedAt: new Date(event.created * 1000).toISOString(),
-      fields: termsFieldsOf(kind, observed),
-    });
+    const saved = await saveContractSource(
+      deps.store,
+      accountId,
+      { kind, id, version: observationVersion(event), observedAt: new Date(event.created * 1000).toISOString(), fields: termsFieldsOf(kind, observed) },
+      // A subscription also says which plans the customer is on (fixed monthly costs by plan).
+      kind === 'subscription' ? subscriptionPlans(observed) : undefined,
+    );
     // Recomputed even when the observation was not new: a crash after the save leaves it to do.
     await refreshStripeContract(deps, accountId, `stripe:${event.id}`);
     return { outcome: saved === 'saved' ? 'applied' : 'unchanged', accountId, evaluate: true };

@@ -58,7 +58,7 @@ export function accountProfitability(facts: AccountFacts, accountId: string, pol
     refunds: facts.refunds,
     disputes: facts.disputes,
     costs: facts.costs,
-    fixedMonthlyCosts: selectFixedMonthlyCosts(policy, { accountId }),
+    fixedMonthlyCosts: selectFixedMonthlyCosts(policy, { accountId, plans: facts.subscriptionPlans.filter((p) => p.live).flatMap((p) => p.planIds) }),
     firstActivityAt: facts.invoices.map((i) => i.facts.finalizedAt).filter((t): t is string => t !== undefined).sort()[0],
     policy,
     now,

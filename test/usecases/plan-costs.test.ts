@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultPolicy, parsePolicy } from '../../shared/config/policy.ts';
+import { subscriptionPlans } from '../../shared/domain/profitability.ts';
+import type { Store } from '../../shared/store/client.ts';
+import { applyStripeEvent } from '../../shared/usecases/apply-stripe-event.ts';
+import { getAccountView } from '../../shared/usecases/read-accounts.ts';
+import { createTestStore } from '../support/store.ts';
+import { daysBefore, epoch, fixture, invoiceEvents, stripeEvent } from '../support/stripe-events.ts';
+
+/**
+ * The policy's fixed monthly costs by plan (`plan`: a Stripe price, product or plan id) apply to
+ * the accounts on that plan: those with a live subscription to it. They were accepted by the
+ * policy and never applied.
+ */
+const now = new Date('2026-11-22T12:00:00Z');
+const subscription = fixture('subscription') as Record<string, any>;
+const priceId: string = subscription.items.data[0].price.id;
+const productId: string = subscription.items.data[0].price.product;
+
+describe('subscriptionPlans', () => {
+  it("takes a live subscription's price, product and plan ids", () => {
+    const plans = subscriptionPlans(subscription);
+    expect(plans.live).toBe(true);
+    expect(plans.planIds).toEqual(expect.arrayContaining([priceId, productId, subscription.items.data[0].plan.id]));
+    expect(subscriptionPlans({ status: 'active', items: { data: [{ price: { id: 'price_a', product: { id: 'prod_a' } } }] } }).planIds).toEqual(['price_a', 'prod_a']);
+  });
+  it('is not live once canceled or deleted, or before it starts', () => {
+    expect(subscriptionPlans({ ...subscription, status: 'canceled' }).live).toBe(false);
+    expect(subscriptionPlans({ ...subscription, deleted: true }).live).toBe(false);
+    expect(subscriptionPlans({ ...subscription, status: 'incomplete' }).live).toBe(false);
+    expect(subscriptionPlans({ ...subscription, status: 'past_due' }).live).toBe(true);
+  });
+});
+
+describe('fixed monthly costs by plan', () => {
+  let store: Store;
+  const policy = parsePolicy({ profitability: { fixedMonthlyCosts: [{ plan: priceId, amount: 20_000, currency: 'usd', category: 'support' }] } });
+  const deps = () => ({ store, policy });
+  beforeAll(async () => {
+    store = await createTestStore();
+  });
+  afterAll(() => store?.doc.destroy());
+
+  const costOf = async (accountId: string) => (await getAccountView(deps(), accountId, now)).profitability.find((r) => r.currency === 'usd')?.cost;
+
+  it("apply while the account's subscription to the plan is live, and stop when it is canceled", async () => {
+    const customer = 'cus_plan_cost';
+    // Four months of paid invoices: history for the months of fixed cost.
+    for (const age of [120, 90, 60, 30]) {
+      for (const event of invoiceEvents({ customer, invoiceId: `in_plan_${age}`, amount: 50_000, currency: 'usd', finalizedAt: daysBefore(now, age), paidAt: daysBefore(now, age) })) {
+        await applyStripeEvent(deps(), event, now);
+      }
+    }
+    const before = await costOf(customer);
+    const sub = { ...subscription, id: 'sub_plan_cost', customer, status: 'active', metadata: {}, schedule: null };
+    await applyStripeEvent(deps(), stripeEvent('customer.subscription.created', sub, epoch(now) - 100), now);
+    const on = await costOf(customer);
+    expect(on! - (before ?? 0)).toBeGreaterThanOrEqual(4 * 20_000);
+    // The same plan cost under the default policy (no plan costs) is not there.
+    expect((await getAccountView({ store, policy: defaultPolicy }, customer, now)).profitability.find((r) => r.currency === 'usd')?.cost ?? 0).toBe(before ?? 0);
+
+    await applyStripeEvent(deps(), stripeEvent('customer.subscription.deleted', { ...sub, status: 'canceled' }, epoch(now) - 50), now);
+    expect(await costOf(customer)).toBe(before);
+    // An older observation delivered late changes nothing (latest observation of the subscription wins).
+    await applyStripeEvent(deps(), stripeEvent('customer.subscription.updated', sub, epoch(now) - 75), now);
+    expect(await costOf(customer)).toBe(before);
+  });
+});
