@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import type { Policy } from '../config/policy.ts';
-import { runSweep } from '../usecases/sweep.ts';
+import { sweepUntil } from '../usecases/sweep.ts';
 import { dispatchNotifications } from '../usecases/dispatch-notifications.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import { contractBodySchema } from '../domain/contract.ts';
@@ -213,7 +213,7 @@ export function adminHandlers(deps: ApiDeps & { notifiers?: readonly Notifier[];
     'POST /admin/sweep': async (request) => {
       const body = request.rawBody.byteLength === 0 ? {} : parseRequestPart(sweepBodySchema, request.json(), 'body');
       const now = body.now ? new Date(body.now) : deps.clock();
-      const result = await runSweep(deps, now);
+      const result = await sweepUntil(deps, now, deps.clock());
       const dispatched = deps.notifiers ? await dispatchNotifications({ store: deps.store, notifiers: deps.notifiers, now: deps.clock }) : undefined;
       return { status: 200, body: { now: now.toISOString(), ...result, ...(dispatched ? { dispatched: dispatched.sent } : {}) } };
     },

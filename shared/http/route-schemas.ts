@@ -115,6 +115,8 @@ export const renewalSchema = z.object({
 export const sweepResponseSchema = z.object({
   now: z.iso.datetime(),
   daysRead: z.int(),
+  /** Whether it got to `now`'s day (it runs until it does, unless an account failed). */
+  caughtUp: z.boolean(),
   accountsReevaluated: z.int(),
   reviewsOpened: z.int(),
   notificationsRecorded: z.int(),

@@ -16,6 +16,8 @@ const RETRY_FAILED_AFTER_MS = 3_600_000;
 
 export interface SweepResult {
   daysRead: number;
+  /** False when the run stopped at MAX_DAYS_PER_RUN before today: the next run carries on. */
+  caughtUp: boolean;
   accountsReevaluated: number;
   reviewsOpened: number;
   notificationsRecorded: number;
@@ -36,12 +38,12 @@ export interface SweepResult {
  *    holds work not done or deferred (or today).
  * Running it twice does nothing the second time: evaluated accounts are no longer due.
  */
-export async function runSweep(deps: { store: Store; policy: Policy }, now: Date): Promise<SweepResult> {
+export async function runSweep(deps: { store: Store; policy: Policy }, now: Date, options: { firstDay?: string } = {}): Promise<SweepResult> {
   const today = dayOf(now);
-  const checkpoint = (await getSweepCheckpoint(deps.store)) ?? dayOf(new Date(now.getTime() - FIRST_RUN_LOOKBACK_DAYS * DAY_MS));
+  const checkpoint = (await getSweepCheckpoint(deps.store)) ?? options.firstDay ?? dayOf(new Date(now.getTime() - FIRST_RUN_LOOKBACK_DAYS * DAY_MS));
   let day = checkpoint < today ? checkpoint : today;
   let oldestPending: string | undefined;
-  const result: SweepResult = { daysRead: 0, accountsReevaluated: 0, reviewsOpened: 0, notificationsRecorded: 0, failures: 0 };
+  const result: SweepResult = { daysRead: 0, caughtUp: true, accountsReevaluated: 0, reviewsOpened: 0, notificationsRecorded: 0, failures: 0 };
   for (;;) {
     result.daysRead++;
     const [accounts, reviews] = await Promise.all([
@@ -82,11 +84,34 @@ export async function runSweep(deps: { store: Store; policy: Policy }, now: Date
     day = dayOf(new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS));
     if (result.daysRead >= MAX_DAYS_PER_RUN) {
       oldestPending ??= day;
+      result.caughtUp = false;
       break;
     }
   }
   await saveSweepCheckpoint(deps.store, oldestPending ?? today, now.toISOString());
   return result;
+}
+
+/**
+ * The sweep as if at `now` (local mode's `POST /admin/sweep`), run until it has caught up with
+ * that day however far ahead it is, so everything due by then is opened and sent in one call.
+ * With no checkpoint yet, it starts from `today` (the real one) rather than a week before `now`.
+ */
+export async function sweepUntil(deps: { store: Store; policy: Policy }, now: Date, today: Date): Promise<SweepResult> {
+  const total: SweepResult = { daysRead: 0, caughtUp: false, accountsReevaluated: 0, reviewsOpened: 0, notificationsRecorded: 0, failures: 0 };
+  // Each run advances the checkpoint by up to MAX_DAYS_PER_RUN days; the bound is a safety net.
+  for (let run = 0; run < 1000 && !total.caughtUp; run++) {
+    const result = await runSweep(deps, now, { firstDay: dayOf(today) });
+    total.daysRead += result.daysRead;
+    total.accountsReevaluated += result.accountsReevaluated;
+    total.reviewsOpened += result.reviewsOpened;
+    total.notificationsRecorded += result.notificationsRecorded;
+    total.failures += result.failures;
+    total.caughtUp = result.caughtUp;
+    // A day that stays pending (the store failing) would be read again from the same place.
+    if (result.failures > 0) break;
+  }
+  return total;
 }
 
 /** The due-work index is keyed by UTC day (an instant's day, not a business calendar date). */

@@ -4,8 +4,8 @@ import { defaultPolicy } from '../../shared/config/policy.ts';
 import type { ReviewPlan } from '../../shared/domain/timing.ts';
 import { reconcileReviews } from '../../shared/domain/review.ts';
 import type { Store } from '../../shared/store/client.ts';
-import { reviewChangeItems, taskIdFor } from '../../shared/store/task.ts';
-import { runSweep } from '../../shared/usecases/sweep.ts';
+import { getTask, reviewChangeItems, taskIdFor } from '../../shared/store/task.ts';
+import { runSweep, sweepUntil } from '../../shared/usecases/sweep.ts';
 import { accountKey, listAccountsDueForEvaluation } from '../../shared/store/account.ts';
 import { saveSweepCheckpoint } from '../../shared/store/sweep-state.ts';
 import { reviewOpenedNotification } from '../../shared/usecases/notifications.ts';
@@ -108,5 +108,23 @@ describe('an account whose re-evaluation keeps failing', () => {
     // An hour on, the poisoned account is tried again, and still reported.
     expect(await runSweep(deps, new Date(now.getTime() + 2 * 3_600_000))).toMatchObject({ failures: 1 });
     table.doc.destroy();
+  });
+});
+
+describe('the sweep as if at a later time (local POST /admin/sweep {now})', () => {
+  it('reads every day up to that time in one call, from today when there is no checkpoint yet', async () => {
+    for (const withCheckpoint of [true, false]) {
+      const table = await createTestStore();
+      // A review due to open 80 days from now: beyond one run's 62 days.
+      await seedScheduledReviews(table, 1, () => new Date(now.getTime() + 80 * 86_400_000).toISOString());
+      if (withCheckpoint) await saveSweepCheckpoint(table, now.toISOString().slice(0, 10), now.toISOString());
+      const later = new Date(now.getTime() + 81 * 86_400_000);
+      const result = await sweepUntil({ store: table, policy: defaultPolicy }, later, now);
+      expect(result, `checkpoint: ${withCheckpoint}`).toMatchObject({ caughtUp: true, failures: 0, accountsReevaluated: 1 });
+      expect(result.daysRead).toBeGreaterThanOrEqual(82);
+      // Re-evaluated on its day (its signals are gone in this seed, so it is cancelled rather than opened).
+      expect((await getTask(table, taskIdFor('cus_seed0', 'review', 1))).task.status).not.toBe('scheduled');
+      table.doc.destroy();
+    }
   });
 });
