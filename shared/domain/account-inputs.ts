@@ -1,6 +1,7 @@
 import * as z from '../zod.ts';
 import type { Policy } from '../config/policy.ts';
 import { calendarDateSchema } from './contract.ts';
+import { localDate } from './timing.ts';
 
 /**
  * What finance records about an account besides contracts and costs: human signals and
@@ -72,9 +73,9 @@ export const overridesBodySchema = z.strictObject({
 });
 export type Overrides = z.infer<typeof overridesBodySchema>;
 
-/** Overrides in force at `now` (a date `until` holds through the end of that day, UTC). */
-export function activeOverrides(overrides: Overrides | undefined, now: Date): Overrides {
-  const day = now.toISOString().slice(0, 10);
+/** Overrides in force at `now` (a date `until` holds through the end of that day in the policy's time zone). */
+export function activeOverrides(overrides: Overrides | undefined, now: Date, timeZone: string): Overrides {
+  const day = localDate(now, timeZone);
   const live = <T extends { until?: string }>(items: T[]) => items.filter((i) => i.until === undefined || i.until >= day);
   return {
     exclusions: live(overrides?.exclusions ?? []),

@@ -111,6 +111,12 @@ export function endOfLocalDay(date: CalendarDate, timeZone: string): Date {
   return new Date(startOfLocalDay(addDaysToDate(date, 1), timeZone).getTime() - 1);
 }
 
+/** Whole days from `now` until `date` (a calendar date in `timeZone`) has ended, rounded up: a deadline's days left. */
+export function daysUntilEndOf(date: CalendarDate, timeZone: string, now: Date): number {
+  const days = Math.ceil((endOfLocalDay(date, timeZone).getTime() + 1 - now.getTime()) / 86_400_000);
+  return days === 0 ? 0 : days; // never -0 (a deadline that passed within the last day)
+}
+
 /** Notice period in days: the contract's own, or the policy default when it gives none. */
 export function noticeDaysOf(contract: Pick<Contract, 'noticeDays'>, policy: Policy): number {
   return contract.noticeDays ?? policy.noticeDays;

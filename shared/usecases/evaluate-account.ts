@@ -149,7 +149,7 @@ export function assessAccount(
   previousRemindersSent: readonly string[] = [],
 ) {
   const nowIso = now.toISOString();
-  const overrides = activeOverrides(facts.overrides, now);
+  const overrides = activeOverrides(facts.overrides, now, basePolicy.timeZone);
   const policy = accountPolicy(basePolicy, overrides);
   const held = new Set(overrides.invoiceHolds.map((h) => h.invoiceId));
   const latePayment = latePaymentProfile(
@@ -309,6 +309,7 @@ export function planEvaluation(
           reasons: [...latePayment.reasons, ...profit.reasons],
           taskId: openTask?.id,
           now,
+          timeZone: deps.policy.timeZone,
         }),
       ),
     });

@@ -1,6 +1,7 @@
 import type { Notification } from '../domain/notification.ts';
 import type { Task } from '../domain/review.ts';
 import type { ReminderDue } from '../domain/reminders.ts';
+import { daysUntilEndOf } from '../domain/timing.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -63,9 +64,19 @@ export function reviewOpenedNotification(
  */
 export function renewalReminderNotification(
   due: ReminderDue,
-  ctx: { accountId: string; accountName?: string | undefined; flags: readonly string[]; renewal: string; reasons: readonly string[]; taskId?: string | undefined; now: Date },
+  ctx: {
+    accountId: string;
+    accountName?: string | undefined;
+    flags: readonly string[];
+    renewal: string;
+    reasons: readonly string[];
+    taskId?: string | undefined;
+    now: Date;
+    /** The policy's: the deadline is a calendar date there. */
+    timeZone: string;
+  },
 ): Notification {
-  const daysLeft = Math.max(0, Math.ceil((Date.parse(`${due.noticeDeadline}T23:59:59Z`) - ctx.now.getTime()) / DAY_MS));
+  const daysLeft = Math.max(0, daysUntilEndOf(due.noticeDeadline, ctx.timeZone, ctx.now));
   const who = ctx.accountName ? `${ctx.accountName} (${ctx.accountId})` : ctx.accountId;
   const lines = [
     `Renewal reminder (${due.offsetDays} days) for ${who}.`,

@@ -1,9 +1,9 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Policy } from '../config/policy.ts';
+import { addDaysToDate, daysUntilEndOf, localDate } from '../domain/timing.ts';
 import type { Store } from '../store/client.ts';
 import { accountRecordSchema, type AccountRecord } from '../store/account.ts';
 import { decodeCursor, encodeCursor } from '../store/cursor.ts';
-
-const DAY_MS = 86_400_000;
 
 /** How risky a renewal is to let roll: higher first. Defaults outweigh lateness, lateness a dispute. */
 export function riskRank(account: Pick<AccountRecord, 'flags' | 'summary'>): number {
@@ -19,11 +19,13 @@ export function riskRank(account: Pick<AccountRecord, 'flags' | 'summary'>): num
 
 /**
  * Contracts whose upcoming notice deadline falls within `withinDays` of today, by deadline
- * (gsi1 `RENEWALS`, kept current by every evaluation and by the sweep when terms roll).
+ * (gsi1 `RENEWALS`, kept current by every evaluation and by the sweep when terms roll). Today
+ * and the days left are counted in the policy's time zone, as the deadlines are.
  */
-export async function listRenewals(deps: { store: Store }, query: { withinDays: number; limit: number; cursor?: string; now: Date }) {
-  const from = query.now.toISOString().slice(0, 10);
-  const to = new Date(query.now.getTime() + query.withinDays * DAY_MS).toISOString().slice(0, 10);
+export async function listRenewals(deps: { store: Store; policy: Pick<Policy, 'timeZone'> }, query: { withinDays: number; limit: number; cursor?: string; now: Date }) {
+  const zone = deps.policy.timeZone;
+  const from = localDate(query.now, zone);
+  const to = addDaysToDate(from, query.withinDays);
   const page = await deps.store.doc.send(
     new QueryCommand({
       TableName: deps.store.tableName,
@@ -43,7 +45,7 @@ export async function listRenewals(deps: { store: Store }, query: { withinDays: 
       noticeDeadline: String(contract.noticeDeadline),
       termEnd: String(contract.upcomingTermEnd),
       renewal: String(contract.renewal),
-      daysLeft: Math.ceil((Date.parse(`${String(contract.noticeDeadline)}T23:59:59Z`) - query.now.getTime()) / DAY_MS),
+      daysLeft: daysUntilEndOf(String(contract.noticeDeadline), zone, query.now),
       flags: account.flags,
       riskRank: riskRank(account),
     };

@@ -639,3 +639,22 @@ describe('localTimeOnDate', () => {
     expect(localTimeOnDate('2027-06-01', '23:59', 'America/New_York').toISOString()).toBe('2027-06-02T03:59:00.000Z');
   });
 });
+
+describe('days left and overrides, in the policy time zone', () => {
+  // 23:30 UTC on the 9th is already 00:30 on the 10th in Madrid.
+  const lateEvening = new Date('2027-01-09T23:30:00Z');
+
+  it("counts a deadline's days left to the end of its day where the deadline is", async () => {
+    const { daysUntilEndOf } = await import('../../shared/domain/timing.ts');
+    expect(daysUntilEndOf('2027-01-10', 'UTC', lateEvening)).toBe(2);
+    expect(daysUntilEndOf('2027-01-10', 'Europe/Madrid', lateEvening)).toBe(1);
+    expect(daysUntilEndOf('2027-01-09', 'Europe/Madrid', lateEvening)).toBe(0);
+  });
+
+  it("ends an override's `until` day where the business is", async () => {
+    const { activeOverrides } = await import('../../shared/domain/account-inputs.ts');
+    const overrides = { exclusions: [{ scope: 'late_payer' as const, reason: 'agreed payment plan', until: '2027-01-09' }], invoiceHolds: [], policy: {} };
+    expect(activeOverrides(overrides, lateEvening, 'UTC').exclusions).toHaveLength(1);
+    expect(activeOverrides(overrides, lateEvening, 'Europe/Madrid').exclusions).toHaveLength(0);
+  });
+});
