@@ -218,6 +218,42 @@ describe('contract CSV import', () => {
     expect(again.body).toMatchObject({ recorded: 0, unchanged: 2 });
   });
 
+  it('filters tasks due before a date (or an instant)', async () => {
+    await makeLatePayer('cus_due_soon');
+    await makeLatePayer('cus_due_later');
+    await putContract('cus_due_soon', { endDate: day(100), noticeDays: 30, renewal: 'fixed' });
+    await putContract('cus_due_later', { endDate: day(230), noticeDays: 30, renewal: 'fixed' });
+    const accountsDueBefore = async (dueBefore: string) =>
+      (await api.get(`/tasks?limit=200&dueBefore=${encodeURIComponent(dueBefore)}`)).body.items.map((t: { accountId: string }) => t.accountId);
+    const soon = await accountsDueBefore(day(100));
+    expect(soon).toContain('cus_due_soon');
+    expect(soon).not.toContain('cus_due_later');
+    // The review is due at the end of its notice deadline (day 70): before day 71, not before day 70.
+    expect(await accountsDueBefore(day(71))).toContain('cus_due_soon');
+    expect(await accountsDueBefore(day(70))).not.toContain('cus_due_soon');
+    expect(await accountsDueBefore(addDays(now, 300).toISOString())).toEqual(expect.arrayContaining(['cus_due_soon', 'cus_due_later']));
+  });
+
+  it('lists only renewals whose notice deadline falls in the window (90 days by default)', async () => {
+    await putContract('cus_window_in', { endDate: day(100), noticeDays: 30, renewal: 'auto' });
+    await putContract('cus_window_out', { endDate: day(230), noticeDays: 30, renewal: 'auto' });
+    const ids = async (query: string) => {
+      const found: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const { body } = await api.get(`/renewals?limit=200${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        found.push(...body.items.map((r: { accountId: string }) => r.accountId));
+        cursor = body.nextCursor;
+      } while (cursor);
+      return found;
+    };
+    const byDefault = await ids('');
+    expect(byDefault).toContain('cus_window_in');
+    expect(byDefault).not.toContain('cus_window_out');
+    expect(await ids('&withinDays=60')).not.toContain('cus_window_in');
+    expect(await ids('&withinDays=210')).toEqual(expect.arrayContaining(['cus_window_in', 'cus_window_out']));
+  });
+
   it('lists renewals by notice deadline with flags and a risk rank', async () => {
     const { body } = await api.get('/renewals?withinDays=400');
     const deadlines = body.items.map((r: { noticeDeadline: string }) => r.noticeDeadline);
