@@ -39,22 +39,35 @@ export async function listNotifications(
 ): Promise<{ items: Notification[]; nextCursor?: string }> {
   const byAccount = query.accountId !== undefined;
   const pk = byAccount ? `ACCT#${query.accountId}` : 'NOTIFS';
-  const page = await store.doc.send(
-    new QueryCommand({
-      TableName: store.tableName,
-      ...(byAccount
-        ? { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': NOTIFICATION_SK_PREFIX, ...(query.type ? { ':type': query.type } : {}) } }
-        : { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': pk, ...(query.type ? { ':type': query.type } : {}) } }),
-      ...(query.type ? { FilterExpression: 'notification.#type = :type', ExpressionAttributeNames: { '#type': 'type' } } : {}),
-      Limit: query.limit,
-      ScanIndexForward: byAccount,
-      ExclusiveStartKey: decodeCursor(query.cursor, { attribute: byAccount ? 'pk' : 'gsi1pk', value: pk }),
-    }),
-  );
-  const items = (page.Items ?? []).map((item) => notificationSchema.parse(item.notification));
-  const nextCursor = encodeCursor(page.LastEvaluatedKey);
+  // With a type, DynamoDB's Limit counts the items read before the filter, so one request can
+  // return a short or empty page that still has more behind it: read on (from where the last
+  // read stopped, never past `limit` matches) until the page is full, the list ends, or
+  // MAX_FILTERED_READS requests were made (the cursor then carries on).
+  const items: Notification[] = [];
+  let startKey = decodeCursor(query.cursor, { attribute: byAccount ? 'pk' : 'gsi1pk', value: pk });
+  for (let reads = 0; ; reads++) {
+    const page = await store.doc.send(
+      new QueryCommand({
+        TableName: store.tableName,
+        ...(byAccount
+          ? { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': NOTIFICATION_SK_PREFIX, ...(query.type ? { ':type': query.type } : {}) } }
+          : { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': pk, ...(query.type ? { ':type': query.type } : {}) } }),
+        ...(query.type ? { FilterExpression: 'notification.#type = :type', ExpressionAttributeNames: { '#type': 'type' } } : {}),
+        Limit: query.limit - items.length,
+        ScanIndexForward: byAccount,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(page.Items ?? []).map((item) => notificationSchema.parse(item.notification)));
+    startKey = page.LastEvaluatedKey;
+    if (!startKey || items.length >= query.limit || reads + 1 >= MAX_FILTERED_READS) break;
+  }
+  const nextCursor = encodeCursor(startKey);
   return nextCursor ? { items, nextCursor } : { items };
 }
+
+/** Requests one filtered page may make before it returns what it has, with a cursor. */
+const MAX_FILTERED_READS = 20;
 
 /** Notifications recorded but not yet handed to the channels, oldest first. */
 export async function listUndispatched(store: Store, limit: number): Promise<Notification[]> {
