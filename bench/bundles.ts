@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { defaultPolicy } from '../shared/config/policy.ts';
+import { nodeChildJson } from './child.ts';
 import { median, percentile } from './stats.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -161,27 +161,9 @@ const IMPORT_TIMER =
   'process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }));';
 
 /** One cold `node` process importing the bundle: the module load time, in ms. */
-export function coldImport(file: string, env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', IMPORT_TIMER], {
-      env: { ...env, BENCH_MODULE_URL: pathToFileURL(file).href },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const line = out.trim().split('\n').at(-1) ?? '';
-      try {
-        if (code !== 0) throw new Error(`exit ${code}`);
-        resolve((JSON.parse(line) as { ms: number }).ms);
-      } catch (cause) {
-        reject(new Error(`loading ${file} failed: ${err.trim().split('\n').slice(-3).join(' | ') || line}`, { cause }));
-      }
-    });
-  });
+export async function coldImport(file: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const report = await nodeChildJson<{ ms: number }>(['--input-type=module', '-e', IMPORT_TIMER], { ...env, BENCH_MODULE_URL: pathToFileURL(file).href }, `loading ${file}`);
+  return report.ms;
 }
 
 export interface InitTimes {

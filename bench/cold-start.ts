@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { createProcessor } from '../functions/processor/processor.ts';
 import { defaultPolicy } from '../shared/config/policy.ts';
 import { createStore } from '../shared/store/client.ts';
 import { bundle, handlerEnvironment, readBundlingOptions } from './bundles.ts';
+import { nodeChildJson } from './child.ts';
 import { createBenchTable } from './dynamo.ts';
 import { runPool } from './ingest.ts';
 import { eventMix } from './mix.ts';
@@ -51,25 +51,7 @@ interface ChildResult {
 }
 
 function coldInvoke(file: string, input: unknown, env: NodeJS.ProcessEnv): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
-      env: { ...env, BENCH_MODULE_URL: pathToFileURL(file).href, BENCH_INPUT: JSON.stringify(input) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      try {
-        if (code !== 0) throw new Error(`exit ${code}`);
-        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as ChildResult);
-      } catch (cause) {
-        reject(new Error(`cold invocation of ${file} failed: ${err.trim().split('\n').slice(-3).join(' | ') || out.slice(-300)}`, { cause }));
-      }
-    });
-  });
+  return nodeChildJson<ChildResult>(['--input-type=module', '-e', CHILD], { ...env, BENCH_MODULE_URL: pathToFileURL(file).href, BENCH_INPUT: JSON.stringify(input) }, `cold invocation of ${file}`);
 }
 
 function tasksRequest(): APIGatewayProxyEventV2 {

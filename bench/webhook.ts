@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import type { LoadPlan, LoadReport, PlannedRequest } from './load-client.ts';
 import { DynamoMeter } from './meter.ts';
 import { eventMix, type StripeEnvelope } from './mix.ts';
 import { percentile } from './stats.ts';
+import { nodeChildJson } from './child.ts';
 
 const loadClient = fileURLToPath(new URL('./load-client.ts', import.meta.url));
 
@@ -190,25 +190,7 @@ async function runLoad(watcher: RunningWatcher, events: readonly StripeEnvelope[
 }
 
 function runChild(planPath: string): Promise<LoadReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', loadClient, planPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_NO_WARNINGS: '1' },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`load client exited ${code}: ${err.trim().slice(-500)}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as LoadReport);
-      } catch (cause) {
-        reject(new Error(`load client printed no report: ${err.trim().slice(-500)}`, { cause }));
-      }
-    });
-  });
+  return nodeChildJson<LoadReport>(['--import', 'tsx', loadClient, planPath], { ...process.env, NODE_NO_WARNINGS: '1' }, 'load client');
 }
 
 /** Receipts, invoices, refunds and disputes in the table against what the deliveries carried (a bench-only Scan). */

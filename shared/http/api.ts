@@ -9,7 +9,7 @@ import { startOfLocalDay } from '../domain/timing.ts';
 import { CSV_EXPORT_MAX_ROWS, notificationsQuerySchema, renewalsQuerySchema, taskListQuerySchema, taskPathSchema } from '../schemas/task.ts';
 import { listNotifications } from '../store/notification.ts';
 import { importContractsCsv, recordContract } from '../usecases/contracts.ts';
-import { listTasks, readTask, type TaskQuery } from '../usecases/read-tasks.ts';
+import { listTasks, listTasksUpTo, readTask } from '../usecases/read-tasks.ts';
 import { listRenewals } from '../usecases/renewals.ts';
 import { tasksCsv } from './csv.ts';
 import { overridesBodySchema, signalBodySchema } from '../domain/account-inputs.ts';
@@ -18,7 +18,7 @@ import { listAudit } from '../store/audit.ts';
 import { addSignal, replaceOverrides } from '../usecases/account-inputs.ts';
 import { decideTask, decisionBodySchema } from '../usecases/decide.ts';
 import { costBodySchema } from '../domain/cost.ts';
-import { MAX_PAGE, pageQuerySchema } from '../schemas/common.ts';
+import { pageQuerySchema } from '../schemas/common.ts';
 import { listCosts } from '../store/cost.ts';
 import { addCost, importCostsCsv } from '../usecases/costs.ts';
 import { accountListQuerySchema, accountPathSchema } from '../schemas/account.ts';
@@ -105,7 +105,8 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
     },
     'GET /tasks': async (request) => {
       const query = parseRequestPart(taskListQuerySchema, request.query, 'query');
-      const filter = {
+      const selection = {
+        ...(query.cursor ? { cursor: query.cursor } : {}),
         ...(query.status ? { status: query.status } : {}),
         ...(query.accountId ? { accountId: query.accountId } : {}),
         ...(query.dueBefore ? { dueBefore: dueBeforeInstant(query.dueBefore, deps.policy.timeZone) } : {}),
@@ -113,9 +114,7 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
       // A spreadsheet export is the whole list (up to CSV_EXPORT_MAX_ROWS) unless the caller
       // pages it with an explicit limit: a person opening the file would not see a cursor header.
       const wholeList = query.format === 'csv' && request.query.limit === undefined;
-      const page = wholeList
-        ? await allTasks(deps, filter, query.cursor)
-        : await listTasks(deps, { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}), ...filter });
+      const page = wholeList ? await listTasksUpTo(deps, selection, CSV_EXPORT_MAX_ROWS) : await listTasks(deps, { ...selection, limit: query.limit });
       if (query.format === 'csv') {
         return {
           status: 200,
@@ -142,18 +141,6 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
       return { status: 200, body: await listNotifications(deps.store, query) };
     },
   };
-}
-
-/** Every task matching the filter, page by page, up to CSV_EXPORT_MAX_ROWS. */
-async function allTasks(deps: ApiDeps, filter: Omit<TaskQuery, 'limit' | 'cursor'>, cursor: string | undefined) {
-  const items: Awaited<ReturnType<typeof listTasks>>['items'] = [];
-  let next = cursor;
-  do {
-    const page = await listTasks(deps, { limit: Math.min(MAX_PAGE, CSV_EXPORT_MAX_ROWS - items.length), ...(next ? { cursor: next } : {}), ...filter });
-    items.push(...page.items);
-    next = page.nextCursor;
-  } while (next && items.length < CSV_EXPORT_MAX_ROWS);
-  return next ? { items, nextCursor: next } : { items };
 }
 
 function requireCsv(contentType: string | undefined): void {

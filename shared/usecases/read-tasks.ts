@@ -1,5 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Task, TaskStatus } from '../domain/review.ts';
+import { MAX_PAGE } from '../schemas/common.ts';
 import type { Store } from '../store/client.ts';
 import { decodeCursor, encodeCursor } from '../store/cursor.ts';
 import { getTask, listTasksByStatus, taskFromItem, TASK_SK_PREFIX } from '../store/task.ts';
@@ -62,4 +63,16 @@ export async function listTasks(deps: { store: Store }, query: TaskQuery): Promi
 
 export async function readTask(deps: { store: Store }, taskId: string): Promise<Task> {
   return (await getTask(deps.store, taskId)).task;
+}
+
+/** Every task matching the query, page by page, up to `max` (a whole-list export); the cursor carries on beyond. */
+export async function listTasksUpTo(deps: { store: Store }, query: Omit<TaskQuery, 'limit'>, max: number): Promise<{ items: Task[]; nextCursor?: string }> {
+  const items: Task[] = [];
+  let next = query.cursor;
+  do {
+    const page = await listTasks(deps, { ...query, limit: Math.min(MAX_PAGE, max - items.length), ...(next ? { cursor: next } : {}) });
+    items.push(...page.items);
+    next = page.nextCursor;
+  } while (next && items.length < max);
+  return next ? { items, nextCursor: next } : { items };
 }
