@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, BatchGet
 import type { BatchGetCommandOutput, NativeAttributeValue, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import { ConflictError } from '../errors.ts';
-import { isConditionFailed, isTransactionConditionFailed, isTransactionConflict, queryAllPages, type Store } from './client.ts';
+import { isConditionFailed, isTransactionRace, queryAllPages, type Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { queryDueDay } from './due-index.ts';
 import { invoiceFacts, type StoredInvoice } from './invoice.ts';
@@ -307,7 +307,7 @@ export async function saveEvaluations(store: Store, writes: readonly EvaluationW
     }
     await store.doc.send(new TransactWriteCommand({ TransactItems: items as never }));
   } catch (error) {
-    if (isConditionFailed(error) || isTransactionConditionFailed(error) || isTransactionConflict(error)) {
+    if (isConditionFailed(error) || isTransactionRace(error)) {
       const ids = writes.map((w) => w.accountId).join(', ');
       throw new ConcurrentUpdateError(`account ${ids}: facts changed during evaluation`, { cause: error });
     }

@@ -77,6 +77,14 @@ export function isTransactionConflict(error: unknown): boolean {
   return e?.name === 'TransactionCanceledException' && (e.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
 }
 
+/**
+ * A transaction lost a race: a condition on what was read failed, or another transaction was
+ * writing one of its items at that moment. Either way an optimistic writer reads again and redoes.
+ */
+export function isTransactionRace(error: unknown): boolean {
+  return isTransactionConditionFailed(error) || isTransactionConflict(error);
+}
+
 /** DynamoDB's limit on the items of one TransactWriteItems request. */
 export const MAX_TRANSACTION_ITEMS = 100;
 

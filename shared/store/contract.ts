@@ -1,7 +1,7 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { chooseContract, contractSchema, isStripeSource, type Contract } from '../domain/contract.ts';
 import { canonicalJson } from '../canonical-json.ts';
-import { backoffAfterConflict, isTransactionConditionFailed, isTransactionConflict, MAX_CONFLICT_ATTEMPTS, type Store } from './client.ts';
+import { backoffAfterConflict, isTransactionRace, MAX_CONFLICT_ATTEMPTS, type Store } from './client.ts';
 import { ConcurrentUpdateError, factsRevisionBump } from './account.ts';
 import { auditPut } from './audit.ts';
 
@@ -74,7 +74,7 @@ export async function putStripeContract(
     );
     return 'changed';
   } catch (error) {
-    if (isWriteRace(error)) throw new ConcurrentUpdateError(`contract of ${accountId} changed meanwhile`, { cause: error });
+    if (isTransactionRace(error)) throw new ConcurrentUpdateError(`contract of ${accountId} changed meanwhile`, { cause: error });
     throw error;
   }
 }
@@ -131,20 +131,12 @@ export async function offerContract(store: Store, accountId: string, candidate: 
       await writeContract(store, accountId, current, chosen, actor);
       return { outcome: 'changed', contract: chosen, ...(current ? { previous: current.contract } : {}) };
     } catch (error) {
-      if (!isWriteRace(error) || attempt >= MAX_CONFLICT_ATTEMPTS) {
-        throw isWriteRace(error)
+      if (!isTransactionRace(error) || attempt >= MAX_CONFLICT_ATTEMPTS) {
+        throw isTransactionRace(error)
           ? new ConcurrentUpdateError(`contract of ${accountId} kept changing`, { cause: error })
           : error;
       }
       await backoffAfterConflict(attempt);
     }
   }
-}
-
-/**
- * The contract moved since it was read (a condition failed), or another transaction was writing
- * the same items at that moment (the account's revision, say): either way, read and try again.
- */
-function isWriteRace(error: unknown): boolean {
-  return isTransactionConditionFailed(error) || isTransactionConflict(error);
 }

@@ -1,7 +1,7 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type * as z from '../zod.ts';
 import { canonicalJson } from '../canonical-json.ts';
-import { backoffAfterConflict, isTransactionConditionFailed, isTransactionConflict, MAX_CONFLICT_ATTEMPTS, type Store } from './client.ts';
+import { backoffAfterConflict, isTransactionRace, MAX_CONFLICT_ATTEMPTS, type Store } from './client.ts';
 import { ConcurrentUpdateError, factsRevisionBump } from './account.ts';
 
 /**
@@ -99,7 +99,7 @@ export async function mergeFact<T>(store: Store, kind: FactKind<T>, accountId: s
       await store.doc.send(new TransactWriteCommand({ TransactItems: [write.put, factsRevisionBump(store, accountId)] as never }));
       return true;
     } catch (error) {
-      if (!isTransactionConditionFailed(error) && !isTransactionConflict(error)) throw error;
+      if (!isTransactionRace(error)) throw error;
       if (attempt >= MAX_CONFLICT_ATTEMPTS) throw new ConcurrentUpdateError(`${kind.entity} ${id} kept changing while merging`, { cause: error });
       await backoffAfterConflict(attempt);
     }

@@ -3,7 +3,7 @@ import * as z from '../zod.ts';
 import { decisionKindSchema, type Decision, type Task } from '../domain/review.ts';
 import { ConflictError } from '../errors.ts';
 import { auditPut } from '../store/audit.ts';
-import { backoffAfterConflict, isTransactionConditionFailed, isTransactionConflict, MAX_CONFLICT_ATTEMPTS, type Store } from '../store/client.ts';
+import { backoffAfterConflict, isTransactionRace, MAX_CONFLICT_ATTEMPTS, type Store } from '../store/client.ts';
 import { getTask, taskPut } from '../store/task.ts';
 
 export const decisionBodySchema = z.strictObject({
@@ -65,7 +65,7 @@ export async function decideTask(deps: { store: Store }, input: { taskId: string
       );
       return after;
     } catch (error) {
-      if (!isTransactionConditionFailed(error) && !isTransactionConflict(error)) throw error;
+      if (!isTransactionRace(error)) throw error;
       if (attempt >= MAX_CONFLICT_ATTEMPTS) {
         throw new TaskBusyError(`task ${input.taskId} kept changing while the decision was recorded; nothing was recorded, send it again`, { cause: error });
       }
