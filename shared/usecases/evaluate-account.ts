@@ -337,6 +337,9 @@ export function planEvaluation(
  * For evaluations triggered by Stripe events: a review the rule would open now is scheduled to
  * open after the settle period instead (the sweep opens it then, if the signals still hold).
  * An already scheduled settle time is kept, so a stream of events does not keep pushing it.
+ * The settle never runs past a deadline: a review timed to a term end whose due time (the notice
+ * deadline, or a fixed term's end) falls within the settle period opens at once, since waiting
+ * would open it after the last day on which notice can be given.
  */
 function settlePlans(plans: ReviewPlan[], tasks: readonly Task[], now: Date, policy: Policy): ReviewPlan[] {
   const settleMs = policy.reviewSettleMinutes * 60_000;
@@ -349,6 +352,8 @@ function settlePlans(plans: ReviewPlan[], tasks: readonly Task[], now: Date, pol
     // timing rule that should now open is settled from now, whichever event came first.
     const pending = current && Date.parse(current.openAt) > now.getTime() && Date.parse(current.openAt) <= now.getTime() + settleMs ? current.openAt : undefined;
     const openAt = pending ?? new Date(now.getTime() + settleMs).toISOString();
+    if (plan.targetEnd !== undefined && openAt >= plan.dueAt) return plan;
+    // Plans without a term end (no contract, for cause) are due at once only nominally.
     return { ...plan, status: 'scheduled', openAt, dueAt: plan.dueAt < openAt ? openAt : plan.dueAt };
   });
 }
