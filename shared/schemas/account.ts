@@ -26,8 +26,14 @@ export const contractViewSchema = z.object({
   renewal: z.enum(['auto', 'fixed', 'evergreen']),
   renewalTermMonths: z.optional(z.number().check(z.int())),
   source: z.string(),
-  /** The notice deadline of the upcoming term (rolled forward for auto and evergreen terms). */
-  noticeDeadline: z.nullable(z.string()),
+  /**
+   * The notice deadline (E − N) of the upcoming term, rolled forward for auto and evergreen terms;
+   * for a fixed term whose deadline has passed, that passed deadline.
+   */
+  noticeDeadline: z.string(),
+  /** True only for a fixed term whose notice deadline has passed (it ends at `endDate` unless renewed). */
+  noticeDeadlinePassed: z.boolean(),
+  /** The term end `noticeDeadline` belongs to; null once a fixed term's deadline has passed. */
   upcomingTermEnd: z.nullable(z.string()),
 });
 

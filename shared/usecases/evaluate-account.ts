@@ -3,7 +3,7 @@ import { canonicalJson } from '../canonical-json.ts';
 import type { Contract } from '../domain/contract.ts';
 import { latePaymentProfile, type LatePaymentProfile } from '../domain/late-payment.ts';
 import { reconcileReviews, type ReviewChange, type Task } from '../domain/review.ts';
-import { planReviews, upcomingTerm, type ForCauseTrigger, type PlanSignal, type ReviewPlan } from '../domain/timing.ts';
+import { noticeDeadline, planReviews, upcomingTerm, type ForCauseTrigger, type PlanSignal, type ReviewPlan } from '../domain/timing.ts';
 import { profitability, selectFixedMonthlyCosts, type ProfitabilityResult } from '../domain/profitability.ts';
 import { accountPolicy, activeOverrides } from '../domain/account-inputs.ts';
 import { backoffAfterConflict, MAX_CONFLICT_ATTEMPTS, type Store } from '../store/client.ts';
@@ -117,7 +117,11 @@ function forCauseTrigger(latePayment: LatePaymentProfile, policy: Policy, now: D
   };
 }
 
-/** The contract as the account view and the renewals list show it, with its upcoming deadline. */
+/**
+ * The contract as the account view and the renewals list show it, with its notice deadline: the
+ * upcoming term's (rolled forward for auto and evergreen terms), or, for a fixed term whose
+ * deadline has passed, that passed deadline (`noticeDeadlinePassed`; no upcoming term).
+ */
 export function contractView(contract: Contract, policy: Policy, now: Date) {
   const upcoming = upcomingTerm(contract, policy, now);
   return {
@@ -126,7 +130,8 @@ export function contractView(contract: Contract, policy: Policy, now: Date) {
     renewal: contract.renewal,
     ...(contract.renewalTermMonths !== undefined ? { renewalTermMonths: contract.renewalTermMonths } : {}),
     source: contract.source,
-    noticeDeadline: upcoming?.noticeDeadline ?? null,
+    noticeDeadline: upcoming?.noticeDeadline ?? noticeDeadline(contract, policy),
+    noticeDeadlinePassed: upcoming === null,
     upcomingTermEnd: upcoming?.termEnd ?? null,
   };
 }
@@ -326,7 +331,7 @@ export function planEvaluation(
         summary,
         evaluatedAt: nowIso,
         ...(nextEvalAt ? { nextEvalAt } : {}),
-        ...(upcoming?.noticeDeadline ? { renewal: { noticeDeadline: upcoming.noticeDeadline } } : {}),
+        ...(upcoming && !upcoming.noticeDeadlinePassed ? { renewal: { noticeDeadline: upcoming.noticeDeadline } } : {}),
       },
       items,
     },

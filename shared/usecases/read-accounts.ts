@@ -1,6 +1,6 @@
 import type { Policy } from '../config/policy.ts';
 import { NotFoundError } from '../errors.ts';
-import type { AccountView } from '../schemas/account.ts';
+import { contractViewSchema, type AccountView } from '../schemas/account.ts';
 import type { Store } from '../store/client.ts';
 import { accountFactsFromItems, listAccountsByFlag, loadAccountPartition, type AccountFlag, type AccountRecord } from '../store/account.ts';
 import { assessAccount, latePaymentSummary, profitabilitySummary } from './evaluate-account.ts';
@@ -49,7 +49,11 @@ export async function getAccountView(
   };
 }
 
-/** Accounts carrying a flag, from the stored evaluations (the sweep keeps them current). */
+/**
+ * Accounts carrying a flag, from the stored evaluations (the sweep keeps them current), each with
+ * its contract as of that evaluation (`evaluatedAt`): what a finance team needs beside a flag is
+ * when the term ends and by when notice must be given.
+ */
 export async function listFlaggedAccounts(
   deps: { store: Store },
   query: { flag: AccountFlag; limit: number; cursor?: string },
@@ -73,6 +77,13 @@ function toSummary(record: AccountRecord) {
     flags: record.flags,
     latePayment,
     profitability: (record.summary?.profitability ?? []) as ReturnType<typeof profitabilitySummary>,
+    ...contractOf(record),
     ...(record.evaluatedAt ? { evaluatedAt: record.evaluatedAt } : {}),
   };
+}
+
+/** The contract view stored with the evaluation; one stored before a change of its shape is left out until the next evaluation rewrites it. */
+function contractOf(record: AccountRecord) {
+  const parsed = contractViewSchema.safeParse(record.summary?.contract);
+  return parsed.success ? { contract: parsed.data } : {};
 }

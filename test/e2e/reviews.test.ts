@@ -124,6 +124,13 @@ describe('the timing rule, end to end', () => {
     expect(reviews[0]!.dueAt.slice(0, 10)).toBe(day(10));
     const notes = await api.get('/notifications?accountId=cus_fixed');
     expect(notes.body.items.filter((n: { type: string }) => n.type === 'review_opened')).toHaveLength(1);
+
+    // The account shows the deadline that passed (not null), and that no term comes after it.
+    const contract = { endDate: day(10), renewal: 'fixed', noticeDeadline: day(-20), noticeDeadlinePassed: true, upcomingTermEnd: null };
+    expect((await api.get('/accounts/cus_fixed')).body.contract).toMatchObject(contract);
+    // The flagged-accounts list carries the contract too (as of the stored evaluation).
+    const flagged = (await api.get('/accounts?flag=late_payer&limit=200')).body.items as Array<Record<string, any>>;
+    expect(flagged.find((a) => a.id === 'cus_fixed')?.contract).toMatchObject(contract);
   });
 
   it('opens a review for a late payer with no contract once Stripe events settle, and reschedules it when the contract is recorded', async () => {
