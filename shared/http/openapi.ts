@@ -95,7 +95,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; headers?:
   409: {
     name: 'Conflict',
     description:
-      "Conflicts with what is stored (e.g. an idempotencyKey reused with another body), or other writers kept changing the account while the request was handled; the message says which. When the request's own write lost, nothing was written; when only the re-evaluation after it did, the write stands (see the account's audit trail) and the account's next evaluation includes it",
+      "Conflicts with what is stored (e.g. an idempotencyKey reused with another body), or other writers kept changing the account while the request was handled; the message says which; nothing was written. (When only the re-evaluation after a person's write keeps losing, the write stands and the answer is a success with `evaluationPending: true`.)",
   },
   413: { name: 'PayloadTooLarge', description: 'The body is larger than the route accepts' },
   415: { name: 'UnsupportedMediaType', description: 'The body is not of the documented content type' },

@@ -80,16 +80,24 @@ export const webhookResponseSchema = z.object({
   type: z.string(),
 });
 
+/**
+ * Present (true) when a person's write went in but other writers kept changing the account through
+ * the re-evaluation after it: they evaluate it with this write, and so does the next sweep.
+ */
+const evaluationPendingSchema = z.optional(z.literal(true));
+
 export const contractRecordedSchema = z.object({
   accountId: z.string(),
   /** `kept` when the terms were identical to the ones on record (nothing written). */
   outcome: z.enum(['changed', 'kept']),
   contract: contractViewSchema,
+  evaluationPending: evaluationPendingSchema,
 });
 
 export const costRecordedSchema = z.extend(costEntrySchema, {
   /** True when the idempotencyKey was seen before: the first entry is returned, nothing written. */
   replayed: z.boolean(),
+  evaluationPending: evaluationPendingSchema,
 });
 
 export const importReportSchema = z.object({
@@ -141,6 +149,7 @@ export const signalRecordedSchema = z.extend(humanSignalSchema, {
   replayed: z.boolean(),
   /** What the re-evaluation did to the account's reviews (an abusive signal opens one now). */
   reviewChanges: z.array(z.object({ type: z.enum(['create', 'update', 'move']), taskId: z.string() })),
+  evaluationPending: evaluationPendingSchema,
 });
 
 export const auditRecordSchema = z.object({

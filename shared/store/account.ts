@@ -51,8 +51,9 @@ export function factsRevisionBump(store: Store, accountId: string) {
  * Another writer got in between a read and the write that depended on it. Callers redo from a
  * fresh read (bounded); when it is still thrown after that, a person's request answers 409 and an
  * event goes back to SQS. Each write is one transaction, so nothing is half-written; when a
- * person's write went in and only the evaluation after it kept losing, the write stands and the
- * next evaluation of the account (the processor's, the sweep's, the next request's) includes it.
+ * person's write went in and only the evaluation after it kept losing, the write stands, the
+ * request succeeds with the evaluation pending (evaluateAfterWrite), and the next evaluation of the
+ * account (the winning writers', the sweep's) includes it.
  */
 export class ConcurrentUpdateError extends ConflictError {
   override readonly name = 'ConcurrentUpdateError';

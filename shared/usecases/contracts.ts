@@ -5,7 +5,7 @@ import { accountIdSchema } from '../schemas/common.ts';
 import type { Store } from '../store/client.ts';
 import { offerContract } from '../store/contract.ts';
 import { numberCell, readCsvRows, type ImportReport } from './csv-import.ts';
-import { contractView, evaluateAccount } from './evaluate-account.ts';
+import { contractView, evaluateAfterWrite } from './evaluate-account.ts';
 
 export type { ImportReport, ImportRowError } from './csv-import.ts';
 
@@ -30,8 +30,12 @@ export async function recordContract(
     ...(input.sourceRef ? { sourceRef: input.sourceRef } : {}),
   });
   const result = await offerContract(deps.store, input.accountId, contract, input.actor);
-  await evaluateAccount(deps, input.accountId, input.now);
-  return { outcome: result.outcome, contract: contractView(result.contract, deps.policy, input.now) };
+  const evaluation = await evaluateAfterWrite(deps, input.accountId, input.now);
+  return {
+    outcome: result.outcome,
+    contract: contractView(result.contract, deps.policy, input.now),
+    ...(evaluation === 'pending' ? { evaluationPending: true as const } : {}),
+  };
 }
 
 const CSV_COLUMNS = ['accountId', 'endDate', 'noticeDays', 'renewal', 'renewalTermMonths'] as const;

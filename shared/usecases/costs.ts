@@ -5,7 +5,7 @@ import { accountIdSchema } from '../schemas/common.ts';
 import { IdempotencyConflictError, type Store } from '../store/client.ts';
 import { recordCost } from '../store/cost.ts';
 import { numberCell, readCsvRows, type ImportReport } from './csv-import.ts';
-import { evaluateAccount } from './evaluate-account.ts';
+import { evaluateAfterWrite } from './evaluate-account.ts';
 
 /**
  * Records a cost-to-serve entry and re-evaluates the account (its margin may cross the line).
@@ -21,8 +21,9 @@ export async function addCost(
     recordedAt: input.now.toISOString(),
     recordedBy: input.actor,
   });
-  if (!result.replayed) await evaluateAccount(deps, input.accountId, input.now);
-  return result;
+  if (result.replayed) return result;
+  const evaluation = await evaluateAfterWrite(deps, input.accountId, input.now);
+  return evaluation === 'pending' ? { ...result, evaluationPending: true as const } : result;
 }
 
 const COLUMNS = ['accountId', 'amount', 'currency', 'date', 'category', 'note', 'idempotencyKey'] as const;

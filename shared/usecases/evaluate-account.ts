@@ -10,6 +10,7 @@ import { backoffAfterConflict, MAX_CONFLICT_ATTEMPTS, type Store } from '../stor
 import {
   accountFactsFromItems,
   ConcurrentUpdateError,
+  deferEvaluation,
   loadAccountPartition,
   saveEvaluation,
   type AccountFacts,
@@ -21,6 +22,7 @@ import { reviewChangeItems, taskIdFor } from '../store/task.ts';
 import { renewalReminderNotification, reviewOpenedNotification } from './notifications.ts';
 import { planReminders, type ReminderDue } from '../domain/reminders.ts';
 import { notificationPut } from '../store/notification.ts';
+import { logger } from '../powertools.ts';
 
 const DAY_MS = 86_400_000;
 const PROFITABILITY_RECHECK_MS = 7 * DAY_MS;
@@ -235,6 +237,27 @@ export async function evaluateAccount(
       if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_CONFLICT_ATTEMPTS) throw error;
       await backoffAfterConflict(attempt);
     }
+  }
+}
+
+/**
+ * The evaluation after a person's write (a contract, a signal, overrides, a cost), which stands
+ * whatever happens here. When other writers keep changing the account through every retry
+ * (ConcurrentUpdateError), the request still succeeds with the evaluation `pending`: the writers
+ * that won evaluate the account from facts that include this write, and the account is also put
+ * on the due-work index for now, so the next sweep evaluates it whatever they do. Answering 409
+ * instead would invite a retry of a write that went in.
+ */
+export async function evaluateAfterWrite(deps: EvaluationDeps, accountId: string, now: Date): Promise<AccountEvaluation | 'pending'> {
+  try {
+    return await evaluateAccount(deps, accountId, now);
+  } catch (error) {
+    if (!(error instanceof ConcurrentUpdateError)) throw error;
+    logger.warn('evaluation after a write kept losing to other writers; left to the next sweep', { accountId });
+    await deferEvaluation(deps.store, accountId, now.toISOString()).catch((deferError: unknown) =>
+      logger.warn('could not put the account on the due-work index; the winning writers evaluate it', { accountId, error: deferError as Error }),
+    );
+    return 'pending';
   }
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../../shared/config/policy.ts';
 import type { Store } from '../../shared/store/client.ts';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Task } from '../../shared/domain/review.ts';
 import { getContract } from '../../shared/store/contract.ts';
 import { getTask, taskIdFor, taskPut } from '../../shared/store/task.ts';
@@ -17,6 +17,9 @@ import { MAX_CONFLICT_ATTEMPTS } from '../../shared/store/client.ts';
 import { recordContract } from '../../shared/usecases/contracts.ts';
 import { decideTask, TaskBusyError } from '../../shared/usecases/decide.ts';
 import { applyStripeEvent } from '../../shared/usecases/apply-stripe-event.ts';
+import { getAccount } from '../../shared/store/account.ts';
+import { listTasks } from '../../shared/usecases/read-tasks.ts';
+import { runSweep } from '../../shared/usecases/sweep.ts';
 import { createTestStore } from '../support/store.ts';
 import { epoch, fixture, stripeEvent } from '../support/stripe-events.ts';
 
@@ -230,5 +233,57 @@ describe('a signal sent again with its idempotencyKey', () => {
     await addSignal(deps(), { accountId: 'cus_sig_none', body: unkeyed, actor: 'token:finance', now });
     await addSignal(deps(), { accountId: 'cus_sig_none', body: unkeyed, actor: 'token:finance', now });
     expect(await signalsOf('cus_sig_none')).toHaveLength(2);
+  });
+});
+
+describe("a person's write whose re-evaluation keeps losing to other writers", () => {
+  const deps = () => ({ store, policy: defaultPolicy });
+  /** Evaluation writes still to lose: before each is sent, another writer moves the account's facts revision (for real). */
+  let evaluationsToBeat = 0;
+
+  beforeAll(() => {
+    store.doc.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { UpdateExpression?: string; Key?: { pk?: string }; TransactItems?: Array<{ Update?: { UpdateExpression?: string; Key?: { pk?: string } } }> };
+        const update = input.UpdateExpression !== undefined ? input : input.TransactItems?.find((item) => item.Update?.UpdateExpression?.includes('evaluatedRev'))?.Update;
+        if (evaluationsToBeat > 0 && update?.UpdateExpression?.includes('evaluatedRev')) {
+          evaluationsToBeat--;
+          await store.doc.send(new UpdateCommand({ TableName: store.tableName, Key: { pk: update.Key!.pk, sk: 'ACCOUNT' }, UpdateExpression: 'ADD factsRev :one', ExpressionAttributeValues: { ':one': 1 } }));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'beatEvaluations' },
+    );
+  });
+
+  it('succeeds with the evaluation pending: the signal stands, and the next sweep evaluates the account', async () => {
+    const accountId = 'cus_eval_beaten';
+    evaluationsToBeat = 100;
+    const result = await addSignal(deps(), { accountId, body: { signal: 'abusive', note: 'shouted at the support team' }, actor: 'token:finance', now });
+    const beaten = 100 - evaluationsToBeat;
+    evaluationsToBeat = 0;
+    expect(beaten).toBe(MAX_CONFLICT_ATTEMPTS);
+    expect(result).toMatchObject({ replayed: false, reviewChanges: [], evaluationPending: true });
+    expect((await listAudit(store, accountId, { limit: 10 })).items.map((r) => r.action)).toEqual(['signal.recorded']);
+    const account = await getAccount(store, accountId);
+    expect(account?.evaluatedRev).not.toBe(account?.factsRev);
+    expect(account?.nextEvalAt).toBe(now.toISOString());
+
+    const sweep = await runSweep(deps(), new Date(now.getTime() + 60_000));
+    expect(sweep.accountsReevaluated).toBeGreaterThanOrEqual(1);
+    const evaluated = await getAccount(store, accountId);
+    expect(evaluated?.evaluatedRev).toBe(evaluated?.factsRev);
+    expect((await listTasks(deps(), { accountId, limit: 10 })).items).toMatchObject([{ kind: 'review', status: 'open' }]);
+  });
+
+  it('a cost and a contract succeed the same way', async () => {
+    evaluationsToBeat = 100;
+    const cost = await addCost(deps(), { accountId: 'cus_eval_beaten_cost', body: { amount: 700, currency: 'eur', date: '2026-11-20', category: 'support', idempotencyKey: 'beaten-1' }, actor: 'token:finance', now });
+    const contract = await recordContract(deps(), { accountId: 'cus_eval_beaten_contract', actor: 'token:finance', source: 'manual', now, body: { endDate: '2027-06-30', renewal: 'fixed', noticeDays: 30 } });
+    evaluationsToBeat = 0;
+    expect(cost).toMatchObject({ replayed: false, evaluationPending: true });
+    expect(contract).toMatchObject({ outcome: 'changed', evaluationPending: true, contract: { endDate: '2027-06-30' } });
+    expect((await listCosts(store, 'cus_eval_beaten_cost', { limit: 10 })).items).toHaveLength(1);
+    expect((await getContract(store, 'cus_eval_beaten_contract'))?.contract).toMatchObject({ endDate: '2027-06-30' });
   });
 });
