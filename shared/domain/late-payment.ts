@@ -13,9 +13,11 @@ import { invoiceStatus, invoiceStatusSchema, mergeObservations, type InvoiceFact
  *   grace days, paid 3 days 23 hours after due is on time, 4 days after is late), and overdue
  *   "more than 30 days" means at least 31 whole days.
  * - The due reference is `dueDate`, or `finalizedAt` when there is no due date.
- * - The window holds invoices whose due reference is later than now − windowDays. It has no
- *   upper end: an invoice already issued but not yet due is counted in `invoiceCount` (it is an
- *   invoice of the period; it simply cannot be late yet). Drafts are never counted.
+ * - The window holds invoices whose due reference is later than now − windowDays, once they can
+ *   be judged: an open invoice not yet due is left out until its due date (it can be neither late
+ *   nor on time yet, and counting it would let every new invoice dilute the late share: 2 late of
+ *   4 flags, and a fifth just issued would clear the flag for its whole payment term). One paid
+ *   early counts (on time), as does one marked uncollectible early (a default). Drafts never count.
  * - Invoices with nothing to pay (`amountDue` ≤ 0: zero totals, or covered by credit) are left
  *   out: they cannot be paid late and would only dilute the late share.
  * - Stored facts are taken as known even if stamped after `now` (clock skew, or a sweep run as if
@@ -131,6 +133,11 @@ function assess(f: InvoiceFacts, graceDays: number, nowMs: number): Assessment |
   }
 }
 
+/** Open and before its due reference: not judged yet (see the decisions above). */
+function notYetDue(a: Assessment, nowMs: number): boolean {
+  return a.status === 'open' && a.refMs > nowMs;
+}
+
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -148,7 +155,8 @@ function toMs(now: Date | string): number {
  * count those in the window; take the largest days-overdue among invoices unpaid now, whatever
  * their age; apply the three flag conditions; list the evidence; find the next instant at
  * which time alone changes the result (an unpaid invoice's day count ticking over, which moves
- * it past its grace period or past `overdueDays`, or a counted invoice leaving the window).
+ * it past its grace period or past `overdueDays`, an invoice entering the window at its due date,
+ * or one leaving it).
  */
 export function latePaymentProfile(invoices: InvoiceFacts[], policy: Policy, now: Date | string): LatePaymentProfile {
   const nowMs = toMs(now);
@@ -159,7 +167,7 @@ export function latePaymentProfile(invoices: InvoiceFacts[], policy: Policy, now
   const assessed: Array<Assessment & { inWindow: boolean }> = [];
   for (const f of mergeObservations(invoices).values()) {
     const a = assess(f, graceDays, nowMs);
-    if (a !== undefined) assessed.push({ ...a, inWindow: a.refMs > windowStartMs });
+    if (a !== undefined) assessed.push({ ...a, inWindow: a.refMs > windowStartMs && !notYetDue(a, nowMs) });
   }
   // Input order must not matter: everything below reads the invoices in this order.
   assessed.sort((x, y) => x.refMs - y.refMs || (x.facts.invoiceId < y.facts.invoiceId ? -1 : 1));
@@ -173,6 +181,8 @@ export function latePaymentProfile(invoices: InvoiceFacts[], policy: Policy, now
   const evidence: LatePaymentEvidence[] = [];
 
   for (const a of assessed) {
+    // Open and not yet due: it enters the counts at its due reference.
+    if (notYetDue(a, nowMs)) nextChangeMs = Math.min(nextChangeMs, a.refMs);
     if (a.counted && a.inWindow) {
       invoiceCount += 1;
       if (a.late) lateInvoices += 1;

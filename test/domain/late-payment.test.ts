@@ -105,8 +105,13 @@ describe('one invoice, every branch', () => {
       evidence: { daysLate: 4, status: 'open', default: false },
     },
     {
-      name: 'issued, due in the future: counted, not late',
+      name: 'issued, due in the future: not counted yet, not late',
       inv: invoice({ due: 20, finalized: -10 }),
+      expected: { invoiceCount: 0, lateInvoices: 0, defaults: 0, maxDaysOverdue: 0, latePayer: false },
+    },
+    {
+      name: 'paid before it was due: counted, on time',
+      inv: invoice({ due: 20, finalized: -10, paid: -2 }),
       expected: { invoiceCount: 1, lateInvoices: 0, defaults: 0, maxDaysOverdue: 0, latePayer: false },
     },
     {
@@ -284,6 +289,16 @@ describe('the flag clears when the conditions stop holding', () => {
     expect(profile(history).latePayer).toBe(true);
     expect(profile([...history, invoice({ due: -1, paid: -2 })]).latePayer).toBe(false);
   });
+
+  it('not when an invoice is only issued: it counts from its due date, when it can be judged', () => {
+    const history = [...paidLate(2), ...onTime(2)];
+    const issued = invoice({ due: 30, finalized: 0 });
+    expect(profile([...history, issued])).toMatchObject({ invoiceCount: 4, lateInvoices: 2, latePayer: true, nextChangeAt: at(30) });
+    // Once due (on time so far) it counts and dilutes the share, as it does as soon as it is paid.
+    expect(profile([...history, issued], at(30))).toMatchObject({ invoiceCount: 5, lateInvoices: 2, latePayer: false });
+    const paidEarly = { ...issued, paidAt: at(5), amountPaid: issued.amountDue, amountRemaining: 0 };
+    expect(profile([...history, paidEarly], at(5))).toMatchObject({ invoiceCount: 5, latePayer: false });
+  });
 });
 
 describe('nextChangeAt', () => {
@@ -304,10 +319,11 @@ describe('nextChangeAt', () => {
     expect(profile([invoice({ due: -40.25 })], at(0.75)).maxDaysOverdue).toBe(41);
   });
 
-  it('is one day after the due date of an invoice not yet due', () => {
+  it('is the due date of an invoice not yet due (it enters the counts), then a day after it', () => {
     const inv = invoice({ due: 10, finalized: -5 });
     const p = profile([inv]);
-    expect(p.nextChangeAt).toBe(at(11));
+    expect(p).toMatchObject({ invoiceCount: 0, nextChangeAt: at(10) });
+    expect(profile([inv], at(10))).toMatchObject({ invoiceCount: 1, lateInvoices: 0, maxDaysOverdue: 0, nextChangeAt: at(11) });
     expect(profile([inv], at(11)).maxDaysOverdue).toBe(1);
     // It becomes late once past the grace period: a later change, reached by re-evaluating.
     expect(profile([inv], at(14)).lateInvoices).toBe(1);
