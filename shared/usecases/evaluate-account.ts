@@ -86,9 +86,11 @@ export function latePaymentSummary(profile: LatePaymentProfile) {
 /** The evidence a review carries: which invoices were late and by how much, and why each flag holds. */
 function reviewEvidence(latePayment: LatePaymentProfile, profit: ProfitabilityResult, flags: readonly AccountFlag[], policy: Policy): Record<string, unknown> {
   return {
+    // The same counts as the account's `latePayment` (lateInvoices is a count there and here), with
+    // the late and defaulted invoices themselves listed under `evidence`.
     latePayment: {
       ...latePaymentSummary(latePayment),
-      lateInvoices: latePayment.evidence.filter((e) => e.default || e.daysLate > policy.graceDays),
+      evidence: latePayment.evidence.filter((e) => e.default || e.daysLate > policy.graceDays),
     },
     ...(flags.includes('unprofitable') || flags.includes('disputes')
       ? {

@@ -154,6 +154,17 @@ describe('the timing rule, end to end', () => {
     expect(reviews[0]).toMatchObject({ status: 'scheduled', targetEnd: day(200), track: 'before_open' });
   });
 
+  it("carries the account's late-payment counts as evidence, with the late invoices listed", async () => {
+    await makeLatePayer('cus_evidence');
+    await putContract('cus_evidence', { endDate: day(200), noticeDays: 30, renewal: 'auto' });
+    const [review] = await reviewsOf('cus_evidence');
+    const task = (await api.get(`/tasks/${encodeURIComponent(review!.id)}`)).body;
+    const account = (await api.get('/accounts/cus_evidence')).body;
+    const { evidence: _listed, ...counts } = account.latePayment;
+    expect(task.evidence.latePayment).toMatchObject({ ...counts, lateInvoices: 4 });
+    expect(task.evidence.latePayment.evidence.map((e: { daysLate: number }) => e.daysLate)).toEqual([15, 15, 15, 15]);
+  });
+
   it('makes one review from parallel evaluations of one account', async () => {
     await putContract('cus_parallel', { endDate: day(120), noticeDays: 30, renewal: 'auto' });
     const stories: InvoiceStory[] = [200, 150, 100, 50].map((age, i) => ({
