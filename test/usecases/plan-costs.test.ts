@@ -4,6 +4,10 @@ import { subscriptionPlans } from '../../shared/domain/profitability.ts';
 import type { Store } from '../../shared/store/client.ts';
 import { applyStripeEvent } from '../../shared/usecases/apply-stripe-event.ts';
 import { getAccountView } from '../../shared/usecases/read-accounts.ts';
+import { listTasks } from '../../shared/usecases/read-tasks.ts';
+import { recordContract } from '../../shared/usecases/contracts.ts';
+import { getAccount } from '../../shared/store/account.ts';
+import { getTask } from '../../shared/store/task.ts';
 import { createTestStore } from '../support/store.ts';
 import { daysBefore, epoch, fixture, invoiceEvents, stripeEvent } from '../support/stripe-events.ts';
 
@@ -64,5 +68,54 @@ describe('fixed monthly costs by plan', () => {
     // An older observation delivered late changes nothing (latest observation of the subscription wins).
     await applyStripeEvent(deps(), stripeEvent('customer.subscription.updated', sub, epoch(now) - 75), now);
     expect(await costOf(customer)).toBe(before);
+  });
+});
+
+describe('fixed monthly costs for one account', () => {
+  let store: Store;
+  const policy = parsePolicy({ profitability: { fixedMonthlyCosts: [{ accountId: 'cus_acct_cost', amount: 60_000, currency: 'usd', category: 'delivery' }] } });
+  const deps = () => ({ store, policy });
+  beforeAll(async () => {
+    store = await createTestStore();
+  });
+  afterAll(() => store?.doc.destroy());
+
+  /** Four months of paid 50,000 invoices, through Stripe's events (the processor's path). */
+  async function history(customer: string) {
+    for (const age of [120, 90, 60, 30]) {
+      for (const event of invoiceEvents({ customer, invoiceId: `in_${customer}_${age}`, amount: 50_000, currency: 'usd', finalizedAt: daysBefore(now, age), paidAt: daysBefore(now, age) })) {
+        await applyStripeEvent(deps(), event, now);
+      }
+    }
+  }
+
+  it('apply to the account named, which costs more than it brings: flagged, and its review carries the checklist', async () => {
+    await recordContract(deps(), { accountId: 'cus_acct_cost', actor: 'token:finance', source: 'manual', now, body: { endDate: '2027-09-30', renewal: 'auto', noticeDays: 30 } });
+    await history('cus_acct_cost');
+    const view = await getAccountView(deps(), 'cus_acct_cost', now);
+    const usd = view.profitability.find((r) => r.currency === 'usd')!;
+    expect(usd.revenue).toBe(200_000);
+    // One fixed cost per month of history (at least the four months invoiced).
+    expect(usd.cost).toBeGreaterThanOrEqual(4 * 60_000);
+    expect(usd.cost % 60_000).toBe(0);
+    expect(usd.margin).toBe(usd.revenue - usd.cost);
+    expect(view.flags).toContain('unprofitable');
+    // The stored evaluation (what GET /accounts?flag= lists) says the same.
+    expect((await getAccount(store, 'cus_acct_cost'))?.flags).toContain('unprofitable');
+
+    const [review] = (await listTasks(deps(), { accountId: 'cus_acct_cost', limit: 10 })).items;
+    expect(review).toMatchObject({ kind: 'review', targetEnd: '2027-09-30', noticeDeadline: '2027-08-31' });
+    // domain.md's six steps, in order.
+    const steps = [/contract.*end date.*notice period.*term end/i, /deliverables/i, /conversation/i, /tell the client/i, /transition plan/i, /follow up/i];
+    const checklist = (await getTask(store, review!.id))!.task.checklist;
+    expect(checklist).toHaveLength(steps.length);
+    steps.forEach((step, i) => expect(checklist[i]).toMatch(step));
+  });
+
+  it('and to no other account', async () => {
+    await history('cus_acct_other');
+    const view = await getAccountView(deps(), 'cus_acct_other', now);
+    expect(view.profitability.find((r) => r.currency === 'usd')).toMatchObject({ revenue: 200_000, cost: 0, margin: 200_000 });
+    expect(view.flags).not.toContain('unprofitable');
   });
 });
