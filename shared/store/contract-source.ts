@@ -2,8 +2,8 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import type { StripeTermsObject, StripeTermsObjectKind } from '../domain/contract-terms.ts';
 import type { SubscriptionPlans } from '../domain/profitability.ts';
-import { factsRevisionBump } from './account.ts';
-import { isConditionFailed, isTransactionConditionFailed, queryAllPages, transactThroughConflicts, type Store } from './client.ts';
+import { ConcurrentUpdateError, factsRevisionBump } from './account.ts';
+import { backoffAfterConflict, isConditionFailed, isTransactionConditionFailed, MAX_CONFLICT_ATTEMPTS, queryAllPages, transactThroughConflicts, type Store } from './client.ts';
 
 /**
  * The latest observation of each Stripe object that can carry contract terms, one item per
@@ -41,41 +41,61 @@ export function subscriptionPlansFromItem(item: Record<string, unknown>): Stored
 
 /**
  * Stores an object's observation unless a newer (or the same) one is stored: 'stale' then. A
- * subscription's `plans` go in the same transaction, with the account's facts revision moved on
- * (they are a fact of its profitability), so they follow the same latest-observation order.
+ * subscription's `plans` go in the same transaction, so they follow the same latest-observation
+ * order; only when they differ from the stored ones does the account's facts revision move on
+ * (they are a fact of its profitability, and an evaluation must see them), so the usual
+ * subscription update (a new period, the same plans) leaves the evaluation current. The plans
+ * item is conditioned on the version read, so a concurrent observation that changed them makes
+ * this one read again rather than put old plans back without moving the revision.
  */
 export async function saveContractSource(store: Store, accountId: string, source: StripeTermsObject, plans?: SubscriptionPlans): Promise<'saved' | 'stale'> {
-  // A redelivered or older observation changes nothing: a read spares the (billed) failed write.
   const key = sourceKey(accountId, source.kind, source.id);
-  const stored = await store.doc.send(new GetCommand({ TableName: store.tableName, Key: key, ProjectionExpression: 'version', ConsistentRead: true }));
-  if (typeof stored.Item?.version === 'string' && stored.Item.version >= source.version) return 'stale';
   const put = {
     TableName: store.tableName,
     Item: { ...key, entity: 'contract_source', accountId, ...source },
     ConditionExpression: 'attribute_not_exists(pk) OR version < :v',
     ExpressionAttributeValues: { ':v': source.version },
   };
-  try {
-    if (!plans) {
-      await store.doc.send(new PutCommand(put));
-      return 'saved';
-    }
-    await transactThroughConflicts(store, {
-      TransactItems: [
-        { Put: put },
-        {
-          Put: {
-            TableName: store.tableName,
-            Item: { ...plansKey(accountId, source.id), entity: 'subscription_plans', accountId, subscriptionId: source.id, version: source.version, ...plans },
+  for (let attempt = 1; ; attempt++) {
+    // A redelivered or older observation changes nothing: a read spares the (billed) failed write.
+    const [stored, storedPlans] = await Promise.all([
+      store.doc.send(new GetCommand({ TableName: store.tableName, Key: key, ProjectionExpression: 'version', ConsistentRead: true })),
+      plans ? store.doc.send(new GetCommand({ TableName: store.tableName, Key: plansKey(accountId, source.id), ConsistentRead: true })) : undefined,
+    ]);
+    if (typeof stored.Item?.version === 'string' && stored.Item.version >= source.version) return 'stale';
+    try {
+      if (!plans) {
+        await store.doc.send(new PutCommand(put));
+        return 'saved';
+      }
+      const before = storedPlans?.Item ? subscriptionPlansFromItem(storedPlans.Item) : undefined;
+      const changed = !before || before.live !== plans.live || before.planIds.join(' ') !== plans.planIds.join(' ');
+      await transactThroughConflicts(store, {
+        TransactItems: [
+          { Put: put },
+          {
+            Put: {
+              TableName: store.tableName,
+              Item: { ...plansKey(accountId, source.id), entity: 'subscription_plans', accountId, subscriptionId: source.id, version: source.version, ...plans },
+              ...(storedPlans?.Item
+                ? { ConditionExpression: 'version = :pv', ExpressionAttributeValues: { ':pv': storedPlans.Item.version } }
+                : { ConditionExpression: 'attribute_not_exists(pk)' }),
+            },
           },
-        },
-        factsRevisionBump(store, accountId),
-      ],
-    });
-    return 'saved';
-  } catch (error) {
-    if (isConditionFailed(error) || isTransactionConditionFailed(error)) return 'stale';
-    throw error;
+          ...(changed ? [factsRevisionBump(store, accountId)] : []),
+        ],
+      });
+      return 'saved';
+    } catch (error) {
+      if (isConditionFailed(error)) return 'stale';
+      // The observation's own condition failed (a newer one is stored): stale. The plans' failed:
+      // another observation changed them since the read: read again.
+      const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+      if (!isTransactionConditionFailed(error)) throw error;
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'stale';
+      if (attempt >= MAX_CONFLICT_ATTEMPTS) throw new ConcurrentUpdateError(`subscription ${source.id}: its plans kept changing while saving`, { cause: error });
+      await backoffAfterConflict(attempt);
+    }
   }
 }
 

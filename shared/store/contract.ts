@@ -1,7 +1,7 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { chooseContract, contractSchema, isStripeSource, type Contract } from '../domain/contract.ts';
 import { canonicalJson } from '../canonical-json.ts';
-import { backoffAfterConflict, isTransactionRace, MAX_CONFLICT_ATTEMPTS, type Store } from './client.ts';
+import { backoffAfterConflict, isConditionFailed, isTransactionRace, MAX_CONFLICT_ATTEMPTS, type Store } from './client.ts';
 import { ConcurrentUpdateError, factsRevisionBump } from './account.ts';
 import { auditPut } from './audit.ts';
 
@@ -38,7 +38,8 @@ function terms(contract: Contract) {
  * Stripe gave before, not what it gives now. Terms a person recorded outrank every Stripe
  * source and are kept. A change writes the contract (or deletes it), a history entry and bumps
  * the facts revision in one transaction, conditioned on the revision read: ConcurrentUpdateError
- * when it moved, and the caller reads and computes again.
+ * when it moved, and the caller reads and computes again. The same terms read from a newer
+ * observation only update where they were read (no history entry, no revision bump).
  */
 export async function putStripeContract(
   store: Store,
@@ -50,6 +51,20 @@ export async function putStripeContract(
   if (current && !isStripeSource(current.contract.source)) return 'kept';
   if (next === null ? current === undefined : current !== undefined && canonicalJson(current.contract) === canonicalJson(next)) return 'kept';
   try {
+    if (next !== null && current !== undefined && canonicalJson(terms(next)) === canonicalJson(terms(current.contract))) {
+      // The same terms from a newer observation: only where they were read moves on (which object,
+      // which version, when). That is no change of the contract: no history entry, and the facts
+      // revision stays (an evaluation reads the terms, which are what they were).
+      await store.doc.send(
+        new PutCommand({
+          TableName: store.tableName,
+          Item: { ...contractKey(accountId), entity: 'contract', accountId, contract: next, rev: current.rev + 1 },
+          ConditionExpression: 'rev = :rev',
+          ExpressionAttributeValues: { ':rev': current.rev },
+        }),
+      );
+      return 'kept';
+    }
     if (next !== null) {
       await writeContract(store, accountId, current, next, actor);
       return 'changed';
@@ -74,7 +89,7 @@ export async function putStripeContract(
     );
     return 'changed';
   } catch (error) {
-    if (isTransactionRace(error)) throw new ConcurrentUpdateError(`contract of ${accountId} changed meanwhile`, { cause: error });
+    if (isTransactionRace(error) || isConditionFailed(error)) throw new ConcurrentUpdateError(`contract of ${accountId} changed meanwhile`, { cause: error });
     throw error;
   }
 }

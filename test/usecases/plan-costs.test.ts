@@ -8,6 +8,9 @@ import { listTasks } from '../../shared/usecases/read-tasks.ts';
 import { recordContract } from '../../shared/usecases/contracts.ts';
 import { getAccount } from '../../shared/store/account.ts';
 import { getTask } from '../../shared/store/task.ts';
+import { saveContractSource } from '../../shared/store/contract-source.ts';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { listAudit } from '../../shared/store/audit.ts';
 import { createTestStore } from '../support/store.ts';
 import { daysBefore, epoch, fixture, invoiceEvents, stripeEvent } from '../support/stripe-events.ts';
 
@@ -117,5 +120,66 @@ describe('fixed monthly costs for one account', () => {
     const view = await getAccountView(deps(), 'cus_acct_other', now);
     expect(view.profitability.find((r) => r.currency === 'usd')).toMatchObject({ revenue: 200_000, cost: 0, margin: 200_000 });
     expect(view.flags).not.toContain('unprofitable');
+  });
+});
+
+describe("a subscription's plans move the account's facts revision only when they change", () => {
+  let store: Store;
+  const deps = () => ({ store, policy: defaultPolicy });
+  const observe = (version: string, planIds: string[]) => ({
+    source: { kind: 'subscription' as const, id: 'sub_revs', version, observedAt: now.toISOString(), fields: {} },
+    plans: { live: true, planIds },
+  });
+  const factsRev = async (accountId: string) => (await getAccount(store, accountId))?.factsRev ?? 0;
+  /** Runs `interleave` once, just before the next transaction that writes the plans item. */
+  let interleave: (() => Promise<unknown>) | undefined;
+  beforeAll(async () => {
+    store = await createTestStore();
+    store.doc.middlewareStack.add(
+      (next, context) => async (args) => {
+        const items = (args.input as { TransactItems?: Array<{ Put?: { Item?: { sk?: string } } }> }).TransactItems;
+        if (context.commandName === 'TransactWriteItemsCommand' && interleave && items?.some((i) => String(i.Put?.Item?.sk).startsWith('PLANS#'))) {
+          const run = interleave;
+          interleave = undefined;
+          await run();
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'interleavePlans' },
+    );
+  });
+  afterAll(() => store?.doc.destroy());
+
+  it('the same plans in a newer observation leave the revision (and so the evaluation) as they are', async () => {
+    const sub: Record<string, any> = { ...subscription, id: 'sub_same_plans', customer: 'cus_same_plans', status: 'active', metadata: {}, schedule: null };
+    await applyStripeEvent(deps(), stripeEvent('customer.subscription.created', sub, epoch(now) - 100), now);
+    const rev = await factsRev('cus_same_plans');
+    const evaluatedAt = (await getAccount(store, 'cus_same_plans'))?.evaluatedAt;
+    const history = async () => (await listAudit(store, 'cus_same_plans', { limit: 50 })).items.map((r) => r.action);
+    const before = await history();
+    expect(before).toEqual(['contract.recorded']);
+    expect(rev).toBeGreaterThan(0);
+    // An update that changes neither the plans nor the terms (its description).
+    await applyStripeEvent(deps(), stripeEvent('customer.subscription.updated', { ...sub, description: 'renamed' }, epoch(now) - 50), new Date(now.getTime() + 60_000));
+    expect(await factsRev('cus_same_plans')).toBe(rev);
+    expect((await getAccount(store, 'cus_same_plans'))?.evaluatedAt).toBe(evaluatedAt);
+    // The same terms from a newer observation are no change of the contract: no history entry.
+    expect(await history()).toEqual(before);
+    // Other plans do move it.
+    const other = { ...sub, items: { ...sub.items, data: [{ ...sub.items.data[0], price: { ...sub.items.data[0].price, id: 'price_other' } }] } };
+    await applyStripeEvent(deps(), stripeEvent('customer.subscription.updated', other, epoch(now) - 10), now);
+    expect(await factsRev('cus_same_plans')).toBe(rev + 1);
+  });
+
+  it('an observation whose plans were changed by another since its read reads again, and moves the revision', async () => {
+    await saveContractSource(store, 'cus_plans_race', observe('0001#a', ['price_p']).source, observe('0001#a', ['price_p']).plans);
+    expect(await factsRev('cus_plans_race')).toBe(1);
+    // v3 reads plans P (the same as its own); before its write, v2 stores plans Q (moving the revision).
+    interleave = () => saveContractSource(store, 'cus_plans_race', observe('0002#b', ['price_q']).source, observe('0002#b', ['price_q']).plans);
+    expect(await saveContractSource(store, 'cus_plans_race', observe('0003#c', ['price_p']).source, observe('0003#c', ['price_p']).plans)).toBe('saved');
+    // Q moved it once, and P back again once: an evaluation at the old revision would miss P.
+    expect(await factsRev('cus_plans_race')).toBe(3);
+    const item = await store.doc.send(new GetCommand({ TableName: store.tableName, Key: { pk: 'ACCT#cus_plans_race', sk: 'PLANS#sub_revs' }, ConsistentRead: true }));
+    expect(item.Item).toMatchObject({ version: '0003#c', planIds: ['price_p'] });
   });
 });
