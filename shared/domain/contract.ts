@@ -58,7 +58,8 @@ export const renewalSchema = z.enum(['auto', 'fixed', 'evergreen'], {
 });
 export type Renewal = z.infer<typeof renewalSchema>;
 
-const noticeDaysSchema = z
+/** A period in whole days, 0 to MAX_NOTICE_DAYS: a notice period, or a cure period. */
+const daysSchema = z
   .number({ error: 'must be a number of days' })
   .check(
     z.int({ error: 'must be a whole number of days' }),
@@ -79,20 +80,23 @@ const termMonthsSchema = z
  * - `noticeDays` absent: the policy's `noticeDays` applies when the terms are used.
  * - `renewalTermMonths`: for `auto`, the length of each renewal (default 12); for `evergreen`,
  *   the billing period after which it may end (default 1); for `fixed`, kept as information.
+ * - `cureDays`: the contract's cure period for non-payment (domain.md, the for-cause track);
+ *   absent: the policy's `forCause.cureDays` applies.
  * Unknown keys are refused so a typo (`renewalTermMonth`) never silently falls back to a default.
  */
 export const contractBodySchema = z.strictObject(
   {
     endDate: calendarDateSchema,
-    noticeDays: z.optional(noticeDaysSchema),
+    noticeDays: z.optional(daysSchema),
     renewal: renewalSchema,
     renewalTermMonths: z.optional(termMonthsSchema),
+    cureDays: z.optional(daysSchema),
   },
   {
     error: (issue) =>
       issue.code === 'unrecognized_keys'
-        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}: expected endDate, noticeDays, renewal, renewalTermMonths`
-        : 'must be a JSON object with endDate, renewal and optionally noticeDays, renewalTermMonths',
+        ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}: expected endDate, noticeDays, renewal, renewalTermMonths, cureDays`
+        : 'must be a JSON object with endDate, renewal and optionally noticeDays, renewalTermMonths, cureDays',
   },
 );
 export type ContractBody = z.infer<typeof contractBodySchema>;
@@ -112,9 +116,10 @@ export type StripeSource = Exclude<ContractSource, PersonSource>;
  */
 export const contractSchema = z.object({
   endDate: calendarDateSchema,
-  noticeDays: z.optional(noticeDaysSchema),
+  noticeDays: z.optional(daysSchema),
   renewal: renewalSchema,
   renewalTermMonths: z.optional(termMonthsSchema),
+  cureDays: z.optional(daysSchema),
   source: contractSourceSchema,
   sourceRef: z.optional(z.string().check(z.minLength(1))),
   recordedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 timestamp' }),
@@ -140,6 +145,7 @@ export function contractFromBody(
     recordedAt: meta.recordedAt,
   };
   if (body.noticeDays !== undefined) contract.noticeDays = body.noticeDays;
+  if (body.cureDays !== undefined) contract.cureDays = body.cureDays;
   if (body.renewal !== 'fixed' || body.renewalTermMonths !== undefined) {
     contract.renewalTermMonths = termMonthsOf(body);
   }

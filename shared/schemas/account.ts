@@ -25,6 +25,8 @@ export const contractViewSchema = z.object({
   noticeDays: z.number().check(z.int()),
   renewal: z.enum(['auto', 'fixed', 'evergreen']),
   renewalTermMonths: z.optional(z.number().check(z.int())),
+  /** The contract's cure period for non-payment, when it gives one (the for-cause track). */
+  cureDays: z.optional(z.number().check(z.int())),
   source: z.string(),
   /**
    * The notice deadline (E − N) of the upcoming term, rolled forward for auto and evergreen terms;

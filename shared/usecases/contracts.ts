@@ -38,10 +38,10 @@ export async function recordContract(
   };
 }
 
-const CSV_COLUMNS = ['accountId', 'endDate', 'noticeDays', 'renewal', 'renewalTermMonths'] as const;
+const CSV_COLUMNS = ['accountId', 'endDate', 'noticeDays', 'renewal', 'renewalTermMonths', 'cureDays'] as const;
 
 /**
- * Imports contracts from CSV (header: accountId,endDate,noticeDays,renewal,renewalTermMonths).
+ * Imports contracts from CSV (header: accountId,endDate,noticeDays,renewal,renewalTermMonths[,cureDays]).
  * Every row is validated on its own: bad rows are reported with their line number and reason,
  * good rows are recorded. Recording identical terms changes nothing, so a re-import is a no-op.
  */
@@ -67,6 +67,7 @@ export async function importContractsCsv(deps: ContractDeps, csv: string, actor:
       renewal: cells.renewal,
       ...(cells.noticeDays ? { noticeDays: numberCell(cells.noticeDays) } : {}),
       ...(cells.renewalTermMonths ? { renewalTermMonths: numberCell(cells.renewalTermMonths) } : {}),
+      ...(cells.cureDays ? { cureDays: numberCell(cells.cureDays) } : {}),
     });
     if (!body.success) {
       for (const issue of body.error.issues) {

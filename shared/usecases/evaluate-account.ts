@@ -107,17 +107,23 @@ function reviewEvidence(latePayment: LatePaymentProfile, profit: ProfitabilityRe
   };
 }
 
-/** The for-cause trigger: an invoice unpaid past the cure period (only read when the policy enables the track). */
-function forCauseTrigger(latePayment: LatePaymentProfile, policy: Policy, now: Date): ForCauseTrigger | undefined {
+/**
+ * The for-cause trigger: an invoice unpaid past the cure period, the contract's own (domain.md:
+ * "unpaid past the contract's cure period") or else the policy's. Only read when the policy
+ * enables the track.
+ */
+function forCauseTrigger(latePayment: LatePaymentProfile, policy: Policy, now: Date, contract: Contract | undefined): ForCauseTrigger | undefined {
   if (!policy.forCause.enabled) return undefined;
+  const cureDays = contract?.cureDays ?? policy.forCause.cureDays;
   const unpaid = latePayment.evidence
-    .filter((e) => (e.status === 'open' || e.status === 'uncollectible') && e.daysLate > policy.forCause.cureDays)
+    .filter((e) => (e.status === 'open' || e.status === 'uncollectible') && e.daysLate > cureDays)
     .sort((a, b) => b.daysLate - a.daysLate)[0];
   if (!unpaid) return undefined;
-  const at = new Date(now.getTime() - (unpaid.daysLate - policy.forCause.cureDays) * 86_400_000).toISOString();
+  const at = new Date(now.getTime() - (unpaid.daysLate - cureDays) * 86_400_000).toISOString();
+  const whose = contract?.cureDays !== undefined ? "the contract's" : "the policy's";
   return {
     at,
-    reason: `invoice ${unpaid.number ?? unpaid.invoiceId} unpaid ${unpaid.daysLate} days past due (cure period ${policy.forCause.cureDays} days)`,
+    reason: `invoice ${unpaid.number ?? unpaid.invoiceId} unpaid ${unpaid.daysLate} days past due (${whose} cure period: ${cureDays} days)`,
   };
 }
 
@@ -133,6 +139,7 @@ export function contractView(contract: Contract, policy: Policy, now: Date) {
     noticeDays: contract.noticeDays ?? policy.noticeDays,
     renewal: contract.renewal,
     ...(contract.renewalTermMonths !== undefined ? { renewalTermMonths: contract.renewalTermMonths } : {}),
+    ...(contract.cureDays !== undefined ? { cureDays: contract.cureDays } : {}),
     source: contract.source,
     noticeDeadline: upcoming?.noticeDeadline ?? noticeDeadline(contract, policy),
     noticeDeadlinePassed: upcoming === null,
@@ -179,7 +186,7 @@ export function assessAccount(
   const contract = facts.contract?.contract;
   let plans = excluded.has('all')
     ? []
-    : planReviews({ ...(contract ? { contract } : {}), signals, policy, now, forCauseTrigger: forCauseTrigger(latePayment, policy, now) });
+    : planReviews({ ...(contract ? { contract } : {}), signals, policy, now, forCauseTrigger: forCauseTrigger(latePayment, policy, now, contract) });
   // An abusive client is reviewed now, still targeting the term end.
   if (humanSignals.some((s) => s.signal === 'abusive')) {
     plans = plans.map((p) => (p.kind === 'review' && p.status === 'scheduled' ? { ...p, status: 'open', openAt: nowIso } : p));

@@ -83,7 +83,7 @@ describe('contractBodySchema', () => {
     ['a zero term', { endDate: '2026-12-31', renewal: 'auto', renewalTermMonths: 0 }, 'renewalTermMonths', 'must be between 1 and 120 months'],
     ['a huge term', { endDate: '2026-12-31', renewal: 'auto', renewalTermMonths: 121 }, 'renewalTermMonths', 'must be between 1 and 120 months'],
     ['a fractional term', { endDate: '2026-12-31', renewal: 'auto', renewalTermMonths: 1.5 }, 'renewalTermMonths', 'must be a whole number of months'],
-    ['a misspelt field', { endDate: '2026-12-31', renewal: 'auto', renewalTermMonth: 24 }, '', 'unknown field "renewalTermMonth": expected endDate, noticeDays, renewal, renewalTermMonths'],
+    ['a misspelt field', { endDate: '2026-12-31', renewal: 'auto', renewalTermMonth: 24 }, '', 'unknown field "renewalTermMonth": expected endDate, noticeDays, renewal, renewalTermMonths, cureDays'],
   ])('rejects %s, naming the problem', (_name, body, path, message) => {
     const result = contractBodySchema.safeParse(body);
     expect(result.success).toBe(false);

@@ -43,6 +43,7 @@ describe('contracts', () => {
     [{ endDate: '2027-02-10', noticeDays: 2.5, renewal: 'auto' }, 'body.noticeDays'],
     [{ endDate: '2027-02-10', noticeDays: 30, renewal: 'sometimes' }, 'body.renewal'],
     [{ endDate: '2027-02-10', noticeDays: 30 }, 'body.renewal'],
+    [{ endDate: '2027-02-10', noticeDays: 30, renewal: 'fixed', cureDays: -1 }, 'body.cureDays'],
   ])('refuses %j naming %s, and writes nothing', async (body, field) => {
     const response = await fetch(`${watcher.url}/accounts/cus_badcontract/contract`, {
       method: 'PUT',
