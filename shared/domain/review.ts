@@ -45,6 +45,8 @@ export const taskSchema = z.object({
   reasons: z.array(z.string()),
   targetEnd: z.optional(calendarDateSchema),
   noticeDeadline: z.optional(calendarDateSchema),
+  /** For-cause reviews: the unpaid invoice the review is about. */
+  causeInvoiceId: z.optional(z.string()),
   openAt: z.string(),
   dueAt: z.string(),
   track: reviewTrackSchema,
@@ -61,9 +63,19 @@ export type Task = z.infer<typeof taskSchema>;
 
 export const ACTIVE_STATUSES: ReadonlySet<TaskStatus> = new Set(['scheduled', 'open']);
 
-/** The slot a review occupies: one per account, kind and targeted term end. */
-export function targetSlot(task: Pick<Task, 'kind' | 'targetEnd'>): string {
-  return `${task.kind}#${task.targetEnd ?? 'none'}`;
+/**
+ * The slot a review occupies: one per account, kind and targeted term end; a for-cause review,
+ * which targets no term end, one per unpaid invoice it is about (so a decided one does not stop
+ * the review of a later invoice left unpaid). Reviews with neither share the kind's one slot.
+ */
+export function targetSlot(task: Pick<Task, 'kind' | 'targetEnd' | 'causeInvoiceId'>): string {
+  return `${task.kind}#${task.targetEnd ?? (task.causeInvoiceId ? `cause:${task.causeInvoiceId}` : 'none')}`;
+}
+
+/** What a slot is about, for history notes: a term end, or the invoice of a for-cause review. */
+function slotLabel(task: Pick<Task, 'targetEnd' | 'causeInvoiceId'>): string {
+  if (task.targetEnd) return `term end ${task.targetEnd}`;
+  return task.causeInvoiceId ? `invoice ${task.causeInvoiceId}` : 'no term end';
 }
 
 export type ReviewChange =
@@ -125,6 +137,7 @@ export function reconcileReviews(existing: readonly Task[], plans: readonly Revi
         reasons: plan.reasons,
         ...(plan.targetEnd ? { targetEnd: plan.targetEnd } : {}),
         ...(plan.noticeDeadline ? { noticeDeadline: plan.noticeDeadline } : {}),
+        ...(plan.causeInvoiceId ? { causeInvoiceId: plan.causeInvoiceId } : {}),
         openAt: plan.openAt,
         dueAt: plan.dueAt,
         track: plan.track,
@@ -165,7 +178,7 @@ export function reconcileReviews(existing: readonly Task[], plans: readonly Revi
         after: withHistory(
           { ...current, status: 'cancelled', updatedAt: nowIso },
           nowIso,
-          `cancelled: the targeted term end is now ${plan.targetEnd ?? '(none)'}, whose review ${decidedThere.id} was already decided`,
+          `cancelled: the review is now about ${slotLabel(plan)}, whose review ${decidedThere.id} was already decided`,
         ),
       });
       continue;
@@ -204,9 +217,14 @@ function applyPlan(task: Task, plan: ReviewPlan, evidence: Record<string, unknow
   else delete next.targetEnd;
   if (plan.noticeDeadline) next.noticeDeadline = plan.noticeDeadline;
   else delete next.noticeDeadline;
+  if (plan.causeInvoiceId) next.causeInvoiceId = plan.causeInvoiceId;
+  else delete next.causeInvoiceId;
   let result = next;
   if (returnNote) result = withHistory(result, nowIso, `${returnNote}: review ${status === 'open' ? 'reopened' : 'rescheduled'}`);
-  if (moved) result = withHistory(result, nowIso, `moved from term end ${task.targetEnd ?? '(none)'} to ${plan.targetEnd ?? '(none)'}`);
+  if (moved) {
+    const note = task.kind === 'for_cause' ? `now about ${slotLabel(plan)} (was ${slotLabel(task)})` : `moved from term end ${task.targetEnd ?? '(none)'} to ${plan.targetEnd ?? '(none)'}`;
+    result = withHistory(result, nowIso, note);
+  }
   if (reschedule) result = withHistory(result, nowIso, `contract on record: review rescheduled to open ${plan.openAt}`);
   if (!wasOpen && status === 'open') result = withHistory(result, nowIso, 'review opened');
   return sameTask(task, result) ? task : result;

@@ -234,6 +234,8 @@ export const reviewPlanSchema = z.strictObject({
   targetEnd: z.optional(calendarDateSchema),
   /** That term's notice deadline (E − N); present whenever `targetEnd` is. */
   noticeDeadline: z.optional(calendarDateSchema),
+  /** The for-cause track: the unpaid invoice the review is about (its slot: one review per invoice). */
+  causeInvoiceId: z.optional(z.string().check(z.minLength(1))),
   openAt: z.iso.datetime(),
   dueAt: z.iso.datetime(),
   reasons: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
@@ -242,7 +244,8 @@ export const reviewPlanSchema = z.strictObject({
 export type ReviewPlan = z.infer<typeof reviewPlanSchema>;
 
 export type PlanSignal = { reason: string; at: string; evidence?: unknown };
-export type ForCauseTrigger = { at: string; reason: string };
+/** What triggers the for-cause track: when, why, and the invoice whose non-payment it is (one review per such invoice). */
+export type ForCauseTrigger = { at: string; reason: string; invoiceId?: string };
 export type PlanInput = {
   contract?: Contract | undefined;
   /** The signals that hold at `now`. */
@@ -360,6 +363,7 @@ export function planForCause(input: Pick<PlanInput, 'policy' | 'now' | 'forCause
   return {
     kind: 'for_cause',
     status: 'open',
+    ...(trigger.invoiceId ? { causeInvoiceId: trigger.invoiceId } : {}),
     openAt: iso(nowMs),
     dueAt: iso(nowMs),
     reasons: [trigger.reason],

@@ -124,6 +124,7 @@ function forCauseTrigger(latePayment: LatePaymentProfile, policy: Policy, now: D
   return {
     at,
     reason: `invoice ${unpaid.number ?? unpaid.invoiceId} unpaid ${unpaid.daysLate} days past due (${whose} cure period: ${cureDays} days)`,
+    invoiceId: unpaid.invoiceId,
   };
 }
 

@@ -5,6 +5,8 @@ import { applyStripeEvent } from '../../shared/usecases/apply-stripe-event.ts';
 import { importContractsCsv, recordContract } from '../../shared/usecases/contracts.ts';
 import { getAccountView } from '../../shared/usecases/read-accounts.ts';
 import { listTasks } from '../../shared/usecases/read-tasks.ts';
+import { decideTask } from '../../shared/usecases/decide.ts';
+import { runSweep } from '../../shared/usecases/sweep.ts';
 import { createTestStore } from '../support/store.ts';
 import { daysBefore, invoiceEvents } from '../support/stripe-events.ts';
 
@@ -57,5 +59,32 @@ describe("the for-cause track's cure period", () => {
     expect(report).toMatchObject({ rows: 2, recorded: 1, errors: [{ line: 3, accountId: 'cus_cure_bad', field: 'cureDays' }] });
     await unpaid('cus_cure_csv', 6);
     expect(await forCauseOf('cus_cure_csv')).toHaveLength(1);
+  });
+});
+
+describe('for-cause reviews, one per unpaid invoice', () => {
+  it('a decided one stands while its invoice stays unpaid; another invoice left unpaid later gets a review of its own', async () => {
+    const customer = 'cus_cause_again';
+    await recordContract(deps(), { accountId: customer, actor: 'token:finance', source: 'manual', now, body: { endDate: '2027-06-30', renewal: 'fixed', noticeDays: 30, cureDays: 10 } });
+    const storyA = { customer, invoiceId: 'in_cause_a', finalizedAt: daysBefore(now, 45), dueAt: daysBefore(now, 15) };
+    for (const event of invoiceEvents(storyA)) await applyStripeEvent(deps(), event, now);
+    await runSweep(deps(), new Date(now.getTime() + 2 * 3_600_000));
+    const [first] = await forCauseOf(customer);
+    expect(first).toMatchObject({ status: 'open', causeInvoiceId: 'in_cause_a' });
+    await decideTask(deps(), { taskId: first!.id, body: { decision: 'retain', note: 'payment plan agreed for in_cause_a' }, actor: 'token:finance', now });
+
+    // Still unpaid: the decision stands, nothing new opens.
+    await runSweep(deps(), new Date(now.getTime() + 3 * 3_600_000));
+    expect((await forCauseOf(customer)).map((t) => t.status)).toEqual(['decided']);
+
+    // A is paid; B, issued later, is left unpaid past the cure period: its own review.
+    const later = new Date(now.getTime() + 30 * 86_400_000);
+    for (const event of invoiceEvents({ ...storyA, paidAt: daysBefore(later, 20) })) await applyStripeEvent(deps(), event, later);
+    const storyB = { customer, invoiceId: 'in_cause_b', finalizedAt: daysBefore(later, 40), dueAt: daysBefore(later, 12) };
+    for (const event of invoiceEvents(storyB)) await applyStripeEvent(deps(), event, later);
+    const reviews = await forCauseOf(customer);
+    expect(reviews).toHaveLength(2);
+    expect(reviews.find((t) => t.id !== first!.id)).toMatchObject({ kind: 'for_cause', causeInvoiceId: 'in_cause_b' });
+    expect(reviews.find((t) => t.id === first!.id)).toMatchObject({ status: 'decided', causeInvoiceId: 'in_cause_a' });
   });
 });
