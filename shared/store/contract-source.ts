@@ -43,8 +43,8 @@ export function subscriptionPlansFromItem(item: Record<string, unknown>): Stored
  * Stores an object's observation unless a newer (or the same) one is stored: 'stale' then. A
  * subscription's `plans` go in the same transaction, so they follow the same latest-observation
  * order; only when they differ from the stored ones does the account's facts revision move on
- * (they are a fact of its profitability, and an evaluation must see them), so the usual
- * subscription update (a new period, the same plans) leaves the evaluation current. The plans
+ * (they are a fact of its profitability, and an evaluation must see them), so an update that
+ * keeps the plans (a rename, say) does not make the account's evaluation stale. The plans
  * item is conditioned on the version read, so a concurrent observation that changed them makes
  * this one read again rather than put old plans back without moving the revision.
  */
