@@ -41,6 +41,7 @@ export const METADATA_KEYS = {
   noticeDays: 'notice_period_days',
   renewal: 'renewal',
   termMonths: 'renewal_term_months',
+  cureDays: 'cure_period_days',
 } as const;
 
 export type StripeContractInput = {
@@ -151,6 +152,7 @@ const metadataParsers = {
   noticeDays: (raw: string) => parseWhole(raw, contractBodySchema.shape.noticeDays),
   renewal: (raw: string) => parseWith(renewalSchema, raw.toLowerCase()),
   termMonths: (raw: string) => parseWhole(raw, contractBodySchema.shape.renewalTermMonths),
+  cureDays: (raw: string) => parseWhole(raw, contractBodySchema.shape.cureDays),
 };
 
 type MetadataTerms = {
@@ -158,6 +160,7 @@ type MetadataTerms = {
   noticeDays?: number;
   renewal?: Renewal;
   termMonths?: number;
+  cureDays?: number;
   /** Some contract key was present (valid or not). */
   anyKey: boolean;
 };
@@ -192,6 +195,8 @@ function readMetadata(holders: MetadataHolder[], warnings: string[]): MetadataTe
   if (renewal !== undefined) terms.renewal = renewal.value;
   const termMonths = readKey(holders, METADATA_KEYS.termMonths, metadataParsers.termMonths, warnings, terms);
   if (termMonths !== undefined) terms.termMonths = termMonths.value;
+  const cureDays = readKey(holders, METADATA_KEYS.cureDays, metadataParsers.cureDays, warnings, terms);
+  if (cureDays !== undefined) terms.cureDays = cureDays.value;
   return terms;
 }
 
@@ -318,7 +323,7 @@ function fromMetadata(meta: MetadataTerms, input: StripeContractInput, cancellin
  * Steps:
  * 1. Read the metadata keys (subscription first, then customer), collecting warnings.
  * 2. Build terms from metadata, else the live schedule phase, else `cancel_at`.
- * 3. Attach the metadata notice period (any source), `observedAt` and `version`; validate.
+ * 3. Attach the metadata notice and cure periods (any source), `observedAt` and `version`; validate.
  */
 export function contractFromStripe(input: StripeContractInput): StripeContractResult {
   const observedMs = Date.parse(input.observedAt);
@@ -348,6 +353,7 @@ export function contractFromStripe(input: StripeContractInput): StripeContractRe
 
   const candidate: Contract = { ...terms, recordedAt: new Date(observedMs).toISOString(), stripeVersion: input.version };
   if (meta.noticeDays !== undefined) candidate.noticeDays = meta.noticeDays;
+  if (meta.cureDays !== undefined) candidate.cureDays = meta.cureDays;
   const parsed = contractSchema.safeParse(candidate);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');

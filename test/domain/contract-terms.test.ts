@@ -297,6 +297,16 @@ describe('contractFromStripe', () => {
     ]);
   });
 
+  it('cure_period_days gives the contract its cure period (the for-cause track), from the subscription or the customer', () => {
+    const fromSub = read({ subscription: subscription({ metadata: { contract_end_date: '2026-12-31', renewal: 'auto', cure_period_days: '15' } }) });
+    expect(fromSub).toMatchObject({ contract: { endDate: '2026-12-31', cureDays: 15 }, warnings: [] });
+    const fromCustomer = read({ subscription: subscription({ metadata: { contract_end_date: '2026-12-31', renewal: 'auto' } }), customer: customer({ cure_period_days: '7' }) });
+    expect(fromCustomer.contract).toMatchObject({ cureDays: 7 });
+    const bad = read({ subscription: subscription({ metadata: { contract_end_date: '2026-12-31', renewal: 'auto', cure_period_days: '-1' } }) });
+    expect(bad.contract).not.toHaveProperty('cureDays');
+    expect(bad.warnings).toEqual([expect.stringContaining('cure_period_days="-1" must be 0 or more days; ignored')]);
+  });
+
   it.each([['-5'], ['abc'], ['1e3']])('notice_period_days=%s is ignored with a warning', (raw) => {
     const result = read({ subscription: subscription({ metadata: { contract_end_date: '2026-12-31', renewal: 'auto', notice_period_days: raw } }) });
     expect(result.contract).toMatchObject({ endDate: '2026-12-31' });
