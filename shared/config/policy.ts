@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as z from '../zod.ts';
 import { isUtcZone } from '../domain/zone.ts';
+import { MAX_MONEY_ENTRY } from '../domain/money.ts';
 
 /** ISO 4217 code as Stripe writes it: three lower-case letters. */
 export const currencySchema = z
@@ -71,7 +72,7 @@ export const policySchema = z.strictObject({
             .strictObject({
               accountId: z.optional(z.string().check(z.minLength(1))),
               plan: z.optional(z.string().check(z.minLength(1))),
-              amount: z.number().check(z.int(), z.positive()),
+              amount: z.number().check(z.int(), z.positive(), z.lte(MAX_MONEY_ENTRY)),
               currency: currencySchema,
               category: z._default(z.enum(['support', 'delivery', 'other']), 'other'),
             })

@@ -1,4 +1,5 @@
 import * as z from '../zod.ts';
+import { MAX_MONEY_ENTRY } from './money.ts';
 
 /**
  * Cost to serve: what finance records against an account (support hours, delivery, other), in
@@ -31,6 +32,9 @@ export const isoCurrencySchema = z
     z.refine((c) => ISO_CURRENCIES.has(c), { message: 'must be an ISO 4217 currency code such as "usd" or "eur"' }),
   );
 
+/** Years a cost's date may fall in (as for contract dates). */
+const COST_YEARS = { min: 1970, max: 2999 } as const;
+
 export const costBodySchema = z.strictObject(
   {
     amount: z
@@ -38,10 +42,15 @@ export const costBodySchema = z.strictObject(
       .check(
         z.int({ error: 'must be a whole number of minor units (cents), e.g. 1500 for 15.00' }),
         z.positive({ error: 'must be greater than 0' }),
+        z.lte(MAX_MONEY_ENTRY, { error: `must be at most ${MAX_MONEY_ENTRY} minor units` }),
       ),
     currency: isoCurrencySchema,
     /** Calendar date the cost belongs to, in the policy's time zone. */
-    date: z.iso.date(requiredOr('must be a real calendar date written YYYY-MM-DD')),
+    date: z.iso.date(requiredOr('must be a real calendar date written YYYY-MM-DD')).check(
+      z.refine((d) => Number(d.slice(0, 4)) >= COST_YEARS.min && Number(d.slice(0, 4)) <= COST_YEARS.max, {
+        error: `must be between ${COST_YEARS.min}-01-01 and ${COST_YEARS.max}-12-31`,
+      }),
+    ),
     category: costCategorySchema,
     note: z.optional(z.string({ error: 'must be text' }).check(z.maxLength(500, { error: 'must be at most 500 characters' }))),
     /** Retrying a POST with the same key records the cost once. */
@@ -58,6 +67,9 @@ export type CostBody = z.infer<typeof costBodySchema>;
 /** Stored form: not strict, so attributes added later never make old entries unreadable. */
 export const costEntrySchema = z.object({
   ...costBodySchema.shape,
+  // Read as stored, whatever bounds new entries are held to.
+  amount: z.number().check(z.int()),
+  date: z.iso.date(),
   costId: z.string().check(z.minLength(1)),
   /** Stripe customer id. */
   accountId: z.string().check(z.minLength(1)),

@@ -93,12 +93,26 @@ describe('profitability end to end', () => {
     [{ amount: -5, currency: 'usd', date: '2026-10-01', category: 'support' }, 'body.amount'],
     [{ amount: 100, currency: 'usd', date: '2026-02-30', category: 'support' }, 'body.date'],
     [{ amount: 100, currency: 'usd', date: '2026-10-01', category: 'lunch' }, 'body.category'],
+    // Beyond any real cost, and enough to make the account's sums unsafe (every evaluation failing).
+    [{ amount: Number.MAX_SAFE_INTEGER, currency: 'usd', date: '2026-10-01', category: 'support' }, 'body.amount'],
+    [{ amount: 100, currency: 'usd', date: '0000-01-01', category: 'support' }, 'body.date'],
+    [{ amount: 100, currency: 'usd', date: '9999-12-31', category: 'support' }, 'body.date'],
   ])('refuses %j with 400 naming %s and changes nothing', async (body, field) => {
     const before = (await allItems(watcher.store)).length;
     const result = await post('/accounts/cus_healthy/costs', body);
     expect(result.status).toBe(400);
     expect(result.body.error.message).toContain(field);
     expect((await allItems(watcher.store)).length).toBe(before);
+  });
+
+  it('keeps an account whose costs add up to a lot evaluable', async () => {
+    const date = daysBefore(now, 5).toISOString().slice(0, 10);
+    for (const key of ['big-1', 'big-2']) {
+      expect((await post('/accounts/cus_big_costs/costs', { amount: 100_000_000_000, currency: 'usd', date, category: 'delivery', idempotencyKey: key })).status).toBe(201);
+    }
+    const account = await api.get('/accounts/cus_big_costs');
+    expect(account.status).toBe(200);
+    expect(account.body.profitability).toEqual([expect.objectContaining({ currency: 'usd', cost: 200_000_000_000 })]);
   });
 
   it('counts a retried request with the same idempotency key once, and refuses the key with another body', async () => {
