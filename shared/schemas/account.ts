@@ -62,4 +62,4 @@ export type AccountView = z.infer<typeof accountViewSchema>;
 export const accountSummarySchema = z.extend(z.omit(accountViewSchema, { latePayment: true }), { latePayment: latePaymentViewSchema });
 
 export const accountPathSchema = z.object({ accountId: accountIdSchema });
-export const accountListQuerySchema = z.extend(listQuerySchema, { flag: accountFlagSchema });
+export const accountListQuerySchema = z.strictObject({ ...listQuerySchema.shape, flag: accountFlagSchema });

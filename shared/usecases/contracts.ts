@@ -50,7 +50,11 @@ export async function importContractsCsv(deps: ContractDeps, csv: string, actor:
   if ('error' in read) return { rows: read.rowCount, recorded: 0, unchanged: 0, errors: [read.error] };
   const report: ImportReport = { rows: read.rows.length, recorded: 0, unchanged: 0, errors: [] };
   const seen = new Map<string, number>();
-  for (const { line, cells } of read.rows) {
+  for (const { line, cells, problem } of read.rows) {
+    if (problem) {
+      report.errors.push({ line, problem });
+      continue;
+    }
     const accountId = accountIdSchema.safeParse(cells.accountId);
     if (!accountId.success) {
       report.errors.push({ line, field: 'accountId', problem: accountId.error.issues[0]?.message ?? 'invalid' });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Policy } from '../config/policy.ts';
 import { costBodySchema, type CostBody } from '../domain/cost.ts';
 import { ConflictError } from '../errors.ts';
@@ -37,7 +38,11 @@ export async function importCostsCsv(deps: { store: Store; policy: Policy }, csv
   const read = readCsvRows(csv, { required: ['accountId', 'amount', 'currency', 'date', 'category'], allowed: COLUMNS });
   if ('error' in read) return { rows: read.rowCount, recorded: 0, unchanged: 0, errors: [read.error] };
   const report: ImportReport = { rows: read.rows.length, recorded: 0, unchanged: 0, errors: [] };
-  for (const { line, raw, cells } of read.rows) {
+  for (const { line, raw, cells, problem } of read.rows) {
+    if (problem) {
+      report.errors.push({ line, problem });
+      continue;
+    }
     const accountId = accountIdSchema.safeParse(cells.accountId);
     if (!accountId.success) {
       report.errors.push({ line, field: 'accountId', problem: accountId.error.issues[0]?.message ?? 'invalid' });
@@ -49,7 +54,7 @@ export async function importCostsCsv(deps: { store: Store; policy: Policy }, csv
       date: cells.date,
       category: cells.category,
       ...(cells.note ? { note: cells.note } : {}),
-      idempotencyKey: cells.idempotencyKey || `csv:${raw.join('|')}`.slice(0, 100),
+      idempotencyKey: cells.idempotencyKey || rowKey(raw),
     });
     if (!body.success) {
       for (const issue of body.error.issues) report.errors.push({ line, accountId: accountId.data, field: issue.path.join('.'), problem: issue.message });
@@ -75,4 +80,13 @@ export async function importCostsCsv(deps: { store: Store; policy: Policy }, csv
     else report.recorded++;
   }
   return report;
+}
+
+/**
+ * The idempotency key of a CSV row without one: a digest of all its cells, so re-importing the
+ * file adds nothing and two rows that differ anywhere (past any length) are two entries. Two
+ * identical rows in one file are one entry, as they would be on a re-import.
+ */
+function rowKey(raw: readonly string[]): string {
+  return `csv:${createHash('sha256').update(JSON.stringify(raw)).digest('hex')}`;
 }

@@ -40,7 +40,8 @@ export interface SweepResult {
  */
 export async function runSweep(deps: { store: Store; policy: Policy }, now: Date, options: { firstDay?: string } = {}): Promise<SweepResult> {
   const today = dayOf(now);
-  const checkpoint = (await getSweepCheckpoint(deps.store)) ?? options.firstDay ?? dayOf(new Date(now.getTime() - FIRST_RUN_LOOKBACK_DAYS * DAY_MS));
+  const storedCheckpoint = await getSweepCheckpoint(deps.store);
+  const checkpoint = storedCheckpoint ?? options.firstDay ?? dayOf(new Date(now.getTime() - FIRST_RUN_LOOKBACK_DAYS * DAY_MS));
   let day = checkpoint < today ? checkpoint : today;
   let oldestPending: string | undefined;
   const result: SweepResult = { daysRead: 0, caughtUp: true, accountsReevaluated: 0, reviewsOpened: 0, notificationsRecorded: 0, failures: 0 };
@@ -88,7 +89,10 @@ export async function runSweep(deps: { store: Store; policy: Policy }, now: Date
       break;
     }
   }
-  await saveSweepCheckpoint(deps.store, oldestPending ?? today, now.toISOString());
+  // Never backwards: a sweep run as if in the past (local mode's `now`) reads its own day only,
+  // and must not send the next run back over every day since.
+  const next = oldestPending ?? today;
+  await saveSweepCheckpoint(deps.store, storedCheckpoint !== undefined && storedCheckpoint > next ? storedCheckpoint : next, now.toISOString());
   return result;
 }
 

@@ -129,6 +129,8 @@ describe('the timing rule, end to end', () => {
     // The account shows the deadline that passed (not null), and that no term comes after it.
     const contract = { endDate: day(10), renewal: 'fixed', noticeDeadline: day(-20), noticeDeadlinePassed: true, upcomingTermEnd: null };
     expect((await api.get('/accounts/cus_fixed')).body.contract).toMatchObject(contract);
+    // Like every list, it refuses a parameter it does not know.
+    expect((await api.get('/accounts?flag=late_payer&bogus=1')).status).toBe(400);
     // The flagged-accounts list carries the contract too (as of the stored evaluation).
     const flagged = (await api.get('/accounts?flag=late_payer&limit=200')).body.items as Array<Record<string, any>>;
     expect(flagged.find((a) => a.id === 'cus_fixed')?.contract).toMatchObject(contract);

@@ -128,3 +128,16 @@ describe('the sweep as if at a later time (local POST /admin/sweep {now})', () =
     }
   });
 });
+
+describe('a sweep run as if in the past (local mode)', () => {
+  it('reads its own day and leaves the checkpoint where it was, so the next run does not go back over every day since', async () => {
+    const store = await createTestStore();
+    const deps = { store, policy: defaultPolicy };
+    await runSweep(deps, now);
+    const past = await runSweep(deps, new Date('2001-01-01T00:00:00Z'));
+    expect(past.daysRead).toBe(1);
+    const next = await runSweep(deps, new Date(now.getTime() + 3_600_000));
+    expect(next).toMatchObject({ daysRead: 1, caughtUp: true });
+    store.doc.destroy();
+  });
+});
