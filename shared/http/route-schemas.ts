@@ -298,7 +298,13 @@ export function routeSchemas(): RouteSchemaTable {
     },
     'GET /notifications': {
       query: notificationsQuerySchema,
-      responses: { 200: { description: 'Notifications, newest first', content: json(listResponseSchema(notificationSchema)) } },
+      responses: {
+        200: {
+          description:
+            "Notifications, newest first; with accountId, that account's in the order of their ids (renewal reminders by term end and offset, then reviews opened, by review)",
+          content: json(listResponseSchema(notificationSchema)),
+        },
+      },
     },
     'POST /admin/sweep': {
       description: 'Runs the sweep now, or as if at `now`: what it opens and sends is real.',
