@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWatcher } from '../../local/watcher.ts';
+import { MAX_MONEY_ENTRY } from '../../shared/domain/money.ts';
 import { allItems } from '../support/scan.ts';
 import { client, startTestWatcher } from '../support/watcher.ts';
 import { daysBefore, epoch, fixture, invoiceEvents, stripeEvent } from '../support/stripe-events.ts';
@@ -95,6 +96,7 @@ describe('profitability end to end', () => {
     [{ amount: 100, currency: 'usd', date: '2026-10-01', category: 'lunch' }, 'body.category'],
     // Beyond any real cost, and enough to make the account's sums unsafe (every evaluation failing).
     [{ amount: Number.MAX_SAFE_INTEGER, currency: 'usd', date: '2026-10-01', category: 'support' }, 'body.amount'],
+    [{ amount: MAX_MONEY_ENTRY + 1, currency: 'usd', date: '2026-10-01', category: 'support' }, 'body.amount'],
     [{ amount: 100, currency: 'usd', date: '0000-01-01', category: 'support' }, 'body.date'],
     [{ amount: 100, currency: 'usd', date: '9999-12-31', category: 'support' }, 'body.date'],
   ])('refuses %j with 400 naming %s and changes nothing', async (body, field) => {
@@ -105,14 +107,14 @@ describe('profitability end to end', () => {
     expect((await allItems(watcher.store)).length).toBe(before);
   });
 
-  it('keeps an account whose costs add up to a lot evaluable', async () => {
+  it('accepts the largest entry allowed, and an account holding several stays evaluable', async () => {
     const date = daysBefore(now, 5).toISOString().slice(0, 10);
     for (const key of ['big-1', 'big-2']) {
-      expect((await post('/accounts/cus_big_costs/costs', { amount: 100_000_000_000, currency: 'usd', date, category: 'delivery', idempotencyKey: key })).status).toBe(201);
+      expect((await post('/accounts/cus_big_costs/costs', { amount: MAX_MONEY_ENTRY, currency: 'usd', date, category: 'delivery', idempotencyKey: key })).status).toBe(201);
     }
     const account = await api.get('/accounts/cus_big_costs');
     expect(account.status).toBe(200);
-    expect(account.body.profitability).toEqual([expect.objectContaining({ currency: 'usd', cost: 200_000_000_000 })]);
+    expect(account.body.profitability).toEqual([expect.objectContaining({ currency: 'usd', cost: 2 * MAX_MONEY_ENTRY })]);
   });
 
   it('counts a retried request with the same idempotency key once, and refuses the key with another body', async () => {
