@@ -11,12 +11,11 @@ import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.ts';
 import { client } from '../support/watcher.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
-const tsx = join(root, 'node_modules/.bin/tsx');
 
 /** `npm run backfill -- …` as a child process (stdout is a pipe: plain progress lines). */
 function backfillCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(tsx, ['local/backfill.ts', ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/backfill.ts', ...args], {
       cwd: root,
       env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN', STRIPE_API_KEY: '', STRIPE_API_BASE: '', ...env },
     });

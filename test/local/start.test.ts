@@ -8,11 +8,11 @@ import { assertJava17, JavaMissingError, freePort } from '../../local/dynamodb-l
 import { signedDelivery, fixture, stripeEvent } from '../support/stripe-events.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
-const tsx = join(root, 'node_modules/.bin/tsx');
 
 /** Starts `npm start`'s entry point as a child process and waits for its banner. */
 async function startProcess(env: Record<string, string>) {
-  const child = spawn(tsx, ['local/start.ts'], { cwd: root, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN', ...env } });
+  // As `npm start` runs it: one node process (the tsx CLI would put a signal relay in front of it).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: root, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN', ...env } });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -69,7 +69,7 @@ describe('npm start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'termwatch-policy-'));
     const policyPath = join(dir, 'policy.json');
     writeFileSync(policyPath, JSON.stringify({ graceDays: -2, latePayer: { overdueDays: 'thirty' } }));
-    const result = spawnSync(tsx, ['local/start.ts'], { cwd: root, env: { ...process.env, WATCHER_POLICY: policyPath, WATCHER_DATA_DIR: dir }, encoding: 'utf8', timeout: 30_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: root, env: { ...process.env, WATCHER_POLICY: policyPath, WATCHER_DATA_DIR: dir }, encoding: 'utf8', timeout: 30_000 });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('graceDays');
     expect(result.stderr).toContain('latePayer.overdueDays');
