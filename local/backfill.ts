@@ -8,6 +8,7 @@
  * WATCHER_DATA_DIR (the running watcher's, or DynamoDB Local started here), or with --table /
  * --stack / TABLE_NAME the deployed table with your AWS credentials. See README "Backfill".
  */
+import './node-version.ts';
 import { parseArgs } from 'node:util';
 import { loadPolicy, PolicyError, type Policy } from '../shared/config/policy.ts';
 import { createStore, type Store } from '../shared/store/client.ts';

@@ -3,6 +3,7 @@
  * renewal,renewalTermMonths). Sends the file to the running watcher when `npm start` is up;
  * otherwise opens the local store itself. Prints every bad row with its line and reason.
  */
+import './node-version.ts';
 import { readFileSync } from 'node:fs';
 import { loadPolicy } from '../shared/config/policy.ts';
 import { importContractsCsv, type ImportReport } from '../shared/usecases/contracts.ts';

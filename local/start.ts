@@ -3,6 +3,7 @@
  * (.data), STRIPE_WEBHOOK_SECRET and WATCHER_API_TOKEN (generated and kept when unset),
  * WATCHER_POLICY (policy JSON file). See README.md.
  */
+import './node-version.ts';
 import { loadPolicy, PolicyError } from '../shared/config/policy.ts';
 import { JavaMissingError } from './dynamodb-local.ts';
 import { startWatcher } from './watcher.ts';
