@@ -6,6 +6,8 @@
 import './node-version.ts';
 import { loadPolicy, PolicyError } from '../shared/config/policy.ts';
 import { JavaMissingError } from './dynamodb-local.ts';
+import { OidcConfigError } from '../shared/http/auth/oidc.ts';
+import { UsersFileError } from '../shared/http/auth/users-file.ts';
 import { startWatcher } from './watcher.ts';
 
 const started = Date.now();
@@ -65,7 +67,7 @@ try {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 } catch (error) {
-  if (error instanceof JavaMissingError) {
+  if (error instanceof JavaMissingError || error instanceof UsersFileError || error instanceof OidcConfigError) {
     console.error(`Termwatch cannot start: ${error.message}`);
     process.exit(1);
   }

@@ -1,8 +1,10 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Policy } from '../shared/config/policy.ts';
 import { bearerTokenAuthenticator } from '../shared/http/auth.ts';
+import { oidcSettingsFromEnv, oidcVerifier } from '../shared/http/auth/oidc.ts';
+import { readUsersFile, type UserEntry } from '../shared/http/auth/users-file.ts';
 import { adminHandlers, apiHandlers } from '../shared/http/api.ts';
 import { createHttpApp } from '../shared/http/app.ts';
 import { webhookHandlers } from '../shared/http/webhook-routes.ts';
@@ -58,6 +60,12 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
   const dataDir = resolve(options.dataDir);
   const clock = options.clock ?? (() => new Date());
   const secrets = loadLocalSecrets(dataDir, options.env);
+  const env = options.env ?? process.env;
+  // People: checked before anything starts, so a malformed users file or issuer stops start-up.
+  // WATCHER_USERS, else the data dir's users.json when `npm run users` wrote one there.
+  const usersFile = env.WATCHER_USERS || (existsSync(join(dataDir, 'users.json')) ? join(dataDir, 'users.json') : undefined);
+  const users: UserEntry[] = usersFile ? readUsersFile(usersFile) : [];
+  const oidc = oidcSettingsFromEnv(env);
   let dynamo: RunningDynamoDbLocal | undefined;
   const endpoint = options.dynamoEndpoint ?? (dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') })).endpoint;
   const tableName = options.tableName ?? tableDefinition.defaultName;
@@ -83,7 +91,7 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
     },
     fns: ['api', 'webhook'],
     includeLocalOnly: true,
-    authenticate: bearerTokenAuthenticator(secrets.apiToken),
+    authenticate: bearerTokenAuthenticator(secrets.apiToken, { users, ...(oidc ? { verifyJwt: oidcVerifier(oidc) } : {}) }),
   });
   const http = await startHttpServer({ host: options.host ?? '127.0.0.1', port: options.port, handle: app });
 

@@ -11,6 +11,11 @@ export class ConflictError extends Error {
   override readonly name: string = 'ConflictError';
 }
 
+/** The person is known but may not do this (e.g. approve their own request). */
+export class ForbiddenError extends Error {
+  override readonly name: string = 'ForbiddenError';
+}
+
 /** A request value that only the data layer can judge (e.g. a cursor), naming the field. */
 export class InvalidInputError extends Error {
   override readonly name: string = 'InvalidInputError';

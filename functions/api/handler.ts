@@ -16,7 +16,7 @@ const app = createHttpApp({
   fns: ['api'],
   includeLocalOnly: false,
   // API Gateway authorizes (IAM or JWT) before the function runs; see infra/.
-  authenticate: gatewayAuthenticator(),
+  authenticate: gatewayAuthenticator({ groupsClaim: process.env.WATCHER_OIDC_GROUPS_CLAIM }),
 });
 
 export const handler = async (event: APIGatewayProxyEventV2, context: Context) => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as z from '../zod.ts';
 import { isUtcZone } from '../domain/zone.ts';
 import { MAX_MONEY_ENTRY } from '../domain/money.ts';
+import { approvalModeSchema } from '../domain/approval.ts';
 
 /** ISO 4217 code as Stripe writes it: three lower-case letters. */
 export const currencySchema = z
@@ -113,6 +114,10 @@ export const policySchema = z.strictObject({
     }),
     { enabled: false, cureDays: 30 },
   ),
+  /** Four eyes: a termination needs a second person (an approver) unless `single`. */
+  approvals: z._default(z.strictObject({ terminate: z._default(approvalModeSchema, 'two_person') }), { terminate: 'two_person' }),
+  /** Who owns a new review, unless the account's overrides name someone. */
+  owners: z._default(z.strictObject({ default: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))) }), {}),
   /** Local time of day (in `timeZone`) renewal reminders go out; on AWS the sweep runs hourly at its minute. */
   sweepAt: z._default(z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)')), '06:00'),
 });

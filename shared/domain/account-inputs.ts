@@ -67,6 +67,8 @@ export const overridesBodySchema = z.strictObject({
     z.strictObject({
       graceDays: z.optional(z.number().check(z.int('must be a whole number of days'), z.gte(0), z.lte(365))),
       noticeDays: z.optional(z.number().check(z.int('must be a whole number of days'), z.gte(0), z.lte(3650))),
+      /** Who owns the account's new reviews (the policy's `owners.default` otherwise). */
+      owner: z.optional(z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(200, 'must be at most 200 characters'))),
     }),
     {},
   ),
@@ -90,5 +92,6 @@ export function accountPolicy(policy: Policy, overrides: Overrides): Policy {
     ...policy,
     ...(overrides.policy.graceDays !== undefined ? { graceDays: overrides.policy.graceDays } : {}),
     ...(overrides.policy.noticeDays !== undefined ? { noticeDays: overrides.policy.noticeDays } : {}),
+    ...(overrides.policy.owner !== undefined ? { owners: { ...policy.owners, default: overrides.policy.owner } } : {}),
   };
 }

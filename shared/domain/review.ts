@@ -7,7 +7,8 @@ import { reviewKindSchema, reviewTrackSchema, type ReviewPlan } from './timing.t
  * Review tasks: what finance is asked to decide, and the pure rule that turns the timing
  * rule's plans into changes of the stored tasks (create, move, open, cancel).
  */
-export const taskStatusSchema = z.enum(['scheduled', 'open', 'decided', 'cancelled']);
+/** `pending_approval`: a termination asked for by one person, waiting for a second (four eyes: domain/approval.ts). */
+export const taskStatusSchema = z.enum(['scheduled', 'open', 'pending_approval', 'decided', 'cancelled']);
 export type TaskStatus = z.infer<typeof taskStatusSchema>;
 
 export const decisionKindSchema = z.enum(['retain', 'renegotiate', 'terminate'], {
@@ -22,6 +23,10 @@ export const decisionSchema = z.object({
   /** For `terminate`: the term end the client leaves at, and the notice deadline to meet. */
   plannedEndDate: z.optional(calendarDateSchema),
   noticeDeadline: z.optional(calendarDateSchema),
+  /** A termination under the four-eyes rule: the approver (never the requester, `by`) and when. */
+  approvedBy: z.optional(z.string()),
+  approvedAt: z.optional(z.string()),
+  approvalNote: z.optional(z.string()),
 });
 export type Decision = z.infer<typeof decisionSchema>;
 
@@ -54,6 +59,12 @@ export const taskSchema = z.object({
   checklist: z.array(z.string()),
   decisions: z.array(decisionSchema),
   history: z.array(taskHistoryEntrySchema),
+  /** While `pending_approval`: who asked for the termination, when and why. */
+  approval: z.optional(z.object({ requestedBy: z.string(), requestedAt: z.string(), note: z.string() })),
+  /** Still pending when the notice deadline passed: reported, never dropped. Set on reads. */
+  overdue: z.optional(z.boolean()),
+  /** The person who owns the review. */
+  assignee: z.optional(z.string()),
   /** Open reviews stay open when their signals clear; this says so. */
   signalsCleared: z.optional(z.boolean()),
   createdAt: z.string(),
@@ -91,6 +102,8 @@ export interface ReconcileContext {
   evidence: Record<string, unknown>;
   /** A new task id (ids are not derived from the slot, so a moved review keeps its id). */
   newId: (kind: Task['kind']) => string;
+  /** Who owns a new review (policy `owners.default` or the account's override). */
+  owner?: string;
 }
 
 /**
@@ -110,6 +123,9 @@ export function reconcileReviews(existing: readonly Task[], plans: readonly Revi
   const nowIso = ctx.now.toISOString();
   const changes: ReviewChange[] = [];
   for (const kind of reviewKindSchema.options) {
+    // A termination waiting for its second person is left as it is: the approval (or its
+    // rejection, which reopens it) comes first, and the next evaluation then applies the plan.
+    if (existing.some((t) => t.kind === kind && t.status === 'pending_approval')) continue;
     const plan = plans.find((p) => p.kind === kind);
     const active = existing.filter((t) => t.kind === kind && ACTIVE_STATUSES.has(t.status)).sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
     const current = active[0];
@@ -143,6 +159,7 @@ export function reconcileReviews(existing: readonly Task[], plans: readonly Revi
         track: plan.track,
         evidence: ctx.evidence,
         checklist: [...REVIEW_CHECKLIST],
+        ...(ctx.owner ? { assignee: ctx.owner } : {}),
         decisions: [],
         history: [{ at: nowIso, status: plan.status, note: plan.status === 'open' ? 'review opened' : `review scheduled to open ${plan.openAt}` }],
         createdAt: nowIso,

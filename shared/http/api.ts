@@ -16,7 +16,8 @@ import { overridesBodySchema, signalBodySchema } from '../domain/account-inputs.
 import { getOverrides } from '../store/account-inputs.ts';
 import { listAudit } from '../store/audit.ts';
 import { addSignal, replaceOverrides } from '../usecases/account-inputs.ts';
-import { decideTask, decisionBodySchema } from '../usecases/decide.ts';
+import { answerTermination, approvalBodySchema, assignTask, assigneeBodySchema, decideTask, decisionBodySchema, withOverdue } from '../usecases/decide.ts';
+import type { Principal } from './auth/roles.ts';
 import { costBodySchema } from '../domain/cost.ts';
 import { pageQuerySchema } from '../schemas/common.ts';
 import { listCosts } from '../store/cost.ts';
@@ -96,7 +97,21 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
     'POST /tasks/{taskId}/decision': async (request) => {
       const { taskId } = parseRequestPart(taskPathSchema, request.params, 'path');
       const body = parseRequestPart(decisionBodySchema, request.json(), 'body');
-      return { status: 200, body: await decideTask(deps, { taskId, body, actor: actorOf(request), now: deps.clock() }) };
+      return { status: 200, body: await decideTask(deps, { taskId, body, actor: principalOf(request), now: deps.clock() }) };
+    },
+    'POST /tasks/{taskId}/approval': async (request) => {
+      const { taskId } = parseRequestPart(taskPathSchema, request.params, 'path');
+      const body = parseRequestPart(approvalBodySchema, request.json(), 'body');
+      return { status: 200, body: await answerTermination(deps, { taskId, body, actor: principalOf(request), now: deps.clock() }) };
+    },
+    'POST /tasks/{taskId}/assignee': async (request) => {
+      const { taskId } = parseRequestPart(taskPathSchema, request.params, 'path');
+      const body = parseRequestPart(assigneeBodySchema, request.json(), 'body');
+      return { status: 200, body: await assignTask(deps, { taskId, name: body.name, actor: principalOf(request), now: deps.clock() }) };
+    },
+    'GET /me': async (request) => {
+      const me = principalOf(request);
+      return { status: 200, body: { name: me.name, role: me.role } };
     },
     'POST /contracts/import': async (request) => {
       requireCsv(request.headers['content-type']);
@@ -110,6 +125,7 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
         ...(query.status ? { status: query.status } : {}),
         ...(query.accountId ? { accountId: query.accountId } : {}),
         ...(query.dueBefore ? { dueBefore: dueBeforeInstant(query.dueBefore, deps.policy.timeZone) } : {}),
+        ...(query.assignee ? { assignee: query.assignee === 'me' ? principalOf(request).name : query.assignee } : {}),
       };
       // A spreadsheet export is the whole list (up to CSV_EXPORT_MAX_ROWS) unless the caller
       // pages it with an explicit limit: a person opening the file would not see a cursor header.
@@ -126,11 +142,12 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
           },
         };
       }
-      return { status: 200, body: page };
+      const now = deps.clock();
+      return { status: 200, body: { ...page, items: page.items.map((t) => withOverdue(t, now, deps.policy.timeZone)) } };
     },
     'GET /tasks/{taskId}': async (request) => {
       const { taskId } = parseRequestPart(taskPathSchema, request.params, 'path');
-      return { status: 200, body: await readTask(deps, taskId) };
+      return { status: 200, body: withOverdue(await readTask(deps, taskId), deps.clock(), deps.policy.timeZone) };
     },
     'GET /renewals': async (request) => {
       const query = parseRequestPart(renewalsQuerySchema, request.query, 'query');
@@ -149,8 +166,15 @@ function requireCsv(contentType: string | undefined): void {
   }
 }
 
-function actorOf(request: { principal?: { actor: string } }): string {
-  return request.principal?.actor ?? 'unknown';
+/** The authenticated person (the router checked credentials and role before the handler ran). */
+function principalOf(request: { principal?: Principal }): Principal {
+  if (!request.principal) throw new HttpError(401, 'unauthorized', 'missing or invalid credentials');
+  return request.principal;
+}
+
+/** The name every write records: the authenticated person's, never a header. */
+function actorOf(request: { principal?: Principal }): string {
+  return principalOf(request).name;
 }
 
 /** `dueBefore` as a date means "before that day starts" in the business time zone. */

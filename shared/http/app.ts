@@ -16,6 +16,7 @@ export function bindRoutes(handlers: RouteHandlers, serve: { fns: readonly Funct
   const bound = wanted.map((spec) => {
     const handle = handlers[`${spec.method} ${spec.path}` as RouteKey];
     if (!handle) throw new Error(`route ${spec.method} ${spec.path} has no handler`);
+    if (spec.auth === 'finance' && !spec.role) throw new Error(`route ${spec.method} ${spec.path} declares no role`);
     return { spec, handle };
   });
   for (const key of Object.keys(handlers)) {

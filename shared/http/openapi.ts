@@ -16,7 +16,7 @@ import { routes, type RouteSpec } from './routes.ts';
  */
 
 type JsonSchema = Record<string, unknown>;
-type ErrorStatus = 400 | 401 | 404 | 405 | 409 | 413 | 415 | 503;
+type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 503;
 
 export interface OpenApiDocument {
   openapi: string;
@@ -48,6 +48,8 @@ export interface OperationObject {
   requestBody?: { required: boolean; description?: string; content: Record<string, { schema: JsonSchema }> };
   responses: Record<string, unknown>;
   'x-local-only'?: true;
+  /** The least role the operation needs (routes.ts). */
+  'x-termwatch-role'?: string;
 }
 
 export class OpenApiBuildError extends Error {
@@ -86,6 +88,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; headers?:
     description: 'No or wrong credentials (checked before the input)',
     headers: { 'WWW-Authenticate': { description: 'Bearer', schema: { type: 'string' } } },
   },
+  403: { name: 'Forbidden', description: "The credentials are good but the person's role lacks the right (the message names the role needed), or they may not do this (e.g. approve their own termination); nothing was written" },
   404: { name: 'NotFound', description: 'No such resource' },
   405: {
     name: 'MethodNotAllowed',
@@ -189,7 +192,10 @@ function parameters(
 function errorStatuses(route: RouteSpec, doc: RouteSchemas): ErrorStatus[] {
   const statuses = new Set<ErrorStatus>(doc.errors ?? []);
   if (doc.params || doc.query || doc.headers || doc.body) statuses.add(400);
-  if (route.auth === 'finance') statuses.add(401);
+  if (route.auth === 'finance') {
+    statuses.add(401);
+    statuses.add(403);
+  }
   if (doc.body) statuses.add(413);
   if (!doc.storeless) statuses.add(503);
   return [...statuses].filter((s) => !(s in doc.responses)).sort((a, b) => a - b);
@@ -230,7 +236,7 @@ function operation(route: RouteSpec, doc: RouteSchemas, components: Record<strin
   return {
     operationId,
     summary: route.summary,
-    ...(doc.description ? { description: doc.description } : {}),
+    ...(route.role || doc.description ? { description: [route.role ? `Needs the \`${route.role}\` role.` : '', doc.description ?? ''].filter(Boolean).join(' ') } : {}),
     tags: [route.path.split('/')[1] ?? 'root'],
     security: route.auth === 'finance' ? FINANCE_SECURITY : [],
     parameters: [
@@ -249,6 +255,7 @@ function operation(route: RouteSpec, doc: RouteSchemas, components: Record<strin
       : {}),
     responses,
     ...(route.localOnly ? { 'x-local-only': true as const } : {}),
+    ...(route.role ? { 'x-termwatch-role': route.role } : {}),
   };
 }
 

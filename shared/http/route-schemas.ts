@@ -12,7 +12,8 @@ import { stripeEventSchema } from '../stripe/events.ts';
 import type { AuditRecord } from '../store/audit.ts';
 import type { addSignal } from '../usecases/account-inputs.ts';
 import type { ImportReport, recordContract } from '../usecases/contracts.ts';
-import { decisionBodySchema } from '../usecases/decide.ts';
+import { approvalBodySchema, assigneeBodySchema, decisionBodySchema } from '../usecases/decide.ts';
+import { principalSchema } from './auth/roles.ts';
 import type { listFlaggedAccounts } from '../usecases/read-accounts.ts';
 import type { ReceiveOutcome } from '../usecases/receive-stripe-event.ts';
 import type { listRenewals } from '../usecases/renewals.ts';
@@ -250,6 +251,24 @@ export function routeSchemas(): RouteSchemaTable {
       body: { contentType: 'application/json', schema: decisionBodySchema, required: true },
       responses: { 200: { description: 'The task, decided, with the decision appended to its history', content: json(taskSchema) } },
       errors: [404, 409],
+    },
+    'POST /tasks/{taskId}/approval': {
+      description:
+        "Four eyes (`approvals.terminate: two_person`, the default): an approver or admin who is not the requester answers a pending termination. `approve: true` decides it (the decision's `by` is the requester, `approvedBy` the approver); `approve: false` opens the task again, the rejection kept in `history`. The requester answering their own request is a 403 and nothing is written; a task with nothing pending is a 409.",
+      params: taskPathSchema,
+      body: { contentType: 'application/json', schema: approvalBodySchema, required: true },
+      responses: { 200: { description: 'The task, decided or open again', content: json(taskSchema) } },
+      errors: [404, 409],
+    },
+    'POST /tasks/{taskId}/assignee': {
+      params: taskPathSchema,
+      body: { contentType: 'application/json', schema: assigneeBodySchema, required: true },
+      responses: { 200: { description: 'The task with its new assignee', content: json(taskSchema) } },
+      errors: [404, 409],
+    },
+    'GET /me': {
+      storeless: true,
+      responses: { 200: { description: 'The name every write by these credentials records, and their role', content: json(principalSchema) } },
     },
     'POST /costs/import': {
       body: {

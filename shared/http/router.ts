@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { logger } from '../powertools.ts';
-import type { Authenticator, Principal } from './auth.ts';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { NoRoleError, type Authenticator, type Principal } from './auth.ts';
+import { hasRole } from './auth/roles.ts';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { HttpError } from './errors.ts';
 import type { RouteSpec } from './routes.ts';
 
@@ -91,6 +92,7 @@ function isServiceUnavailable(error: unknown): boolean {
 export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
   if (error instanceof NotFoundError) return new HttpError(404, 'not_found', error.message, undefined, { cause: error });
+  if (error instanceof ForbiddenError) return new HttpError(403, 'forbidden', error.message, undefined, { cause: error });
   if (error instanceof ConflictError) return new HttpError(409, 'conflict', error.message, undefined, { cause: error });
   if (error instanceof InvalidInputError) {
     return new HttpError(400, 'validation_error', `${error.field}: ${error.message}`, { issues: [{ field: error.field, problem: error.message }] }, { cause: error });
@@ -121,12 +123,25 @@ export function createRouter(options: { routes: readonly BoundRoute[]; authentic
     }
     let principal: Principal | undefined;
     if (hit.route.spec.auth === 'finance') {
-      principal = options.authenticate(event);
+      // The one place credentials and roles are checked, for every route, before any input is read.
+      try {
+        principal = await options.authenticate(event);
+      } catch (error) {
+        if (error instanceof NoRoleError) return errorResult(new HttpError(403, 'forbidden', error.message));
+        const mapped = toHttpError(error);
+        if (mapped) return errorResult(mapped);
+        logger.error('authentication failed', { route: hit.route.spec.path, error: error as Error });
+        return errorResult(new HttpError(500, 'internal_error', 'internal error; the details are in the service log'));
+      }
       if (!principal) {
         return {
           ...errorResult(new HttpError(401, 'unauthorized', 'missing or invalid credentials')),
           headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' },
         };
+      }
+      const needed = hit.route.spec.role ?? 'admin';
+      if (!hasRole(principal.role, needed)) {
+        return errorResult(new HttpError(403, 'forbidden', `${method} ${hit.route.spec.path} needs the ${needed} role; ${principal.name} is ${principal.role}`));
       }
     }
     const params: Record<string, string> = {};

@@ -11,6 +11,8 @@ export type RouteAuth =
   /** Bearer token locally; IAM or JWT on AWS. */
   | 'finance';
 
+import type { Role } from './auth/roles.ts';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface RouteSpec {
@@ -18,6 +20,8 @@ export interface RouteSpec {
   /** API Gateway style path, parameters in braces: `/accounts/{accountId}`. */
   readonly path: string;
   readonly auth: RouteAuth;
+  /** For finance routes: the least role allowed (checked once, by the router, before the handler). */
+  readonly role?: Role;
   /** Which Lambda function serves it on AWS. */
   readonly fn: 'api' | 'webhook';
   /** Served by the local runner only (never deployed), e.g. the manual sweep trigger. */
@@ -29,23 +33,26 @@ export const routes = [
   { method: 'GET', path: '/health', auth: 'public', fn: 'api', summary: 'Store reachability check' },
   { method: 'GET', path: '/openapi.json', auth: 'public', fn: 'api', summary: 'OpenAPI 3.1 document of every route, generated from the validating schemas' },
   { method: 'POST', path: '/webhooks/stripe', auth: 'stripe-signature', fn: 'webhook', summary: 'Stripe events in' },
-  { method: 'GET', path: '/accounts', auth: 'finance', fn: 'api', summary: 'Accounts carrying a flag' },
-  { method: 'GET', path: '/accounts/{accountId}', auth: 'finance', fn: 'api', summary: 'One account with its late-payment profile' },
-  { method: 'PUT', path: '/accounts/{accountId}/contract', auth: 'finance', fn: 'api', summary: 'Record or replace the contract (creates the account if new)' },
-  { method: 'POST', path: '/accounts/{accountId}/costs', auth: 'finance', fn: 'api', summary: 'Record a cost-to-serve entry (idempotencyKey makes retries safe)' },
-  { method: 'GET', path: '/accounts/{accountId}/costs', auth: 'finance', fn: 'api', summary: "An account's cost-to-serve entries" },
-  { method: 'POST', path: '/costs/import', auth: 'finance', fn: 'api', summary: 'Import cost entries from CSV (text/csv); per-row errors' },
-  { method: 'POST', path: '/accounts/{accountId}/signals', auth: 'finance', fn: 'api', summary: 'Record a human signal (abusive, scope_mismatch, communication, other)' },
-  { method: 'GET', path: '/accounts/{accountId}/overrides', auth: 'finance', fn: 'api', summary: "The account's exclusions, invoice holds and policy overrides" },
-  { method: 'PUT', path: '/accounts/{accountId}/overrides', auth: 'finance', fn: 'api', summary: "Replace the account's exclusions, invoice holds and policy overrides" },
-  { method: 'GET', path: '/accounts/{accountId}/audit', auth: 'finance', fn: 'api', summary: 'Audit trail: every change to contracts, costs, signals, overrides and tasks' },
-  { method: 'POST', path: '/tasks/{taskId}/decision', auth: 'finance', fn: 'api', summary: 'Record a decision (retain, renegotiate, terminate), appended to the history' },
-  { method: 'POST', path: '/contracts/import', auth: 'finance', fn: 'api', summary: 'Import contracts from CSV (text/csv); per-row errors' },
-  { method: 'GET', path: '/tasks', auth: 'finance', fn: 'api', summary: 'Review tasks (JSON, or CSV with format=csv)' },
-  { method: 'GET', path: '/tasks/{taskId}', auth: 'finance', fn: 'api', summary: 'One task with evidence, checklist and decision history' },
-  { method: 'GET', path: '/renewals', auth: 'finance', fn: 'api', summary: 'Contracts whose notice deadline falls in the window' },
-  { method: 'GET', path: '/notifications', auth: 'finance', fn: 'api', summary: 'Notifications recorded (renewal reminders, reviews opened)' },
-  { method: 'POST', path: '/admin/sweep', auth: 'finance', fn: 'api', localOnly: true, summary: 'Run the sweep now (local mode only)' },
-  { method: 'GET', path: '/admin/dead-letters', auth: 'finance', fn: 'api', localOnly: true, summary: 'Events the local queue dead-lettered after repeated processing failures (local mode only)' },
-  { method: 'POST', path: '/admin/dead-letters/redrive', auth: 'finance', fn: 'api', localOnly: true, summary: 'Put every dead-lettered event back on the local queue (local mode only)' },
+  { method: 'GET', path: '/accounts', auth: 'finance', role: 'viewer', fn: 'api', summary: 'Accounts carrying a flag' },
+  { method: 'GET', path: '/accounts/{accountId}', auth: 'finance', role: 'viewer', fn: 'api', summary: 'One account with its late-payment profile' },
+  { method: 'PUT', path: '/accounts/{accountId}/contract', auth: 'finance', role: 'reviewer', fn: 'api', summary: 'Record or replace the contract (creates the account if new)' },
+  { method: 'POST', path: '/accounts/{accountId}/costs', auth: 'finance', role: 'reviewer', fn: 'api', summary: 'Record a cost-to-serve entry (idempotencyKey makes retries safe)' },
+  { method: 'GET', path: '/accounts/{accountId}/costs', auth: 'finance', role: 'viewer', fn: 'api', summary: "An account's cost-to-serve entries" },
+  { method: 'POST', path: '/costs/import', auth: 'finance', role: 'reviewer', fn: 'api', summary: 'Import cost entries from CSV (text/csv); per-row errors' },
+  { method: 'POST', path: '/accounts/{accountId}/signals', auth: 'finance', role: 'reviewer', fn: 'api', summary: 'Record a human signal (abusive, scope_mismatch, communication, other)' },
+  { method: 'GET', path: '/accounts/{accountId}/overrides', auth: 'finance', role: 'viewer', fn: 'api', summary: "The account's exclusions, invoice holds and policy overrides" },
+  { method: 'PUT', path: '/accounts/{accountId}/overrides', auth: 'finance', role: 'reviewer', fn: 'api', summary: "Replace the account's exclusions, invoice holds and policy overrides" },
+  { method: 'GET', path: '/accounts/{accountId}/audit', auth: 'finance', role: 'viewer', fn: 'api', summary: 'Audit trail: every change to contracts, costs, signals, overrides and tasks' },
+  { method: 'POST', path: '/tasks/{taskId}/decision', auth: 'finance', role: 'reviewer', fn: 'api', summary: 'Record a decision (retain, renegotiate, terminate), appended to the history' },
+  { method: 'POST', path: '/contracts/import', auth: 'finance', role: 'reviewer', fn: 'api', summary: 'Import contracts from CSV (text/csv); per-row errors' },
+  { method: 'POST', path: '/tasks/{taskId}/approval', auth: 'finance', role: 'approver', fn: 'api', summary: "Approve or reject another person's request to terminate (four eyes)" },
+  { method: 'POST', path: '/tasks/{taskId}/assignee', auth: 'finance', role: 'reviewer', fn: 'api', summary: "Set a task's owner" },
+  { method: 'GET', path: '/me', auth: 'finance', role: 'viewer', fn: 'api', summary: 'Who the credentials belong to: name and role' },
+  { method: 'GET', path: '/tasks', auth: 'finance', role: 'viewer', fn: 'api', summary: 'Review tasks (JSON, or CSV with format=csv)' },
+  { method: 'GET', path: '/tasks/{taskId}', auth: 'finance', role: 'viewer', fn: 'api', summary: 'One task with evidence, checklist and decision history' },
+  { method: 'GET', path: '/renewals', auth: 'finance', role: 'viewer', fn: 'api', summary: 'Contracts whose notice deadline falls in the window' },
+  { method: 'GET', path: '/notifications', auth: 'finance', role: 'viewer', fn: 'api', summary: 'Notifications recorded (renewal reminders, reviews opened)' },
+  { method: 'POST', path: '/admin/sweep', auth: 'finance', role: 'admin', fn: 'api', localOnly: true, summary: 'Run the sweep now (local mode only)' },
+  { method: 'GET', path: '/admin/dead-letters', auth: 'finance', role: 'admin', fn: 'api', localOnly: true, summary: 'Events the local queue dead-lettered after repeated processing failures (local mode only)' },
+  { method: 'POST', path: '/admin/dead-letters/redrive', auth: 'finance', role: 'admin', fn: 'api', localOnly: true, summary: 'Put every dead-lettered event back on the local queue (local mode only)' },
 ] as const satisfies readonly RouteSpec[];

@@ -17,6 +17,8 @@ export const taskListQuerySchema = z.strictObject({
   /** A calendar date (tasks due before its start) or an ISO timestamp. */
   dueBefore: z.optional(z.union([calendarDateSchema, z.iso.datetime({ offset: true })], { error: 'must be YYYY-MM-DD or an ISO 8601 timestamp' })),
   format: z._default(z.enum(['json', 'csv']), 'json'),
+  /** A person's name, or `me` for the caller. */
+  assignee: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
 
 export const renewalsQuerySchema = z.strictObject({

@@ -148,7 +148,7 @@ export function taskPut(
   };
 }
 
-const STATUSES: readonly TaskStatus[] = ['open', 'scheduled', 'decided', 'cancelled'];
+const STATUSES: readonly TaskStatus[] = ['open', 'pending_approval', 'scheduled', 'decided', 'cancelled'];
 
 /**
  * A page of tasks across statuses (or one), by due time within each status. The cursor
@@ -156,7 +156,7 @@ const STATUSES: readonly TaskStatus[] = ['open', 'scheduled', 'decided', 'cancel
  */
 export async function listTasksByStatus(
   store: Store,
-  query: { statuses?: readonly TaskStatus[]; dueBefore?: string; limit: number; cursor?: string },
+  query: { statuses?: readonly TaskStatus[]; dueBefore?: string; assignee?: string; limit: number; cursor?: string },
 ): Promise<{ items: Task[]; nextCursor?: string }> {
   const statuses = query.statuses ?? STATUSES;
   let start = 0;
@@ -177,7 +177,9 @@ export async function listTasksByStatus(
         TableName: store.tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: query.dueBefore ? 'gsi1pk = :pk AND gsi1sk < :due' : 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': `TASKS#${status}`, ...(query.dueBefore ? { ':due': query.dueBefore } : {}) },
+        ExpressionAttributeValues: { ':pk': `TASKS#${status}`, ...(query.dueBefore ? { ':due': query.dueBefore } : {}), ...(query.assignee ? { ':assignee': query.assignee } : {}) },
+        // A filtered page may come back short; its cursor carries on.
+        ...(query.assignee ? { FilterExpression: 'task.assignee = :assignee' } : {}),
         Limit: query.limit - items.length,
         ExclusiveStartKey: i === start ? startKey : undefined,
       }),

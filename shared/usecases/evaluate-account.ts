@@ -307,6 +307,7 @@ export function planEvaluation(
     now,
     evidence: assessed.evidence,
     newId: newTaskIds(accountId, tasks),
+    ...(policy.owners.default ? { owner: policy.owners.default } : {}),
   });
   const summary = {
     latePayment: latePaymentSummary(latePayment),

@@ -11,6 +11,7 @@ export interface TaskQuery {
   status?: TaskStatus;
   accountId?: string;
   dueBefore?: string;
+  assignee?: string;
   limit: number;
   cursor?: string;
 }
@@ -24,6 +25,7 @@ export async function listTasks(deps: { store: Store }, query: TaskQuery): Promi
     return listTasksByStatus(deps.store, {
       ...(query.status ? { statuses: [query.status] } : {}),
       ...(query.dueBefore ? { dueBefore: query.dueBefore } : {}),
+      ...(query.assignee ? { assignee: query.assignee } : {}),
       limit: query.limit,
       ...(query.cursor ? { cursor: query.cursor } : {}),
     });
@@ -38,6 +40,10 @@ export async function listTasks(deps: { store: Store }, query: TaskQuery): Promi
   if (query.dueBefore) {
     filters.push('task.dueAt < :due');
     values[':due'] = query.dueBefore;
+  }
+  if (query.assignee) {
+    filters.push('task.assignee = :assignee');
+    values[':assignee'] = query.assignee;
   }
   const items: Task[] = [];
   let startKey = decodeCursor(query.cursor, { attribute: 'pk', value: pk });

@@ -1,25 +1,43 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { defaultPolicy } from '../../shared/config/policy.ts';
 import { startWatcher, type RunningWatcher, type WatcherOptions } from '../../local/watcher.ts';
 import { signedDelivery } from './stripe-events.ts';
 import { dynamoEndpoint } from './store.ts';
 
+/** People every test watcher knows, by name (each with a token of their own), unless the test gives WATCHER_USERS. */
+export const TEST_PEOPLE = { 'ana@finance': 'admin' } as const;
+const peopleTokens = new WeakMap<RunningWatcher, Record<string, string>>();
+
 /** The local runner on the run's DynamoDB Local, with a table and data dir of its own. */
 export async function startTestWatcher(options: Partial<WatcherOptions> = {}): Promise<RunningWatcher> {
-  return startWatcher({
-    dataDir: mkdtempSync(join(tmpdir(), 'termwatch-')),
+  const dataDir = mkdtempSync(join(tmpdir(), 'termwatch-'));
+  const tokens: Record<string, string> = {};
+  let env = options.env ?? {};
+  if (!env.WATCHER_USERS) {
+    const users = Object.entries(TEST_PEOPLE).map(([name, role]) => {
+      tokens[name] = `test-${randomUUID()}`;
+      return { name, role, tokenSha256: createHash('sha256').update(tokens[name]).digest('hex') };
+    });
+    const file = join(dataDir, 'test-users.json');
+    writeFileSync(file, JSON.stringify(users));
+    env = { ...env, WATCHER_USERS: file };
+  }
+  const watcher = await startWatcher({
+    dataDir,
     port: 0,
     policy: defaultPolicy,
     dynamoEndpoint: dynamoEndpoint(),
     tableName: `e2e-${randomUUID()}`,
     sweepIntervalMs: 0,
     queue: { retryBaseMs: 20 },
-    env: {},
     ...options,
+    env,
   });
+  peopleTokens.set(watcher, tokens);
+  return watcher;
 }
 
 export function client(watcher: RunningWatcher) {
@@ -38,11 +56,12 @@ export function client(watcher: RunningWatcher) {
       });
       return { status: response.status, body: (await response.json()) as any };
     },
-    /** Any JSON request with the token (and an actor name for the audit trail). */
+    /** Any JSON request as a person of TEST_PEOPLE (their own token: the audit trail names them), else the owner. */
     async send(method: string, path: string, body?: unknown, actor = 'ana@finance') {
+      const token = peopleTokens.get(watcher)?.[actor];
       const response = await fetch(`${watcher.url}${path}`, {
         method,
-        headers: { ...auth, 'content-type': 'application/json', 'x-watcher-actor': actor },
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : auth), 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await response.text();
