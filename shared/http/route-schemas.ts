@@ -267,7 +267,7 @@ export function routeSchemas(): RouteSchemaTable {
       errors: [404, 409],
     },
     'GET /me': {
-      storeless: true,
+      // No store read, but an OIDC issuer that does not answer is a 503 too.
       responses: { 200: { description: 'The name every write by these credentials records, and their role', content: json(principalSchema) } },
     },
     'POST /costs/import': {

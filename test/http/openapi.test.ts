@@ -13,7 +13,7 @@ import { webhookHandlers } from '../../shared/http/webhook-routes.ts';
 import { taskListQuerySchema } from '../../shared/schemas/task.ts';
 import { defaultPolicy } from '../../shared/config/policy.ts';
 import { daysBefore, invoiceEvents, signedDelivery, type InvoiceStory } from '../support/stripe-events.ts';
-import { startTestWatcher } from '../support/watcher.ts';
+import { personToken, startTestWatcher } from '../support/watcher.ts';
 import { answerOf, expectDocumentedAnswer, inlineRefs, operationsOf, refsOf, resolvePointer, type DocumentedOperation } from './openapi-operations.ts';
 
 const doc = buildOpenApiDocument();
@@ -298,6 +298,19 @@ describe('the document describes what the API answers', () => {
     const decide = (id: string) => `/tasks/${encodeURIComponent(id)}/decision`;
     expect((await call('POST /tasks/{taskId}/decision', { path: decide(tasks[0]!.id), ...jsonBody({ decision: 'retain', note: 'paying again' }) })).status).toBe(200);
     expect((await call('POST /tasks/{taskId}/decision', { path: decide('cus_nobody~r1'), ...jsonBody({ decision: 'retain', note: 'x' }) })).status).toBe(404);
+    // Four eyes: the owner asks for a termination, cannot approve it, and another admin does.
+    const approval = `/tasks/${encodeURIComponent(tasks[0]!.id)}/approval`;
+    expect((await call('POST /tasks/{taskId}/decision', { path: decide(tasks[0]!.id), ...jsonBody({ decision: 'terminate', note: 'ends it' }) })).json().status).toBe('pending_approval');
+    expect((await call('POST /tasks/{taskId}/approval', { path: approval, ...jsonBody({ approve: true, note: 'mine' }) })).status).toBe(403);
+    const ana = { authorization: `Bearer ${personToken(watcher, 'ana@finance')}` };
+    const approved = await call('POST /tasks/{taskId}/approval', { path: approval, body: JSON.stringify({ approve: true, note: 'agreed' }), headers: { 'content-type': 'application/json', ...ana } });
+    expect(approved.json()).toMatchObject({ status: 'decided', decisions: [{}, { decision: 'terminate', by: 'owner', approvedBy: 'ana@finance' }] });
+    expect((await call('POST /tasks/{taskId}/approval', { path: approval, body: JSON.stringify({ approve: false, note: 'late' }), headers: { 'content-type': 'application/json', ...ana } })).status).toBe(409);
+    const assignee = `/tasks/${encodeURIComponent(tasks[0]!.id)}/assignee`;
+    expect((await call('POST /tasks/{taskId}/assignee', { path: assignee, ...jsonBody({ name: 'ana@finance' }) })).json().assignee).toBe('ana@finance');
+    expect((await call('POST /tasks/{taskId}/assignee', { path: assignee, ...jsonBody({}) })).status).toBe(400);
+    expect((await call('GET /tasks', { query: 'assignee=ana%40finance' })).json().items.map((t: { id: string }) => t.id)).toEqual([tasks[0]!.id]);
+    expect((await call('GET /me')).json()).toEqual({ name: 'owner', role: 'admin' });
 
     expect((await call('POST /accounts/{accountId}/signals', { path: '/accounts/cus_doc/signals', ...jsonBody({ signal: 'communication', note: 'slow replies' }) })).status).toBe(201);
     expect((await call('POST /accounts/{accountId}/signals', { path: '/accounts/cus_doc/signals', ...jsonBody({ signal: 'rude' }) })).status).toBe(400);

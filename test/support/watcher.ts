@@ -40,6 +40,13 @@ export async function startTestWatcher(options: Partial<WatcherOptions> = {}): P
   return watcher;
 }
 
+/** The token of one of TEST_PEOPLE on this watcher. */
+export function personToken(watcher: RunningWatcher, name: keyof typeof TEST_PEOPLE): string {
+  const token = peopleTokens.get(watcher)?.[name];
+  if (!token) throw new Error(`${name} has no token on this watcher`);
+  return token;
+}
+
 export function client(watcher: RunningWatcher) {
   const auth = { authorization: `Bearer ${watcher.apiToken}` };
   return {
