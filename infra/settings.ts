@@ -58,7 +58,13 @@ const contextSchema = z
     account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as "eu-west-1"').optional(),
     policy: z.preprocess(fromJsonText, z.record(z.string(), z.unknown())).default({}),
-    auth: z.enum(['iam', 'jwt']).default('iam'),
+    auth: z.enum(['iam', 'jwt', 'cognito']).default('iam'),
+    /** auth=cognito: TOTP MFA required (default) or optional. */
+    mfa: z.enum(['required', 'optional']).default('required'),
+    /** auth=cognito: the hosted-UI domain prefix (default `termwatch-<stage>`). */
+    cognitoDomainPrefix: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and dashes').optional(),
+    /** auth=cognito: the dashboard's callback URL(s), https (http only on localhost). */
+    dashboardCallbackUrls: stringList(z.url().refine((u) => u.startsWith('https://') || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(u), 'must be https:// (http:// only on localhost)')).optional(),
     jwtIssuer: z.url({ protocol: /^https$/ }).optional(),
     jwtAudience: stringList(z.string().min(1)).optional(),
     throttleRate: positiveInt.default(50),
@@ -86,6 +92,9 @@ const contextSchema = z
         issues.addIssue({ code: 'custom', path: ['jwtAudience'], message: 'is required when auth is "jwt" (e.g. -c jwtAudience=termwatch-api)' });
       }
     }
+    if (ctx.auth === 'cognito' && (ctx.dashboardCallbackUrls === undefined || ctx.dashboardCallbackUrls.length === 0)) {
+      issues.addIssue({ code: 'custom', path: ['dashboardCallbackUrls'], message: 'is required when auth is "cognito" (e.g. -c dashboardCallbackUrls=https://termwatch.example.com/app/)' });
+    }
     if (ctx.stripeEventBridge && ctx.stripePartnerEventSource === undefined) {
       issues.addIssue({
         code: 'custom',
@@ -108,7 +117,9 @@ export interface DeploySettings {
   readonly policy: Policy;
   readonly auth:
     | { readonly mode: 'iam' }
-    | { readonly mode: 'jwt'; readonly issuer: string; readonly audience: readonly string[] };
+    | { readonly mode: 'jwt'; readonly issuer: string; readonly audience: readonly string[] }
+    /** A Cognito user pool made by the stack (infra/constructs/identity.ts) is the issuer. */
+    | { readonly mode: 'cognito'; readonly mfa: 'required' | 'optional'; readonly domainPrefix: string; readonly callbackUrls: readonly string[] };
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   readonly sweep: { readonly at: string; readonly timeZone: string };
   readonly notifyEmails: readonly string[];
@@ -186,7 +197,9 @@ export function readDeploySettings(
     auth:
       ctx.auth === 'jwt'
         ? { mode: 'jwt', issuer: ctx.jwtIssuer as string, audience: ctx.jwtAudience as string[] }
-        : { mode: 'iam' },
+        : ctx.auth === 'cognito'
+          ? { mode: 'cognito', mfa: ctx.mfa, domainPrefix: ctx.cognitoDomainPrefix ?? `termwatch-${ctx.stage}`, callbackUrls: ctx.dashboardCallbackUrls as string[] }
+          : { mode: 'iam' },
     throttle: { rateLimit: ctx.throttleRate, burstLimit: ctx.throttleBurst },
     sweep: { at: ctx.sweepAt ?? policy.sweepAt, timeZone: ctx.timeZone ?? policy.timeZone },
     notifyEmails: ctx.notifyEmails,

@@ -22,7 +22,7 @@ export interface WatcherApiProps {
   readonly routes: readonly RouteSpec[];
   /** The function serving each `fn` named in the routes. */
   readonly functions: Readonly<Record<RouteSpec['fn'], IFunction>>;
-  readonly auth: DeploySettings['auth'];
+  readonly auth: Exclude<DeploySettings['auth'], { mode: 'cognito' }>;
   readonly throttle: DeploySettings['throttle'];
   readonly accessLogRetention: RetentionDays;
 }

@@ -24,6 +24,7 @@ import type { Construct } from 'constructs';
 import { routes } from '../../shared/http/routes.ts';
 import { handledEventTypes } from '../../shared/stripe/events.ts';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue.ts';
+import { Identity } from '../constructs/identity.ts';
 import { WatcherApi } from '../constructs/watcher-api.ts';
 import { WatcherFunction } from '../constructs/watcher-function.ts';
 import type { DeploySettings } from '../settings.ts';
@@ -136,10 +137,12 @@ export class StatelessStack extends Stack {
     });
     this.apiFunction.bindTable(table, 'read-write');
 
+    // auth=cognito: people sign in to a user pool made here; its tokens go through the JWT authorizer.
+    const identity = settings.auth.mode === 'cognito' ? new Identity(this, 'Identity', settings.auth) : undefined;
     this.api = new WatcherApi(this, 'Api', {
       routes,
       functions: { api: this.apiFunction, webhook: this.webhookFunction },
-      auth: settings.auth,
+      auth: settings.auth.mode === 'cognito' && identity ? { mode: 'jwt', issuer: identity.issuer, audience: [identity.clientId] } : (settings.auth as Exclude<DeploySettings['auth'], { mode: 'cognito' }>),
       throttle: settings.throttle,
       accessLogRetention: logRetention,
     });
