@@ -28,7 +28,7 @@ let report: ImportReport;
 if (url) {
   const response = await fetch(`${url}/contracts/import`, {
     method: 'POST',
-    headers: { 'content-type': 'text/csv', authorization: `Bearer ${settings.secrets.apiToken}`, 'x-watcher-actor': 'import-cli' },
+    headers: { 'content-type': 'text/csv', authorization: `Bearer ${settings.secrets.apiToken}` },
     body: csv,
   });
   report = (await response.json()) as ImportReport;
