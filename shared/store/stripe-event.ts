@@ -4,7 +4,9 @@ import { isConditionFailed, type Store } from './client.ts';
 /** How long a receipt tells a redelivery from a new event (Stripe retries for 3 days). */
 export const RECEIPT_TTL_DAYS = 30;
 
-const key = (eventId: string) => ({ pk: `EVT#${eventId}`, sk: 'RECEIPT' });
+/** Every receipt's partition key starts so; the webhook's IAM policy allows writes under it only (infra/). */
+export const RECEIPT_PARTITION_PREFIX = 'EVT#';
+const key = (eventId: string) => ({ pk: `${RECEIPT_PARTITION_PREFIX}${eventId}`, sk: 'RECEIPT' });
 
 export interface EventReceipt {
   eventId: string;
