@@ -141,3 +141,31 @@ describe('a sweep run as if in the past (local mode)', () => {
     store.doc.destroy();
   });
 });
+
+describe('the checkpoint under overlapping sweeps', () => {
+  it('never moves back: a slower sweep that read an older checkpoint cannot undo a faster one', async () => {
+    const table = await createTestStore();
+    const read = async () => (await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk: 'SWEEP', sk: 'STATE' } }))).Item;
+    expect(await saveSweepCheckpoint(table, '2026-11-20', '2026-11-20T07:00:00.000Z')).toBe(true);
+    // The faster sweep got to today; the slower one (a late retry) still holds a day it left pending.
+    expect(await saveSweepCheckpoint(table, '2026-11-22', '2026-11-22T07:00:00.000Z')).toBe(true);
+    expect(await saveSweepCheckpoint(table, '2026-11-21', '2026-11-22T07:00:05.000Z')).toBe(false);
+    expect(await read()).toMatchObject({ oldestPendingDay: '2026-11-22', lastRunAt: '2026-11-22T07:00:00.000Z' });
+    // The same day again is not a move back.
+    expect(await saveSweepCheckpoint(table, '2026-11-22', '2026-11-22T08:00:00.000Z')).toBe(true);
+    expect(await read()).toMatchObject({ oldestPendingDay: '2026-11-22', lastRunAt: '2026-11-22T08:00:00.000Z' });
+    table.doc.destroy();
+  });
+
+  it('two sweeps at once both finish, and the checkpoint ends at today', async () => {
+    const table = await createTestStore();
+    await saveSweepCheckpoint(table, new Date(now.getTime() - 5 * 86_400_000).toISOString().slice(0, 10), now.toISOString());
+    await seedScheduledReviews(table, 3, () => new Date(now.getTime() - 86_400_000).toISOString());
+    const deps = { store: table, policy: defaultPolicy };
+    const results = await Promise.all([runSweep(deps, now), runSweep(deps, now)]);
+    for (const result of results) expect(result.failures).toBe(0);
+    const state = (await table.doc.send(new GetCommand({ TableName: table.tableName, Key: { pk: 'SWEEP', sk: 'STATE' } }))).Item;
+    expect(state?.oldestPendingDay).toBe(now.toISOString().slice(0, 10));
+    table.doc.destroy();
+  });
+});
