@@ -1,6 +1,6 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { notificationSchema, type Notification } from '../domain/notification.ts';
-import type { Store } from './client.ts';
+import { isConditionFailed, type Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 
 /**
@@ -81,6 +81,56 @@ export async function listUndispatched(store: Store, limit: number): Promise<Not
     }),
   );
   return (page.Items ?? []).map((item) => notificationSchema.parse(item.notification));
+}
+
+/** How long a dispatcher holds a notification it claimed: far longer than handing it to the channels takes. */
+export const DISPATCH_LEASE_MS = 5 * 60_000;
+
+/**
+ * Claims a pending notification for one dispatcher before it sends (a conditional write): true
+ * when this `claimant` may send it now; false when it was dispatched already or another dispatcher
+ * holds a claim that has not expired. Two overlapping sweeps therefore never send one
+ * notification twice; a dispatcher that died holding a claim loses it after the lease.
+ */
+export async function claimDispatch(
+  store: Store,
+  n: Pick<Notification, 'accountId' | 'id'>,
+  claimant: string,
+  now: Date,
+  leaseMs = DISPATCH_LEASE_MS,
+): Promise<boolean> {
+  try {
+    await store.doc.send(
+      new UpdateCommand({
+        TableName: store.tableName,
+        Key: key(n),
+        UpdateExpression: 'SET dispatchClaimBy = :me, dispatchClaimUntil = :until',
+        ConditionExpression: 'attribute_exists(gsi2pk) AND (attribute_not_exists(dispatchClaimUntil) OR dispatchClaimUntil < :now)',
+        ExpressionAttributeValues: { ':me': claimant, ':until': now.getTime() + leaseMs, ':now': now.getTime() },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailed(error)) return false;
+    throw error;
+  }
+}
+
+/** Gives a claim back (a channel failed), so the next run sends it at once; only the claimant's own claim. */
+export async function releaseDispatch(store: Store, n: Pick<Notification, 'accountId' | 'id'>, claimant: string): Promise<void> {
+  try {
+    await store.doc.send(
+      new UpdateCommand({
+        TableName: store.tableName,
+        Key: key(n),
+        UpdateExpression: 'REMOVE dispatchClaimBy, dispatchClaimUntil',
+        ConditionExpression: 'dispatchClaimBy = :me',
+        ExpressionAttributeValues: { ':me': claimant },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error;
+  }
 }
 
 /** Marks a notification dispatched (idempotent: a second mark changes nothing). */

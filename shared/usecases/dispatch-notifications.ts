@@ -1,22 +1,28 @@
+import { randomUUID } from 'node:crypto';
 import { logger } from '../powertools.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { Store } from '../store/client.ts';
-import { listUndispatched, markDispatched } from '../store/notification.ts';
+import { claimDispatch, listUndispatched, markDispatched, releaseDispatch } from '../store/notification.ts';
 
 /**
  * Hands recorded notifications to the channels (the outbox pattern).
  * 1. Read the oldest notifications not yet dispatched (a sparse index entry the record carries
  *    from the transaction that created it, so a recorded notification is never lost).
- * 2. Send each through every channel; then remove its pending entry.
- * A crash between send and mark sends it again next run with the same id (SNS message
- * attribute, EventBridge detail `id`): at-least-once with a stable id, never lost, and
- * consumers de-duplicate by id. A channel failure leaves it pending for the next run.
+ * 2. Claim each with a conditional write before sending: one that another dispatcher (an
+ *    overlapping sweep) holds, or already dispatched, is skipped, so overlap never sends twice.
+ * 3. Send it through every channel; then remove its pending entry.
+ * A crash between send and mark sends it again once the claim's lease has run out, with the same
+ * id (SNS message attribute, EventBridge detail `id`): at-least-once with a stable id, never
+ * lost, and consumers de-duplicate by id. A channel failure gives the claim back and leaves it
+ * pending for the next run.
  */
 export async function dispatchNotifications(deps: { store: Store; notifiers: readonly Notifier[]; now: () => Date }, limit = 100) {
   const pending = await listUndispatched(deps.store, limit);
+  const claimant = randomUUID();
   let sent = 0;
   let failed = 0;
   for (const notification of pending) {
+    if (!(await claimDispatch(deps.store, notification, claimant, deps.now()))) continue;
     try {
       for (const notifier of deps.notifiers) await notifier.send(notification);
       await markDispatched(deps.store, notification, deps.now().toISOString());
@@ -24,6 +30,9 @@ export async function dispatchNotifications(deps: { store: Store; notifiers: rea
     } catch (error) {
       failed++;
       logger.error('notification not dispatched; it stays pending', { notificationId: notification.id, error: error as Error });
+      await releaseDispatch(deps.store, notification, claimant).catch((releaseError: unknown) =>
+        logger.warn('claim not given back; the notification is sent again once its lease runs out', { notificationId: notification.id, error: releaseError as Error }),
+      );
     }
   }
   return { sent, failed };

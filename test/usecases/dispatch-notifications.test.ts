@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Notification } from '../../shared/domain/notification.ts';
 import type { Notifier } from '../../shared/ports/notifier.ts';
 import type { Store } from '../../shared/store/client.ts';
-import { notificationPut } from '../../shared/store/notification.ts';
+import { claimDispatch, DISPATCH_LEASE_MS, notificationPut } from '../../shared/store/notification.ts';
 import { dispatchNotifications } from '../../shared/usecases/dispatch-notifications.ts';
 import { createTestStore } from '../support/store.ts';
 
@@ -42,5 +42,52 @@ describe('notification dispatch (outbox)', () => {
     expect(await dispatchNotifications({ store, notifiers: [channel], now: () => new Date() })).toEqual({ sent: 1, failed: 0 });
     expect(await dispatchNotifications({ store, notifiers: [channel], now: () => new Date() })).toEqual({ sent: 0, failed: 0 });
     expect(sent).toEqual([n(0).id, n(2).id, n(1).id]);
+  });
+});
+
+describe('notification dispatch under overlap (two sweeps at once)', () => {
+  const m = (i: number): Notification => ({ ...n(i), id: `review_opened~cus_o~r${i}`, accountId: 'cus_o' });
+
+  it('sends each notification once in all, however the two dispatchers interleave', async () => {
+    const overlapStore = await createTestStore();
+    const count = 8;
+    await overlapStore.doc.send(
+      new TransactWriteCommand({ TransactItems: Array.from({ length: count }, (_, i) => ({ Put: notificationPut(overlapStore, m(i)) as never })) }),
+    );
+    const sent: string[] = [];
+    // A slow channel: both dispatchers read the same pending list before either has marked anything.
+    const channel: Notifier = {
+      channel: 'slow',
+      async send(notification) {
+        await new Promise((r) => setTimeout(r, 5));
+        sent.push(notification.id);
+      },
+    };
+    const deps = { store: overlapStore, notifiers: [channel], now: () => new Date() };
+    const [a, b] = await Promise.all([dispatchNotifications(deps), dispatchNotifications(deps)]);
+    expect(a.failed + b.failed).toBe(0);
+    expect(a.sent + b.sent).toBe(count);
+    expect([...sent].sort()).toEqual(Array.from({ length: count }, (_, i) => m(i).id).sort());
+    expect(new Set(sent).size).toBe(sent.length);
+    expect(await dispatchNotifications(deps)).toEqual({ sent: 0, failed: 0 });
+    overlapStore.doc.destroy();
+  });
+
+  it('skips a notification another dispatcher claimed until its lease runs out, then sends it', async () => {
+    const leaseStore = await createTestStore();
+    await leaseStore.doc.send(new TransactWriteCommand({ TransactItems: [{ Put: notificationPut(leaseStore, m(0)) as never }] }));
+    const t0 = new Date('2026-11-22T10:00:00Z');
+    // Another dispatcher claimed it and died before sending.
+    expect(await claimDispatch(leaseStore, m(0), 'dead-dispatcher', t0)).toBe(true);
+    const sent: string[] = [];
+    const channel: Notifier = { channel: 'test', send: async (x) => void sent.push(x.id) };
+    const at = (ms: number) => ({ store: leaseStore, notifiers: [channel], now: () => new Date(t0.getTime() + ms) });
+    expect(await dispatchNotifications(at(DISPATCH_LEASE_MS - 1))).toEqual({ sent: 0, failed: 0 });
+    expect(sent).toEqual([]);
+    expect(await dispatchNotifications(at(DISPATCH_LEASE_MS + 1))).toEqual({ sent: 1, failed: 0 });
+    expect(sent).toEqual([m(0).id]);
+    // Dispatched: nobody can claim it any more.
+    expect(await claimDispatch(leaseStore, m(0), 'late', new Date(t0.getTime() + 10 * DISPATCH_LEASE_MS))).toBe(false);
+    leaseStore.doc.destroy();
   });
 });
