@@ -33,14 +33,24 @@ export interface ApiDeps {
   store: Store;
   policy: Policy;
   clock: () => Date;
+  /**
+   * For this long after the store answered, `/health` answers 200 without asking it again (the
+   * route is anonymous: a flood must not become DynamoDB reads). 0 (the default) checks every call.
+   */
+  healthCheckCacheMs?: number;
 }
 
 /** Handlers of the routes served by the API function. */
 export function apiHandlers(deps: ApiDeps): RouteHandlers {
+  // Monotonic, not deps.clock: the cache is about this process's calls, not the business date.
+  let storeAnsweredAt = Number.NEGATIVE_INFINITY;
   return {
     'GET /health': async () => {
-      // A keyed read proves the table answers with the function's own (read) permission.
-      await deps.store.doc.send(new GetCommand({ TableName: deps.store.tableName, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
+      if (performance.now() - storeAnsweredAt >= (deps.healthCheckCacheMs ?? 0)) {
+        // A keyed read proves the table answers with the function's own (read) permission.
+        await deps.store.doc.send(new GetCommand({ TableName: deps.store.tableName, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
+        storeAnsweredAt = performance.now();
+      }
       return { status: 200, body: { status: 'ok', time: deps.clock().toISOString() } };
     },
     'GET /openapi.json': async () => ({ status: 200, body: openApiDocument() }),
