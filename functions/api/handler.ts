@@ -5,13 +5,16 @@ import { gatewayAuthenticator } from '../../shared/http/auth.ts';
 import { apiHandlers } from '../../shared/http/api.ts';
 import { createHttpApp } from '../../shared/http/app.ts';
 import { logger } from '../../shared/powertools.ts';
+import { sdkClientSettings } from '../../shared/config/sdk.ts';
 import { createStore } from '../../shared/store/client.ts';
 
 const app = createHttpApp({
   handlers: apiHandlers({
-    store: createStore({ tableName: requireEnv('TABLE_NAME') }),
+    store: createStore({ tableName: requireEnv('TABLE_NAME'), clientConfig: sdkClientSettings() }),
     policy: loadPolicyFromEnv(),
     clock: () => new Date(),
+    // /health is anonymous: one store read per instance every 30 s, not one per call.
+    healthCheckCacheMs: 30_000,
   }),
   fns: ['api'],
   includeLocalOnly: false,

@@ -2,11 +2,12 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { loadPolicyFromEnv } from '../../shared/config/runtime.ts';
 import { requireEnv } from '../../shared/config/env.ts';
 import { logger } from '../../shared/powertools.ts';
+import { sdkClientSettings } from '../../shared/config/sdk.ts';
 import { createStore } from '../../shared/store/client.ts';
 import { createProcessor } from './processor.ts';
 
 const processBatch = createProcessor({
-  store: createStore({ tableName: requireEnv('TABLE_NAME') }),
+  store: createStore({ tableName: requireEnv('TABLE_NAME'), clientConfig: sdkClientSettings() }),
   policy: loadPolicyFromEnv(),
   clock: () => new Date(),
 });

@@ -1,5 +1,6 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { requireEnv } from '../../shared/config/env.ts';
 import { SqsEventQueue } from '../../shared/adapters/sqs-event-queue.ts';
@@ -7,18 +8,21 @@ import { gatewayAuthenticator } from '../../shared/http/auth.ts';
 import { createHttpApp } from '../../shared/http/app.ts';
 import { webhookHandlers } from '../../shared/http/webhook-routes.ts';
 import { logger } from '../../shared/powertools.ts';
+import { sdkClientSettings } from '../../shared/config/sdk.ts';
 import { createStore } from '../../shared/store/client.ts';
 
 const secretId = requireEnv('STRIPE_WEBHOOK_SECRET_ID');
+const sdk = sdkClientSettings();
+const secrets = new SecretsProvider({ clientConfig: sdk });
 const metrics = new Metrics({ namespace: 'Termwatch', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'termwatch' });
 
 const app = createHttpApp({
   handlers: webhookHandlers({
-    store: createStore({ tableName: requireEnv('TABLE_NAME') }),
-    queue: new SqsEventQueue(requireEnv('QUEUE_URL')),
+    store: createStore({ tableName: requireEnv('TABLE_NAME'), clientConfig: sdk }),
+    queue: new SqsEventQueue(requireEnv('QUEUE_URL'), new SQSClient(sdk)),
     // Cached for five minutes: a rotated secret is picked up without a redeploy.
     webhookSecret: async () => {
-      const secret = await getSecret<string>(secretId, { maxAge: 300 });
+      const secret = await secrets.get(secretId, { maxAge: 300 });
       if (typeof secret !== 'string' || secret === '') throw new Error(`secret ${secretId} has no value`);
       return secret.trim();
     },
