@@ -2,12 +2,14 @@
  * CDK entry point: `npm run synth` (cdk.json runs `npx tsx infra/app.ts`). Offline: no lookups,
  * no AWS credentials, functions bundled by the local esbuild.
  *
- * Two stacks per stage: `Termwatch-<stage>-Stateful` (table, Stripe secrets, notification topic,
- * event bus) and `Termwatch-<stage>-Stateless` (functions, ingest queue, HTTP API, schedule,
- * alarms), the second receiving the first's resources as typed props.
+ * Two stacks per stage: `Termwatch-<stage>-Stateful` (table and its backups, Stripe secrets, the
+ * finance notification topic, the operations alarm topic, event bus) and
+ * `Termwatch-<stage>-Stateless` (functions, ingest queue, HTTP API, schedule, alarms, dashboard),
+ * the second receiving the first's resources as typed props.
  *
- * Context settings (`-c key=value`, or "context" in cdk.json); all optional. Full notes in
- * docs/deploy-context.md.
+ * Settings: the committed `config/<stage>.json` (required for a production stage), then context
+ * (`-c key=value`, or "context" in cdk.json), which wins for one deploy. Every key, its default and
+ * the production rules are in docs/deploy-context.md; the main ones:
  *
  * | key                      | default            | meaning                                                      |
  * |--------------------------|--------------------|--------------------------------------------------------------|
@@ -23,12 +25,28 @@
  * | throttleBurst            | 100                | API stage burst                                              |
  * | sweepAt                  | policy.sweepAt     | HH:MM reminders go out; the sweep runs hourly at its minute  |
  * | timeZone                 | policy.timeZone    | IANA zone of sweepAt (policy default "UTC")                  |
- * | notifyEmails             | []                 | e-mail addresses subscribed to alarms and notifications      |
+ * | notifyEmails             | []                 | finance's e-mail subscriptions (reminders, reviews opened)   |
+ * | alarmEmails              | []                 | who is paged (alarm topic); required on every stage but dev  |
+ * | alarmHttpsEndpoints      | []                 | paging services (PagerDuty, Opsgenie) on the alarm topic     |
+ * | backup                   | production         | AWS Backup plan for the table                                |
+ * | terminationProtection    | production         | on both stacks                                               |
+ * | webhookThrottleRate/Burst| 50 / 100           | the webhook route's own limit                                |
+ * | publicThrottleRate/Burst | 5 / 10             | /health and /openapi.json                                    |
+ * | processorMaxConcurrency  | 5                  | SQS event source maximum concurrency                         |
+ * | tracer                   | false              | Powertools Tracer around the AWS SDK clients                 |
  * | stripeEventBridge        | false              | also take Stripe events from Stripe's EventBridge destination|
  * | stripePartnerEventSource | (none)             | "aws.partner/stripe.com/ed_..."; required with the flag above|
  * | logLevel                 | "INFO"             | POWERTOOLS_LOG_LEVEL of every function                       |
  * | logRetentionDays         | 30                 | retention of function and API access log groups              |
  */
 import { buildApp } from './build.ts';
+import { DeployContextError } from './settings.ts';
 
-buildApp().app.synth();
+try {
+  buildApp().app.synth();
+} catch (error) {
+  // A settings mistake is the operator's to fix: say what, not where in the CDK it was noticed.
+  if (!(error instanceof DeployContextError)) throw error;
+  console.error(`Termwatch: ${error.message}`);
+  process.exit(1);
+}

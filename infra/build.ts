@@ -1,6 +1,8 @@
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { readDeploySettings, type DeploySettings } from './settings.ts';
+import { join } from 'node:path';
+import { repoRoot } from './paths.ts';
+import { loadStageConfig, readDeploySettings, type DeploySettings } from './settings.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 import { StatelessStack } from './stacks/stateless-stack.ts';
 
@@ -9,6 +11,8 @@ export interface BuildAppOptions {
   readonly context?: Record<string, unknown>;
   /** Where to write the cloud assembly; the CLI sets CDK_OUTDIR, tests get a temporary directory. */
   readonly outdir?: string;
+  /** Where the committed per-stage files live (`<stage>.json`); the repository's `config/` by default. */
+  readonly configDir?: string;
 }
 
 export interface WatcherApp {
@@ -29,22 +33,36 @@ export function buildApp(options: BuildAppOptions = {}): WatcherApp {
     ...(options.context ? { context: options.context } : {}),
     ...(options.outdir ? { outdir: options.outdir } : {}),
   });
-  const settings = readDeploySettings((key) => app.node.tryGetContext(key));
+  const lookup = (key: string): unknown => app.node.tryGetContext(key);
+  // The stage names the committed file; an invalid stage name is reported by readDeploySettings.
+  const stage = lookup('stage');
+  const committed =
+    typeof stage === 'string' && /^[a-z][a-z0-9-]{0,19}$/.test(stage)
+      ? loadStageConfig(options.configDir ?? join(repoRoot, 'config'), stage)
+      : stage === undefined
+        ? loadStageConfig(options.configDir ?? join(repoRoot, 'config'), 'dev')
+        : undefined;
+  const settings = readDeploySettings(lookup, process.env, committed);
   const env = { account: settings.account, region: settings.region };
   const prefix = `Termwatch-${settings.stage}`;
+  // Production stacks refuse `cdk destroy` (and a delete from the console) until it is switched off.
+  const terminationProtection = settings.terminationProtection;
 
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
     env,
     settings,
+    terminationProtection,
     description: `Termwatch ${settings.stage}: table, Stripe secrets, notification topic, event bus`,
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     env,
     settings,
+    terminationProtection,
     description: `Termwatch ${settings.stage}: functions, ingest queue, HTTP API, hourly sweep schedule, alarms`,
     table: stateful.table,
     notifyTopic: stateful.notifyTopic,
     notifyKey: stateful.notifyKey,
+    alarmTopic: stateful.alarmTopic,
     eventBus: stateful.eventBus,
     stripeWebhookSecret: stateful.stripeWebhookSecret,
   });

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as z from 'zod';
 import { parsePolicy, PolicyError, timeZoneSchema, type Policy } from '../shared/config/policy.ts';
 
@@ -72,6 +74,20 @@ const contextSchema = z
     sweepAt: hhmm.optional(),
     timeZone: z.optional(timeZone),
     notifyEmails: stringList(z.email()).default([]),
+    alarmEmails: stringList(z.email()).default([]),
+    alarmHttpsEndpoints: stringList(z.url({ protocol: /^https$/ })).default([]),
+    production: flag.optional(),
+    terminationProtection: flag.optional(),
+    backup: flag.optional(),
+    webhookThrottleRate: positiveInt.default(50),
+    webhookThrottleBurst: positiveInt.default(100),
+    publicThrottleRate: positiveInt.default(5),
+    publicThrottleBurst: positiveInt.default(10),
+    processorMaxConcurrency: z.preprocess(
+      (v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
+      z.number().int().min(2, 'must be at least 2 (the SQS event source minimum)').max(1000),
+    ).default(5),
+    tracer: flag.default(false),
     stripeEventBridge: flag.default(false),
     stripePartnerEventSource: z
       .string()
@@ -122,7 +138,26 @@ export interface DeploySettings {
     | { readonly mode: 'cognito'; readonly mfa: 'required' | 'optional'; readonly domainPrefix: string; readonly callbackUrls: readonly string[] };
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   readonly sweep: { readonly at: string; readonly timeZone: string };
+  /** Finance's e-mail subscriptions to the notification topic (renewal reminders, reviews opened). */
   readonly notifyEmails: readonly string[];
+  /** Who is paged: subscribers of the operations alarm topic (never the finance topic). */
+  readonly alarmSubscribers: { readonly emails: readonly string[]; readonly httpsEndpoints: readonly string[] };
+  /** `prod`, or a stage whose config says `"production": true`: committed config required, protected stacks. */
+  readonly production: boolean;
+  readonly terminationProtection: boolean;
+  /** An AWS Backup plan for the table (daily, kept 35 days; monthly, kept a year). */
+  readonly backup: boolean;
+  /** Per-route limits: the webhook and the anonymous routes each have their own, so one cannot starve the other. */
+  readonly routeThrottles: {
+    readonly webhook: { readonly rateLimit: number; readonly burstLimit: number };
+    readonly public: { readonly rateLimit: number; readonly burstLimit: number };
+  };
+  /** The most processor instances the ingest queue's event source runs at once. */
+  readonly processorMaxConcurrency: number;
+  /** Powertools Tracer around the AWS SDK clients (off by default: see docs/deploy-context.md for the cold-start cost). */
+  readonly tracer: boolean;
+  /** The committed per-stage file the settings were read from, if there is one. */
+  readonly configFile: string | undefined;
   /** Set when Stripe's Amazon EventBridge destination feeds the ingest queue. */
   readonly stripePartnerEventSource: string | undefined;
   readonly logLevel: RawContext['logLevel'];
@@ -141,10 +176,12 @@ export const contextKeys = Object.keys(contextSchema.shape) as (keyof typeof con
 export function readDeploySettings(
   lookup: (key: string) => unknown,
   env: NodeJS.ProcessEnv = process.env,
+  committed?: StageConfig,
 ): DeploySettings {
   const raw: Record<string, unknown> = {};
   for (const key of contextKeys) {
-    const value = lookup(key);
+    // Context given for this deploy (-c, cdk.json) wins over the committed file.
+    const value = lookup(key) ?? committed?.values[key];
     if (value !== undefined && value !== null) raw[key] = value;
   }
   const parsed = contextSchema.safeParse(raw);
@@ -188,6 +225,17 @@ export function readDeploySettings(
     );
   }
 
+  // `prod` is always a production stage; another stage becomes one by saying so.
+  const production = ctx.stage === 'prod' || ctx.production === true;
+  if (production) requireCommittedProductionConfig(ctx.stage, committed);
+  const alarmSubscribers = { emails: ctx.alarmEmails, httpsEndpoints: ctx.alarmHttpsEndpoints };
+  // An alarm nobody receives is no alarm: only a developer's own stage may run without a subscriber.
+  if (ctx.stage !== 'dev' && alarmSubscribers.emails.length + alarmSubscribers.httpsEndpoints.length === 0) {
+    throw new DeployContextError(
+      `CDK context is invalid: alarmEmails: stage "${ctx.stage}" has no alarm subscriber; give alarmEmails or alarmHttpsEndpoints (in ${committed?.path ?? `config/${ctx.stage}.json`}) so someone is paged`,
+    );
+  }
+
   return {
     stage: ctx.stage,
     account: ctx.account ?? nonEmpty(env.CDK_DEFAULT_ACCOUNT),
@@ -203,10 +251,74 @@ export function readDeploySettings(
     throttle: { rateLimit: ctx.throttleRate, burstLimit: ctx.throttleBurst },
     sweep: { at: ctx.sweepAt ?? policy.sweepAt, timeZone: ctx.timeZone ?? policy.timeZone },
     notifyEmails: ctx.notifyEmails,
+    alarmSubscribers,
+    production,
+    terminationProtection: ctx.terminationProtection ?? production,
+    backup: ctx.backup ?? production,
+    routeThrottles: {
+      webhook: { rateLimit: ctx.webhookThrottleRate, burstLimit: ctx.webhookThrottleBurst },
+      public: { rateLimit: ctx.publicThrottleRate, burstLimit: ctx.publicThrottleBurst },
+    },
+    processorMaxConcurrency: ctx.processorMaxConcurrency,
+    tracer: ctx.tracer,
+    configFile: committed?.path,
     stripePartnerEventSource: ctx.stripeEventBridge ? ctx.stripePartnerEventSource : undefined,
     logLevel: ctx.logLevel,
     logRetentionDays: ctx.logRetentionDays,
   };
+}
+
+/** A stage's committed settings: `config/<stage>.json`, an object of the context keys above. */
+export interface StageConfig {
+  readonly path: string;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+/** What a production stage must commit, so a deploy never falls back to a default by omission. */
+export const productionRequiredKeys = ['account', 'region', 'policy', 'notifyEmails', 'logRetentionDays'] as const;
+
+/**
+ * Reads `<configDir>/<stage>.json` when it exists. `stage` is not a key of the file (the file is
+ * named after it); an unknown key is refused like a bad value, so a typo cannot pass unnoticed.
+ */
+export function loadStageConfig(configDir: string, stage: string): StageConfig | undefined {
+  const path = join(configDir, `${stage}.json`);
+  if (!existsSync(path)) return undefined;
+  let values: unknown;
+  try {
+    values = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new DeployContextError(`${path} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  if (typeof values !== 'object' || values === null || Array.isArray(values)) {
+    throw new DeployContextError(`${path} must hold one JSON object of context keys`);
+  }
+  const known = new Set<string>(contextKeys);
+  const unknown = Object.keys(values).filter((key) => key === 'stage' || !known.has(key));
+  if (unknown.length > 0) {
+    throw new DeployContextError(
+      `${path}: ${unknown.map((k) => `"${k}"`).join(', ')} ${unknown.length === 1 ? 'is not a' : 'are not'} per-stage key${unknown.length === 1 ? '' : 's'} (the stage is the file's name; keys are listed in docs/deploy-context.md)`,
+    );
+  }
+  return { path, values: values as Record<string, unknown> };
+}
+
+function requireCommittedProductionConfig(stage: string, committed: StageConfig | undefined): void {
+  if (committed === undefined) {
+    throw new DeployContextError(
+      `stage "${stage}" is a production stage and has no committed config/${stage}.json; commit one with ${[...productionRequiredKeys, 'alarmEmails'].join(', ')}`,
+    );
+  }
+  const missing = productionRequiredKeys.filter((key) => committed.values[key] === undefined);
+  const alarms = [committed.values.alarmEmails, committed.values.alarmHttpsEndpoints].some(
+    (v) => (Array.isArray(v) && v.length > 0) || (typeof v === 'string' && v.trim() !== '' && v.trim() !== '[]'),
+  );
+  if (!alarms) missing.push('alarmEmails' as never);
+  if (missing.length > 0) {
+    throw new DeployContextError(
+      `${committed.path}: a production stage must commit ${missing.join(', ')} (a deploy would otherwise fall back to a default, or page nobody)`,
+    );
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,14 +1,14 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { AlarmSink } from './operations.ts';
 
 export interface DeadLetterQueueProps {
   /** What lands here, for the alarm text and the cdk-nag acknowledgements: "ingest queue messages received 5 times". */
   readonly holds: string;
-  readonly alarmTopic: ITopic;
+  /** Where the alarm pages (the operations topic, on ALARM and OK). */
+  readonly alarms: AlarmSink;
   /**
    * Set when no other queue's redrive policy nor a Lambda DeadLetterConfig names this queue
    * (the scheduler, an EventBridge target and an SNS subscription name it in their own settings,
@@ -19,7 +19,8 @@ export interface DeadLetterQueueProps {
 
 /**
  * A dead-letter queue: encrypted, TLS only, messages kept 14 days (the SQS maximum) for a person
- * to inspect and redrive, and an alarm as soon as one message is visible.
+ * to inspect and redrive, and an alarm as soon as one message is visible. Retained when its stack
+ * is deleted or the construct renamed: what it holds is the only copy of what failed.
  */
 export class DeadLetterQueue extends Construct {
   readonly queue: sqs.Queue;
@@ -31,6 +32,7 @@ export class DeadLetterQueue extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     this.alarm = new cloudwatch.Alarm(this, 'MessagesVisibleAlarm', {
       metric: this.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
@@ -40,7 +42,7 @@ export class DeadLetterQueue extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: `Dead letters waiting: ${props.holds}. Inspect, fix, then redrive or delete them.`,
     });
-    this.alarm.addAlarmAction(new SnsAction(props.alarmTopic));
+    props.alarms.addAlarm(this.alarm);
 
     Validations.of(this.queue).acknowledge({
       id: 'Serverless-SQSRedrivePolicy',

@@ -1,6 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CfnStage,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
@@ -23,7 +24,14 @@ export interface WatcherApiProps {
   /** The function serving each `fn` named in the routes. */
   readonly functions: Readonly<Record<RouteSpec['fn'], IFunction>>;
   readonly auth: Exclude<DeploySettings['auth'], { mode: 'cognito' }>;
+  /** The stage's default limit, for every route not given its own. */
   readonly throttle: DeploySettings['throttle'];
+  /**
+   * Limits of their own for the routes of one kind of authentication, so the anonymous ones (a flood
+   * of `/health`) and the Stripe webhook cannot take each other's or the finance routes' capacity.
+   * Routes of such a kind also get detailed (per-route) metrics, for their own latency alarms.
+   */
+  readonly routeThrottles?: Partial<Record<RouteAuth, DeploySettings['throttle']>>;
   readonly accessLogRetention: RetentionDays;
 }
 
@@ -121,6 +129,21 @@ export class WatcherApi extends Construct {
         ),
       },
     });
+
+    // The L2 stage takes only the default limit; per-route settings are the CloudFormation property.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number; DetailedMetricsEnabled: boolean }> = {};
+    for (const spec of props.routes) {
+      const limit = props.routeThrottles?.[spec.auth];
+      if (spec.localOnly || !limit) continue;
+      routeSettings[`${spec.method} ${spec.path}`] = {
+        ThrottlingRateLimit: limit.rateLimit,
+        ThrottlingBurstLimit: limit.burstLimit,
+        DetailedMetricsEnabled: true,
+      };
+    }
+    if (Object.keys(routeSettings).length > 0) {
+      (this.stage.node.defaultChild as CfnStage).routeSettings = routeSettings;
+    }
   }
 
   /** Base URL of the API, ending in `/`. */

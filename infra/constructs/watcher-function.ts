@@ -1,6 +1,5 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -8,11 +7,54 @@ import { LogLevel, NodejsFunction, OutputFormat, type NodejsFunctionProps } from
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { tableDefinition } from '../../shared/store/table.ts';
+import { tableDefinition, type IndexName } from '../../shared/store/table.ts';
+import { pagingTo, type AlarmSink } from './operations.ts';
 import { repoRoot } from '../paths.ts';
 
-/** Exactly what a function may do with the table. */
-export type TableAccess = 'read' | 'read-write';
+/** Exactly what a function may do with the table: a preset, or the actions its code calls. */
+export type TableAccess = 'read' | 'read-write' | TableGrant;
+
+/** A DynamoDB action on items or the table, without the `dynamodb:` prefix. */
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'Scan'
+  | 'ConditionCheckItem'
+  | 'DescribeTable'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem';
+
+export interface TableGrant {
+  /** The actions the function's code calls on the table (a transaction counts as its items' actions). */
+  readonly actions: readonly TableAction[];
+  /** The indexes it queries; they get `dynamodb:Query` only. */
+  readonly queriesIndexes?: readonly IndexName[];
+  /**
+   * Partition-key prefixes it may touch (`EVT#`): a `dynamodb:LeadingKeys` condition, so even a
+   * compromised function can write nothing but its own items.
+   */
+  readonly leadingKeyPrefixes?: readonly string[];
+}
+
+/**
+ * Attempts the AWS SDK makes per request (its standard retry mode: the first try and two retries).
+ * The request timeout is sized so that every attempt, with backoff, ends before the function does.
+ */
+export const sdkMaxAttempts = 3;
+/** A DynamoDB, SQS or Secrets Manager request answers in milliseconds; one this slow is hung. */
+const maxSdkRequestTimeoutMs = 5000;
+const sdkConnectionTimeoutMs = 1000;
+
+/** Request and connection timeouts for the SDK clients of a function that may run `timeout`. */
+export function sdkTimeoutsFor(timeout: Duration): { requestTimeoutMs: number; connectionTimeoutMs: number } {
+  // One share per attempt, plus one share left for backoff and the function's own work.
+  const share = Math.floor(timeout.toMilliseconds() / (sdkMaxAttempts + 1));
+  const requestTimeoutMs = Math.min(maxSdkRequestTimeoutMs, share);
+  return { requestTimeoutMs, connectionTimeoutMs: Math.min(sdkConnectionTimeoutMs, Math.floor(requestTimeoutMs / 2)) };
+}
 
 const tableReadActions = [
   'dynamodb:GetItem',
@@ -40,6 +82,8 @@ export interface WatcherFunctionProps
   readonly serviceName: string;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   readonly logRetention: RetentionDays;
+  /** Wrap the AWS SDK clients with Powertools Tracer (POWERTOOLS_TRACE_ENABLED); off unless the stage turns it on. */
+  readonly sdkTracing?: boolean;
 }
 
 /**
@@ -57,7 +101,8 @@ export class WatcherFunction extends NodejsFunction {
   readonly functionLogGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: WatcherFunctionProps) {
-    const { entry, serviceName, logLevel, logRetention, environment, ...rest } = props;
+    const { entry, serviceName, logLevel, logRetention, environment, sdkTracing, ...rest } = props;
+    const sdkTimeouts = sdkTimeoutsFor(rest.timeout ?? Duration.seconds(30));
     const logGroup = new LogGroup(scope, `${id}LogGroup`, { retention: logRetention });
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -83,6 +128,10 @@ export class WatcherFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: serviceName,
         POWERTOOLS_LOG_LEVEL: logLevel,
         POWERTOOLS_METRICS_NAMESPACE: 'Termwatch',
+        POWERTOOLS_TRACE_ENABLED: sdkTracing ? 'true' : 'false',
+        // Read by shared/config/sdk.ts: a hung connection fails fast enough to be retried in time.
+        WATCHER_SDK_REQUEST_TIMEOUT_MS: String(sdkTimeouts.requestTimeoutMs),
+        WATCHER_SDK_CONNECTION_TIMEOUT_MS: String(sdkTimeouts.connectionTimeoutMs),
         ...environment,
       },
       bundling: {
@@ -120,11 +169,32 @@ export class WatcherFunction extends NodejsFunction {
   }
 
   /**
-   * Sets TABLE_NAME and grants exactly the table actions `access` needs, on the table and on each
-   * index of the shared definition (named one by one, not `index/*`).
+   * Sets TABLE_NAME and grants exactly the table actions `access` names. A preset grants them on
+   * the table and on each index of the shared definition (named one by one, not `index/*`); a
+   * TableGrant grants its actions on the table and Query on the indexes it lists.
    */
   bindTable(table: ITable, access: TableAccess): void {
     this.addEnvironment('TABLE_NAME', table.tableName);
+    if (typeof access === 'object') {
+      this.executionRole.addToPolicy(
+        new iam.PolicyStatement({
+          actions: access.actions.map((a) => `dynamodb:${a}`),
+          resources: [table.tableArn],
+          ...(access.leadingKeyPrefixes
+            ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': access.leadingKeyPrefixes.map((p) => `${p}*`) } } }
+            : {}),
+        }),
+      );
+      if (access.queriesIndexes && access.queriesIndexes.length > 0) {
+        this.executionRole.addToPolicy(
+          new iam.PolicyStatement({
+            actions: ['dynamodb:Query'],
+            resources: access.queriesIndexes.map((name) => `${table.tableArn}/index/${name}`),
+          }),
+        );
+      }
+      return;
+    }
     const actions = access === 'read-write' ? [...tableReadActions, ...tableWriteActions] : [...tableReadActions];
     this.executionRole.addToPolicy(
       new iam.PolicyStatement({
@@ -137,11 +207,11 @@ export class WatcherFunction extends NodejsFunction {
     );
   }
 
-  /** Alarms on any error and any throttle in five minutes, notifying `topic`. */
-  addAlarms(topic: ITopic): cloudwatch.Alarm[] {
-    const action = new SnsAction(topic);
+  /** Alarms on any error and any throttle in five minutes, paging through `alarms` (a topic: ALARM and OK actions). */
+  addAlarms(alarms: AlarmSink | ITopic): cloudwatch.Alarm[] {
+    const sink: AlarmSink = 'addAlarm' in alarms ? alarms : pagingTo(alarms);
     const period = Duration.minutes(5);
-    const alarms = [
+    const created = [
       { id: 'Errors', metric: this.metricErrors({ period, statistic: 'Sum' }), what: 'errors' },
       { id: 'Throttles', metric: this.metricThrottles({ period, statistic: 'Sum' }), what: 'throttled invocations' },
     ].map(
@@ -155,7 +225,6 @@ export class WatcherFunction extends NodejsFunction {
           alarmDescription: `${this.node.id} function: ${what} in the last 5 minutes`,
         }),
     );
-    for (const alarm of alarms) alarm.addAlarmAction(action);
-    return alarms;
+    return created.map((alarm) => sink.addAlarm(alarm));
   }
 }

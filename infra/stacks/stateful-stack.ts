@@ -1,4 +1,5 @@
 import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { tableDefinition } from '../../shared/store/table.ts';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue.ts';
+import { pagingTo } from '../constructs/operations.ts';
 import type { DeploySettings } from '../settings.ts';
 
 export interface StatefulStackProps extends StackProps {
@@ -16,12 +18,18 @@ export interface StatefulStackProps extends StackProps {
 }
 
 /**
- * What must outlive any deployment: the table, the Stripe secrets, the notification topic (with
- * its key) and the event bus. Removing this stack keeps the table and the secrets.
+ * What must outlive any deployment: the table (with its backup plan), the Stripe secrets, the
+ * finance notification topic and the operations alarm topic (with their key and confirmed
+ * subscriptions) and the event bus. Removing this stack keeps the table, the secrets and the key.
  */
 export class StatefulStack extends Stack {
   readonly table: dynamodb.Table;
+  /** Finance's notifications (renewal reminders, reviews opened); never alarms. */
   readonly notifyTopic: sns.Topic;
+  /** Who is paged: every alarm's ALARM and OK actions publish here (operations, not finance). */
+  readonly alarmTopic: sns.Topic;
+  /** Set when context `backup` (default on a production stage) asks for an AWS Backup plan. */
+  readonly backupPlan: backup.BackupPlan | undefined;
   /** Encrypts the topic; publishers need kms:GenerateDataKey and kms:Decrypt on it. */
   readonly notifyKey: kms.Key;
   readonly eventBus: events.EventBus;
@@ -66,7 +74,7 @@ export class StatefulStack extends Stack {
     // A customer-managed key because CloudWatch alarms cannot publish to a topic encrypted with
     // the AWS-managed SNS key.
     this.notifyKey = new kms.Key(this, 'NotifyKey', {
-      description: `Termwatch ${stage}: encrypts the notification topic`,
+      description: `Termwatch ${stage}: encrypts the notification and alarm topics`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -79,29 +87,29 @@ export class StatefulStack extends Stack {
         resources: ['*'],
       }),
     );
-    this.notifyTopic = new sns.Topic(this, 'NotifyTopic', {
-      displayName: `Termwatch ${stage}`,
-      masterKey: this.notifyKey,
-      enforceSSL: true,
-    });
-    // A topic policy (here the TLS-only one) replaces SNS's default policy, which is what lets
-    // same-account alarms publish; say it explicitly, limited to this account's alarms.
-    this.notifyTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.notifyTopic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': this.account },
-          ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
-        },
-      }),
-    );
+    this.notifyTopic = this.encryptedTopic('NotifyTopic', `Termwatch ${stage}`);
+    this.alarmTopic = this.encryptedTopic('AlarmTopic', `Termwatch ${stage} alarms`);
+
+    const { alarmSubscribers } = props.settings;
+    if (alarmSubscribers.emails.length + alarmSubscribers.httpsEndpoints.length > 0) {
+      const undeliveredAlarms = new DeadLetterQueue(this, 'AlarmDeadLetters', {
+        holds: 'alarm notifications SNS could not deliver to a subscriber',
+        alarms: pagingTo(this.alarmTopic),
+        usedOutsideRedrivePolicies: true,
+      });
+      for (const email of alarmSubscribers.emails) {
+        this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email, { deadLetterQueue: undeliveredAlarms.queue }));
+      }
+      for (const url of alarmSubscribers.httpsEndpoints) {
+        // Paging services (PagerDuty, Opsgenie) take SNS over HTTPS and confirm the subscription themselves.
+        this.alarmTopic.addSubscription(new subscriptions.UrlSubscription(url, { deadLetterQueue: undeliveredAlarms.queue }));
+      }
+    }
     if (props.settings.notifyEmails.length > 0) {
       const undelivered = new DeadLetterQueue(this, 'NotifyDeadLetters', {
         holds: 'notification e-mails SNS could not deliver',
-        alarmTopic: this.notifyTopic,
+        // Undeliverable finance e-mail is an operations problem: it pages, it does not mail finance.
+        alarms: pagingTo(this.alarmTopic),
         usedOutsideRedrivePolicies: true,
       });
       for (const email of props.settings.notifyEmails) {
@@ -117,10 +125,76 @@ export class StatefulStack extends Stack {
     });
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'DynamoDB table (the backfill reads this output)' });
-    new CfnOutput(this, 'NotifyTopicArn', { value: this.notifyTopic.topicArn, description: 'Alarms and notifications' });
+    this.backupPlan = props.settings.backup ? this.backUpTable(stage) : undefined;
+
+    new CfnOutput(this, 'NotifyTopicArn', { value: this.notifyTopic.topicArn, description: 'Finance notifications (renewal reminders, reviews opened)' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Operations alarms (ALARM and OK); subscribe the on-call here' });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName, description: 'RenewalReminder / ReviewOpened events' });
     new CfnOutput(this, 'StripeWebhookSecretId', { value: this.stripeWebhookSecret.secretName, description: 'Put the whsec_... value here' });
     new CfnOutput(this, 'StripeApiKeySecretId', { value: this.stripeApiKeySecret.secretName, description: 'Put the Stripe API key here' });
+  }
+
+  /**
+   * A KMS-encrypted, TLS-only topic that this account's CloudWatch alarms may publish to (a topic
+   * policy, here the TLS-only one, replaces SNS's default policy, which is what lets same-account
+   * alarms publish; so it is said explicitly, limited to this account's alarms).
+   */
+  private encryptedTopic(id: string, displayName: string): sns.Topic {
+    const topic = new sns.Topic(this, id, { displayName, masterKey: this.notifyKey, enforceSSL: true });
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*` },
+        },
+      }),
+    );
+    return topic;
+  }
+
+  /**
+   * AWS Backup of the table beside point-in-time recovery (which only reaches back 35 days and
+   * goes with the table): daily recovery points kept 35 days, monthly ones kept a year, in a
+   * retained vault. The selection's role is written out (no AWS managed policy): exactly what
+   * AWS Backup calls for a DynamoDB table, standard and advanced backups.
+   */
+  private backUpTable(stage: string): backup.BackupPlan {
+    const vault = new backup.BackupVault(this, 'BackupVault', {
+      backupVaultName: `termwatch-${stage}`,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const plan = new backup.BackupPlan(this, 'BackupPlan', {
+      backupPlanName: `termwatch-${stage}-table`,
+      backupVault: vault,
+      backupPlanRules: [backup.BackupPlanRule.daily(), backup.BackupPlanRule.monthly1Year()],
+    });
+    const role = new iam.Role(this, 'BackupRole', {
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
+      description: 'AWS Backup: backs up the Termwatch table',
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DescribeTable', 'dynamodb:CreateBackup', 'dynamodb:StartAwsBackupJob', 'dynamodb:ListTagsOfResource'],
+        resources: [this.table.tableArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DescribeBackup', 'dynamodb:DeleteBackup'],
+        resources: [`${this.table.tableArn}/backup/*`],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.table.node.defaultChild as dynamodb.CfnTable)}.Arn>/backup/*]`,
+      reason:
+        'Backup ARNs carry a name DynamoDB generates per recovery point (table/<name>/backup/<timestamp>-<id>); the wildcard is limited to this one table\'s backups.',
+    });
+    plan.addSelection('Table', { resources: [backup.BackupResource.fromDynamoDbTable(this.table)], role, disableDefaultBackupPolicy: true });
+    return plan;
   }
 
   /**

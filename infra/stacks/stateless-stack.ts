@@ -3,11 +3,13 @@ import {
   CrossStackReferences,
   Duration,
   ReferenceStrength,
+  RemovalPolicy,
   Stack,
   TimeZone,
   Validations,
   type StackProps,
 } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
@@ -22,11 +24,14 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { routes } from '../../shared/http/routes.ts';
+import { RECEIPT_PARTITION_PREFIX } from '../../shared/store/stripe-event.ts';
+import { tableDefinition } from '../../shared/store/table.ts';
 import { handledEventTypes } from '../../shared/stripe/events.ts';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue.ts';
 import { Identity } from '../constructs/identity.ts';
+import { Operations, serviceMetric } from '../constructs/operations.ts';
 import { WatcherApi } from '../constructs/watcher-api.ts';
-import { WatcherFunction } from '../constructs/watcher-function.ts';
+import { WatcherFunction, type TableGrant } from '../constructs/watcher-function.ts';
 import type { DeploySettings } from '../settings.ts';
 
 /** The stateful resources this stack uses, passed as typed references (never looked up by name). */
@@ -35,6 +40,8 @@ export interface StatelessStackProps extends StackProps {
   readonly table: ITable;
   readonly notifyTopic: ITopic;
   readonly notifyKey: IKey;
+  /** The operations topic every alarm pages (ALARM and OK). */
+  readonly alarmTopic: ITopic;
   readonly eventBus: events.IEventBus;
   readonly stripeWebhookSecret: ISecret;
 }
@@ -43,6 +50,37 @@ export interface StatelessStackProps extends StackProps {
 export const maxReceiveCount = 5;
 const processorTimeout = Duration.seconds(30);
 const processorBatchWindow = Duration.seconds(5);
+/** How long SQS keeps an accepted event: the maximum, so an outage of days loses nothing Stripe got a 200 for. */
+export const ingestRetention = Duration.days(14);
+
+/**
+ * What each function's code does with the table (read from functions/ and shared/; the infra test
+ * bundles each handler and checks these lists against the calls esbuild keeps, both ways).
+ */
+export const tableGrants = {
+  // One conditional PutItem of its receipt (shared/store/stripe-event.ts), under EVT# only.
+  webhook: { actions: ['PutItem'], leadingKeyPrefixes: [RECEIPT_PARTITION_PREFIX] },
+  // Applies events: facts, contracts, tasks, audit, notifications (transactions of Put/Update/Delete).
+  processor: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+  // Finance routes: lists by flag, status and renewal (gsi1), BatchGet of flagged accounts.
+  api: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi1'] },
+  // Due work by day and undispatched notifications (gsi2), evaluations, the checkpoint.
+  sweep: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi2'] },
+} as const satisfies Record<string, TableGrant>;
+
+/** Alarm thresholds, in one place for the README and the tests. */
+export const alarmThresholds = {
+  /** API Gateway 5xx answers in five minutes (the router turns a function's errors into 500s). */
+  api5xxPer5Minutes: 3,
+  /** p99 of the webhook route, over each of three five-minute periods; Stripe gives up on slow endpoints. */
+  webhookP99Ms: 3000,
+  /** Deliveries refused (bad signature, malformed) in 15 minutes: after a first deploy, the placeholder secret. */
+  stripeEventsRefusedPer15Minutes: 5,
+  /** Oldest accepted event still queued: the processor is not keeping up, or not running. */
+  ingestOldestMessageSeconds: 1800,
+  /** DynamoDB read + write throttle events (table and indexes) in five minutes. */
+  dynamoThrottlesPer5Minutes: 5,
+} as const;
 
 /**
  * Everything that can be replaced at will: the four functions, the ingest queue, the HTTP API,
@@ -62,6 +100,8 @@ export class StatelessStack extends Stack {
   readonly sweepDeadLetters: DeadLetterQueue;
   readonly api: WatcherApi;
   readonly sweepSchedule: scheduler.Schedule;
+  /** The alarms (operations topic) and the dashboard; `operations.addAlarm(...)` adds one. */
+  readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -71,20 +111,27 @@ export class StatelessStack extends Stack {
     const { settings, table, notifyTopic } = props;
     const logRetention = settings.logRetentionDays as RetentionDays;
     const policyJson = JSON.stringify(settings.policyInput);
-    const common = { logLevel: settings.logLevel, logRetention } as const;
+    const common = { logLevel: settings.logLevel, logRetention, sdkTracing: settings.tracer } as const;
+    this.operations = new Operations(this, 'Operations', {
+      alarmTopic: props.alarmTopic,
+      dashboardName: `Termwatch-${settings.stage}`,
+    });
+    const ops = this.operations;
 
     // --- ingestion -------------------------------------------------------------------------
     this.ingestDeadLetters = new DeadLetterQueue(this, 'IngestDeadLetters', {
       holds: `Stripe events the processor failed on ${maxReceiveCount} times`,
-      alarmTopic: notifyTopic,
+      alarms: ops,
     });
     this.ingestQueue = new sqs.Queue(this, 'IngestQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // AWS guidance: at least six times the function timeout, plus the batching window.
       visibilityTimeout: Duration.seconds(6 * processorTimeout.toSeconds() + processorBatchWindow.toSeconds()),
-      retentionPeriod: Duration.days(4),
+      retentionPeriod: ingestRetention,
       deadLetterQueue: { queue: this.ingestDeadLetters.queue, maxReceiveCount },
+      // It holds events Stripe was told were received: a `cdk destroy` or a rename must not delete them.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     this.webhookFunction = new WatcherFunction(this, 'WebhookFunction', {
@@ -100,7 +147,7 @@ export class StatelessStack extends Stack {
         WATCHER_POLICY_JSON: policyJson,
       },
     });
-    this.webhookFunction.bindTable(table, 'read-write');
+    this.webhookFunction.bindTable(table, tableGrants.webhook);
     this.ingestQueue.grantSendMessages(this.webhookFunction);
     this.webhookFunction.addToRolePolicy(
       new iam.PolicyStatement({
@@ -117,12 +164,15 @@ export class StatelessStack extends Stack {
       timeout: processorTimeout,
       environment: { WATCHER_POLICY_JSON: policyJson },
     });
-    this.processorFunction.bindTable(table, 'read-write');
+    this.processorFunction.bindTable(table, tableGrants.processor);
     this.processorFunction.addEventSource(
       new SqsEventSource(this.ingestQueue, {
         batchSize: 10,
         maxBatchingWindow: processorBatchWindow,
         reportBatchItemFailures: true,
+        // A backlog (a replay, a redrive) may not take every concurrent execution of the account,
+        // nor every DynamoDB write the API and the webhook need at the same time.
+        maxConcurrency: settings.processorMaxConcurrency,
       }),
     );
 
@@ -135,7 +185,7 @@ export class StatelessStack extends Stack {
       timeout: Duration.seconds(29),
       environment: { WATCHER_POLICY_JSON: policyJson, AUTH_MODE: settings.auth.mode },
     });
-    this.apiFunction.bindTable(table, 'read-write');
+    this.apiFunction.bindTable(table, tableGrants.api);
 
     // auth=cognito: people sign in to a user pool made here; its tokens go through the JWT authorizer.
     const identity = settings.auth.mode === 'cognito' ? new Identity(this, 'Identity', settings.auth) : undefined;
@@ -144,13 +194,14 @@ export class StatelessStack extends Stack {
       functions: { api: this.apiFunction, webhook: this.webhookFunction },
       auth: settings.auth.mode === 'cognito' && identity ? { mode: 'jwt', issuer: identity.issuer, audience: [identity.clientId] } : (settings.auth as Exclude<DeploySettings['auth'], { mode: 'cognito' }>),
       throttle: settings.throttle,
+      routeThrottles: { 'stripe-signature': settings.routeThrottles.webhook, public: settings.routeThrottles.public },
       accessLogRetention: logRetention,
     });
 
     // --- hourly sweep ---------------------------------------------------------------------------
     this.sweepDeadLetters = new DeadLetterQueue(this, 'SweepDeadLetters', {
       holds: 'sweep runs that the scheduler could not deliver or that failed after Lambda retries',
-      alarmTopic: notifyTopic,
+      alarms: ops,
     });
     this.sweepFunction = new WatcherFunction(this, 'SweepFunction', {
       ...common,
@@ -161,13 +212,19 @@ export class StatelessStack extends Stack {
       memorySize: 1024,
       // Scheduler invokes asynchronously; after Lambda's own retries the event lands here.
       deadLetterQueue: this.sweepDeadLetters.queue,
+      // One sweep at a time: a late retry waits (throttled, retried by Lambda) instead of overlapping
+      // the next hour's run. The checkpoint and dispatch claims hold even if two did overlap.
+      reservedConcurrentExecutions: 1,
+      // Past an hour the next scheduled run does the same work; an older retry is dropped to the DLQ.
+      maxEventAge: Duration.hours(1),
+      retryAttempts: 2,
       environment: {
         WATCHER_POLICY_JSON: policyJson,
         NOTIFY_TOPIC_ARN: notifyTopic.topicArn,
         EVENT_BUS_NAME: props.eventBus.eventBusName,
       },
     });
-    this.sweepFunction.bindTable(table, 'read-write');
+    this.sweepFunction.bindTable(table, tableGrants.sweep);
     this.sweepFunction.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [notifyTopic.topicArn] }),
     );
@@ -180,12 +237,13 @@ export class StatelessStack extends Stack {
 
     // --- optional: Stripe's Amazon EventBridge destination ------------------------------------
     if (settings.stripePartnerEventSource !== undefined) {
-      this.routeStripePartnerEvents(settings.stripePartnerEventSource, notifyTopic);
+      this.routeStripePartnerEvents(settings.stripePartnerEventSource);
     }
 
-    // --- alarms and acknowledgements -------------------------------------------------------------
+    // --- alarms (operations topic, ALARM and OK) and acknowledgements ----------------------------
     const functions = [this.webhookFunction, this.processorFunction, this.apiFunction, this.sweepFunction];
-    for (const fn of functions) fn.addAlarms(notifyTopic);
+    for (const fn of functions) fn.addAlarms(ops);
+    this.addOperationalAlarms(table, settings.sweep);
     for (const [fn, invokedBy] of [
       [this.webhookFunction, 'API Gateway (synchronously: Stripe sees the error and retries the delivery)'],
       [this.apiFunction, 'API Gateway (synchronously: the caller gets the error)'],
@@ -196,6 +254,11 @@ export class StatelessStack extends Stack {
         reason: `Only invoked by ${invokedBy}; a function dead-letter queue only receives failed asynchronous invocations, which never happen here.`,
       });
     }
+    Validations.of(this.sweepFunction).acknowledge({
+      id: 'Serverless-LambdaAsyncFailureDestination',
+      reason:
+        "Failed asynchronous sweep invocations already go to the alarmed sweep dead-letter queue through the function's DeadLetterConfig (the event invoke config only bounds retries and event age); an on-failure destination to the same queue would deliver each failure twice.",
+    });
     Validations.of(this.processorFunction).acknowledge({
       id: 'Serverless-LambdaEventSourceMappingDestination',
       reason: `SQS event sources do not support on-failure destinations; the ingest queue's redrive policy (maxReceiveCount ${maxReceiveCount}) sends failed messages to the alarmed dead-letter queue instead.`,
@@ -214,6 +277,116 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'IngestDeadLetterQueueUrl', { value: this.ingestDeadLetters.queue.queueUrl });
     new CfnOutput(this, 'SweepDeadLetterQueueUrl', { value: this.sweepDeadLetters.queue.queueUrl });
     new CfnOutput(this, 'AuthMode', { value: settings.auth.mode, description: 'How finance routes authenticate: iam (SigV4) or jwt' });
+  }
+
+  /**
+   * The failures the function Errors alarms cannot see: the router answers a function's error
+   * with a 500 (API Gateway 5xx), a slow webhook (p99), deliveries refused (the placeholder secret
+   * after a first deploy), accepted events waiting in the queue, sweep and dispatch failures the
+   * sweep counts, a sweep that did not run (missing data breaches), DynamoDB throttling.
+   */
+  private addOperationalAlarms(table: ITable, sweep: DeploySettings['sweep']): void {
+    const ops = this.operations;
+    const fiveMinutes = Duration.minutes(5);
+    const webhookRoute = routes.find((r) => r.auth === 'stripe-signature');
+    const notBreaching = cloudwatch.TreatMissingData.NOT_BREACHING;
+    const atLeast = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+
+    ops.alarm('Api5xxAlarm', {
+      metric: this.api.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }),
+      threshold: alarmThresholds.api5xxPer5Minutes,
+      evaluationPeriods: 1,
+      comparisonOperator: atLeast,
+      treatMissingData: notBreaching,
+      alarmDescription: `HTTP API: ${alarmThresholds.api5xxPer5Minutes} or more 5xx answers in 5 minutes (a function failed: its log group says why)`,
+    });
+    if (webhookRoute) {
+      const routeKey = `${webhookRoute.method} ${webhookRoute.path}`;
+      ops.alarm('WebhookLatencyAlarm', {
+        // A per-route metric: the stage has detailed metrics on for this route (WatcherApi).
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/ApiGateway',
+          metricName: 'Latency',
+          dimensionsMap: { ApiId: this.api.api.apiId, Stage: this.api.stage.stageName, Route: routeKey },
+          statistic: 'p99',
+          period: fiveMinutes,
+        }),
+        threshold: alarmThresholds.webhookP99Ms,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: notBreaching,
+        alarmDescription: `${routeKey}: p99 latency above ${alarmThresholds.webhookP99Ms} ms for 15 minutes (Stripe retries slow deliveries, then disables the endpoint)`,
+      });
+    }
+    ops.alarm('StripeEventsRefusedAlarm', {
+      metric: serviceMetric('termwatch-webhook', 'StripeEventsRefused', { period: Duration.minutes(15) }),
+      threshold: alarmThresholds.stripeEventsRefusedPer15Minutes,
+      evaluationPeriods: 1,
+      comparisonOperator: atLeast,
+      treatMissingData: notBreaching,
+      alarmDescription: `Stripe webhook: ${alarmThresholds.stripeEventsRefusedPer15Minutes} or more deliveries refused in 15 minutes. After a first deploy: put the whsec_ value into the StripeWebhookSecretId secret. Otherwise a rolled secret, or someone probing the URL`,
+    });
+    ops.alarm('IngestQueueAgeAlarm', {
+      metric: this.ingestQueue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }),
+      threshold: alarmThresholds.ingestOldestMessageSeconds,
+      evaluationPeriods: 1,
+      comparisonOperator: atLeast,
+      treatMissingData: notBreaching,
+      alarmDescription: `Ingest queue: an accepted Stripe event has waited ${alarmThresholds.ingestOldestMessageSeconds / 60} minutes (the processor is failing or not running; SQS keeps events ${ingestRetention.toDays()} days)`,
+    });
+    ops.alarm('SweepFailuresAlarm', {
+      metric: serviceMetric('termwatch-sweep', 'SweepFailures', { period: Duration.hours(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: atLeast,
+      treatMissingData: notBreaching,
+      alarmDescription: 'Sweep: accounts it could not re-evaluate this hour (retried next run; the sweep log names them)',
+    });
+    ops.alarm('DispatchFailuresAlarm', {
+      metric: serviceMetric('termwatch-sweep', 'DispatchFailures', { period: Duration.hours(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: atLeast,
+      treatMissingData: notBreaching,
+      alarmDescription: 'Dispatcher: notifications a channel refused this hour (they stay pending and are sent again next run)',
+    });
+    ops.alarm('SweepNotRunAlarm', {
+      // The sweep counts every run it finishes; none in two hourly periods means the schedule or the
+      // function stopped. No data is the failure here, so missing data breaches.
+      metric: serviceMetric('termwatch-sweep', 'SweepRuns', { period: Duration.hours(1) }),
+      threshold: 1,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      alarmDescription: `Sweep: no finished run in 2 hours (scheduled hourly at :${sweep.at.split(':')[1]} ${sweep.timeZone}). Check the schedule, the sweep's errors and its dead-letter queue. Right after the first deploy it stays in ALARM until the first run`,
+    });
+    const throttleMetrics: Record<string, cloudwatch.IMetric> = {};
+    const dimensionsOf = (index?: string) => ({ TableName: table.tableName, ...(index ? { GlobalSecondaryIndexName: index } : {}) });
+    for (const [i, index] of [undefined, ...tableDefinition.globalSecondaryIndexes.map((g) => g.indexName)].entries()) {
+      for (const kind of ['Read', 'Write'] as const) {
+        throttleMetrics[`${kind.toLowerCase()}${i}`] = new cloudwatch.Metric({
+          namespace: 'AWS/DynamoDB',
+          metricName: `${kind}ThrottleEvents`,
+          dimensionsMap: dimensionsOf(index),
+          statistic: 'Sum',
+          period: fiveMinutes,
+        });
+      }
+    }
+    ops.alarm('DynamoThrottlesAlarm', {
+      metric: new cloudwatch.MathExpression({
+        expression: Object.keys(throttleMetrics).map((id) => `FILL(${id}, 0)`).join(' + '),
+        usingMetrics: throttleMetrics,
+        period: fiveMinutes,
+        label: 'DynamoDB throttle events (table and indexes)',
+      }),
+      threshold: alarmThresholds.dynamoThrottlesPer5Minutes,
+      evaluationPeriods: 1,
+      comparisonOperator: atLeast,
+      treatMissingData: notBreaching,
+      alarmDescription: `DynamoDB: ${alarmThresholds.dynamoThrottlesPer5Minutes} or more throttled reads or writes in 5 minutes on the table or its indexes (the SDK retries; past its retries requests fail with 503)`,
+    });
   }
 
   /**
@@ -265,11 +438,11 @@ export class StatelessStack extends Stack {
    * event types the watcher handles, and only the Stripe event itself (`detail`), so the queue
    * carries the same shape whichever way an event arrived.
    */
-  private routeStripePartnerEvents(eventSourceName: string, notifyTopic: ITopic): void {
+  private routeStripePartnerEvents(eventSourceName: string): void {
     const partnerBus = new events.EventBus(this, 'StripePartnerBus', { eventSourceName });
     const undelivered = new DeadLetterQueue(this, 'StripeEventsDeadLetters', {
       holds: 'Stripe EventBridge events the rule could not deliver to the ingest queue',
-      alarmTopic: notifyTopic,
+      alarms: this.operations,
       usedOutsideRedrivePolicies: true,
     });
     new events.Rule(this, 'StripeEventsToIngestQueue', {

@@ -6,6 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { maxReceiveCount } from '../../infra/stacks/stateless-stack.ts';
 import { routes } from '../../shared/http/routes.ts';
+import { RECEIPT_PARTITION_PREFIX } from '../../shared/store/stripe-event.ts';
 import { tableDefinition } from '../../shared/store/table.ts';
 import {
   acknowledgements,
@@ -20,6 +21,7 @@ import {
   unacknowledgedNagFindings,
   type BuiltApp,
 } from './support.ts';
+import { tableCallsOf } from './table-calls.ts';
 
 /** The deployed app with every context default. Built once: bundling four functions takes seconds. */
 let built: BuiltApp;
@@ -229,11 +231,14 @@ describe('ingestion', () => {
     expect(mapping.Properties.MaximumBatchingWindowInSeconds).toBeLessThanOrEqual(10);
   });
 
-  it('alarms on dead letters and on every function error and throttle, notifying the topic', () => {
+  it('alarms on dead letters and on every function error and throttle, paging the operations topic on ALARM and OK', () => {
     const t = built.statelessTemplate;
-    const topicAction = Match.arrayWith([
-      { 'Fn::ImportValue': Match.stringLikeRegexp(logicalId(built.stateful.notifyTopic)) },
-    ]);
+    // Issue 24: alarms page the operations topic, never the finance notification topic.
+    const alarmTopic = [{ 'Fn::ImportValue': Match.stringLikeRegexp(logicalId(built.stateful.alarmTopic)) }];
+    const topicAction = Match.arrayWith(alarmTopic);
+    for (const alarm of Object.values(t.findResources('AWS::CloudWatch::Alarm')) as { Properties: any }[]) {
+      expect(JSON.stringify(alarm.Properties.AlarmActions)).not.toContain(logicalId(built.stateful.notifyTopic));
+    }
     for (const dlq of [built.stateless.ingestDeadLetters, built.stateless.sweepDeadLetters]) {
       t.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -242,6 +247,7 @@ describe('ingestion', () => {
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
         AlarmActions: topicAction,
+        OKActions: topicAction,
       });
     }
     const fns = [
@@ -259,6 +265,7 @@ describe('ingestion', () => {
           Threshold: 1,
           ComparisonOperator: 'GreaterThanOrEqualToThreshold',
           AlarmActions: topicAction,
+          OKActions: topicAction,
         });
       }
     }
@@ -356,7 +363,6 @@ describe('sweep schedule', () => {
 
 describe('least privilege', () => {
   const tableId = () => logicalId(built.stateful.table);
-  const readWrite = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
   it('grants no "*" action, no service-wide "<service>:*", and Resource "*" only to X-Ray', () => {
     const statements = [...policyStatements(built.statefulTemplate), ...policyStatements(built.statelessTemplate)];
@@ -378,22 +384,41 @@ describe('least privilege', () => {
     }
   });
 
-  it('gives each function read-write access to the table and each shared-definition index, by name', () => {
-    for (const fn of [
-      built.stateless.webhookFunction,
-      built.stateless.processorFunction,
-      built.stateless.apiFunction,
-      built.stateless.sweepFunction,
-    ]) {
-      const statements = functionStatements(built.statelessTemplate, logicalId(fn));
-      const tableStatements = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-      expect(tableStatements).toHaveLength(1);
-      expect(actionsOf(tableStatements[0]!)).toEqual(expect.arrayContaining(readWrite));
-      const resources = JSON.stringify(resourcesOf(tableStatements[0]!));
-      expect(resources).toContain(tableId());
-      for (const gsi of tableDefinition.globalSecondaryIndexes) expect(resources).toContain(`/index/${gsi.indexName}`);
-      expect(resources).not.toContain('/index/*');
-    }
+  // Issue 24 replaced read-write for all four with exactly what each function's code calls.
+  it.each(['webhook', 'processor', 'api', 'sweep'] as const)(
+    'gives the %s function exactly the table actions its bundled code calls, and Query on exactly the indexes it names',
+    async (name) => {
+      const fn = { webhook: built.stateless.webhookFunction, processor: built.stateless.processorFunction, api: built.stateless.apiFunction, sweep: built.stateless.sweepFunction }[name];
+      const calls = await tableCallsOf(`functions/${name}/handler.ts`);
+      const statements = functionStatements(built.statelessTemplate, logicalId(fn)).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+      const onTable = statements.filter((s) => resourcesOf(s).every((r) => !JSON.stringify(r).includes('/index/')));
+      const onIndexes = statements.filter((s) => resourcesOf(s).some((r) => JSON.stringify(r).includes('/index/')));
+      expect(onTable).toHaveLength(1);
+      expect(JSON.stringify(resourcesOf(onTable[0]!))).toContain(tableId());
+      expect(resourcesOf(onTable[0]!), 'the table only, no index and no wildcard').toHaveLength(1);
+      // Both ways: nothing the code calls is missing (it would fail with AccessDenied), nothing more is granted.
+      expect([...actionsOf(onTable[0]!)].sort(), JSON.stringify(calls.where)).toEqual(calls.actions);
+      const indexResources = onIndexes.flatMap(resourcesOf).map((r) => /\/index\/(\w+)/.exec(JSON.stringify(r))?.[1]).sort();
+      expect(indexResources).toEqual(calls.indexes);
+      for (const s of onIndexes) expect(actionsOf(s)).toEqual(['dynamodb:Query']);
+      expect(JSON.stringify(statements)).not.toContain('/index/*');
+    },
+    120_000,
+  );
+
+  it('lets the webhook put only receipt items: PutItem under a dynamodb:LeadingKeys condition on the receipt prefix', () => {
+    const statements = functionStatements(built.statelessTemplate, logicalId(built.stateless.webhookFunction)).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(statements).toEqual([
+      {
+        Action: 'dynamodb:PutItem',
+        Effect: 'Allow',
+        Resource: expect.objectContaining({ 'Fn::ImportValue': expect.stringContaining(tableId()) }),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECEIPT_PARTITION_PREFIX}*`] } },
+      },
+    ]);
+    expect(RECEIPT_PARTITION_PREFIX).toBe('EVT#');
   });
 
   it('lets the webhook send to the queue and read its one secret, and nothing the other functions need', () => {
