@@ -26,7 +26,7 @@ const USAGE = `usage: npm run backfill -- [options]
   --resume             continue an interrupted run (same --since and --customer)
   --rate N             at most N Stripe requests per second (default ${DEFAULT_RATE_PER_SECOND})
   --table NAME         write to this DynamoDB table on AWS (or set TABLE_NAME)
-  --stack NAME         ... the table named by this stack's TableName output (e.g. Termwatch-Stateful)
+  --stack NAME         ... the table named by this stack's TableName output (e.g. Termwatch-prod-Stateful)
   --region REGION      AWS region for --table/--stack (default: your AWS configuration)
 Environment: STRIPE_API_KEY (required), STRIPE_API_BASE, WATCHER_DATA_DIR, WATCHER_POLICY.`;
 

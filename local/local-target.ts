@@ -79,7 +79,7 @@ export async function tableFromStack(stack: string, region: string | undefined, 
   try {
     const result = await cloudformation.send(new DescribeStacksCommand({ StackName: stack }));
     const output = result.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'TableName')?.OutputValue;
-    if (!output) throw new StackOutputError(`stack ${stack} has no TableName output (is it the Stateful stack, e.g. Termwatch-Stateful?)`);
+    if (!output) throw new StackOutputError(`stack ${stack} has no TableName output (is it the Stateful stack, e.g. Termwatch-prod-Stateful?)`);
     return output;
   } catch (error) {
     if (error instanceof StackOutputError) throw error;
