@@ -7,10 +7,14 @@ import { createHttpApp } from '../../shared/http/app.ts';
 import { logger } from '../../shared/powertools.ts';
 import { sdkClientSettings } from '../../shared/config/sdk.ts';
 import { createStore } from '../../shared/store/client.ts';
+import { traceSdkClients } from '../../shared/tracing.ts';
+
+const store = createStore({ tableName: requireEnv('TABLE_NAME'), clientConfig: sdkClientSettings() });
+await traceSdkClients([store.doc]);
 
 const app = createHttpApp({
   handlers: apiHandlers({
-    store: createStore({ tableName: requireEnv('TABLE_NAME'), clientConfig: sdkClientSettings() }),
+    store,
     policy: loadPolicyFromEnv(),
     clock: () => new Date(),
     // /health is anonymous: one store read per instance every 30 s, not one per call.

@@ -4,10 +4,14 @@ import { requireEnv } from '../../shared/config/env.ts';
 import { logger } from '../../shared/powertools.ts';
 import { sdkClientSettings } from '../../shared/config/sdk.ts';
 import { createStore } from '../../shared/store/client.ts';
+import { traceSdkClients } from '../../shared/tracing.ts';
 import { createProcessor } from './processor.ts';
 
+const store = createStore({ tableName: requireEnv('TABLE_NAME'), clientConfig: sdkClientSettings() });
+await traceSdkClients([store.doc]);
+
 const processBatch = createProcessor({
-  store: createStore({ tableName: requireEnv('TABLE_NAME'), clientConfig: sdkClientSettings() }),
+  store,
   policy: loadPolicyFromEnv(),
   clock: () => new Date(),
 });

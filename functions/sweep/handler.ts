@@ -7,6 +7,7 @@ import { loadPolicyFromEnv } from '../../shared/config/runtime.ts';
 import { sdkClientSettings } from '../../shared/config/sdk.ts';
 import { logger } from '../../shared/powertools.ts';
 import { createStore } from '../../shared/store/client.ts';
+import { traceSdkClients } from '../../shared/tracing.ts';
 import { runSweep } from '../../shared/usecases/sweep.ts';
 import { dispatchNotifications } from '../../shared/usecases/dispatch-notifications.ts';
 import { SnsNotifier } from '../../shared/adapters/sns-notifier.ts';
@@ -17,10 +18,10 @@ const deps = {
   store: createStore({ tableName: requireEnv('TABLE_NAME'), clientConfig: sdk }),
   policy: loadPolicyFromEnv(),
 };
-const notifiers = [
-  new SnsNotifier(requireEnv('NOTIFY_TOPIC_ARN'), new SNSClient(sdk)),
-  new EventBridgeNotifier(requireEnv('EVENT_BUS_NAME'), new EventBridgeClient(sdk)),
-];
+const sns = new SNSClient(sdk);
+const eventBridge = new EventBridgeClient(sdk);
+await traceSdkClients([deps.store.doc, sns, eventBridge]);
+const notifiers = [new SnsNotifier(requireEnv('NOTIFY_TOPIC_ARN'), sns), new EventBridgeNotifier(requireEnv('EVENT_BUS_NAME'), eventBridge)];
 const metrics = new Metrics({ namespace: 'Termwatch', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'termwatch-sweep' });
 
 /**

@@ -10,16 +10,20 @@ import { webhookHandlers } from '../../shared/http/webhook-routes.ts';
 import { logger } from '../../shared/powertools.ts';
 import { sdkClientSettings } from '../../shared/config/sdk.ts';
 import { createStore } from '../../shared/store/client.ts';
+import { traceSdkClients } from '../../shared/tracing.ts';
 
 const secretId = requireEnv('STRIPE_WEBHOOK_SECRET_ID');
 const sdk = sdkClientSettings();
 const secrets = new SecretsProvider({ clientConfig: sdk });
+const store = createStore({ tableName: requireEnv('TABLE_NAME'), clientConfig: sdk });
+const sqs = new SQSClient(sdk);
+await traceSdkClients([store.doc, sqs, secrets.client]);
 const metrics = new Metrics({ namespace: 'Termwatch', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'termwatch' });
 
 const app = createHttpApp({
   handlers: webhookHandlers({
-    store: createStore({ tableName: requireEnv('TABLE_NAME'), clientConfig: sdk }),
-    queue: new SqsEventQueue(requireEnv('QUEUE_URL'), new SQSClient(sdk)),
+    store,
+    queue: new SqsEventQueue(requireEnv('QUEUE_URL'), sqs),
     // Cached for five minutes: a rotated secret is picked up without a redeploy.
     webhookSecret: async () => {
       const secret = await secrets.get(secretId, { maxAge: 300 });
