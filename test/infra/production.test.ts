@@ -409,6 +409,24 @@ describe('capacity isolation', () => {
   });
 });
 
+describe('Powertools Tracer around the SDK clients', () => {
+  const traceSettingOf = (context: Record<string, unknown>) => {
+    const built = quickBuild(context);
+    const template = built.app.synth({ force: true }).getStackByName(built.stateless.stackName).template;
+    return (Object.values(template.Resources) as Resource[])
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => r.Properties.Environment.Variables.POWERTOOLS_TRACE_ENABLED);
+  };
+
+  it('is off by default on every function (it costs a cold start more than it pays: docs/deploy-context.md), on with tracer=true', () => {
+    expect(traceSettingOf({})).toEqual(['false', 'false', 'false', 'false']);
+    expect(traceSettingOf({ tracer: 'true' })).toEqual(['true', 'true', 'true', 'true']);
+    for (const fn of [prod.stateless.webhookFunction, prod.stateless.apiFunction]) {
+      expect(resources(prod, 'statelessTemplate')[logicalId(fn)]!.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    }
+  });
+});
+
 describe('least privilege, the parts outside the table', () => {
   it('lets no function publish to the alarm topic (only CloudWatch does)', () => {
     for (const fn of [prod.stateless.webhookFunction, prod.stateless.processorFunction, prod.stateless.apiFunction, prod.stateless.sweepFunction]) {
