@@ -13,9 +13,9 @@ import { median } from './stats.ts';
  * setting; docs/deploy-context.md, "Tracing"): the API function bundled as CDK bundles it, then
  * one cold `node` process per sample loads it and answers its first GET /health (one GetItem on
  * DynamoDB Local), as in bench/cold-start.ts. Three cases, interleaved at random:
- * - without: the tracer left out of the bundle (external; never imported while tracing is off),
- * - off: the shipped bundle, POWERTOOLS_TRACE_ENABLED=false (the default),
- * - on: the same bundle with tracing on, in a Lambda-like environment (AWS_EXECUTION_ENV and a
+ * - off: the default bundle (the tracer external: never imported while tracing is off),
+ * - bundledOff: the bundle of a stage with `tracer` on, but POWERTOOLS_TRACE_ENABLED=false,
+ * - on: that bundle with tracing on, in a Lambda-like environment (AWS_EXECUTION_ENV and a
  *   trace header set, so the tracer does capture; segments go to the absent daemon over UDP).
  *
  * `node --import tsx bench/tracer.ts [runs]` prints one JSON line.
@@ -55,8 +55,9 @@ const options = readBundlingOptions();
 const outDir = mkdtempSync(join(tmpdir(), 'termwatch-bench-tracer-'));
 const dynamo = await startBenchDynamo();
 try {
-  const shipped = await bundle('shipped', join('functions', 'api', 'handler.ts'), options, outDir);
-  const without = await bundle('without', join('functions', 'api', 'handler.ts'), { ...options, external: [...options.external, '@aws-lambda-powertools/tracer'] }, outDir);
+  // The bench reads the default bundling (tracer external); a traced stage bundles everything.
+  const untraced = await bundle('untraced', join('functions', 'api', 'handler.ts'), options, outDir);
+  const traced = await bundle('traced', join('functions', 'api', 'handler.ts'), { ...options, external: options.external.filter((m) => m !== '@aws-lambda-powertools/tracer') }, outDir);
   const tableName = await createBenchTable(dynamo.endpoint, 'tracer');
   const env = { ...handlerEnvironment(options.nodeOptions), TABLE_NAME: tableName, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint };
   const lambdaLike = {
@@ -66,11 +67,11 @@ try {
     _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
   };
   const cases = {
-    without: { file: without.file, env: { ...env, POWERTOOLS_TRACE_ENABLED: 'false' } },
-    off: { file: shipped.file, env: { ...env, POWERTOOLS_TRACE_ENABLED: 'false' } },
-    on: { file: shipped.file, env: { ...env, ...lambdaLike, POWERTOOLS_TRACE_ENABLED: 'true' } },
+    off: { file: untraced.file, env: { ...env, POWERTOOLS_TRACE_ENABLED: 'false' } },
+    bundledOff: { file: traced.file, env: { ...env, POWERTOOLS_TRACE_ENABLED: 'false' } },
+    on: { file: traced.file, env: { ...env, ...lambdaLike, POWERTOOLS_TRACE_ENABLED: 'true' } },
   };
-  const samples: Record<string, Array<{ load: number; first: number }>> = { without: [], off: [], on: [] };
+  const samples: Record<string, Array<{ load: number; first: number }>> = { off: [], bundledOff: [], on: [] };
   // The first round warms the page cache and checks each case answers.
   for (let round = 0; round <= runs; round++) {
     for (const [name, c] of Object.entries(cases).sort(() => Math.random() - 0.5)) {
@@ -90,7 +91,7 @@ try {
     ]),
   );
   const kb = (file: string) => Math.round(statSync(file).size / 1024);
-  console.log(JSON.stringify({ runs, bundleKb: { without: kb(without.file), shipped: kb(shipped.file) }, medians }));
+  console.log(JSON.stringify({ runs, bundleKb: { untraced: kb(untraced.file), traced: kb(traced.file) }, medians }));
 } finally {
   await dynamo.stop();
   rmSync(outDir, { recursive: true, force: true });

@@ -2,13 +2,16 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { AlarmSink } from './operations.ts';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { pagingTo, type AlarmSink } from './operations.ts';
 
 export interface DeadLetterQueueProps {
   /** What lands here, for the alarm text and the cdk-nag acknowledgements: "ingest queue messages received 5 times". */
   readonly holds: string;
-  /** Where the alarm pages (the operations topic, on ALARM and OK). */
-  readonly alarms: AlarmSink;
+  /** Where the alarm pages: the stack's Operations (alarm topic on ALARM and OK, and the dashboard)... */
+  readonly alarms?: AlarmSink;
+  /** ...or just a topic, paged on ALARM and OK. One of the two is required. */
+  readonly alarmTopic?: ITopic;
   /**
    * Set when no other queue's redrive policy nor a Lambda DeadLetterConfig names this queue
    * (the scheduler, an EventBridge target and an SNS subscription name it in their own settings,
@@ -42,7 +45,9 @@ export class DeadLetterQueue extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: `Dead letters waiting: ${props.holds}. Inspect, fix, then redrive or delete them.`,
     });
-    props.alarms.addAlarm(this.alarm);
+    const sink = props.alarms ?? (props.alarmTopic ? pagingTo(props.alarmTopic) : undefined);
+    if (!sink) throw new Error(`${this.node.path}: a dead-letter queue needs alarms or alarmTopic, or nobody hears of what it holds`);
+    sink.addAlarm(this.alarm);
 
     Validations.of(this.queue).acknowledge({
       id: 'Serverless-SQSRedrivePolicy',

@@ -144,8 +144,10 @@ export class WatcherFunction extends NodejsFunction {
         mainFields: ['module', 'main'],
         // ESM output: CommonJS dependencies (stripe, parts of the AWS SDK) still call require().
         banner: "import { createRequire as __watcherCreateRequire } from 'node:module'; const require = __watcherCreateRequire(import.meta.url);",
-        // Everything is bundled, the AWS SDK included, so the deployed code runs the versions tested.
-        externalModules: [],
+        // Everything is bundled, the AWS SDK included, so the deployed code runs the versions tested;
+        // but the tracer (and the X-Ray SDK, 120 KB) only when tracing is on, the only time it is imported.
+        externalModules: ['@aws-lambda-powertools/tracer'],
+        ...(sdkTracing ? { externalModules: [] } : {}),
         forceDockerBundling: false,
         // Quiet unless something is wrong; bundle sizes are in the cloud assembly.
         logLevel: LogLevel.WARNING,

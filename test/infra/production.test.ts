@@ -425,6 +425,15 @@ describe('Powertools Tracer around the SDK clients', () => {
       expect(resources(prod, 'statelessTemplate')[logicalId(fn)]!.Properties.TracingConfig).toEqual({ Mode: 'Active' });
     }
   });
+
+  it('leaves the tracer and the X-Ray SDK out of the bundles while tracing is off (120 KB each, never imported)', () => {
+    for (const fn of [prod.stateless.webhookFunction, prod.stateless.processorFunction, prod.stateless.apiFunction, prod.stateless.sweepFunction]) {
+      const key = resources(prod, 'statelessTemplate')[logicalId(fn)]!.Properties.Code.S3Key as string;
+      const code = readFileSync(join(prod.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
+      expect(code, fn.node.id).toContain('import("@aws-lambda-powertools/tracer")');
+      expect(code, fn.node.id).not.toMatch(/aws-xray-sdk|AWSXRay/);
+    }
+  });
 });
 
 describe('least privilege, the parts outside the table', () => {
