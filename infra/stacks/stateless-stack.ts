@@ -189,6 +189,11 @@ export class StatelessStack extends Stack {
 
     // auth=cognito: people sign in to a user pool made here; its tokens go through the JWT authorizer.
     const identity = settings.auth.mode === 'cognito' ? new Identity(this, 'Identity', settings.auth) : undefined;
+    // Outputs inside a construct get a path hash (IdentityUserPoolId10F31C26); the README and the
+    // operator use the plain names (UserPoolId, ClientId, Issuer, HostedUiUrl).
+    for (const child of identity?.node.children ?? []) {
+      if (child instanceof CfnOutput) child.overrideLogicalId(child.node.id);
+    }
     this.api = new WatcherApi(this, 'Api', {
       routes,
       functions: { api: this.apiFunction, webhook: this.webhookFunction },

@@ -409,6 +409,14 @@ describe('capacity isolation', () => {
   });
 });
 
+describe('outputs named as the README names them', () => {
+  it('with auth=cognito, UserPoolId, ClientId, Issuer and HostedUiUrl (no construct-path hash)', () => {
+    const built = quickBuild({ auth: 'cognito', dashboardCallbackUrls: 'https://termwatch.example.com/app/' });
+    const outputs = Object.keys(built.app.synth({ force: true }).getStackByName(built.stateless.stackName).template.Outputs);
+    expect(outputs).toEqual(expect.arrayContaining(['UserPoolId', 'ClientId', 'Issuer', 'HostedUiUrl', 'ApiUrl', 'WebhookUrl']));
+  });
+});
+
 describe('Powertools Tracer around the SDK clients', () => {
   const traceSettingOf = (context: Record<string, unknown>) => {
     const built = quickBuild(context);
