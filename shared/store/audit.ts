@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import type { Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { accountPartition } from './keys.ts';
 
 /**
  * The audit trail: one append-only item per change to a contract, cost, signal, override or
@@ -30,7 +31,7 @@ export function auditPut(
     Put: {
       TableName: store.tableName,
       Item: {
-        pk: `ACCT#${record.accountId}`,
+        pk: accountPartition(record.accountId),
         sk: `${AUDIT_SK_PREFIX}${record.at}#${randomUUID()}`,
         entity: 'audit',
         audit: { ...record, before: record.before ?? null, after: record.after ?? null },
@@ -42,7 +43,7 @@ export function auditPut(
 
 /** An account's audit trail, oldest first. */
 export async function listAudit(store: Store, accountId: string, page: { limit: number; cursor?: string }) {
-  const pk = `ACCT#${accountId}`;
+  const pk = accountPartition(accountId);
   const result = await store.doc.send(
     new QueryCommand({
       TableName: store.tableName,

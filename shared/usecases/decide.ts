@@ -1,10 +1,9 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import { decisionKindSchema, type Decision, type Task } from '../domain/review.ts';
 import { ConflictError } from '../errors.ts';
-import { auditPut } from '../store/audit.ts';
-import { backoffAfterConflict, isTransactionRace, MAX_CONFLICT_ATTEMPTS, type Store } from '../store/client.ts';
-import { getTask, taskPut } from '../store/task.ts';
+import { isTransactionRace, type Store } from '../store/client.ts';
+import { retryOptimistic } from '../store/optimistic.ts';
+import { getTask, replaceTask } from '../store/task.ts';
 
 export const decisionBodySchema = z.strictObject({
   decision: decisionKindSchema,
@@ -34,42 +33,33 @@ export class TaskBusyError extends ConflictError {
  *    recorded, and the person can send the decision again.
  */
 export async function decideTask(deps: { store: Store }, input: { taskId: string; body: DecisionBody; actor: string; now: Date }): Promise<Task> {
-  for (let attempt = 1; ; attempt++) {
-    const stored = await getTask(deps.store, input.taskId);
-    const before = stored.task;
-    if (before.status === 'cancelled') throw new TaskNotDecidableError(`task ${input.taskId} was cancelled; there is nothing to decide`);
-    const at = input.now.toISOString();
-    const decision: Decision = {
-      decision: input.body.decision,
-      note: input.body.note,
-      at,
-      by: input.actor,
-      ...(input.body.decision === 'terminate' && before.targetEnd ? { plannedEndDate: before.targetEnd } : {}),
-      ...(input.body.decision === 'terminate' && before.noticeDeadline ? { noticeDeadline: before.noticeDeadline } : {}),
-    };
-    const after: Task = {
-      ...before,
-      status: 'decided',
-      decisions: [...before.decisions, decision],
-      history: [...before.history, { at, status: 'decided', note: `decided: ${decision.decision} (by ${input.actor})` }],
-      updatedAt: at,
-    };
-    try {
-      await deps.store.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: taskPut(deps.store, { task: after, rev: stored.rev + 1 }, stored.rev) },
-            auditPut(deps.store, { accountId: before.accountId, at, by: input.actor, action: `task.decided.${decision.decision}`, entity: 'task', entityId: before.id, before, after }),
-          ],
-        }),
-      );
+  return retryOptimistic(
+    async () => {
+      const stored = await getTask(deps.store, input.taskId);
+      const before = stored.task;
+      if (before.status === 'cancelled') throw new TaskNotDecidableError(`task ${input.taskId} was cancelled; there is nothing to decide`);
+      const at = input.now.toISOString();
+      const decision: Decision = {
+        decision: input.body.decision,
+        note: input.body.note,
+        at,
+        by: input.actor,
+        ...(input.body.decision === 'terminate' && before.targetEnd ? { plannedEndDate: before.targetEnd } : {}),
+        ...(input.body.decision === 'terminate' && before.noticeDeadline ? { noticeDeadline: before.noticeDeadline } : {}),
+      };
+      const after: Task = {
+        ...before,
+        status: 'decided',
+        decisions: [...before.decisions, decision],
+        history: [...before.history, { at, status: 'decided', note: `decided: ${decision.decision} (by ${input.actor})` }],
+        updatedAt: at,
+      };
+      await replaceTask(deps.store, stored, after, { accountId: before.accountId, at, by: input.actor, action: `task.decided.${decision.decision}`, entity: 'task', entityId: before.id, before, after });
       return after;
-    } catch (error) {
-      if (!isTransactionRace(error)) throw error;
-      if (attempt >= MAX_CONFLICT_ATTEMPTS) {
-        throw new TaskBusyError(`task ${input.taskId} kept changing while the decision was recorded; nothing was recorded, send it again`, { cause: error });
-      }
-      await backoffAfterConflict(attempt);
-    }
-  }
+    },
+    {
+      isRace: isTransactionRace,
+      exhausted: (error) => new TaskBusyError(`task ${input.taskId} kept changing while the decision was recorded; nothing was recorded, send it again`, { cause: error }),
+    },
+  );
 }
