@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { auditRecordSchema, type AuditRecord } from '../schemas/audit.ts';
 import type { Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { accountPartition } from './keys.ts';
@@ -9,17 +10,7 @@ import { accountPartition } from './keys.ts';
  * task (`~AUDIT#<at>#<id>` in the account partition; `~` sorts after every fact, so evaluations never read it), written in the same transaction as the
  * change itself, so a change without its record (or the reverse) cannot exist.
  */
-export interface AuditRecord {
-  accountId: string;
-  at: string;
-  /** Who: a token actor locally, an IAM ARN or JWT subject on AWS, `system:*` for the watcher. */
-  by: string;
-  action: string;
-  entity: 'contract' | 'cost' | 'signal' | 'override' | 'task';
-  entityId: string;
-  before: unknown;
-  after: unknown;
-}
+export type { AuditRecord } from '../schemas/audit.ts';
 
 export const AUDIT_SK_PREFIX = '~AUDIT#';
 
@@ -53,7 +44,7 @@ export async function listAudit(store: Store, accountId: string, page: { limit: 
       ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'pk', value: pk }),
     }),
   );
-  const items = (result.Items ?? []).map((item) => item.audit as AuditRecord);
+  const items = (result.Items ?? []).map((item) => auditRecordSchema.parse(item.audit));
   const nextCursor = encodeCursor(result.LastEvaluatedKey);
   return nextCursor ? { items, nextCursor } : { items };
 }
