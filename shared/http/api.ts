@@ -1,4 +1,3 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import type { Policy } from '../config/policy.ts';
 import { sweepUntil } from '../usecases/sweep.ts';
@@ -24,6 +23,7 @@ import { listCosts } from '../store/cost.ts';
 import { addCost, importCostsCsv } from '../usecases/costs.ts';
 import { accountListQuerySchema, accountPathSchema } from '../schemas/account.ts';
 import type { Store } from '../store/client.ts';
+import { checkTableReachable } from '../store/health.ts';
 import { getAccountView, listFlaggedAccounts } from '../usecases/read-accounts.ts';
 import { HttpError, parseRequestPart } from './errors.ts';
 import type { RouteHandlers } from './app.ts';
@@ -48,7 +48,7 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
     'GET /health': async () => {
       if (performance.now() - storeAnsweredAt >= (deps.healthCheckCacheMs ?? 0)) {
         // A keyed read proves the table answers with the function's own (read) permission.
-        await deps.store.doc.send(new GetCommand({ TableName: deps.store.tableName, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
+        await checkTableReachable(deps.store);
         storeAnsweredAt = performance.now();
       }
       return { status: 200, body: { status: 'ok', time: deps.clock().toISOString() } };
