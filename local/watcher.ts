@@ -15,6 +15,7 @@ import { LogNotifier } from '../shared/adapters/log-notifier.ts';
 import { createProcessor } from '../functions/processor/processor.ts';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
 import { startHttpServer } from './http-server.ts';
+import { dashboardSite } from './dashboard-site.ts';
 import { loadLocalSecrets } from './secrets.ts';
 import { SpoolQueue } from './spool-queue.ts';
 import { ensureTable } from './table.ts';
@@ -85,7 +86,13 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
     includeLocalOnly: true,
     authenticate: bearerTokenAuthenticator(secrets.apiToken),
   });
-  const http = await startHttpServer({ host: options.host ?? '127.0.0.1', port: options.port, handle: app });
+  const env = options.env ?? process.env;
+  const site = await dashboardSite(env.WATCHER_OIDC_ISSUER ? { oidcIssuer: env.WATCHER_OIDC_ISSUER } : {});
+  const http = await startHttpServer({
+    host: options.host ?? '127.0.0.1',
+    port: options.port,
+    handle: async (event) => site.serve(event) ?? app(event),
+  });
 
   let sweepTimer: NodeJS.Timeout | undefined;
   // Every five minutes: cheap (it reads only what is due) and opens settled reviews promptly.

@@ -13,6 +13,7 @@ import type { AuditRecord } from '../store/audit.ts';
 import type { addSignal } from '../usecases/account-inputs.ts';
 import type { ImportReport, recordContract } from '../usecases/contracts.ts';
 import { decisionBodySchema } from '../usecases/decide.ts';
+import { checklistBodySchema, taskListItemSchema, taskViewSchema } from '../usecases/task-view.ts';
 import type { listFlaggedAccounts } from '../usecases/read-accounts.ts';
 import type { ReceiveOutcome } from '../usecases/receive-stripe-event.ts';
 import type { listRenewals } from '../usecases/renewals.ts';
@@ -251,6 +252,12 @@ export function routeSchemas(): RouteSchemaTable {
       responses: { 200: { description: 'The task, decided, with the decision appended to its history', content: json(taskSchema) } },
       errors: [404, 409],
     },
+    'POST /tasks/{taskId}/checklist': {
+      params: taskPathSchema,
+      body: { contentType: 'application/json', schema: checklistBodySchema, required: true },
+      responses: { 200: { description: 'The task with the step marked done or not done, by whom and when', content: json(taskViewSchema) } },
+      errors: [404, 409],
+    },
     'POST /costs/import': {
       body: {
         contentType: 'text/csv',
@@ -282,14 +289,14 @@ export function routeSchemas(): RouteSchemaTable {
       responses: {
         200: {
           description: `Review tasks: JSON, or with format=csv a spreadsheet of the whole list (up to ${CSV_EXPORT_MAX_ROWS} rows; with an explicit limit, one page), the next page cursor in X-Next-Cursor`,
-          content: { 'application/json': listResponseSchema(taskSchema), 'text/csv': csvText },
+          content: { 'application/json': listResponseSchema(taskListItemSchema), 'text/csv': csvText },
           headers: { 'X-Next-Cursor': { description: 'format=csv only: the cursor of the rest, when there is more', schema: z.string() } },
         },
       },
     },
     'GET /tasks/{taskId}': {
       params: taskPathSchema,
-      responses: { 200: { description: 'The task with evidence, checklist and decision history', content: json(taskSchema) } },
+      responses: { 200: { description: 'The task with evidence, the customer name, checklist progress and decision history', content: json(taskViewSchema) } },
       errors: [404],
     },
     'GET /renewals': {

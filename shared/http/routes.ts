@@ -40,6 +40,7 @@ export const routes = [
   { method: 'PUT', path: '/accounts/{accountId}/overrides', auth: 'finance', fn: 'api', summary: "Replace the account's exclusions, invoice holds and policy overrides" },
   { method: 'GET', path: '/accounts/{accountId}/audit', auth: 'finance', fn: 'api', summary: 'Audit trail: every change to contracts, costs, signals, overrides and tasks' },
   { method: 'POST', path: '/tasks/{taskId}/decision', auth: 'finance', fn: 'api', summary: 'Record a decision (retain, renegotiate, terminate), appended to the history' },
+  { method: 'POST', path: '/tasks/{taskId}/checklist', auth: 'finance', fn: 'api', summary: "Tick or untick one step of a review's checklist (1-based step)" },
   { method: 'POST', path: '/contracts/import', auth: 'finance', fn: 'api', summary: 'Import contracts from CSV (text/csv); per-row errors' },
   { method: 'GET', path: '/tasks', auth: 'finance', fn: 'api', summary: 'Review tasks (JSON, or CSV with format=csv)' },
   { method: 'GET', path: '/tasks/{taskId}', auth: 'finance', fn: 'api', summary: 'One task with evidence, checklist and decision history' },
