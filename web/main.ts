@@ -93,4 +93,7 @@ function App() {
     <main id="main"><${Page} key=${path} path=${pathname} me=${me} now=${new Date()} /></main>`;
 }
 
-render(html`<${App} />`, document.getElementById('root')!);
+const root = document.getElementById('root')!;
+// The shell's loading line goes: render() adds to what a container holds, it does not replace it.
+root.textContent = '';
+render(html`<${App} />`, root);

@@ -2,7 +2,8 @@ import type { TaskView } from './api.ts';
 
 /** Reasons as first-person sentences: the articles ask for clear reasons, said plainly. */
 function reasonSentences(task: Pick<TaskView, 'reasons'>, lang: 'en' | 'es'): string[] {
-  return task.reasons.map((reason) => {
+  // Timing notes (a deadline that passed) are for finance, not reasons to give the client.
+  return task.reasons.filter((reason) => !/deadline|contract/i.test(reason)).map((reason) => {
     const r = reason.toLowerCase();
     if (lang === 'es') {
       if (r.includes('late') || r.includes('overdue')) return 'Hemos visto que los pagos llegan tarde de forma repetida, y no podemos sostener el servicio así.';

@@ -143,7 +143,7 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     const first = page.getByRole('checkbox', { name: /Check the contract/ });
     expect(await first.isChecked()).toBe(false);
     await first.click(); // the box follows the API's answer, not the click (check() would see it unticked until then)
-    await page.getByText(/done by owner/).waitFor();
+    await page.getByText(/done by \S+, /).waitFor();
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Harbor Analytics Ltd' }).waitFor();
     expect(await page.getByRole('checkbox', { name: /Check the contract/ }).isChecked()).toBe(true);
@@ -168,7 +168,7 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Retain' }).waitFor();
     await page.getByRole('button', { name: 'Terminate' }).waitFor();
     await page.getByRole('button', { name: 'Renegotiate' }).click();
-    await page.getByText(/renegotiate.*by owner/).waitFor();
+    await page.getByText(/renegotiate by \S+ on/).waitFor();
     const decided = (await api.get(`/tasks/${encodeURIComponent(task.id)}`)).body;
     expect(decided.decisions.at(-1)).toMatchObject({ decision: 'renegotiate', note: 'Paid late 9 of 12 months; renegotiate with upfront billing.' });
   });

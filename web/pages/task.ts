@@ -30,7 +30,7 @@ export function TaskView_({ task, me, busy, lang, onMark, onDecide, onApprove }:
     <p class="crumbs"><${A} href="/app/">Reviews<//> › ${task.id}</p>
     <h1>${task.name ?? task.accountId}</h1>
     <p class="muted">Account <${A} href=${`/app/accounts/${encodeURIComponent(task.accountId)}`}>${task.accountId}<//> · <${Status} status=${task.status} /> · ${task.kind === 'for_cause' ? 'for-cause review' : 'review at term end'}</p>
-    <p class="timing">Open since <${Day} date=${task.openAt} />; decide by <${Day} date=${task.noticeDeadline ?? task.dueAt} />; a termination takes effect on <${Day} date=${task.targetEnd} />.</p>
+    <p class="timing">Open since <${Day} date=${task.openAt} />; decide by <${Day} date=${task.dueAt} />; a termination takes effect on <${Day} date=${task.targetEnd} />.</p>
     ${task.signalsCleared ? html`<p class="note">The signals behind this review have cleared since it opened.</p>` : null}
     <div class="grid2">
       <section aria-labelledby="why"><h2 id="why">Why this review</h2><ul class="reasons">${task.reasons.map((r) => html`<li>${r}</li>`)}</ul><${Evidence} evidence=${task.evidence} /></section>
