@@ -1,6 +1,5 @@
 import * as z from '../zod.ts';
 import { calendarDateSchema } from '../domain/contract.ts';
-import { notificationTypeSchema } from '../domain/notification.ts';
 import { taskStatusSchema } from '../domain/review.ts';
 import { accountIdSchema, listQuerySchema } from './common.ts';
 
@@ -17,15 +16,4 @@ export const taskListQuerySchema = z.strictObject({
   /** A calendar date (tasks due before its start) or an ISO timestamp. */
   dueBefore: z.optional(z.union([calendarDateSchema, z.iso.datetime({ offset: true })], { error: 'must be YYYY-MM-DD or an ISO 8601 timestamp' })),
   format: z._default(z.enum(['json', 'csv']), 'json'),
-});
-
-export const renewalsQuerySchema = z.strictObject({
-  ...listQuerySchema.shape,
-  withinDays: z._default(z.coerce.number().check(z.int('must be a whole number of days'), z.gte(0), z.lte(3650)), 90),
-});
-
-export const notificationsQuerySchema = z.strictObject({
-  ...listQuerySchema.shape,
-  accountId: z.optional(accountIdSchema),
-  type: z.optional(notificationTypeSchema),
 });
