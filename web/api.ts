@@ -6,9 +6,11 @@ import type { listRenewals } from '../shared/usecases/renewals.ts';
 import type { listFlaggedAccounts } from '../shared/usecases/read-accounts.ts';
 import type { ImportReport } from '../shared/usecases/contracts.ts';
 import type { AuditRecord } from '../shared/store/audit.ts';
+import type { Overrides } from '../shared/domain/account-inputs.ts';
+import type { Role } from '../shared/http/auth/roles.ts';
 
 /** Types come from the server's schemas and use cases (import type only: nothing of zod ships). */
-export type { AccountView, TaskView, ImportReport };
+export type { AccountView, TaskView, ImportReport, Overrides, Role };
 export type TaskListItem = Task & { name?: string };
 export type Renewal = Awaited<ReturnType<typeof listRenewals>>['items'][number];
 export type AccountSummary = Awaited<ReturnType<typeof listFlaggedAccounts>>['items'][number];
@@ -18,8 +20,12 @@ export interface Page<T> {
 }
 export interface Me {
   name: string;
-  role: 'viewer' | 'reviewer' | 'approver' | 'admin';
+  role: Role;
 }
+
+const RANK: Record<Role, number> = { viewer: 0, reviewer: 1, approver: 2, admin: 3 };
+/** Whether a role includes another (viewer < reviewer < approver < admin); the server checks it again. */
+export const can = (me: Me, least: Role) => RANK[me.role] >= RANK[least];
 
 const TOKEN_KEY = 'termwatch.token';
 export const session = {
@@ -67,17 +73,20 @@ const qs = (params: Record<string, string | number | undefined>) => {
 /** The API, one function per route the dashboard uses. */
 export const api = {
   me: () => call<Me>('GET', '/me'),
-  tasks: (q: { status?: string; cursor?: string; limit?: number }) => call<Page<TaskListItem>>('GET', `/tasks${qs(q)}`),
+  tasks: (q: { status?: string; assignee?: string; cursor?: string; limit?: number }) => call<Page<TaskListItem>>('GET', `/tasks${qs(q)}`),
   task: (id: string) => call<TaskView>('GET', `/tasks/${encodeURIComponent(id)}`),
   mark: (id: string, step: number, done: boolean) => call<TaskView>('POST', `/tasks/${encodeURIComponent(id)}/checklist`, { step, done }),
-  decide: (id: string, decision: string, note: string) => call<TaskView>('POST', `/tasks/${encodeURIComponent(id)}/decision`, { decision, note }),
-  approve: (id: string, approve: boolean, note: string) => call<TaskView>('POST', `/tasks/${encodeURIComponent(id)}/approval`, { approve, note }),
+  decide: (id: string, decision: string, note: string) => call<Task>('POST', `/tasks/${encodeURIComponent(id)}/decision`, { decision, note }),
+  approve: (id: string, approve: boolean, note: string) => call<Task>('POST', `/tasks/${encodeURIComponent(id)}/approval`, { approve, note }),
+  assign: (id: string, name: string) => call<Task>('POST', `/tasks/${encodeURIComponent(id)}/assignee`, { name }),
   account: (id: string) => call<AccountView>('GET', `/accounts/${encodeURIComponent(id)}`),
   accountTasks: (id: string) => call<Page<TaskListItem>>('GET', `/tasks${qs({ accountId: id })}`),
   audit: (id: string, cursor?: string) => call<Page<AuditRecord>>('GET', `/accounts/${encodeURIComponent(id)}/audit${qs({ cursor })}`),
   addSignal: (id: string, body: { signal: string; note: string }) => call<unknown>('POST', `/accounts/${encodeURIComponent(id)}/signals`, body),
   addCost: (id: string, body: { amount: number; currency: string; date: string; category: string; note?: string }) =>
     call<unknown>('POST', `/accounts/${encodeURIComponent(id)}/costs`, body),
+  overrides: (id: string) => call<Overrides>('GET', `/accounts/${encodeURIComponent(id)}/overrides`),
+  putOverrides: (id: string, body: Overrides) => call<Overrides>('PUT', `/accounts/${encodeURIComponent(id)}/overrides`, body),
   flagged: (flag: string, cursor?: string) => call<Page<AccountSummary>>('GET', `/accounts${qs({ flag, cursor })}`),
   renewals: (withinDays: number, cursor?: string) => call<Page<Renewal>>('GET', `/renewals${qs({ withinDays, cursor })}`),
   notifications: (cursor?: string) => call<Page<Notification>>('GET', `/notifications${qs({ cursor })}`),

@@ -54,7 +54,7 @@ function Page({ path, me, now }: { path: string; me: Me; now: Date }) {
   if (path === '/app/renewals') return html`<${RenewalsPage} />`;
   if (path === '/app/accounts') return html`<${AccountsPage} />`;
   if (path === '/app/notifications') return html`<${NotificationsPage} />`;
-  if (path === '/app/import') return html`<${ImportPage} />`;
+  if (path === '/app/import') return html`<${ImportPage} me=${me} />`;
   if (path === '/app/' || path === '/app') return html`<${ReviewsPage} now=${now} />`;
   return html`<h1>Not found</h1><p>No page at ${path}. <${A} href="/app/">Back to the reviews<//></p>`;
 }

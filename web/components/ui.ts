@@ -30,9 +30,9 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return html`<p class="state empty">${children}</p>`;
 }
 
-export function Failure({ error, retry }: { error: unknown; retry?: () => void }) {
+export function Failure({ error, retry, doing = 'Could not load' }: { error: unknown; retry?: () => void; doing?: string }) {
   const message = error instanceof Error ? error.message : String(error);
-  return html`<div class="state error" role="alert"><p>Could not load: ${message}</p>${retry ? html`<button type="button" onClick=${retry}>Try again</button>` : null}</div>`;
+  return html`<div class="state error" role="alert"><p>${doing}: ${message}</p>${retry ? html`<button type="button" onClick=${retry}>Try again</button>` : null}</div>`;
 }
 
 export function Status({ status }: { status: string }) {

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, type ImportReport } from '../api.ts';
+import { api, can, type ImportReport, type Me } from '../api.ts';
 import { A, Day, Empty, Failure, html, Loading, MoreButton } from '../components/ui.ts';
 import { usePages } from '../components/use-load.ts';
 
@@ -62,13 +62,13 @@ export function AccountsPage() {
   </section>`;
 }
 
-export function ImportPage() {
+export function ImportPage({ me }: { me: Me }) {
   const [report, setReport] = useState<ImportReport | undefined>();
   const [error, setError] = useState<unknown>();
   return html`<section>
     <h1>Import contracts</h1>
     <p>A CSV with the header <code>accountId,endDate,noticeDays,renewal,renewalTermMonths</code>, one contract per account.</p>
-    <form onSubmit=${(e: Event) => {
+    ${!can(me, 'reviewer') ? html`<p class="state">Importing contracts takes the reviewer role; you are signed in as a ${me.role}.</p>` : html`<form onSubmit=${(e: Event) => {
       e.preventDefault();
       const input = (e.target as HTMLFormElement).elements.namedItem('csv') as HTMLInputElement;
       const file = input.files?.[0];
@@ -77,7 +77,7 @@ export function ImportPage() {
       file.text().then(api.importContracts).then(setReport, setError);
     }}>
       <label for="csv">Contracts CSV file</label> <input id="csv" name="csv" type="file" accept=".csv,text/csv" /> <button type="submit">Import</button>
-    </form>
+    </form>`}
     ${error ? html`<${Failure} error=${error} />` : null}
     ${report ? html`<div role="status"><p>${report.recorded} recorded, ${report.unchanged} unchanged, ${report.errors.length} with errors, of ${report.rows} rows.</p>
       ${report.errors.length ? html`<table><thead><tr><th scope="col">Line</th><th scope="col">Problem</th></tr></thead><tbody>${report.errors.map((r) => html`<tr><td class="num">${r.line}</td><td>${r.field ? `${r.field}: ` : ""}${r.problem}</td></tr>`)}</tbody></table>` : null}</div>` : null}
