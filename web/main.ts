@@ -6,11 +6,24 @@ import { AccountPage } from './pages/account.ts';
 import { AccountsPage, ImportPage, NotificationsPage, RenewalsPage } from './pages/lists.ts';
 import { ReviewsPage } from './pages/reviews.ts';
 import { TaskPage } from './pages/task.ts';
+import { beginSignIn, CALLBACK_PATH, completeSignIn, loadConfig, type DashboardConfig } from './oidc.ts';
 
-function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
+function SignIn({ config, onSignedIn, onError }: { config: DashboardConfig; onSignedIn: () => void; onError: (message: string) => void }) {
   const [token, setToken] = useState('');
+  const [leaving, setLeaving] = useState(false);
+  const oidc = config.oidc;
   return html`<main id="main" class="signin">
     <h1>Sign in to Termwatch</h1>
+    ${oidc
+      ? html`<p><button type="button" disabled=${leaving} onClick=${() => {
+          setLeaving(true);
+          beginSignIn(oidc, location.pathname + location.search).catch((e: Error) => {
+            setLeaving(false);
+            onError(`Could not reach the identity provider: ${e.message}`);
+          });
+        }}>Sign in with ${new URL(oidc.issuer).host}</button></p>
+        <h2>Or with an API token</h2>`
+      : null}
     <form onSubmit=${(e: Event) => {
       e.preventDefault();
       session.signIn(token.trim());
@@ -62,8 +75,28 @@ function Page({ path, me, now }: { path: string; me: Me; now: Date }) {
 function App() {
   const [path, setPath] = useState(location.pathname + location.search);
   const [me, setMe] = useState<Me | undefined>();
+  const [config, setConfig] = useState<DashboardConfig | undefined>();
   const [signedIn, setSignedIn] = useState(session.token() !== null);
   const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    loadConfig().then(async (loaded) => {
+      // Back from the issuer: trade the code for a token, then go where the person was.
+      if (location.pathname === CALLBACK_PATH) {
+        try {
+          if (!loaded.oidc) throw new Error('this dashboard signs in with a token, not through an identity provider');
+          const { token, returnTo } = await completeSignIn(loaded.oidc, location.search);
+          session.signIn(token);
+          history.replaceState(null, '', returnTo);
+          setSignedIn(true);
+        } catch (e) {
+          history.replaceState(null, '', '/app/');
+          setError(`Sign-in failed: ${(e as Error).message}`);
+        }
+        setPath(location.pathname + location.search);
+      }
+      setConfig(loaded);
+    });
+  }, []);
   useEffect(() => {
     const onPop = () => setPath(location.pathname + location.search);
     addEventListener('popstate', onPop);
@@ -80,7 +113,8 @@ function App() {
   useEffect(() => {
     document.title = `Termwatch · ${document.querySelector('h1')?.textContent ?? ''}`;
   });
-  if (!signedIn) return html`${error ? html`<p role="alert" class="state error">${error}</p>` : null}<${SignIn} onSignedIn=${() => { setError(undefined); setSignedIn(true); }} />`;
+  if (!config) return html`<main id="main"><p class="state" role="status">Loading Termwatch…</p></main>`;
+  if (!signedIn) return html`${error ? html`<p role="alert" class="state error">${error}</p>` : null}<${SignIn} config=${config} onError=${setError} onSignedIn=${() => { setError(undefined); setSignedIn(true); }} />`;
   if (!me) return html`<main id="main"><p class="state" role="status">Signing in…</p></main>`;
   const pathname = path.split('?')[0]!;
   return html`<header class="top">
