@@ -37,7 +37,7 @@ export async function getAccountView(
     flags: assessed.flags,
     latePayment: { ...latePaymentSummary(latePayment), evidence: latePayment.evidence },
     profitability: profitabilitySummary(profit),
-    monthly: monthlyFor(profitabilityInput(facts, accountId, deps.policy, now), deps.policy.timeZone, now),
+    monthly: monthlyFor(profitabilityInput(facts, accountId, assessed.policy, now), deps.policy.timeZone, now),
     profitabilityEvidence: {
       reasons: profit.reasons,
       historyMonths: profit.historyMonths,
@@ -50,8 +50,9 @@ export async function getAccountView(
     signals: assessed.humanSignals,
     ...(facts.overrides ? { overrides: facts.overrides } : {}),
     ...(assessed.upcoming ? { contract: assessed.upcoming } : {}),
-    paymentHistory: paymentHistory(invoices.map((i) => i.facts), deps.policy, now),
-    graceDays: deps.policy.graceDays,
+    // The account's policy (its overrides on the watcher's): the grace line is the one it is judged by.
+    paymentHistory: paymentHistory(invoices.map((i) => i.facts), assessed.policy, now),
+    graceDays: assessed.policy.graceDays,
     openTasks: facts.tasks.filter((t) => t.task.status === 'open' || t.task.status === 'scheduled').map((t) => t.task.id),
     ...(account?.evaluatedAt ? { evaluatedAt: account.evaluatedAt } : {}),
   };

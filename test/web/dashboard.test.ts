@@ -179,9 +179,38 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     await chart.waitFor();
     expect(await chart.getAttribute('aria-label')).toMatch(/12 invoices.*1 unpaid/);
     expect(await page.locator('svg circle').count()).toBe(12);
-    await page.getByText('$1,800.00').waitFor();
+    await page.getByRole('cell', { name: '$1,800.00', exact: true }).waitFor();
+    // Revenue against cost month by month, one chart per currency.
+    const monthly = page.getByRole('img', { name: /^Revenue against cost in USD, 12 months/ });
+    await monthly.waitFor();
+    expect(await monthly.getAttribute('aria-label')).toContain('cost $1,800.00');
+    expect(await page.getByRole('img', { name: /^Revenue against cost in/ }).count()).toBe(1);
     expect(await axe(page)).toEqual([]);
     await page.screenshot({ path: 'docs/screenshots/account.png', fullPage: true });
+  });
+
+  it('records a signal, a cost in yen (no minor units) and an exclusion from the account page', async () => {
+    await page.getByRole('textbox', { name: 'Signal note' }).fill('Asked for work outside the contract again.');
+    await page.getByRole('combobox', { name: 'Signal' }).selectOption('scope_mismatch');
+    await page.getByRole('button', { name: 'Record signal' }).click();
+    await page.getByText('Asked for work outside the contract again.').waitFor();
+    await page.getByRole('textbox', { name: 'Cost amount' }).fill('12000');
+    await page.getByRole('textbox', { name: 'Currency' }).fill('jpy');
+    await page.getByRole('button', { name: 'Record cost' }).click();
+    await page.getByRole('img', { name: /^Revenue against cost in JPY, 12 months: revenue ¥0, cost ¥12,000/ }).waitFor();
+    const costs = (await api.get('/accounts/cus_harbor/costs')).body.items as Array<{ amount: number; currency: string }>;
+    expect(costs.find((c) => c.currency === 'jpy')).toMatchObject({ amount: 12_000 });
+    await page.getByRole('combobox', { name: 'Exclude from' }).selectOption('unprofitable');
+    await page.getByRole('textbox', { name: 'Exclusion reason' }).fill('Strategic logo: keep whatever the margin.');
+    await page.getByRole('button', { name: 'Add exclusion' }).click();
+    await page.getByRole('spinbutton', { name: 'Grace days' }).fill('5');
+    await page.getByRole('button', { name: 'Save overrides' }).click();
+    await page.getByText('Excluded from unprofitable: Strategic logo: keep whatever the margin.').waitFor();
+    const overrides = (await api.get('/accounts/cus_harbor/overrides')).body;
+    expect(overrides.exclusions).toEqual([{ scope: 'unprofitable', reason: 'Strategic logo: keep whatever the margin.' }]);
+    expect(overrides.policy).toEqual({ graceDays: 5 });
+    await page.getByRole('img', { name: /grace period 5 days/ }).waitFor();
+    expect(await axe(page)).toEqual([]);
   });
 
   it('has no serious or critical axe findings on the other pages', async () => {
