@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, can, type AccountView, type Me, type Overrides } from '../api.ts';
 import { MonthlyCharts } from '../components/monthly-chart.ts';
 import { PaymentChart } from '../components/payment-chart.ts';
-import { A, Day, Failure, html, Loading, Money, MoreButton, Empty } from '../components/ui.ts';
+import { A, Day, Failure, html, Loading, minorDigits, Money, MoreButton, Empty } from '../components/ui.ts';
 import { useLoad, usePages } from '../components/use-load.ts';
 
 function SignalForm({ onAdd }: { onAdd: (signal: string, note: string) => Promise<unknown> }) {
@@ -28,7 +28,7 @@ function CostForm({ onAdd }: { onAdd: (b: { amount: number; currency: string; da
   const [msg, setMsg] = useState('');
   return html`<form onSubmit=${(e: Event) => {
     e.preventDefault();
-    const minor = Math.round(Number(amount) * 10 ** (new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase() }).resolvedOptions().maximumFractionDigits ?? 2));
+    const minor = Math.round(Number(amount) * 10 ** minorDigits(currency));
     onAdd({ amount: minor, currency, date, category }).then(() => { setAmount(''); setMsg('Cost recorded.'); }, (err: Error) => setMsg(err.message));
   }}>
     <label for="cost-amount">Cost amount</label><input id="cost-amount" inputmode="decimal" value=${amount} onInput=${(e: Event) => setAmount((e.target as HTMLInputElement).value)} />
