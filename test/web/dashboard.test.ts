@@ -229,6 +229,43 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     expect(dialogs).toEqual([]);
   });
 
+  it('shows renewals as a ranked list and a month-by-month timeline', async () => {
+    await page.goto(`${watcher.url}/app/renewals`);
+    await page.getByRole('heading', { level: 1, name: 'Renewals' }).waitFor();
+    await page.getByRole('radio', { name: '180 days' }).check();
+    await page.getByRole('heading', { name: 'Month by month' }).waitFor();
+    await page.getByRole('link', { name: 'Northwind Logistics GmbH' }).waitFor();
+    expect(await page.getByRole('list').filter({ hasText: 'Northwind Logistics GmbH' }).count()).toBeGreaterThan(0);
+    expect(await axe(page)).toEqual([]);
+    await page.screenshot({ path: 'docs/screenshots/renewals.png', fullPage: true });
+  });
+
+  it('imports a contracts CSV and shows each bad row with its line and problem', async () => {
+    await page.goto(`${watcher.url}/app/import`);
+    await page.getByRole('heading', { level: 1, name: 'Import contracts' }).waitFor();
+    const csv = ['accountId,endDate,noticeDays,renewal,renewalTermMonths', `cus_imported,${day(200)},30,fixed,`, 'cus_bad,not-a-date,30,fixed,', 'cus_worse,2027-01-01,-5,weekly,'].join('\n');
+    await page.getByLabel('Contracts CSV file').setInputFiles({ name: 'contracts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Import' }).click();
+    await page.getByText('1 recorded, 0 unchanged, 2 with errors, of 3 rows.').waitFor();
+    const errors = page.getByRole('table', { name: 'Rows not imported' });
+    expect(await errors.getByRole('row').filter({ hasText: 'cus_bad' }).filter({ hasText: 'endDate' }).count()).toBe(1);
+    expect(await errors.getByRole('row').filter({ hasText: 'cus_worse' }).count()).toBeGreaterThanOrEqual(1);
+    expect(await errors.getByRole('cell', { name: '3', exact: true }).count()).toBe(1);
+    expect((await api.get('/accounts/cus_imported')).status).toBe(200);
+    expect(await axe(page)).toEqual([]);
+  });
+
+  it('reaches the account page forms by keyboard', async () => {
+    await page.goto(`${watcher.url}/app/accounts/cus_northwind`);
+    await page.getByRole('img', { name: /^Payment history/ }).waitFor();
+    const reached = new Set<string>();
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      reached.add(await page.evaluate<string>("(document.activeElement?.getAttribute('aria-label') || document.activeElement?.labels?.[0]?.textContent || document.activeElement?.textContent || '').trim()"));
+    }
+    for (const name of ['Signal note', 'Cost amount', 'Exclusion reason', 'Grace days', 'Save overrides']) expect([...reached], name).toContain(name);
+  });
+
   it('drops the token on sign-out', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('textbox', { name: 'API token' }).waitFor();

@@ -102,6 +102,8 @@ describe('people in the dashboard', { timeout: 90_000 }, () => {
     await row.getByText('pending approval').waitFor();
     await row.getByText('overdue').waitFor();
     await row.getByRole('cell', { name: 'rita@finance', exact: true }).first().waitFor();
+    await page.getByRole('checkbox', { name: 'Only reviews I own' }).check();
+    await page.getByRole('row', { name: /Quarry Works SA/ }).waitFor();
     expect(await axe(page)).toEqual([]);
   });
 

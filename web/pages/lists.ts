@@ -79,7 +79,7 @@ export function ImportPage({ me }: { me: Me }) {
       <label for="csv">Contracts CSV file</label> <input id="csv" name="csv" type="file" accept=".csv,text/csv" /> <button type="submit">Import</button>
     </form>`}
     ${error ? html`<${Failure} error=${error} />` : null}
-    ${report ? html`<div role="status"><p>${report.recorded} recorded, ${report.unchanged} unchanged, ${report.errors.length} with errors, of ${report.rows} rows.</p>
-      ${report.errors.length ? html`<table><thead><tr><th scope="col">Line</th><th scope="col">Problem</th></tr></thead><tbody>${report.errors.map((r) => html`<tr><td class="num">${r.line}</td><td>${r.field ? `${r.field}: ` : ""}${r.problem}</td></tr>`)}</tbody></table>` : null}</div>` : null}
+    ${report ? html`<div role="status"><p>${report.recorded} recorded, ${report.unchanged} unchanged, ${new Set(report.errors.map((e) => e.line)).size} with errors, of ${report.rows} rows.</p>
+      ${report.errors.length ? html`<table><caption>Rows not imported</caption><thead><tr><th scope="col">Line</th><th scope="col">Account</th><th scope="col">Problem</th></tr></thead><tbody>${report.errors.map((r) => html`<tr><td class="num">${r.line}</td><td>${r.accountId ?? '—'}</td><td>${r.field ? `${r.field}: ` : ''}${r.problem}</td></tr>`)}</tbody></table>` : null}</div>` : null}
   </section>`;
 }
