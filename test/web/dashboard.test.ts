@@ -255,6 +255,17 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     expect(await axe(page)).toEqual([]);
   });
 
+  it('searches flagged accounts by name or id, and opens any account by its id', async () => {
+    await page.goto(`${watcher.url}/app/accounts`);
+    await page.getByRole('link', { name: 'Harbor Analytics Ltd' }).waitFor();
+    await page.getByRole('searchbox', { name: 'Search by name or id' }).fill('northwind');
+    await page.getByRole('link', { name: 'Northwind Logistics GmbH' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Harbor Analytics Ltd' }).count()).toBe(0);
+    await page.getByRole('searchbox', { name: 'Search by name or id' }).fill('cus_imported');
+    await page.getByRole('link', { name: 'Open account cus_imported' }).click();
+    await page.getByRole('heading', { level: 1, name: 'cus_imported' }).waitFor();
+  });
+
   it('reaches the account page forms by keyboard', async () => {
     await page.goto(`${watcher.url}/app/accounts/cus_northwind`);
     await page.getByRole('img', { name: /^Payment history/ }).waitFor();

@@ -55,7 +55,9 @@ export function AccountsPage() {
       <label>Search by name or id <input type="search" value=${search} onInput=${(e: Event) => setSearch((e.target as HTMLInputElement).value)} /></label>
     </div>
     ${list.state === 'error' ? html`<${Failure} error=${list.error} retry=${list.reload} />` : null}
-    ${list.state === 'loading' && list.items.length === 0 ? html`<${Loading} what="accounts" />` : shown.length === 0 ? html`<${Empty}>No flagged account matches.<//>` : html`
+    ${/^cus_[A-Za-z0-9]+$/.test(search.trim()) && !shown.some((a) => a.id === search.trim()) ? html`<p><${A} href=${`/app/accounts/${encodeURIComponent(search.trim())}`}>Open account ${search.trim()}<//> (flagged or not)</p>` : null}
+    ${q && list.cursor ? html`<p class="muted">Searching the ${list.items.length} accounts loaded so far; load more to search further.</p>` : null}
+    ${list.state === 'loading' && list.items.length === 0 ? html`<${Loading} what="accounts" />` : shown.length === 0 ? html`<${Empty}>No ${flag.replace('_', ' ')} account matches${q ? ` "${search.trim()}"` : ''}.<//>` : html`
     <table><thead><tr><th scope="col">Customer</th><th scope="col">Flags</th><th scope="col" class="num">Late invoices</th><th scope="col" class="num">Most days overdue</th></tr></thead>
     <tbody>${shown.map((a) => html`<tr><td><${A} href=${`/app/accounts/${encodeURIComponent(a.id)}`}>${a.name ?? a.id}<//><div class="muted">${a.id}</div></td><td>${a.flags.join(', ')}</td><td class="num">${a.latePayment.lateInvoices} of ${a.latePayment.invoiceCount}</td><td class="num">${a.latePayment.maxDaysOverdue}</td></tr>`)}</tbody></table>`}
     <${MoreButton} cursor=${list.cursor} onMore=${list.more} label="Load more accounts" />
