@@ -102,6 +102,7 @@ describe('people in the dashboard', { timeout: 90_000 }, () => {
     await row.getByText('pending approval').waitFor();
     await row.getByText('overdue').waitFor();
     await row.getByRole('cell', { name: 'rita@finance', exact: true }).first().waitFor();
+    await page.screenshot({ path: 'docs/screenshots/queue-pending.png', fullPage: true });
     await page.getByRole('checkbox', { name: 'Only reviews I own' }).check();
     await page.getByRole('row', { name: /Quarry Works SA/ }).waitFor();
     expect(await axe(page)).toEqual([]);

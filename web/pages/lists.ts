@@ -7,7 +7,12 @@ export function RenewalsPage() {
   const [within, setWithin] = useState(90);
   const list = usePages((cursor) => api.renewals(within, cursor), String(within));
   const ranked = [...list.items].sort((a, b) => b.riskRank - a.riskRank || a.noticeDeadline.localeCompare(b.noticeDeadline));
+  // Every month of the window, the empty ones too: a timeline shows the quiet months as well.
   const months = new Map<string, typeof list.items>();
+  const today = new Date();
+  for (let d = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1)); d.getTime() <= today.getTime() + within * 86_400_000; d = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1))) {
+    months.set(d.toISOString().slice(0, 7), []);
+  }
   for (const r of [...list.items].sort((a, b) => a.noticeDeadline.localeCompare(b.noticeDeadline))) {
     const m = r.noticeDeadline.slice(0, 7);
     months.set(m, [...(months.get(m) ?? []), r]);
@@ -22,10 +27,10 @@ export function RenewalsPage() {
       <h2>Ranked by risk</h2>
       <table><thead><tr><th scope="col">Customer</th><th scope="col">Flags</th><th scope="col">Notice deadline</th><th scope="col" class="num">Days left</th><th scope="col">Term end</th><th scope="col">Renewal</th></tr></thead>
       <tbody>${ranked.map((r) => html`<tr><td><${A} href=${`/app/accounts/${encodeURIComponent(r.accountId)}`}>${r.name ?? r.accountId}<//><div class="muted">${r.accountId}</div></td>
-        <td>${r.flags.join(', ') || 'none'}</td><td><${Day} date=${r.noticeDeadline} /></td><td class="num">${r.daysLeft}</td><td><${Day} date=${r.termEnd} /></td><td>${r.renewal}</td></tr>`)}</tbody></table>
+        <td>${r.flags.map((f) => f.replace('_', ' ')).join(', ') || 'none'}</td><td><${Day} date=${r.noticeDeadline} /></td><td class="num">${r.daysLeft}</td><td><${Day} date=${r.termEnd} /></td><td>${r.renewal}</td></tr>`)}</tbody></table>
       <h2>Month by month</h2>
       <ol class="timeline">${[...months].map(([m, rs]) => html`<li><h3>${new Date(`${m}-01T00:00:00Z`).toLocaleDateString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' })}</h3>
-        <ul>${rs.map((r) => html`<li class=${r.riskRank > 0 ? 'risky' : ''}><${Day} date=${r.noticeDeadline} /> ${r.name ?? r.accountId}${r.flags.length ? ` (${r.flags.join(', ')})` : ''}</li>`)}</ul></li>`)}</ol>`}
+        ${rs.length === 0 ? html`<p class="muted">No notice deadline.</p>` : html`<ul>${rs.map((r) => html`<li class=${r.riskRank > 0 ? 'risky' : ''}><${Day} date=${r.noticeDeadline} /> ${r.name ?? r.accountId}${r.flags.length ? ` (${r.flags.map((f) => f.replace('_', ' ')).join(', ')})` : ''}</li>`)}</ul>`}</li>`)}</ol>`}
     <${MoreButton} cursor=${list.cursor} onMore=${list.more} label="Load more renewals" />
   </section>`;
 }
