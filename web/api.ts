@@ -28,6 +28,8 @@ const RANK: Record<Role, number> = { viewer: 0, reviewer: 1, approver: 2, admin:
 export const can = (me: Me, least: Role) => RANK[me.role] >= RANK[least];
 
 const TOKEN_KEY = 'termwatch.token';
+/** Fired on window when the API refuses the session's token (401). */
+export const SIGNED_OUT_EVENT = 'termwatch:signed-out';
 export const session = {
   token: (): string | null => sessionStorage.getItem(TOKEN_KEY),
   signIn: (token: string) => sessionStorage.setItem(TOKEN_KEY, token),
@@ -57,7 +59,11 @@ async function call<T>(method: string, path: string, body?: unknown, contentType
   const data = text ? (JSON.parse(text) as unknown) : undefined;
   if (!response.ok && !(response.status === 400 && path === '/contracts/import')) {
     const message = (data as { error?: { message?: string } } | undefined)?.error?.message ?? `${response.status} ${response.statusText}`;
-    if (response.status === 401) session.signOut();
+    if (response.status === 401 && token) {
+      // An expired or revoked token ends the session wherever it is noticed; the shell shows the sign-in page.
+      session.signOut();
+      dispatchEvent(new Event(SIGNED_OUT_EVENT));
+    }
     throw new ApiError(response.status, message);
   }
   return data as T;

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, session, type Me } from './api.ts';
+import { api, ApiError, session, SIGNED_OUT_EVENT, type Me } from './api.ts';
 import { A, html, link, navigate } from './components/ui.ts';
 import { AccountPage } from './pages/account.ts';
 import { AccountsPage, ImportPage, NotificationsPage, RenewalsPage } from './pages/lists.ts';
@@ -101,6 +101,15 @@ function App() {
     const onPop = () => setPath(location.pathname + location.search);
     addEventListener('popstate', onPop);
     return () => removeEventListener('popstate', onPop);
+  }, []);
+  useEffect(() => {
+    const onSignedOut = () => {
+      setMe(undefined);
+      setSignedIn(false);
+      setError('Your session ended (the token expired or was revoked): sign in again.');
+    };
+    addEventListener(SIGNED_OUT_EVENT, onSignedOut);
+    return () => removeEventListener(SIGNED_OUT_EVENT, onSignedOut);
   }, []);
   useEffect(() => {
     if (!signedIn) return;

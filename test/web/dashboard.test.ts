@@ -282,4 +282,15 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     await page.getByRole('textbox', { name: 'API token' }).waitFor();
     expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
   });
+
+  it('goes back to the sign-in page when the API refuses the token mid-session', async () => {
+    await page.getByRole('textbox', { name: 'API token' }).fill(watcher.apiToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Reviews' }).waitFor();
+    await page.evaluate("sessionStorage.setItem('termwatch.token', 'revoked-meanwhile')");
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();
+    await page.getByRole('alert').getByText(/Your session ended/).waitFor();
+    await page.getByRole('textbox', { name: 'API token' }).waitFor();
+    expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
+  });
 });
