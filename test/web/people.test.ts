@@ -47,6 +47,10 @@ beforeAll(async () => {
   await watcher.queue.drained();
   // The notice deadline passed ten days ago: a termination left pending is overdue.
   expect((await api.send('PUT', '/accounts/cus_quarry/contract', { endDate: day(20), noticeDays: 30, renewal: 'fixed' })).status).toBe(200);
+  // A human signal and a cost above the revenue: the review's evidence names both.
+  expect((await api.send('POST', '/accounts/cus_quarry/signals', { signal: 'communication', note: 'Stopped answering our emails in May.' })).status).toBe(201);
+  expect((await api.send('POST', '/accounts/cus_quarry/costs', { amount: 3_000_000, currency: 'usd', date: day(-20), category: 'delivery', note: 'Onsite rework' })).status).toBe(201);
+  await watcher.queue.drained();
   taskId = ((await api.get('/tasks?accountId=cus_quarry')).body.items[0] as { id: string }).id;
   browser = await launchBrowser();
 }, 180_000);
@@ -61,6 +65,10 @@ describe('people in the dashboard', { timeout: 90_000 }, () => {
     const page = await as('vera@finance');
     await openTask(page);
     expect(await page.getByRole('checkbox').count()).toBe(6);
+    await page.getByRole('heading', { name: 'Human signals' }).waitFor();
+    await page.getByRole('listitem').filter({ hasText: 'Stopped answering our emails in May.' }).filter({ hasText: /by \S+:/ }).waitFor();
+    await page.getByRole('heading', { name: 'Profitability by currency' }).waitFor();
+    await page.getByText(/delivery: \$30,000\.00 \(Onsite rework\)/).waitFor();
     for (const box of await page.getByRole('checkbox').all()) expect(await box.isDisabled()).toBe(true);
     for (const name of ['Retain', 'Renegotiate', 'Terminate', 'Set owner', 'Approve', 'Reject']) expect(await page.getByRole('button', { name }).count(), name).toBe(0);
     expect(await page.getByRole('textbox', { name: 'Note' }).count()).toBe(0);

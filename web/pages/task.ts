@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, can, type Me, type TaskView } from '../api.ts';
-import { A, Day, Failure, html, Loading, Status } from '../components/ui.ts';
+import { A, Day, Failure, html, Loading, Money, Status } from '../components/ui.ts';
 import { useLoad } from '../components/use-load.ts';
 import { draftNotice } from '../notice.ts';
 
@@ -22,16 +22,41 @@ function Owner({ task, me, busy, onAssign }: { task: TaskView; me: Me; busy: boo
   </section>`;
 }
 
+type ProfitRow = { currency: string; revenue: number; cost: number; margin: number; marginPct?: number | null };
+type Profitability = {
+  rows?: ProfitRow[];
+  reasons?: string[];
+  topCosts?: Array<{ costId: string; amount: number; currency: string; date: string; category: string; note?: string }>;
+  refunds?: Array<{ refundId: string; amount: number; currency: string; createdAt: string }>;
+  disputes?: Array<{ disputeId: string; amount: number; currency: string; status: string; createdAt: string }>;
+};
+
+/** The evidence behind the reasons, in words and tables: late invoices, profitability per currency, costs, refunds, disputes, human signals. */
 function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
-  const late = (evidence.latePayment as { evidence?: Array<{ invoiceId: string; number?: string; daysLate: number; status: string }> } | undefined)?.evidence ?? [];
-  const rest = Object.entries(evidence).filter(([k]) => k !== 'latePayment');
+  const late = (evidence.latePayment as { evidence?: Array<{ invoiceId: string; number?: string; daysLate: number; status: string; default?: boolean }> } | undefined)?.evidence ?? [];
+  const profit = evidence.profitability as Profitability | undefined;
+  const signals = (evidence.humanSignals as Array<{ signalId: string; signal: string; note: string; recordedBy: string; at: string }> | undefined) ?? [];
+  const rest = Object.entries(evidence).filter(([k]) => !['latePayment', 'profitability', 'humanSignals'].includes(k));
   return html`<div>
     ${late.length > 0
-      ? html`<h3>Late invoices</h3><ul>${late.map((i) => html`<li>${i.number ?? i.invoiceId}: ${i.daysLate} days late (${i.status})</li>`)}</ul>`
+      ? html`<h3>Late invoices</h3><ul>${late.map((i) => html`<li>${i.number ?? i.invoiceId}: ${i.daysLate} days late (${i.status}${i.default ? ', defaulted' : ''})</li>`)}</ul>`
+      : null}
+    ${profit
+      ? html`<h3>Profitability by currency</h3>
+        <table><thead><tr><th scope="col">Currency</th><th scope="col" class="num">Revenue</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Margin</th></tr></thead>
+        <tbody>${(profit.rows ?? []).map((r) => html`<tr><td>${r.currency.toUpperCase()}</td><td class="num"><${Money} amount=${r.revenue} currency=${r.currency} /></td><td class="num"><${Money} amount=${r.cost} currency=${r.currency} /></td><td class="num"><${Money} amount=${r.margin} currency=${r.currency} />${r.marginPct != null ? ` (${r.marginPct}%)` : ''}</td></tr>`)}</tbody></table>
+        ${(profit.reasons ?? []).length ? html`<ul class="reasons">${profit.reasons!.map((r) => html`<li>${r}</li>`)}</ul>` : null}
+        ${(profit.topCosts ?? []).length ? html`<h3>Largest costs</h3><ul>${profit.topCosts!.map((c) => html`<li><${Day} date=${c.date} /> ${c.category}: <${Money} amount=${c.amount} currency=${c.currency} />${c.note ? ` (${c.note})` : ''}</li>`)}</ul>` : null}
+        ${(profit.refunds ?? []).length ? html`<h3>Refunds</h3><ul>${profit.refunds!.map((r) => html`<li><${Day} date=${r.createdAt} /> <${Money} amount=${r.amount} currency=${r.currency} /></li>`)}</ul>` : null}
+        ${(profit.disputes ?? []).length ? html`<h3>Disputes</h3><ul>${profit.disputes!.map((d) => html`<li><${Day} date=${d.createdAt} /> <${Money} amount=${d.amount} currency=${d.currency} /> (${d.status.replace(/_/g, ' ')})</li>`)}</ul>` : null}`
+      : null}
+    ${signals.length > 0
+      ? html`<h3>Human signals</h3><ul>${signals.map((sg) => html`<li><strong>${sg.signal.replace('_', ' ')}</strong> <${Day} date=${sg.at} /> by ${sg.recordedBy}: ${sg.note}</li>`)}</ul>`
       : null}
     ${rest.map(([k, v]) => html`<h3>${k}</h3><pre class="evidence">${JSON.stringify(v, null, 2)}</pre>`)}
   </div>`;
 }
+
 
 export function TaskView_({ task, me, busy, lang, onMark, onDecide, onApprove, onAssign }: {
   task: TaskView; me: Me; busy: boolean; lang: 'en' | 'es';
