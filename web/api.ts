@@ -30,10 +30,19 @@ export const can = (me: Me, least: Role) => RANK[me.role] >= RANK[least];
 const TOKEN_KEY = 'termwatch.token';
 /** Fired on window when the API refuses the session's token (401). */
 export const SIGNED_OUT_EVENT = 'termwatch:signed-out';
+const VIA_KEY = 'termwatch.via';
 export const session = {
   token: (): string | null => sessionStorage.getItem(TOKEN_KEY),
-  signIn: (token: string) => sessionStorage.setItem(TOKEN_KEY, token),
-  signOut: () => sessionStorage.removeItem(TOKEN_KEY),
+  /** Whether the token came from the issuer (its session there can be ended too) or was pasted. */
+  viaIssuer: (): boolean => sessionStorage.getItem(VIA_KEY) === 'oidc',
+  signIn: (token: string, via: 'token' | 'oidc' = 'token') => {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    sessionStorage.setItem(VIA_KEY, via);
+  },
+  signOut: () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(VIA_KEY);
+  },
 };
 
 export class ApiError extends Error {

@@ -6,7 +6,7 @@ import { AccountPage } from './pages/account.ts';
 import { AccountsPage, ImportPage, NotificationsPage, RenewalsPage } from './pages/lists.ts';
 import { ReviewsPage } from './pages/reviews.ts';
 import { TaskPage } from './pages/task.ts';
-import { beginSignIn, CALLBACK_PATH, completeSignIn, loadConfig, type DashboardConfig } from './oidc.ts';
+import { beginSignIn, CALLBACK_PATH, completeSignIn, endIssuerSession, loadConfig, type DashboardConfig } from './oidc.ts';
 
 function SignIn({ config, onSignedIn, onError }: { config: DashboardConfig; onSignedIn: () => void; onError: (message: string) => void }) {
   const [token, setToken] = useState('');
@@ -85,7 +85,7 @@ function App() {
         try {
           if (!loaded.oidc) throw new Error('this dashboard signs in with a token, not through an identity provider');
           const { token, returnTo } = await completeSignIn(loaded.oidc, location.search);
-          session.signIn(token);
+          session.signIn(token, 'oidc');
           history.replaceState(null, '', returnTo);
           setSignedIn(true);
         } catch (e) {
@@ -131,7 +131,15 @@ function App() {
       <span class="brand">Termwatch</span>
       <nav aria-label="Main"><ul>${NAV.map(([href, label]) => html`<li><a href=${href} onClick=${link(href)} aria-current=${(href === '/app/' ? pathname === '/app/' : pathname.startsWith(href)) ? 'page' : undefined}>${label}</a></li>`)}</ul></nav>
       <span class="who">${me.name} · ${me.role}</span>
-      <button type="button" onClick=${() => { session.signOut(); setMe(undefined); setSignedIn(false); navigate('/app/'); }}>Sign out</button>
+      <button type="button" onClick=${() => {
+        const token = session.token();
+        const atIssuer = config.oidc && token && session.viaIssuer() ? config.oidc : undefined;
+        session.signOut();
+        setMe(undefined);
+        setSignedIn(false);
+        navigate('/app/');
+        if (atIssuer && token) void endIssuerSession(atIssuer, token);
+      }}>Sign out</button>
     </header>
     <main id="main"><${Page} key=${path} path=${pathname} me=${me} now=${new Date()} /></main>`;
 }

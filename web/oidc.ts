@@ -19,6 +19,8 @@ interface Discovery {
   issuer: string;
   authorization_endpoint: string;
   token_endpoint: string;
+  /** RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0), where the issuer offers it. */
+  end_session_endpoint?: string;
 }
 
 interface PendingSignIn {
@@ -108,4 +110,21 @@ export async function completeSignIn(oidc: OidcConfig, search: string): Promise<
   if (!response.ok || !body.id_token) throw new SignInError(`the identity provider gave no token: ${body.error_description ?? body.error ?? response.status}`);
   if (payloadOf(body.id_token).nonce !== pending.nonce) throw new SignInError('the token answers another sign-in (nonce); sign in again');
   return { token: body.id_token, returnTo: pending.returnTo.startsWith('/app/') ? pending.returnTo : '/app/' };
+}
+
+/**
+ * Ends the person's session at the issuer too, where it offers RP-initiated logout (so the next
+ * "Sign in" on a shared computer asks again): the browser goes there and comes back to /app/.
+ * Answers false when the issuer has no such endpoint (Cognito's discovery names none): the
+ * token is dropped here either way.
+ */
+export async function endIssuerSession(oidc: OidcConfig, idToken: string): Promise<boolean> {
+  const discovery = await discover(oidc.issuer).catch(() => undefined);
+  if (!discovery?.end_session_endpoint) return false;
+  const url = new URL(discovery.end_session_endpoint);
+  url.searchParams.set('id_token_hint', idToken);
+  url.searchParams.set('client_id', oidc.clientId);
+  url.searchParams.set('post_logout_redirect_uri', `${location.origin}/app/`);
+  location.assign(url.toString());
+  return true;
 }

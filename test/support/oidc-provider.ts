@@ -24,14 +24,23 @@ export async function startOidcProvider(groupsOf: (login: string) => string[]) {
     /** Starts answering, with the dashboard's callback as the client's one redirect URI. */
     register(redirectUri: string) {
       const provider = new Provider(issuer, {
-        clients: [{ client_id: clientId, token_endpoint_auth_method: 'none', redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'] }],
+        clients: [
+          {
+            client_id: clientId,
+            token_endpoint_auth_method: 'none',
+            redirect_uris: [redirectUri],
+            post_logout_redirect_uris: [new URL('/app/', redirectUri).toString()],
+            grant_types: ['authorization_code'],
+            response_types: ['code'],
+          },
+        ],
         jwks: { keys: [jwk] },
         // Claims of the scopes asked for go into the ID token (the API's bearer), as Cognito's do.
         conformIdTokenClaims: false,
         claims: { openid: ['sub', 'cognito:groups'], email: ['email'] },
         findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: sub, 'cognito:groups': groupsOf(sub) }) }),
         clientBasedCORS: (_ctx, origin) => redirectUri.startsWith(origin),
-        features: { devInteractions: { enabled: true } },
+        features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
         cookies: { keys: ['test-only-cookie-key'] },
         ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
       });

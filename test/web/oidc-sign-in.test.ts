@@ -72,9 +72,15 @@ describe('sign-in through the issuer', { timeout: 90_000 }, () => {
     const me = await fetch(`${watcher.url}/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(await me.json()).toEqual({ name: 'olga@example.com', role: 'approver' });
     expect(await page.evaluate<string>('document.cookie')).toBe('');
+    // Sign-out drops the token and ends the session at the issuer (RP-initiated logout), so
+    // the next sign-in asks for the login again.
     await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
     await page.getByRole('textbox', { name: 'API token' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/app/');
     expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
+    await page.getByRole('button', { name: `Sign in with ${new URL(issuer.issuer).host}` }).click();
+    await page.getByPlaceholder('Enter any login').waitFor();
   });
 
   it('refuses a person the issuer knows but who is in no Termwatch group, and a callback this tab did not start', async () => {
