@@ -49,7 +49,11 @@ export async function loadConfig(): Promise<DashboardConfig> {
   }
 }
 
-const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const base64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 const randomText = (bytes = 32) => base64url(crypto.getRandomValues(new Uint8Array(bytes)));
 const callbackUrl = () => `${location.origin}${CALLBACK_PATH}`;
 
@@ -104,7 +108,13 @@ export async function completeSignIn(oidc: OidcConfig, search: string): Promise<
   const response = await fetch(discovery.token_endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: callbackUrl(), client_id: oidc.clientId, code_verifier: pending.verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: callbackUrl(),
+      client_id: oidc.clientId,
+      code_verifier: pending.verifier,
+    }),
   });
   const body = (await response.json().catch(() => ({}))) as { id_token?: string; error?: string; error_description?: string };
   if (!response.ok || !body.id_token) throw new SignInError(`the identity provider gave no token: ${body.error_description ?? body.error ?? response.status}`);

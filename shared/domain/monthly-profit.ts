@@ -51,9 +51,11 @@ export function monthlyRevenueAndCost(input: MonthlyProfitInput): MonthlyProfitR
   const cells = new Map<string, { revenue: number; cost: number }>();
   const cell = (currency: string, month: string) => {
     const key = `${currency} ${month}`;
-    let c = cells.get(key);
-    if (!c) cells.set(key, (c = { revenue: 0, cost: 0 }));
-    return c;
+    const found = cells.get(key);
+    if (found) return found;
+    const made = { revenue: 0, cost: 0 };
+    cells.set(key, made);
+    return made;
   };
   const nowMs = input.now.getTime();
   const starts: string[] = [];
@@ -75,6 +77,6 @@ export function monthlyRevenueAndCost(input: MonthlyProfitInput): MonthlyProfitR
       for (const month of months) if (month >= historyStart) cell(fixed.currency, month).cost += fixed.amount;
     }
   }
-  const currencies = [...new Set([...cells.keys()].map((k) => k.split(' ')[0]!))].sort();
+  const currencies = [...new Set([...cells.keys()].map((k) => k.slice(0, k.indexOf(' '))))].sort();
   return currencies.flatMap((currency) => months.map((month) => ({ month, currency, ...(cells.get(`${currency} ${month}`) ?? { revenue: 0, cost: 0 }) })));
 }

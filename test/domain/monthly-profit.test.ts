@@ -50,7 +50,11 @@ describe('monthly revenue against cost', () => {
       months: 3,
       now,
     });
-    expect(rows.map((r) => [r.month, r.revenue])).toEqual([['2026-01', 0], ['2026-02', 100], ['2026-03', 0]]);
+    expect(rows.map((r) => [r.month, r.revenue])).toEqual([
+      ['2026-01', 0],
+      ['2026-02', 100],
+      ['2026-03', 0],
+    ]);
   });
 
   it('charges fixed monthly costs from the month the history starts', () => {
@@ -63,7 +67,12 @@ describe('monthly revenue against cost', () => {
       months: 4,
       now,
     });
-    expect(rows.map((r) => [r.month, r.cost])).toEqual([['2025-12', 0], ['2026-01', 1_000], ['2026-02', 1_000], ['2026-03', 1_000]]);
+    expect(rows.map((r) => [r.month, r.cost])).toEqual([
+      ['2025-12', 0],
+      ['2026-01', 1_000],
+      ['2026-02', 1_000],
+      ['2026-03', 1_000],
+    ]);
   });
 
   it('never adds one currency to another: each currency row totals its own facts', () => {

@@ -33,14 +33,17 @@ export async function latePayer(
 ): Promise<void> {
   const created = Math.floor(now.getTime() / 1000) - 420 * 86_400;
   expect((await api.deliver(stripeEvent('customer.created', { ...fixture('customer'), id: story.customer, name: story.name }, created))).status).toBe(200);
-  const stories: InvoiceStory[] = story.ages.map((age, i) => ({
-    customer: story.customer,
-    invoiceId: `in_${story.customer}_${i}`,
-    amount: story.amount ?? 480_000,
-    currency: story.currency ?? 'usd',
-    finalizedAt: daysBefore(now, age + 30),
-    dueAt: daysBefore(now, age),
-    ...(story.daysLate[i]! >= 0 ? { paidAt: daysBefore(now, age - story.daysLate[i]!) } : {}),
-  }));
+  const stories: InvoiceStory[] = story.ages.map((age, i) => {
+    const late = story.daysLate[i] ?? -1;
+    return {
+      customer: story.customer,
+      invoiceId: `in_${story.customer}_${i}`,
+      amount: story.amount ?? 480_000,
+      currency: story.currency ?? 'usd',
+      finalizedAt: daysBefore(now, age + 30),
+      dueAt: daysBefore(now, age),
+      ...(late >= 0 ? { paidAt: daysBefore(now, age - late) } : {}),
+    };
+  });
   for (const event of stories.flatMap(invoiceEvents)) expect((await api.deliver(event)).status).toBe(200);
 }

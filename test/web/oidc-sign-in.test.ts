@@ -87,10 +87,16 @@ describe('sign-in through the issuer', { timeout: 90_000 }, () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${watcher.url}/app/`);
     await throughTheIssuer(page, 'nogroup@example.com');
-    await page.getByRole('alert').getByText(/no Termwatch group/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/no Termwatch group/)
+      .waitFor();
     expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
     await page.goto(`${watcher.url}/app/callback?code=forged&state=forged`);
-    await page.getByRole('alert').getByText(/not started in this tab/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/not started in this tab/)
+      .waitFor();
     expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
   });
 });

@@ -40,7 +40,18 @@ async function openTask(page: Page) {
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'termwatch-people-'));
   const file = join(dir, 'users.json');
-  writeFileSync(file, JSON.stringify(Object.entries(PEOPLE).map(([name, role]) => ({ name, role, tokenSha256: createHash('sha256').update(tokens[name as Person]).digest('hex') }))));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      Object.entries(PEOPLE).map(([name, role]) => ({
+        name,
+        role,
+        tokenSha256: createHash('sha256')
+          .update(tokens[name as Person])
+          .digest('hex'),
+      })),
+    ),
+  );
   watcher = await startTestWatcher({ env: { WATCHER_USERS: file } });
   api = client(watcher);
   await latePayer(api, now, { customer: 'cus_quarry', name: 'Quarry Works SA', ages: [200, 150, 100, 50], daysLate: [18, 22, 15, 30] });
@@ -49,7 +60,10 @@ beforeAll(async () => {
   expect((await api.send('PUT', '/accounts/cus_quarry/contract', { endDate: day(20), noticeDays: 30, renewal: 'fixed' })).status).toBe(200);
   // A human signal and a cost above the revenue: the review's evidence names both.
   expect((await api.send('POST', '/accounts/cus_quarry/signals', { signal: 'communication', note: 'Stopped answering our emails in May.' })).status).toBe(201);
-  expect((await api.send('POST', '/accounts/cus_quarry/costs', { amount: 3_000_000, currency: 'usd', date: day(-20), category: 'delivery', note: 'Onsite rework' })).status).toBe(201);
+  expect(
+    (await api.send('POST', '/accounts/cus_quarry/costs', { amount: 3_000_000, currency: 'usd', date: day(-20), category: 'delivery', note: 'Onsite rework' }))
+      .status,
+  ).toBe(201);
   await watcher.queue.drained();
   taskId = ((await api.get('/tasks?accountId=cus_quarry')).body.items[0] as { id: string }).id;
   browser = await launchBrowser();
@@ -66,11 +80,16 @@ describe('people in the dashboard', { timeout: 90_000 }, () => {
     await openTask(page);
     expect(await page.getByRole('checkbox').count()).toBe(6);
     await page.getByRole('heading', { name: 'Human signals' }).waitFor();
-    await page.getByRole('listitem').filter({ hasText: 'Stopped answering our emails in May.' }).filter({ hasText: /by \S+:/ }).waitFor();
+    await page
+      .getByRole('listitem')
+      .filter({ hasText: 'Stopped answering our emails in May.' })
+      .filter({ hasText: /by \S+:/ })
+      .waitFor();
     await page.getByRole('heading', { name: 'Profitability by currency' }).waitFor();
     await page.getByText(/delivery: \$30,000\.00 \(Onsite rework\)/).waitFor();
     for (const box of await page.getByRole('checkbox').all()) expect(await box.isDisabled()).toBe(true);
-    for (const name of ['Retain', 'Renegotiate', 'Terminate', 'Set owner', 'Approve', 'Reject']) expect(await page.getByRole('button', { name }).count(), name).toBe(0);
+    for (const name of ['Retain', 'Renegotiate', 'Terminate', 'Set owner', 'Approve', 'Reject'])
+      expect(await page.getByRole('button', { name }).count(), name).toBe(0);
     expect(await page.getByRole('textbox', { name: 'Note' }).count()).toBe(0);
     expect(await axe(page)).toEqual([]);
     await page.goto(`${watcher.url}/app/accounts/cus_quarry`);
@@ -118,7 +137,10 @@ describe('people in the dashboard', { timeout: 90_000 }, () => {
 
   it('lets an approver reject with a note (the review opens again), then approve the next request', async () => {
     const approver = await as('alex@finance');
-    await approver.getByRole('row', { name: /Quarry Works SA/ }).getByText('pending approval').waitFor();
+    await approver
+      .getByRole('row', { name: /Quarry Works SA/ })
+      .getByText('pending approval')
+      .waitFor();
     await openTask(approver);
     await approver.getByText('Asked by rita@finance').waitFor();
     expect(await axe(approver)).toEqual([]);

@@ -45,10 +45,10 @@ function Evidence({ evidence }: { evidence: Record<string, unknown> }) {
       ? html`<h3>Profitability by currency</h3>
         <table><thead><tr><th scope="col">Currency</th><th scope="col" class="num">Revenue</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Margin</th></tr></thead>
         <tbody>${(profit.rows ?? []).map((r) => html`<tr><td>${r.currency.toUpperCase()}</td><td class="num"><${Money} amount=${r.revenue} currency=${r.currency} /></td><td class="num"><${Money} amount=${r.cost} currency=${r.currency} /></td><td class="num"><${Money} amount=${r.margin} currency=${r.currency} />${r.marginPct != null ? ` (${r.marginPct}%)` : ''}</td></tr>`)}</tbody></table>
-        ${(profit.reasons ?? []).length ? html`<ul class="reasons">${profit.reasons!.map((r) => html`<li>${r}</li>`)}</ul>` : null}
-        ${(profit.topCosts ?? []).length ? html`<h3>Largest costs</h3><ul>${profit.topCosts!.map((c) => html`<li><${Day} date=${c.date} /> ${c.category}: <${Money} amount=${c.amount} currency=${c.currency} />${c.note ? ` (${c.note})` : ''}</li>`)}</ul>` : null}
-        ${(profit.refunds ?? []).length ? html`<h3>Refunds</h3><ul>${profit.refunds!.map((r) => html`<li><${Day} date=${r.createdAt} /> <${Money} amount=${r.amount} currency=${r.currency} /></li>`)}</ul>` : null}
-        ${(profit.disputes ?? []).length ? html`<h3>Disputes</h3><ul>${profit.disputes!.map((d) => html`<li><${Day} date=${d.createdAt} /> <${Money} amount=${d.amount} currency=${d.currency} /> (${d.status.replace(/_/g, ' ')})</li>`)}</ul>` : null}`
+        ${(profit.reasons ?? []).length ? html`<ul class="reasons">${(profit.reasons ?? []).map((r) => html`<li>${r}</li>`)}</ul>` : null}
+        ${(profit.topCosts ?? []).length ? html`<h3>Largest costs</h3><ul>${(profit.topCosts ?? []).map((c) => html`<li><${Day} date=${c.date} /> ${c.category}: <${Money} amount=${c.amount} currency=${c.currency} />${c.note ? ` (${c.note})` : ''}</li>`)}</ul>` : null}
+        ${(profit.refunds ?? []).length ? html`<h3>Refunds</h3><ul>${(profit.refunds ?? []).map((r) => html`<li><${Day} date=${r.createdAt} /> <${Money} amount=${r.amount} currency=${r.currency} /></li>`)}</ul>` : null}
+        ${(profit.disputes ?? []).length ? html`<h3>Disputes</h3><ul>${(profit.disputes ?? []).map((d) => html`<li><${Day} date=${d.createdAt} /> <${Money} amount=${d.amount} currency=${d.currency} /> (${d.status.replace(/_/g, ' ')})</li>`)}</ul>` : null}`
       : null}
     ${signals.length > 0
       ? html`<h3>Human signals</h3><ul>${signals.map((sg) => html`<li><strong>${sg.signal.replace('_', ' ')}</strong> <${Day} date=${sg.at} /> by ${sg.recordedBy}: ${sg.note}</li>`)}</ul>`
