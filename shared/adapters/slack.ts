@@ -126,7 +126,8 @@ export class SlackNotifier implements Notifier {
     private readonly deps: {
       store: Store;
       webhookUrl: string | (() => Promise<string>);
-      publicUrl: string;
+      /** A function where the URL is known only once the local server listens. */
+      publicUrl: string | (() => string);
       now: () => Date;
       send?: SlackSendOptions;
       leaseMs?: number;
@@ -147,7 +148,7 @@ export class SlackNotifier implements Notifier {
     const possibleDuplicate = claimed.state === 'reclaimed';
     if (possibleDuplicate) logger.warn('slack message claimed before but never confirmed; sending again marked as a possible duplicate', { notificationId: n.id, attempts: claimed.claim.attempts });
     const url = typeof this.deps.webhookUrl === 'string' ? this.deps.webhookUrl : await this.deps.webhookUrl();
-    const result = await postToSlack(url, slackMessage(n, { publicUrl: this.deps.publicUrl, possibleDuplicate }), this.deps.send);
+    const result = await postToSlack(url, slackMessage(n, { publicUrl: typeof this.deps.publicUrl === 'string' ? this.deps.publicUrl : this.deps.publicUrl(), possibleDuplicate }), this.deps.send);
     if (result.ok) {
       await markDelivered(this.deps.store, { channel: this.channel, messageKey: n.id }, this.deps.now().toISOString());
       return;

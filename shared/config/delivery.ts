@@ -1,83 +1,106 @@
+import * as z from '../zod.ts';
+
 /**
  * Delivery to people (Slack, the email digest, links into the dashboard), read from the
- * environment. Every channel is optional; a variable that is set but malformed stops start-up
- * with a message naming it, never a channel that silently stays off.
+ * environment with zod at start-up. Every channel is optional; a variable that is set but
+ * malformed stops start-up with a message naming it, never a channel that silently stays off.
  */
 export class DeliveryConfigError extends Error {
   override readonly name = 'DeliveryConfigError';
   constructor(
     readonly variable: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${variable} ${message}`);
+    super(`${variable} ${message}`, options);
   }
-}
-
-export interface DeliveryConfig {
-  /** The dashboard's base URL, without a trailing slash. */
-  publicUrl: string;
-  slack?: { webhookUrl: string };
-  mail?: { smtpUrl?: string; from: string; to: string[] };
 }
 
 /** A plain address (no display name, no line break): it goes into headers as it is. */
 const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
-export function parseAddress(variable: string, value: string): string {
-  const address = value.trim();
-  if (!ADDRESS.test(address) || address.length > 254) throw new DeliveryConfigError(variable, `must be an email address like finance@example.com, got ${JSON.stringify(value)}`);
-  return address;
-}
+const urlWith = (protocols: readonly string[]) =>
+  z.string().check(
+    z.refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`),
+  );
 
-function parseUrl(variable: string, value: string, protocols: readonly string[]): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new DeliveryConfigError(variable, `is not a URL: ${JSON.stringify(value)}`);
-  }
-  if (!protocols.includes(url.protocol)) throw new DeliveryConfigError(variable, `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`);
-  return url;
-}
+const addressSchema = z.string().check(z.trim(), z.maxLength(254), z.regex(ADDRESS, 'must be an email address like finance@example.com'));
+
+/** The variables, one schema each; empty means unset. */
+export const deliveryEnvSchema = z.object({
+  WATCHER_PUBLIC_URL: z.optional(urlWith(['http:', 'https:'])),
+  WATCHER_SLACK_WEBHOOK_URL: z.optional(urlWith(['https:', 'http:'])),
+  WATCHER_SMTP_URL: z.optional(urlWith(['smtp:', 'smtps:'])),
+  WATCHER_MAIL_FROM: z.optional(addressSchema),
+  WATCHER_MAIL_TO: z.optional(
+    z.pipe(
+      z.string(),
+      z.transform((value) =>
+        value
+          .split(',')
+          .map((a) => a.trim())
+          .filter((a) => a !== ''),
+      ),
+    ).check(z.minLength(1, 'names no address')),
+  ),
+});
+
+export const deliveryConfigSchema = z.object({
+  /** The dashboard's base URL, without a trailing slash. */
+  publicUrl: z.string(),
+  slack: z.optional(z.object({ webhookUrl: z.string() })),
+  /** `smtpUrl` absent: SES sends (AWS). */
+  mail: z.optional(z.object({ smtpUrl: z.optional(z.string()), from: z.string(), to: z.array(z.string()) })),
+});
+export type DeliveryConfig = z.infer<typeof deliveryConfigSchema>;
 
 /**
  * Locally: `WATCHER_SLACK_WEBHOOK_URL`, `WATCHER_SMTP_URL` + `WATCHER_MAIL_FROM` + `WATCHER_MAIL_TO`,
- * `WATCHER_PUBLIC_URL` (default: the local API's URL). On AWS the sweep function gets the mail
- * settings from context and the Slack URL from Secrets Manager (`smtp: false`: SES sends).
+ * `WATCHER_PUBLIC_URL` (default: the local API's URL). On AWS (`smtp: false`) SES sends: the sweep
+ * function gets the addresses from context and the Slack URL from Secrets Manager.
  */
 export function loadDeliveryConfig(env: NodeJS.ProcessEnv, defaults: { publicUrl: string; smtp?: boolean }): DeliveryConfig {
-  const set = (name: string) => (env[name] !== undefined && env[name] !== '' ? env[name] : undefined);
-  const publicUrlValue = set('WATCHER_PUBLIC_URL');
-  const publicUrl = publicUrlValue ? parseUrl('WATCHER_PUBLIC_URL', publicUrlValue, ['http:', 'https:']).href.replace(/\/+$/, '') : defaults.publicUrl.replace(/\/+$/, '');
-  const config: DeliveryConfig = { publicUrl };
-
-  const slack = set('WATCHER_SLACK_WEBHOOK_URL');
-  if (slack) config.slack = { webhookUrl: parseUrl('WATCHER_SLACK_WEBHOOK_URL', slack, ['https:', 'http:']).href };
-
-  const smtpUrl = set('WATCHER_SMTP_URL');
-  const from = set('WATCHER_MAIL_FROM');
-  const to = set('WATCHER_MAIL_TO');
-  const smtp = defaults.smtp ?? true;
-  if (smtpUrl && !smtp) throw new DeliveryConfigError('WATCHER_SMTP_URL', 'is not used here (SES sends the digest)');
-  if (smtpUrl) parseUrl('WATCHER_SMTP_URL', smtpUrl, ['smtp:', 'smtps:']);
-  if (smtpUrl || from || to || !smtp) {
-    if (smtp && !smtpUrl && (from || to)) throw new DeliveryConfigError('WATCHER_SMTP_URL', 'is required when WATCHER_MAIL_FROM or WATCHER_MAIL_TO is set');
-    if (!from && (smtpUrl || to)) throw new DeliveryConfigError('WATCHER_MAIL_FROM', 'is required to send the email digest');
-    if (!to && (smtpUrl || from)) throw new DeliveryConfigError('WATCHER_MAIL_TO', 'is required to send the email digest (comma-separated addresses)');
-    if (from && to) {
-      const recipients = to.split(',').map((a) => a.trim()).filter((a) => a !== '').map((a) => parseAddress('WATCHER_MAIL_TO', a));
-      if (recipients.length === 0) throw new DeliveryConfigError('WATCHER_MAIL_TO', 'names no address');
-      config.mail = { ...(smtpUrl ? { smtpUrl } : {}), from: parseAddress('WATCHER_MAIL_FROM', from), to: [...new Set(recipients)] };
-    }
+  const present = Object.fromEntries(Object.keys(deliveryEnvSchema.shape).flatMap((name) => (env[name] ? [[name, env[name]]] : [])));
+  const parsed = deliveryEnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'delivery settings');
+    const index = issue?.path[1];
+    throw new DeliveryConfigError(variable, `${issue?.message ?? 'is malformed'}${index !== undefined ? ` (address ${Number(index) + 1})` : ''}, got ${JSON.stringify(present[variable] ?? '')}`);
   }
-  return config;
+  const v = parsed.data;
+  const to = v.WATCHER_MAIL_TO?.map((address, i) => {
+    const one = addressSchema.safeParse(address);
+    if (!one.success) throw new DeliveryConfigError('WATCHER_MAIL_TO', `must list email addresses like finance@example.com, got ${JSON.stringify(address)} (address ${i + 1})`);
+    return one.data;
+  });
+  const smtp = defaults.smtp ?? true;
+  if (v.WATCHER_SMTP_URL && !smtp) throw new DeliveryConfigError('WATCHER_SMTP_URL', 'is not used here (SES sends the digest)');
+  const anyMail = v.WATCHER_SMTP_URL || v.WATCHER_MAIL_FROM || to;
+  if (anyMail) {
+    if (smtp && !v.WATCHER_SMTP_URL) throw new DeliveryConfigError('WATCHER_SMTP_URL', 'is required when WATCHER_MAIL_FROM or WATCHER_MAIL_TO is set');
+    if (!v.WATCHER_MAIL_FROM) throw new DeliveryConfigError('WATCHER_MAIL_FROM', 'is required to send the email digest');
+    if (!to) throw new DeliveryConfigError('WATCHER_MAIL_TO', 'is required to send the email digest (comma-separated addresses)');
+  }
+  return {
+    publicUrl: (v.WATCHER_PUBLIC_URL ?? defaults.publicUrl).replace(/\/+$/, ''),
+    ...(v.WATCHER_SLACK_WEBHOOK_URL ? { slack: { webhookUrl: v.WATCHER_SLACK_WEBHOOK_URL } } : {}),
+    ...(v.WATCHER_MAIL_FROM && to ? { mail: { ...(v.WATCHER_SMTP_URL ? { smtpUrl: v.WATCHER_SMTP_URL } : {}), from: v.WATCHER_MAIL_FROM, to: [...new Set(to.map((a) => a.toLowerCase()))] } } : {}),
+  };
 }
 
-/** What `npm start` prints: which channels are on. */
+/** What `npm start` prints: which channels are on (never a secret: Slack by host only, SMTP without credentials). */
 export function describeChannels(config: DeliveryConfig): string[] {
+  const smtpHost = config.mail?.smtpUrl ? new URL(config.mail.smtpUrl).host : 'SES';
   return [
     `  Slack:        ${config.slack ? `on (${new URL(config.slack.webhookUrl).host})` : 'off (set WATCHER_SLACK_WEBHOOK_URL)'}`,
-    `  Email digest: ${config.mail ? `on (to ${config.mail.to.join(', ')})` : 'off (set WATCHER_SMTP_URL, WATCHER_MAIL_FROM, WATCHER_MAIL_TO)'}`,
+    `  Email digest: ${config.mail ? `on (to ${config.mail.to.join(', ')} via ${smtpHost})` : 'off (set WATCHER_SMTP_URL, WATCHER_MAIL_FROM, WATCHER_MAIL_TO)'}`,
     `  Calendar:     on (POST /calendar-feeds; links use ${config.publicUrl})`,
   ];
 }

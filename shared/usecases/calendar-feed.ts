@@ -39,7 +39,7 @@ const oneLine = (s: string) => s.replace(/[\r\n\u2028\u2029\u0000-\u001f\u007f]+
 /**
  * The feed's iCalendar text: each contract's upcoming notice deadline as an all-day event with
  * alarms at the policy's reminder offsets, and each open or scheduled review's due day. UIDs are
- * derived from what the event is about (the account and the term end it targets; the task id),
+ * derived from what the event is about (the account for its upcoming deadline; the task id),
  * so a calendar app updates the event when a date moves instead of adding another. ical-generator
  * escapes text values (`;`, `,`, `\`, line breaks), so no name can add a property.
  */
@@ -60,8 +60,9 @@ export async function renderCalendarFeed(deps: { store: Store; policy: Pick<Poli
   for (const r of renewals) {
     const who = r.name ? `${oneLine(r.name)} (${oneLine(r.accountId)})` : oneLine(r.accountId);
     calendar.createEvent({
-      // Stable for the term: the same contract term's deadline keeps its UID even if it moves.
-      id: `deadline-${hashId(`${r.accountId}#${r.termEnd}`)}@termwatch`,
+      // One upcoming deadline per contract: keyed by the account, so a changed contract (a new end
+      // date, another notice period) moves the event in the calendar instead of adding another.
+      id: `deadline-${hashId(r.accountId)}@termwatch`,
       start: r.noticeDeadline,
       allDay: true,
       stamp: now,
