@@ -162,15 +162,20 @@ async function sendDigest(deps: DigestDeps, recipient: string): Promise<DigestOu
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
       await deps.mail.sender.send({ from: deps.mail.from, to: recipient, ...rendered, messageId: `<digest-${day}-${Buffer.from(recipient).toString('hex').slice(0, 40)}@termwatch>` });
-      await markDelivered(deps.store, { channel: CHANNEL, messageKey }, deps.now().toISOString(), { recipient, day });
-      return 'sent';
     } catch (error) {
       // An SMTP server takes a message only with its reply to the end of the data: an error before
       // that (refused, 4xx, dropped mid-message) means it does not have it, so another try is safe.
       lastError = (error as Error).message;
       logger.warn('digest attempt failed', { recipient, attempt, error: error as Error });
+      // A 5xx reply is the server's final word (no such mailbox, sender refused): no more tries.
+      if (((error as { responseCode?: number }).responseCode ?? 0) >= 500) break;
       if (attempt < attempts) await new Promise((r) => setTimeout(r, (deps.retryDelayMs ?? 1000) * 2 ** (attempt - 1)));
+      continue;
     }
+    // Outside the retries: the server has it now, so a failure to record it must never send it
+    // again. It propagates; the claim stays unconfirmed and the day is done (see step 3).
+    await markDelivered(deps.store, { channel: CHANNEL, messageKey }, deps.now().toISOString(), { recipient, day });
+    return 'sent';
   }
   await markDeadLetter(deps.store, { channel: CHANNEL, messageKey }, deps.now().toISOString(), lastError);
   return 'dead_lettered';
