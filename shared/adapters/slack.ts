@@ -120,8 +120,24 @@ export class DeliveryInFlightError extends Error {
   override readonly name = 'DeliveryInFlightError';
 }
 
+/**
+ * Slack is down (several messages in a row failed after their retries): the rest of this run
+ * does not try, so one outage costs one message's retries a few times, not every message's. Thrown
+ * before anything is claimed or posted: the notification stays pending for the next run.
+ */
+export class SlackUnavailableError extends Error {
+  override readonly name = 'SlackUnavailableError';
+}
+
+/** Messages in a row that exhaust their retries before the notifier pauses. */
+const BREAKER_FAILURES = 3;
+/** How long it pauses; the next sweep after it tries again. */
+const BREAKER_PAUSE_MS = 60_000;
+
 export class SlackNotifier implements Notifier {
   readonly channel = 'slack';
+  private consecutiveFailures = 0;
+  private pausedUntil = 0;
   constructor(
     private readonly deps: {
       store: Store;
@@ -135,6 +151,7 @@ export class SlackNotifier implements Notifier {
   ) {}
 
   async send(n: Notification): Promise<void> {
+    if (this.deps.now().getTime() < this.pausedUntil) throw new SlackUnavailableError(`slack paused after ${BREAKER_FAILURES} messages in a row failed; ${n.id} stays pending`);
     const claimed = await claimDelivery(this.deps.store, {
       channel: this.channel,
       messageKey: n.id,
@@ -150,8 +167,13 @@ export class SlackNotifier implements Notifier {
     const url = typeof this.deps.webhookUrl === 'string' ? this.deps.webhookUrl : await this.deps.webhookUrl();
     const result = await postToSlack(url, slackMessage(n, { publicUrl: typeof this.deps.publicUrl === 'string' ? this.deps.publicUrl : this.deps.publicUrl(), possibleDuplicate }), this.deps.send);
     if (result.ok) {
+      this.consecutiveFailures = 0;
       await markDelivered(this.deps.store, { channel: this.channel, messageKey: n.id }, this.deps.now().toISOString());
       return;
+    }
+    if (++this.consecutiveFailures >= BREAKER_FAILURES) {
+      this.pausedUntil = this.deps.now().getTime() + BREAKER_PAUSE_MS;
+      this.consecutiveFailures = 0;
     }
     // Returned, not thrown: the other channels and the rest of the run carry on; the dead letter is visible.
     logger.error('slack message dead-lettered', { notificationId: n.id, reason: result.reason, attempts: result.attempts });

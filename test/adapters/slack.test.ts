@@ -170,4 +170,26 @@ describe('Slack delivery', () => {
       store.doc.middlewareStack.remove('crashAfterSlackPost');
     }
   });
+
+  it('while Slack is down, pauses after three messages in a row fail: the others stay pending and go out once it is back', async () => {
+    const r = await receiver([], { status: 503 });
+    const ns = [1, 2, 3, 4, 5].map(() => notification());
+    await record(...ns);
+    let clock = Date.now();
+    const now = () => new Date(clock);
+    const notifier = slack(r.url, now);
+    expect(await dispatch(notifier, now)).toEqual({ sent: 3, failed: 2 });
+    // Three messages' retries (4 attempts each), nothing for the other two.
+    expect(r.requests).toHaveLength(12);
+    const dead = (await listDeliveryDeadLetters(store, { limit: 200 })).items.filter((d) => ns.some((n) => n.id === d.messageKey));
+    expect(dead).toHaveLength(3);
+    const pending = (await listUndispatched(store, 1000)).map((p) => p.id);
+    expect(ns.filter((n) => pending.includes(n.id))).toHaveLength(2);
+    // Neither of the two was claimed, so they go out unmarked (no possible-duplicate line).
+    r.setOtherwise({ status: 200 });
+    clock += 61_000;
+    expect(await dispatch(notifier, now)).toEqual({ sent: 2, failed: 0 });
+    expect(r.delivered()).toHaveLength(2);
+    expect(r.delivered().every((q) => !JSON.stringify(q.body).includes('Possible duplicate'))).toBe(true);
+  });
 });
