@@ -1,4 +1,4 @@
-import type { MailSender } from '../adapters/mail.ts';
+import type { MailSender } from '../ports/mail-sender.ts';
 import { dashboardLink } from '../adapters/slack.ts';
 import type { Policy } from '../config/policy.ts';
 import type { Notification } from '../domain/notification.ts';
