@@ -3,7 +3,7 @@ import type { Policy } from '../shared/config/policy.ts';
 import { contractFromBody } from '../shared/domain/contract.ts';
 import { reconcileReviews } from '../shared/domain/review.ts';
 import { planReviews } from '../shared/domain/timing.ts';
-import { accountKey, saveEvaluation } from '../shared/store/account.ts';
+import { accountKey, saveEvaluation, type Evaluation } from '../shared/store/account.ts';
 import type { Store } from '../shared/store/client.ts';
 import { reviewChangeItems, taskIdFor } from '../shared/store/task.ts';
 import { runPool } from './ingest.ts';
@@ -64,7 +64,7 @@ export function reviewTemplate(store: Store, policy: Policy, now: Date): SeedTem
 }
 
 /** An evaluated account, stored by `saveEvaluation` and read back; `summary` from a real evaluation. */
-export async function accountTemplate(store: Store, summary: Record<string, unknown>, now: Date): Promise<SeedTemplate> {
+export async function accountTemplate(store: Store, summary: Evaluation['summary'], now: Date): Promise<SeedTemplate> {
   await saveEvaluation(store, SENTINEL.account, 0, [], {
     flags: [],
     flagSince: {},

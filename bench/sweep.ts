@@ -62,9 +62,10 @@ export async function prepareSweep(endpoint: string, options: { notDue: number; 
   for (const event of dueSetEvents(options.dueAccounts, sweepNow, appliedAt)) await applyStripeEvent(deps, event, appliedAt);
 
   const sample = await getAccount(store, 'cus_due0');
+  if (!sample?.summary) throw new Error('the due set left cus_due0 unevaluated');
   const reviews = await seedNotDue(store, [reviewTemplate(store, defaultPolicy, sweepNow)], { count: options.notDue, now: sweepNow, seed: 7 });
   const notDueAccounts = Math.ceil(options.notDue / 10);
-  const accounts = await seedNotDue(store, [await accountTemplate(store, sample?.summary ?? {}, sweepNow)], { count: notDueAccounts, now: sweepNow, seed: 8 });
+  const accounts = await seedNotDue(store, [await accountTemplate(store, sample.summary, sweepNow)], { count: notDueAccounts, now: sweepNow, seed: 8 });
   return {
     store,
     notDueReviews: options.notDue,

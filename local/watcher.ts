@@ -21,6 +21,7 @@ import type { Notifier } from '../shared/ports/notifier.ts';
 import { createProcessor } from '../functions/processor/processor.ts';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
 import { startHttpServer } from './http-server.ts';
+import { dashboardSite } from './dashboard-site.ts';
 import { loadLocalSecrets } from './secrets.ts';
 import { SpoolQueue } from './spool-queue.ts';
 import { ensureTable } from './table.ts';
@@ -119,7 +120,12 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
     includeLocalOnly: true,
     authenticate: bearerTokenAuthenticator(secrets.apiToken, { users, ...(oidc ? { verifyJwt: oidcVerifier(oidc) } : {}) }),
   });
-  const http = await startHttpServer({ host: options.host ?? '127.0.0.1', port: options.port, handle: app });
+  const site = await dashboardSite(oidc ? { oidcIssuer: oidc.issuer } : {});
+  const http = await startHttpServer({
+    host: options.host ?? '127.0.0.1',
+    port: options.port,
+    handle: async (event) => site.serve(event) ?? app(event),
+  });
   publicUrl ||= `http://${options.host ?? '127.0.0.1'}:${http.port}`;
 
   let sweepTimer: NodeJS.Timeout | undefined;

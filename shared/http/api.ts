@@ -1,4 +1,3 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import type { Policy } from '../config/policy.ts';
 import { sweepUntil } from '../usecases/sweep.ts';
@@ -7,10 +6,13 @@ import type { Notifier } from '../ports/notifier.ts';
 import type { DeliveryResult } from '../usecases/deliver.ts';
 import { contractBodySchema } from '../domain/contract.ts';
 import { startOfLocalDay } from '../domain/timing.ts';
-import { CSV_EXPORT_MAX_ROWS, notificationsQuerySchema, renewalsQuerySchema, taskListQuerySchema, taskPathSchema } from '../schemas/task.ts';
+import { CSV_EXPORT_MAX_ROWS, taskListQuerySchema, taskPathSchema } from '../schemas/tasks.ts';
+import { notificationsQuerySchema } from '../schemas/notifications.ts';
+import { renewalsQuerySchema } from '../schemas/renewals.ts';
+import { redriveBodySchema, sweepBodySchema } from '../schemas/admin.ts';
 import { listNotifications } from '../store/notification.ts';
 import { importContractsCsv, recordContract } from '../usecases/contracts.ts';
-import { listTasks, listTasksUpTo, readTask } from '../usecases/read-tasks.ts';
+import { listTasks, listTasksUpTo } from '../usecases/read-tasks.ts';
 import { listRenewals } from '../usecases/renewals.ts';
 import { tasksCsv } from './csv.ts';
 import { overridesBodySchema, signalBodySchema } from '../domain/account-inputs.ts';
@@ -19,12 +21,14 @@ import { listAudit } from '../store/audit.ts';
 import { addSignal, replaceOverrides } from '../usecases/account-inputs.ts';
 import { answerTermination, approvalBodySchema, assignTask, assigneeBodySchema, decideTask, decisionBodySchema, withOverdue } from '../usecases/decide.ts';
 import type { Principal } from './auth/roles.ts';
+import { checklistBodySchema, markChecklistStep, readTaskView, withNames } from '../usecases/task-view.ts';
 import { costBodySchema } from '../domain/cost.ts';
 import { pageQuerySchema } from '../schemas/common.ts';
 import { listCosts } from '../store/cost.ts';
 import { addCost, importCostsCsv } from '../usecases/costs.ts';
-import { accountListQuerySchema, accountPathSchema } from '../schemas/account.ts';
+import { accountListQuerySchema, accountPathSchema } from '../schemas/accounts.ts';
 import type { Store } from '../store/client.ts';
+import { checkTableReachable } from '../store/health.ts';
 import { getAccountView, listFlaggedAccounts } from '../usecases/read-accounts.ts';
 import { HttpError, parseRequestPart } from './errors.ts';
 import type { RouteHandlers } from './app.ts';
@@ -58,7 +62,7 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
     'GET /health': async () => {
       if (performance.now() - storeAnsweredAt >= (deps.healthCheckCacheMs ?? 0)) {
         // A keyed read proves the table answers with the function's own (read) permission.
-        await deps.store.doc.send(new GetCommand({ TableName: deps.store.tableName, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
+        await checkTableReachable(deps.store);
         storeAnsweredAt = performance.now();
       }
       return { status: 200, body: { status: 'ok', time: deps.clock().toISOString() } };
@@ -163,11 +167,16 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
         };
       }
       const now = deps.clock();
-      return { status: 200, body: { ...page, items: page.items.map((t) => withOverdue(t, now, deps.policy.timeZone)) } };
+      return { status: 200, body: { ...page, items: await withNames(deps, page.items.map((t) => withOverdue(t, now, deps.policy.timeZone))) } };
     },
     'GET /tasks/{taskId}': async (request) => {
       const { taskId } = parseRequestPart(taskPathSchema, request.params, 'path');
-      return { status: 200, body: withOverdue(await readTask(deps, taskId), deps.clock(), deps.policy.timeZone) };
+      return { status: 200, body: withOverdue(await readTaskView(deps, taskId), deps.clock(), deps.policy.timeZone) };
+    },
+    'POST /tasks/{taskId}/checklist': async (request) => {
+      const { taskId } = parseRequestPart(taskPathSchema, request.params, 'path');
+      const body = parseRequestPart(checklistBodySchema, request.json(), 'body');
+      return { status: 200, body: await markChecklistStep(deps, { taskId, body, actor: actorOf(request), now: deps.clock() }) };
     },
     'GET /renewals': async (request) => {
       const query = parseRequestPart(renewalsQuerySchema, request.query, 'query');
@@ -235,10 +244,6 @@ function actorOf(request: { principal?: Principal }): string {
 function dueBeforeInstant(value: string, timeZone: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? startOfLocalDay(value, timeZone).toISOString() : new Date(value).toISOString();
 }
-
-export const sweepBodySchema = z.strictObject({ now: z.optional(z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp' })) });
-
-export const redriveBodySchema = z.strictObject({});
 
 /** The local queue's dead letters (on AWS: the SQS dead-letter queue, redriven with SQS's own move task). */
 export interface DeadLetterQueue {

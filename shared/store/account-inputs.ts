@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { humanSignalSchema, overridesBodySchema, type HumanSignal, type Overrides, type SignalBody } from '../domain/account-inputs.ts';
-import { factsRevisionBump } from './account.ts';
+import { accountPartition } from './keys.ts';
+import { factsRevisionBump } from './revision.ts';
 import { auditPut } from './audit.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { IdempotencyConflictError, idForKey, isTransactionConditionFailed, transactThroughConflicts, type Store } from './client.ts';
 
 /** Human signals (`SIGNAL#<at>#<id>`) and the overrides item (`OVERRIDES`), each audited and counted as facts. */
 export const SIGNAL_SK_PREFIX = 'SIGNAL#';
-const signalKeyKey = (accountId: string, signalId: string) => ({ pk: `ACCT#${accountId}`, sk: `SIGKEY#${signalId}` });
-const overridesKey = (accountId: string) => ({ pk: `ACCT#${accountId}`, sk: 'OVERRIDES' });
+const signalKeyKey = (accountId: string, signalId: string) => ({ pk: accountPartition(accountId), sk: `SIGKEY#${signalId}` });
+/** The overrides item's sort key: one per account. */
+export const OVERRIDES_SK = 'OVERRIDES';
+const overridesKey = (accountId: string) => ({ pk: accountPartition(accountId), sk: OVERRIDES_SK });
 
 export function signalFromItem(item: Record<string, unknown>): HumanSignal {
   return humanSignalSchema.parse(item.signal);
@@ -34,7 +37,7 @@ export async function recordSignal(store: Store, accountId: string, body: Signal
   try {
     await transactThroughConflicts(store, {
       TransactItems: [
-        { Put: { TableName: store.tableName, Item: { pk: `ACCT#${accountId}`, sk: signalSk, entity: 'signal', signal }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: store.tableName, Item: { pk: accountPartition(accountId), sk: signalSk, entity: 'signal', signal }, ConditionExpression: 'attribute_not_exists(pk)' } },
         ...(key ? [{ Put: { TableName: store.tableName, Item: { ...signalKeyKey(accountId, signal.signalId), entity: 'signal-key', signalSk, request }, ConditionExpression: 'attribute_not_exists(pk)' } }] : []),
         auditPut(store, { accountId, at, by: actor, action: 'signal.recorded', entity: 'signal', entityId: signal.signalId, before: null, after: signal }),
         factsRevisionBump(store, accountId),
@@ -45,7 +48,7 @@ export async function recordSignal(store: Store, accountId: string, body: Signal
     if (!key || !isTransactionConditionFailed(error)) throw error;
     const marker = await store.doc.send(new GetCommand({ TableName: store.tableName, Key: signalKeyKey(accountId, signal.signalId), ConsistentRead: true }));
     const first = marker.Item
-      ? await store.doc.send(new GetCommand({ TableName: store.tableName, Key: { pk: `ACCT#${accountId}`, sk: String(marker.Item.signalSk) }, ConsistentRead: true }))
+      ? await store.doc.send(new GetCommand({ TableName: store.tableName, Key: { pk: accountPartition(accountId), sk: String(marker.Item.signalSk) }, ConsistentRead: true }))
       : undefined;
     if (marker.Item?.request === request && first?.Item) return { signal: signalFromItem(first.Item), replayed: true };
     throw new IdempotencyConflictError('idempotencyKey was already used for a different signal', { cause: error });

@@ -1,63 +1,55 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import type { BatchGetCommandOutput, NativeAttributeValue, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import type { BatchGetCommandOutput, NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
-import { ConflictError } from '../errors.ts';
-import { isConditionFailed, isTransactionRace, queryAllPages, type Store } from './client.ts';
+import { accountFlagSchema, contractViewSchema, evaluationSummarySchema, type AccountFlag } from '../schemas/accounts.ts';
+import { isConditionFailed, queryAllPages, type Store } from './client.ts';
+import { accountKey, accountPartition, ACCOUNT_SK, HISTORY_SK_FROM } from './keys.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { queryDueDay } from './due-index.ts';
+import { flagIndexKey, RENEWALS_INDEX_PK } from './evaluation.ts';
 import { invoiceFacts, type StoredInvoice } from './invoice.ts';
 import { factFromItem } from './facts.ts';
 import { disputeFacts, refundFacts } from './revenue.ts';
 import { COST_SK_PREFIX, costFromItem } from './cost.ts';
 import type { DisputeFact, RefundFact } from '../domain/revenue.ts';
 import type { CostEntry } from '../domain/cost.ts';
-import { contractFromItem, type StoredContract } from './contract.ts';
+import { CONTRACT_SK, contractFromItem, type StoredContract } from './contract.ts';
 import { SUBSCRIPTION_PLANS_SK_PREFIX, subscriptionPlansFromItem, type StoredSubscriptionPlans } from './contract-source.ts';
 import { TASK_SK_PREFIX, taskFromItem, type StoredTask } from './task.ts';
-import { overridesFromItem, SIGNAL_SK_PREFIX, signalFromItem } from './account-inputs.ts';
+import { OVERRIDES_SK, overridesFromItem, SIGNAL_SK_PREFIX, signalFromItem } from './account-inputs.ts';
 import type { HumanSignal, Overrides } from '../domain/account-inputs.ts';
 
 /**
- * The account entity: one item (`ACCOUNT`) holding the customer's name and the last
- * evaluation, plus one membership item per flag (`FLAG#…`) so `GET /accounts?flag=` is a
- * Query on gsi1. Invoice facts share the partition (see invoice.ts).
+ * The account entity and its partition, at the top of the store: the account item (the
+ * customer's name and contract metadata, the last evaluation: see evaluation.ts), the lists
+ * over it, and the one Query that reads the partition (account item and every fact entity).
+ * Nothing in the store imports this module.
  */
-const partition = (accountId: string) => `ACCT#${accountId}`;
-export const accountKey = (accountId: string) => ({ pk: partition(accountId), sk: 'ACCOUNT' });
-const flagKey = (accountId: string, flag: string) => ({ pk: partition(accountId), sk: `FLAG#${flag}` });
-const flagIndexKey = (accountId: string, flag: string) => ({ gsi1pk: `FLAG#${flag}`, gsi1sk: partition(accountId) });
-/** Re-evaluation index: accounts whose signals change with time alone, keyed by UTC day. */
-const evalIndexKey = (accountId: string, at: string) => ({ gsi2pk: `EVAL#${at.slice(0, 10)}`, gsi2sk: `${at}#${accountId}` });
 
-export const accountFlagSchema = z.enum(['late_payer', 'unprofitable', 'disputes']);
-export type AccountFlag = z.infer<typeof accountFlagSchema>;
-
-/**
- * The transaction item every fact write carries: bumps the account's facts revision (creating
- * the account if new), so an evaluation can tell whether it saw every fact.
- */
-export function factsRevisionBump(store: Store, accountId: string) {
-  return {
-    Update: {
-      TableName: store.tableName,
-      Key: accountKey(accountId),
-      UpdateExpression: 'SET accountId = :id, entity = :entity ADD factsRev :one',
-      ExpressionAttributeValues: { ':id': accountId, ':entity': 'account', ':one': 1 },
-    },
-  };
-}
+// Kept importable from here: these moved below the entities (keys.ts, revision.ts,
+// evaluation.ts) or to the schemas, so entities no longer import this module back.
+export { accountKey } from './keys.ts';
+export { ConcurrentUpdateError, factsRevisionBump } from './revision.ts';
+export { accountFlagSchema, type AccountFlag } from '../schemas/accounts.ts';
+export {
+  deferEvaluation,
+  evaluationSchema,
+  evaluationWrite,
+  listAccountsDueForEvaluation,
+  saveEvaluation,
+  saveEvaluations,
+  type Evaluation,
+  type EvaluationWrite,
+} from './evaluation.ts';
 
 /**
- * Another writer got in between a read and the write that depended on it. Callers redo from a
- * fresh read (bounded); when it is still thrown after that, a person's request answers 409 and an
- * event goes back to SQS. Each write is one transaction, so nothing is half-written; when a
- * person's write went in and only the evaluation after it kept losing, the write stands, the
- * request succeeds with the evaluation pending (evaluateAfterWrite), and the next evaluation of the
- * account (the winning writers', the sweep's) includes it.
+ * The summary as stored: one written before a change of its shape reads as none (and a contract
+ * view of an older shape as no contract) until the next evaluation rewrites it, so lists never
+ * fail on an old item.
  */
-export class ConcurrentUpdateError extends ConflictError {
-  override readonly name = 'ConcurrentUpdateError';
-}
+const storedSummarySchema = z.catch(
+  z.optional(z.extend(evaluationSummarySchema, { contract: z.catch(z.optional(contractViewSchema), undefined) })),
+  undefined,
+);
 
 /** The stored account item, as read back. */
 export const accountRecordSchema = z.object({
@@ -75,7 +67,7 @@ export const accountRecordSchema = z.object({
   /** Contract metadata keys from the Stripe customer (a contract-terms source). */
   contractMetadata: z.optional(z.record(z.string(), z.string())),
   /** The evaluation's summary, stored so lists need no recomputation. */
-  summary: z.optional(z.record(z.string(), z.unknown())),
+  summary: storedSummarySchema,
   evaluatedAt: z.optional(z.string()),
   nextEvalAt: z.optional(z.string()),
 });
@@ -120,12 +112,12 @@ export async function loadAccountPartition(store: Store, accountId: string): Pro
     // Facts sort before `~`; the audit trail and the notification outbox (`~…`) grow without
     // bound and play no part in an evaluation, so the read stops short of them.
     KeyConditionExpression: 'pk = :pk AND sk < :history',
-    ExpressionAttributeValues: { ':pk': partition(accountId), ':history': '~' },
+    ExpressionAttributeValues: { ':pk': accountPartition(accountId), ':history': HISTORY_SK_FROM },
     ConsistentRead: true,
   });
   for (const item of read) {
     const sk = String(item.sk);
-    if (sk === 'ACCOUNT') account = accountRecordSchema.parse(item);
+    if (sk === ACCOUNT_SK) account = accountRecordSchema.parse(item);
     else items.set(sk, item);
   }
   return account ? { account, items } : { items };
@@ -140,10 +132,10 @@ export function accountFactsFromItems(items: Iterable<Record<string, unknown>>):
     else if (sk.startsWith(refundFacts.prefix)) facts.refunds.push(factFromItem(refundFacts, item).facts);
     else if (sk.startsWith(disputeFacts.prefix)) facts.disputes.push(factFromItem(disputeFacts, item).facts);
     else if (sk.startsWith(COST_SK_PREFIX)) facts.costs.push(costFromItem(item));
-    else if (sk === 'CONTRACT') facts.contract = contractFromItem(item);
+    else if (sk === CONTRACT_SK) facts.contract = contractFromItem(item);
     else if (sk.startsWith(TASK_SK_PREFIX)) facts.tasks.push(taskFromItem(item));
     else if (sk.startsWith(SIGNAL_SK_PREFIX)) facts.signals.push(signalFromItem(item));
-    else if (sk === 'OVERRIDES') facts.overrides = overridesFromItem(item);
+    else if (sk === OVERRIDES_SK) facts.overrides = overridesFromItem(item);
     else if (sk.startsWith(SUBSCRIPTION_PLANS_SK_PREFIX)) facts.subscriptionPlans.push(subscriptionPlansFromItem(item));
   }
   return facts;
@@ -197,130 +189,6 @@ export async function saveCustomerFacts(store: Store, accountId: string, custome
   }
 }
 
-export interface Evaluation {
-  flags: AccountFlag[];
-  /** When each flag was first raised (kept while it holds). */
-  flagSince: Partial<Record<AccountFlag, string>>;
-  remindersSent?: string[];
-  summary: Record<string, unknown>;
-  evaluatedAt: string;
-  nextEvalAt?: string;
-  /** The upcoming notice deadline, for the renewals list (gsi1 `RENEWALS`). */
-  renewal?: { noticeDeadline: string };
-}
-
-/**
- * Stores an evaluation made from facts at revision `factsRev`, with the flag memberships it
- * implies, atomically. Refused (ConcurrentUpdateError) when facts changed since: the caller
- * evaluates again, so a slow evaluation never overwrites a newer one. Arguments: see evaluationWrite.
- */
-export async function saveEvaluation(...args: Parameters<typeof evaluationWrite>): Promise<void> {
-  await saveEvaluations(args[0], [evaluationWrite(...args)]);
-}
-
-/** One account's evaluation as transaction items (the account update first); see saveEvaluation. */
-export interface EvaluationWrite {
-  accountId: string;
-  items: Array<Record<string, unknown>>;
-}
-
-/** The writes saveEvaluation makes, without making them (so several accounts can share a transaction). */
-export function evaluationWrite(
-  store: Store,
-  accountId: string,
-  factsRev: number,
-  previousFlags: readonly AccountFlag[],
-  evaluation: Evaluation,
-  /** Further writes that must commit with this evaluation or not at all (review changes). */
-  extraItems: ReadonlyArray<Record<string, unknown>> = [],
-  /**
-   * Fact writes (transaction items) this evaluation already includes: they commit with it, and
-   * the account's facts revision moves from `factsRev` to `factsRev + 1`, evaluated at that.
-   */
-  factItems: ReadonlyArray<Record<string, unknown>> = [],
-): EvaluationWrite {
-  const bump = factItems.length > 0;
-  const names: Record<string, string> = { '#flags': 'flags', '#summary': 'summary' };
-  const values: Record<string, NativeAttributeValue> = {
-    ':id': accountId,
-    ':entity': 'account',
-    ':flags': evaluation.flags,
-    ':since': evaluation.flagSince,
-    ':reminders': evaluation.remindersSent ?? [],
-    ':summary': evaluation.summary,
-    ':at': evaluation.evaluatedAt,
-    ':rev': factsRev,
-    ...(bump ? { ':next': factsRev + 1 } : {}),
-  };
-  let update = `SET accountId = :id, entity = :entity, #flags = :flags, flagSince = :since, remindersSent = :reminders, #summary = :summary, evaluatedAt = :at, ${bump ? 'factsRev = :next, evaluatedRev = :next' : 'evaluatedRev = :rev'}`;
-  if (evaluation.renewal) {
-    update += ', gsi1pk = :g1pk, gsi1sk = :g1sk';
-    Object.assign(values, { ':g1pk': 'RENEWALS', ':g1sk': `${evaluation.renewal.noticeDeadline}#${accountId}` });
-  }
-  const removals = evaluation.renewal ? [] : ['gsi1pk', 'gsi1sk'];
-  if (evaluation.nextEvalAt) {
-    const idx = evalIndexKey(accountId, evaluation.nextEvalAt);
-    update += ', nextEvalAt = :nextEval, gsi2pk = :g2pk, gsi2sk = :g2sk';
-    Object.assign(values, { ':nextEval': evaluation.nextEvalAt, ':g2pk': idx.gsi2pk, ':g2sk': idx.gsi2sk });
-  } else {
-    removals.push('nextEvalAt', 'gsi2pk', 'gsi2sk');
-  }
-  if (removals.length > 0) update += ` REMOVE ${removals.join(', ')}`;
-  const condition = factsRev === 0 ? 'attribute_not_exists(factsRev) OR factsRev = :rev' : 'factsRev = :rev';
-  const accountUpdate = {
-    TableName: store.tableName,
-    Key: accountKey(accountId),
-    UpdateExpression: update,
-    ConditionExpression: condition,
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
-  };
-  const { added, removed } = flagChanges(previousFlags, evaluation.flags);
-  return {
-    accountId,
-    items: [
-      { Update: accountUpdate },
-      ...added.map((flag) => ({
-        Put: {
-          TableName: store.tableName,
-          Item: { ...flagKey(accountId, flag), ...flagIndexKey(accountId, flag), entity: 'account_flag', accountId, flag, since: evaluation.evaluatedAt },
-        },
-      })),
-      ...removed.map((flag) => ({ Delete: { TableName: store.tableName, Key: flagKey(accountId, flag) } })),
-      ...extraItems,
-      ...factItems,
-    ],
-  };
-}
-
-/**
- * Commits evaluations of distinct accounts in one request: a lone account update is an
- * UpdateItem, anything more one transaction (at most MAX_TRANSACTION_ITEMS items; the caller
- * splits). All or nothing: ConcurrentUpdateError when any account's facts changed since its read
- * (or another transaction held its items), and the caller redoes each from a fresh read.
- */
-export async function saveEvaluations(store: Store, writes: readonly EvaluationWrite[]): Promise<void> {
-  const items = writes.flatMap((w) => w.items);
-  try {
-    if (items.length === 1) {
-      await store.doc.send(new UpdateCommand((items[0] as { Update: UpdateCommandInput }).Update));
-      return;
-    }
-    await store.doc.send(new TransactWriteCommand({ TransactItems: items as never }));
-  } catch (error) {
-    if (isConditionFailed(error) || isTransactionRace(error)) {
-      const ids = writes.map((w) => w.accountId).join(', ');
-      throw new ConcurrentUpdateError(`account ${ids}: facts changed during evaluation`, { cause: error });
-    }
-    throw error;
-  }
-}
-
-/** The flag entries an evaluation adds and deletes. */
-function flagChanges(previous: readonly AccountFlag[], next: readonly AccountFlag[]): { added: AccountFlag[]; removed: AccountFlag[] } {
-  return { added: next.filter((f) => !previous.includes(f)), removed: previous.filter((f) => !next.includes(f)) };
-}
-
 /** One page of the accounts carrying `flag`, in account-id order. */
 export async function listAccountsByFlag(
   store: Store,
@@ -365,26 +233,28 @@ export async function getAccounts(store: Store, accountIds: readonly string[]): 
   });
 }
 
-/** Accounts whose re-evaluation time fell on `day` (UTC YYYY-MM-DD) and is at or before `until`. */
+
 /**
- * Moves an account whose re-evaluation failed to the due-work index at `retryAt`, so a later
- * sweep tries it again without holding back the days behind it (for every other account). Only
- * the index moves: the evaluation and its revision are untouched, an evaluation that succeeds
- * meanwhile sets its own next time, and a retry that comes early is an evaluation like any other.
+ * One page of the accounts whose upcoming notice deadline falls between the calendar days
+ * `from` and `to` (both included), by deadline: the renewals index, kept current by every
+ * evaluation (an account whose deadline passed leaves it).
  */
-export async function deferEvaluation(store: Store, accountId: string, retryAt: string): Promise<void> {
-  const idx = evalIndexKey(accountId, retryAt);
-  await store.doc.send(
-    new UpdateCommand({
+export async function listAccountsByNoticeDeadline(
+  store: Store,
+  window: { from: string; to: string },
+  page: { limit: number; cursor?: string },
+): Promise<{ items: AccountRecord[]; nextCursor?: string }> {
+  const result = await store.doc.send(
+    new QueryCommand({
       TableName: store.tableName,
-      Key: accountKey(accountId),
-      UpdateExpression: 'SET nextEvalAt = :at, gsi2pk = :g2pk, gsi2sk = :g2sk',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':at': retryAt, ':g2pk': idx.gsi2pk, ':g2sk': idx.gsi2sk },
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': RENEWALS_INDEX_PK, ':from': window.from, ':to': `${window.to}#\uffff` },
+      Limit: page.limit,
+      ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'gsi1pk', value: RENEWALS_INDEX_PK }),
     }),
   );
-}
-
-export async function listAccountsDueForEvaluation(store: Store, day: string, until: string): Promise<string[]> {
-  return (await queryDueDay(store, `EVAL#${day}`, until)).map((item) => String(item.accountId));
+  const items = (result.Items ?? []).map((item) => accountRecordSchema.parse(item));
+  const nextCursor = encodeCursor(result.LastEvaluatedKey);
+  return nextCursor ? { items, nextCursor } : { items };
 }

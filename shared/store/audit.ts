@@ -1,24 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { auditRecordSchema, type AuditRecord } from '../schemas/audit.ts';
 import type { Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { accountPartition } from './keys.ts';
 
 /**
  * The audit trail: one append-only item per change to a contract, cost, signal, override or
  * task (`~AUDIT#<at>#<id>` in the account partition; `~` sorts after every fact, so evaluations never read it), written in the same transaction as the
  * change itself, so a change without its record (or the reverse) cannot exist.
  */
-export interface AuditRecord {
-  accountId: string;
-  at: string;
-  /** Who: a token actor locally, an IAM ARN or JWT subject on AWS, `system:*` for the watcher. */
-  by: string;
-  action: string;
-  entity: 'contract' | 'cost' | 'signal' | 'override' | 'task';
-  entityId: string;
-  before: unknown;
-  after: unknown;
-}
+export type { AuditRecord } from '../schemas/audit.ts';
 
 export const AUDIT_SK_PREFIX = '~AUDIT#';
 
@@ -30,7 +22,7 @@ export function auditPut(
     Put: {
       TableName: store.tableName,
       Item: {
-        pk: `ACCT#${record.accountId}`,
+        pk: accountPartition(record.accountId),
         sk: `${AUDIT_SK_PREFIX}${record.at}#${randomUUID()}`,
         entity: 'audit',
         audit: { ...record, before: record.before ?? null, after: record.after ?? null },
@@ -42,7 +34,7 @@ export function auditPut(
 
 /** An account's audit trail, oldest first. */
 export async function listAudit(store: Store, accountId: string, page: { limit: number; cursor?: string }) {
-  const pk = `ACCT#${accountId}`;
+  const pk = accountPartition(accountId);
   const result = await store.doc.send(
     new QueryCommand({
       TableName: store.tableName,
@@ -52,7 +44,7 @@ export async function listAudit(store: Store, accountId: string, page: { limit: 
       ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'pk', value: pk }),
     }),
   );
-  const items = (result.Items ?? []).map((item) => item.audit as AuditRecord);
+  const items = (result.Items ?? []).map((item) => auditRecordSchema.parse(item.audit));
   const nextCursor = encodeCursor(result.LastEvaluatedKey);
   return nextCursor ? { items, nextCursor } : { items };
 }

@@ -3,6 +3,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient, paginateQuery, TransactWriteCommand, type QueryCommandInput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../errors.ts';
 import { InvalidCursorError } from './cursor.ts';
+import { retryOptimistic } from './optimistic.ts';
 
 /** What every repository needs: the document client and the table it works on. */
 export interface Store {
@@ -88,17 +89,8 @@ export function isTransactionRace(error: unknown): boolean {
 /** DynamoDB's limit on the items of one TransactWriteItems request. */
 export const MAX_TRANSACTION_ITEMS = 100;
 
-/** Attempts an optimistic write makes (read, compute, conditional write) before giving up to SQS redelivery. */
-export const MAX_CONFLICT_ATTEMPTS = 8;
-
-/**
- * The pause before redoing an optimistic write another writer got in ahead of: exponential with
- * full jitter (10 ms, 20 ms, … up to 1 s), so writers that collided spread out instead of colliding
- * again in step.
- */
-export function backoffAfterConflict(attempt: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 10 * 2 ** (attempt - 1))));
-}
+// The optimistic-write policy lives in optimistic.ts; re-exported for callers that import it from here.
+export { backoffAfterConflict, MAX_CONFLICT_ATTEMPTS } from './optimistic.ts';
 
 /** An idempotency key sent again with a different body: nothing was written (field `idempotencyKey`). */
 export class IdempotencyConflictError extends ConflictError {
@@ -124,16 +116,15 @@ export class StoreBusyError extends ConflictError {
  * StoreBusyError (409 to a person: nothing was written, send it again).
  */
 export async function transactThroughConflicts(store: Store, input: TransactWriteCommandInput): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
+  await retryOptimistic(
+    async () => {
       await store.doc.send(new TransactWriteCommand(input));
-      return;
-    } catch (error) {
-      if (!isTransactionConflict(error) || isTransactionConditionFailed(error)) throw error;
-      if (attempt >= MAX_CONFLICT_ATTEMPTS) throw new StoreBusyError('the account kept changing while this was written; nothing was written, send it again', { cause: error });
-      await backoffAfterConflict(attempt);
-    }
-  }
+    },
+    {
+      isRace: (error) => isTransactionConflict(error) && !isTransactionConditionFailed(error),
+      exhausted: (error) => new StoreBusyError('the account kept changing while this was written; nothing was written, send it again', { cause: error }),
+    },
+  );
 }
 
 /** Every item a Query matches, all pages in order (the SDK's paginator on the store's table). */

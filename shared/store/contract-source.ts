@@ -2,8 +2,10 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import type { StripeTermsObject, StripeTermsObjectKind } from '../domain/contract-terms.ts';
 import type { SubscriptionPlans } from '../domain/profitability.ts';
-import { ConcurrentUpdateError, factsRevisionBump } from './account.ts';
-import { backoffAfterConflict, isConditionFailed, isTransactionConditionFailed, MAX_CONFLICT_ATTEMPTS, queryAllPages, transactThroughConflicts, type Store } from './client.ts';
+import { accountPartition } from './keys.ts';
+import { ConcurrentUpdateError, factsRevisionBump } from './revision.ts';
+import { isConditionFailed, isTransactionConditionFailed, queryAllPages, transactThroughConflicts, type Store } from './client.ts';
+import { retryOptimistic } from './optimistic.ts';
 
 /**
  * The latest observation of each Stripe object that can carry contract terms, one item per
@@ -14,7 +16,7 @@ import { backoffAfterConflict, isConditionFailed, isTransactionConditionFailed, 
  * an evaluation reads the contract in force (`CONTRACT`), never these.
  */
 export const CONTRACT_SOURCE_SK_PREFIX = '~SRC#';
-const sourceKey = (accountId: string, kind: StripeTermsObjectKind, id: string) => ({ pk: `ACCT#${accountId}`, sk: `${CONTRACT_SOURCE_SK_PREFIX}${kind}#${id}` });
+const sourceKey = (accountId: string, kind: StripeTermsObjectKind, id: string) => ({ pk: accountPartition(accountId), sk: `${CONTRACT_SOURCE_SK_PREFIX}${kind}#${id}` });
 
 const storedSourceSchema = z.object({
   kind: z.enum(['subscription', 'schedule', 'upcoming']),
@@ -30,7 +32,7 @@ const storedSourceSchema = z.object({
  * while the subscription is live, for the policy's fixed monthly costs by plan.
  */
 export const SUBSCRIPTION_PLANS_SK_PREFIX = 'PLANS#';
-const plansKey = (accountId: string, subscriptionId: string) => ({ pk: `ACCT#${accountId}`, sk: `${SUBSCRIPTION_PLANS_SK_PREFIX}${subscriptionId}` });
+const plansKey = (accountId: string, subscriptionId: string) => ({ pk: accountPartition(accountId), sk: `${SUBSCRIPTION_PLANS_SK_PREFIX}${subscriptionId}` });
 
 const storedPlansSchema = z.object({ subscriptionId: z.string(), live: z.boolean(), planIds: z.array(z.string()) });
 export type StoredSubscriptionPlans = z.infer<typeof storedPlansSchema>;
@@ -56,54 +58,55 @@ export async function saveContractSource(store: Store, accountId: string, source
     ConditionExpression: 'attribute_not_exists(pk) OR version < :v',
     ExpressionAttributeValues: { ':v': source.version },
   };
-  for (let attempt = 1; ; attempt++) {
-    // A redelivered or older observation changes nothing: a read spares the (billed) failed write.
-    const [stored, storedPlans] = await Promise.all([
-      store.doc.send(new GetCommand({ TableName: store.tableName, Key: key, ProjectionExpression: 'version', ConsistentRead: true })),
-      plans ? store.doc.send(new GetCommand({ TableName: store.tableName, Key: plansKey(accountId, source.id), ConsistentRead: true })) : undefined,
-    ]);
-    if (typeof stored.Item?.version === 'string' && stored.Item.version >= source.version) return 'stale';
-    try {
-      if (!plans) {
-        await store.doc.send(new PutCommand(put));
-        return 'saved';
-      }
-      const before = storedPlans?.Item ? subscriptionPlansFromItem(storedPlans.Item) : undefined;
-      const changed = !before || before.live !== plans.live || before.planIds.join(' ') !== plans.planIds.join(' ');
-      await transactThroughConflicts(store, {
-        TransactItems: [
-          { Put: put },
-          {
-            Put: {
-              TableName: store.tableName,
-              Item: { ...plansKey(accountId, source.id), entity: 'subscription_plans', accountId, subscriptionId: source.id, version: source.version, ...plans },
-              ...(storedPlans?.Item
-                ? { ConditionExpression: 'version = :pv', ExpressionAttributeValues: { ':pv': storedPlans.Item.version } }
-                : { ConditionExpression: 'attribute_not_exists(pk)' }),
+  return retryOptimistic(
+    async (): Promise<'saved' | 'stale'> => {
+      // A redelivered or older observation changes nothing: a read spares the (billed) failed write.
+      const [stored, storedPlans] = await Promise.all([
+        store.doc.send(new GetCommand({ TableName: store.tableName, Key: key, ProjectionExpression: 'version', ConsistentRead: true })),
+        plans ? store.doc.send(new GetCommand({ TableName: store.tableName, Key: plansKey(accountId, source.id), ConsistentRead: true })) : undefined,
+      ]);
+      if (typeof stored.Item?.version === 'string' && stored.Item.version >= source.version) return 'stale';
+      try {
+        if (!plans) {
+          await store.doc.send(new PutCommand(put));
+          return 'saved';
+        }
+        const before = storedPlans?.Item ? subscriptionPlansFromItem(storedPlans.Item) : undefined;
+        const changed = !before || before.live !== plans.live || before.planIds.join(' ') !== plans.planIds.join(' ');
+        await transactThroughConflicts(store, {
+          TransactItems: [
+            { Put: put },
+            {
+              Put: {
+                TableName: store.tableName,
+                Item: { ...plansKey(accountId, source.id), entity: 'subscription_plans', accountId, subscriptionId: source.id, version: source.version, ...plans },
+                ...(storedPlans?.Item
+                  ? { ConditionExpression: 'version = :pv', ExpressionAttributeValues: { ':pv': storedPlans.Item.version } }
+                  : { ConditionExpression: 'attribute_not_exists(pk)' }),
+              },
             },
-          },
-          ...(changed ? [factsRevisionBump(store, accountId)] : []),
-        ],
-      });
-      return 'saved';
-    } catch (error) {
-      if (isConditionFailed(error)) return 'stale';
-      // The observation's own condition failed (a newer one is stored): stale. The plans' failed:
-      // another observation changed them since the read: read again.
-      const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
-      if (!isTransactionConditionFailed(error)) throw error;
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'stale';
-      if (attempt >= MAX_CONFLICT_ATTEMPTS) throw new ConcurrentUpdateError(`subscription ${source.id}: its plans kept changing while saving`, { cause: error });
-      await backoffAfterConflict(attempt);
-    }
-  }
+            ...(changed ? [factsRevisionBump(store, accountId)] : []),
+          ],
+        });
+        return 'saved';
+      } catch (error) {
+        if (isConditionFailed(error)) return 'stale';
+        // The observation's own condition failed (a newer one is stored): stale. The plans' failed:
+        // another observation changed them since the read: read again.
+        const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+        if (isTransactionConditionFailed(error) && reasons[0]?.Code === 'ConditionalCheckFailed') return 'stale';
+        throw error;
+      }
+    },
+    { isRace: isTransactionConditionFailed, exhausted: (error) => new ConcurrentUpdateError(`subscription ${source.id}: its plans kept changing while saving`, { cause: error }) },
+  );
 }
 
 /** Every object observation of the account (one Query, paginated). */
 export async function listContractSources(store: Store, accountId: string): Promise<StripeTermsObject[]> {
   const items = await queryAllPages(store, {
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': `ACCT#${accountId}`, ':prefix': CONTRACT_SOURCE_SK_PREFIX },
+    ExpressionAttributeValues: { ':pk': accountPartition(accountId), ':prefix': CONTRACT_SOURCE_SK_PREFIX },
     ConsistentRead: true,
   });
   return items.map((item) => storedSourceSchema.parse(item) as StripeTermsObject);

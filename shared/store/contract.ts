@@ -1,15 +1,19 @@
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { chooseContract, contractSchema, isStripeSource, type Contract } from '../domain/contract.ts';
 import { canonicalJson } from '../canonical-json.ts';
-import { backoffAfterConflict, isConditionFailed, isTransactionRace, MAX_CONFLICT_ATTEMPTS, type Store } from './client.ts';
-import { ConcurrentUpdateError, factsRevisionBump } from './account.ts';
+import { isConditionFailed, isTransactionRace, type Store } from './client.ts';
+import { retryOptimistic } from './optimistic.ts';
+import { accountPartition } from './keys.ts';
+import { ConcurrentUpdateError, factsRevisionBump } from './revision.ts';
 import { auditPut } from './audit.ts';
 
 /**
  * The contract in force for an account (`CONTRACT`), chosen among every source by the domain's
  * precedence rule; every change leaves an audit record (its history) in the same transaction.
  */
-const contractKey = (accountId: string) => ({ pk: `ACCT#${accountId}`, sk: 'CONTRACT' });
+/** The contract item's sort key: one contract per account. */
+export const CONTRACT_SK = 'CONTRACT';
+const contractKey = (accountId: string) => ({ pk: accountPartition(accountId), sk: CONTRACT_SK });
 
 export interface StoredContract {
   contract: Contract;
@@ -131,27 +135,21 @@ export type ContractSaveResult = { outcome: 'changed' | 'kept'; contract: Contra
  * revision in one transaction (creating the account if new).
  */
 export async function offerContract(store: Store, accountId: string, candidate: Contract, actor: string): Promise<ContractSaveResult> {
-  for (let attempt = 1; ; attempt++) {
-    const current = await getContract(store, accountId);
-    const chosen = chooseContract(current?.contract, candidate);
-    // A person re-recording identical terms (a re-import) changes nothing. Stripe observations
-    // keep their newest version even when the terms match, so later ones are ordered correctly.
-    const same = isStripeSource(chosen.source)
-      ? canonicalJson(chosen) === canonicalJson(current?.contract)
-      : current !== undefined && canonicalJson(terms(chosen)) === canonicalJson(terms(current.contract));
-    if (current && same) {
-      return { outcome: 'kept', contract: current.contract };
-    }
-    try {
+  return retryOptimistic(
+    async (): Promise<ContractSaveResult> => {
+      const current = await getContract(store, accountId);
+      const chosen = chooseContract(current?.contract, candidate);
+      // A person re-recording identical terms (a re-import) changes nothing. Stripe observations
+      // keep their newest version even when the terms match, so later ones are ordered correctly.
+      const same = isStripeSource(chosen.source)
+        ? canonicalJson(chosen) === canonicalJson(current?.contract)
+        : current !== undefined && canonicalJson(terms(chosen)) === canonicalJson(terms(current.contract));
+      if (current && same) {
+        return { outcome: 'kept', contract: current.contract };
+      }
       await writeContract(store, accountId, current, chosen, actor);
       return { outcome: 'changed', contract: chosen, ...(current ? { previous: current.contract } : {}) };
-    } catch (error) {
-      if (!isTransactionRace(error) || attempt >= MAX_CONFLICT_ATTEMPTS) {
-        throw isTransactionRace(error)
-          ? new ConcurrentUpdateError(`contract of ${accountId} kept changing`, { cause: error })
-          : error;
-      }
-      await backoffAfterConflict(attempt);
-    }
-  }
+    },
+    { isRace: isTransactionRace, exhausted: (error) => new ConcurrentUpdateError(`contract of ${accountId} kept changing`, { cause: error }) },
+  );
 }

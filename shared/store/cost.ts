@@ -3,7 +3,8 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { canonicalJson } from '../canonical-json.ts';
 import { costEntrySchema, type CostBody, type CostEntry } from '../domain/cost.ts';
 import { IdempotencyConflictError, idForKey, isTransactionConditionFailed, transactThroughConflicts, type Store } from './client.ts';
-import { factsRevisionBump } from './account.ts';
+import { accountPartition } from './keys.ts';
+import { factsRevisionBump } from './revision.ts';
 import { auditPut } from './audit.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 
@@ -12,7 +13,7 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
  * id is derived from it, so a retried request finds its first write instead of adding a second.
  */
 export const COST_SK_PREFIX = 'COST#';
-const costKey = (accountId: string, costId: string) => ({ pk: `ACCT#${accountId}`, sk: `${COST_SK_PREFIX}${costId}` });
+const costKey = (accountId: string, costId: string) => ({ pk: accountPartition(accountId), sk: `${COST_SK_PREFIX}${costId}` });
 
 export function costFromItem(item: Record<string, unknown>): CostEntry {
   return costEntrySchema.parse(item.cost);
@@ -78,7 +79,7 @@ export async function recordCost(
 }
 
 export async function listCosts(store: Store, accountId: string, page: { limit: number; cursor?: string }) {
-  const pk = `ACCT#${accountId}`;
+  const pk = accountPartition(accountId);
   const result = await store.doc.send(
     new QueryCommand({
       TableName: store.tableName,

@@ -1,8 +1,10 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type * as z from '../zod.ts';
 import { canonicalJson } from '../canonical-json.ts';
-import { backoffAfterConflict, isTransactionRace, MAX_CONFLICT_ATTEMPTS, type Store } from './client.ts';
-import { ConcurrentUpdateError, factsRevisionBump } from './account.ts';
+import { isTransactionRace, type Store } from './client.ts';
+import { retryOptimistic } from './optimistic.ts';
+import { accountPartition } from './keys.ts';
+import { ConcurrentUpdateError, factsRevisionBump } from './revision.ts';
 
 /**
  * Mergeable facts (invoices, refunds, disputes): one item per Stripe object in its account's
@@ -27,7 +29,7 @@ export interface StoredFact<T> {
 
 
 export function factKey<T>(kind: FactKind<T>, accountId: string, id: string) {
-  return { pk: `ACCT#${accountId}`, sk: `${kind.prefix}${id}` };
+  return { pk: accountPartition(accountId), sk: `${kind.prefix}${id}` };
 }
 
 export function factFromItem<T>(kind: FactKind<T>, item: Record<string, unknown>): StoredFact<T> {
@@ -91,17 +93,14 @@ export function planFactMerge<T>(
  */
 export async function mergeFact<T>(store: Store, kind: FactKind<T>, accountId: string, observed: T): Promise<boolean> {
   const id = kind.idOf(observed);
-  for (let attempt = 1; ; attempt++) {
-    const stored = await getFactItem(store, kind, accountId, id);
-    const write = planFactMerge(store, kind, accountId, stored, observed, stored ? Number(stored.rev) : undefined);
-    if (!write) return false;
-    try {
+  return retryOptimistic(
+    async () => {
+      const stored = await getFactItem(store, kind, accountId, id);
+      const write = planFactMerge(store, kind, accountId, stored, observed, stored ? Number(stored.rev) : undefined);
+      if (!write) return false;
       await store.doc.send(new TransactWriteCommand({ TransactItems: [write.put, factsRevisionBump(store, accountId)] as never }));
       return true;
-    } catch (error) {
-      if (!isTransactionRace(error)) throw error;
-      if (attempt >= MAX_CONFLICT_ATTEMPTS) throw new ConcurrentUpdateError(`${kind.entity} ${id} kept changing while merging`, { cause: error });
-      await backoffAfterConflict(attempt);
-    }
-  }
+    },
+    { isRace: isTransactionRace, exhausted: (error) => new ConcurrentUpdateError(`${kind.entity} ${id} kept changing while merging`, { cause: error }) },
+  );
 }

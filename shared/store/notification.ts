@@ -2,6 +2,7 @@ import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { notificationSchema, type Notification } from '../domain/notification.ts';
 import { isConditionFailed, type Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { accountPartition } from './keys.ts';
 
 /**
  * The notification outbox. A notification's id is derived from what it is about (a task's
@@ -13,8 +14,10 @@ export type NotificationRecord = Notification;
 
 /** `~` sorts after every fact prefix, so an evaluation's partition read stops before the outbox (see account.ts). */
 export const NOTIFICATION_SK_PREFIX = '~NOTIF#';
+/** The index partition listing every notification. */
+const NOTIFICATIONS_INDEX_PK = 'NOTIFS';
 const DISPATCH_PENDING = 'DISPATCH#pending';
-const key = (n: Pick<Notification, 'accountId' | 'id'>) => ({ pk: `ACCT#${n.accountId}`, sk: `${NOTIFICATION_SK_PREFIX}${n.id}` });
+const key = (n: Pick<Notification, 'accountId' | 'id'>) => ({ pk: accountPartition(n.accountId), sk: `${NOTIFICATION_SK_PREFIX}${n.id}` });
 
 export function notificationPut(store: Store, notification: NotificationRecord): Record<string, unknown> {
   return {
@@ -23,7 +26,7 @@ export function notificationPut(store: Store, notification: NotificationRecord):
       ...key(notification),
       entity: 'notification',
       notification,
-      gsi1pk: 'NOTIFS',
+      gsi1pk: NOTIFICATIONS_INDEX_PK,
       gsi1sk: `${notification.sentAt}#${notification.id}`,
       // Sparse "to dispatch" entry, removed once every channel has taken it.
       gsi2pk: DISPATCH_PENDING,
@@ -38,7 +41,7 @@ export async function listNotifications(
   query: { accountId?: string; type?: Notification['type']; limit: number; cursor?: string },
 ): Promise<{ items: Notification[]; nextCursor?: string }> {
   const byAccount = query.accountId !== undefined;
-  const pk = byAccount ? `ACCT#${query.accountId}` : 'NOTIFS';
+  const pk = query.accountId !== undefined ? accountPartition(query.accountId) : NOTIFICATIONS_INDEX_PK;
   // With a type, DynamoDB's Limit counts the items read before the filter, so one request can
   // return a short or empty page that still has more behind it: read on (from where the last
   // read stopped, never past `limit` matches) until the page is full, the list ends, or

@@ -1,12 +1,13 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { targetSlot, taskSchema, type ReviewChange, type Task, type TaskStatus } from '../domain/review.ts';
 import { NotFoundError } from '../errors.ts';
 import type { Store } from './client.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.ts';
+import { accountPartition } from './keys.ts';
 import { queryDueDay } from './due-index.ts';
 import { notificationPut, type NotificationRecord } from './notification.ts';
-import { auditPut } from './audit.ts';
+import { auditPut, type AuditRecord } from './audit.ts';
 
 /**
  * Review tasks live in their account's partition (`TASK#<id>`), with a slot item per
@@ -16,10 +17,13 @@ import { auditPut } from './audit.ts';
  * - gsi2 `OPEN#<UTC day of openAt>` while scheduled: the sweep reads only reviews due to open.
  * Task ids carry the account (`<accountId>~r<n>`), so `GET /tasks/{id}` is one keyed read.
  */
-const partition = (accountId: string) => `ACCT#${accountId}`;
-const taskKey = (accountId: string, taskId: string) => ({ pk: partition(accountId), sk: `TASK#${taskId}` });
-const slotKey = (accountId: string, slot: string) => ({ pk: partition(accountId), sk: `SLOT#${slot}` });
 export const TASK_SK_PREFIX = 'TASK#';
+const taskKey = (accountId: string, taskId: string) => ({ pk: accountPartition(accountId), sk: `${TASK_SK_PREFIX}${taskId}` });
+const slotKey = (accountId: string, slot: string) => ({ pk: accountPartition(accountId), sk: `SLOT#${slot}` });
+/** gsi1: tasks by status, by due time. */
+const statusIndexPk = (status: string) => `TASKS#${status}`;
+/** gsi2: scheduled reviews by the UTC day they open. */
+const openDayPartition = (day: string) => `OPEN#${day}`;
 const ID_SEPARATOR = '~';
 
 export class TaskNotFoundError extends NotFoundError {
@@ -48,9 +52,9 @@ function taskItem(stored: StoredTask): Record<string, NativeAttributeValue> {
     entity: 'task',
     rev: stored.rev,
     task,
-    gsi1pk: `TASKS#${task.status}`,
+    gsi1pk: statusIndexPk(task.status),
     gsi1sk: `${task.dueAt}#${task.id}`,
-    ...(task.status === 'scheduled' ? { gsi2pk: `OPEN#${task.openAt.slice(0, 10)}`, gsi2sk: `${task.openAt}#${task.id}` } : {}),
+    ...(task.status === 'scheduled' ? { gsi2pk: openDayPartition(task.openAt.slice(0, 10)), gsi2sk: `${task.openAt}#${task.id}` } : {}),
   };
 }
 
@@ -148,6 +152,19 @@ export function taskPut(
   };
 }
 
+/**
+ * Replaces a task read at `stored.rev` with `after`, with its audit record, in one transaction
+ * conditioned on the revision read: a race (changed meanwhile, or another transaction on it)
+ * throws the transaction's error for the caller to redo from a fresh read.
+ */
+export async function replaceTask(store: Store, stored: StoredTask, after: Task, audit: AuditRecord): Promise<void> {
+  await store.doc.send(
+    new TransactWriteCommand({
+      TransactItems: [{ Put: taskPut(store, { task: after, rev: stored.rev + 1 }, stored.rev) }, auditPut(store, audit)],
+    }),
+  );
+}
+
 const STATUSES: readonly TaskStatus[] = ['open', 'pending_approval', 'scheduled', 'decided', 'cancelled'];
 
 /**
@@ -167,7 +184,7 @@ export async function listTasksByStatus(
     start = statuses.indexOf(status);
     if (separator < 1 || start < 0) throw new InvalidCursorError('cursor is not one this API issued for this list');
     const rest = query.cursor.slice(separator + 1);
-    startKey = rest ? decodeCursor(rest, { attribute: 'gsi1pk', value: `TASKS#${status}` }) : undefined;
+    startKey = rest ? decodeCursor(rest, { attribute: 'gsi1pk', value: statusIndexPk(status) }) : undefined;
   }
   const items: Task[] = [];
   for (let i = start; i < statuses.length; i++) {
@@ -177,7 +194,7 @@ export async function listTasksByStatus(
         TableName: store.tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: query.dueBefore ? 'gsi1pk = :pk AND gsi1sk < :due' : 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': `TASKS#${status}`, ...(query.dueBefore ? { ':due': query.dueBefore } : {}), ...(query.assignee ? { ':assignee': query.assignee } : {}) },
+        ExpressionAttributeValues: { ':pk': statusIndexPk(status), ...(query.dueBefore ? { ':due': query.dueBefore } : {}), ...(query.assignee ? { ':assignee': query.assignee } : {}) },
         // A filtered page may come back short; its cursor carries on.
         ...(query.assignee ? { FilterExpression: 'task.assignee = :assignee' } : {}),
         Limit: query.limit - items.length,
@@ -194,9 +211,56 @@ export async function listTasksByStatus(
   return { items };
 }
 
+/**
+ * A page of one account's tasks (its partition, in task-id order), optionally of one status and
+ * due before an instant. Those are filters, so a page may come back short: read on until the
+ * page is full or the partition ends.
+ */
+export async function listAccountTasks(
+  store: Store,
+  accountId: string,
+  query: { status?: TaskStatus; dueBefore?: string; assignee?: string; limit: number; cursor?: string },
+): Promise<{ items: Task[]; nextCursor?: string }> {
+  const pk = accountPartition(accountId);
+  const filters: string[] = [];
+  const values: Record<string, unknown> = { ':pk': pk, ':prefix': TASK_SK_PREFIX };
+  if (query.status) {
+    filters.push('task.#status = :status');
+    values[':status'] = query.status;
+  }
+  if (query.dueBefore) {
+    filters.push('task.dueAt < :due');
+    values[':due'] = query.dueBefore;
+  }
+  if (query.assignee) {
+    filters.push('task.assignee = :assignee');
+    values[':assignee'] = query.assignee;
+  }
+  const items: Task[] = [];
+  let startKey = decodeCursor(query.cursor, { attribute: 'pk', value: pk });
+  // A filtered page may come back short: keep reading until the page is full or the partition ends.
+  do {
+    const page = await store.doc.send(
+      new QueryCommand({
+        TableName: store.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: values,
+        ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+        ...(query.status ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+        Limit: query.limit - items.length,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(page.Items ?? []).map((item) => taskFromItem(item).task));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey && items.length < query.limit);
+  const nextCursor = encodeCursor(startKey);
+  return nextCursor ? { items, nextCursor } : { items };
+}
+
 /** Scheduled reviews whose opening time falls on `day` (UTC) at or before `until`. */
 export async function listReviewsDueToOpen(store: Store, day: string, until: string): Promise<Array<{ accountId: string; taskId: string }>> {
-  return (await queryDueDay(store, `OPEN#${day}`, until)).map((item) => {
+  return (await queryDueDay(store, openDayPartition(day), until)).map((item) => {
     const task = item.task as { id: string; accountId: string };
     return { accountId: task.accountId, taskId: task.id };
   });

@@ -24,7 +24,8 @@ import { METADATA_KEYS, stripeTermsInForce, termsFieldsOf, type StripeTermsObjec
 import { getAccount } from '../store/account.ts';
 import { getContract, putStripeContract } from '../store/contract.ts';
 import { listContractSources, saveContractSource } from '../store/contract-source.ts';
-import { backoffAfterConflict, MAX_CONFLICT_ATTEMPTS } from '../store/client.ts';
+import { retryOptimistic } from '../store/optimistic.ts';
+import { isConcurrentUpdate } from '../store/revision.ts';
 import { logger } from '../powertools.ts';
 import { evaluateAccount } from './evaluate-account.ts';
 import { mergeAndEvaluate, observation, type Observation } from './merge-and-evaluate.ts';
@@ -252,26 +253,23 @@ function revenueObservations(event: QueuedEvent, customerId: string): Observatio
  * none at all withdraws Stripe's). Redone from the reads when the contract moved meanwhile.
  */
 async function refreshStripeContract(deps: ApplyDeps, accountId: string, actor: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const current = await getContract(deps.store, accountId);
-    const account = await getAccount(deps.store, accountId);
-    const sources = await listContractSources(deps.store, accountId);
-    const metadata = account?.contractMetadata ?? {};
-    const version = account?.customerVersion;
-    const customer =
-      Object.keys(metadata).length > 0
-        ? { id: accountId, metadata, ...(version ? { version, observedAt: observationInstant(version) } : {}) }
-        : undefined;
-    const { contract, warnings } = stripeTermsInForce(sources, customer, deps.policy.timeZone);
-    if (warnings.length > 0) logger.warn('contract metadata ignored', { accountId, actor, warnings });
-    try {
+  await retryOptimistic(
+    async () => {
+      const current = await getContract(deps.store, accountId);
+      const account = await getAccount(deps.store, accountId);
+      const sources = await listContractSources(deps.store, accountId);
+      const metadata = account?.contractMetadata ?? {};
+      const version = account?.customerVersion;
+      const customer =
+        Object.keys(metadata).length > 0
+          ? { id: accountId, metadata, ...(version ? { version, observedAt: observationInstant(version) } : {}) }
+          : undefined;
+      const { contract, warnings } = stripeTermsInForce(sources, customer, deps.policy.timeZone);
+      if (warnings.length > 0) logger.warn('contract metadata ignored', { accountId, actor, warnings });
       await putStripeContract(deps.store, accountId, current, contract, actor);
-      return;
-    } catch (error) {
-      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_CONFLICT_ATTEMPTS) throw error;
-      await backoffAfterConflict(attempt);
-    }
-  }
+    },
+    { isRace: isConcurrentUpdate },
+  );
 }
 
 /**

@@ -1,13 +1,12 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import type { Policy } from '../config/policy.ts';
 import { answerApproval, applyDecision, isApprovalOverdue, type Actor } from '../domain/approval.ts';
 import { decisionKindSchema, type Task } from '../domain/review.ts';
 import { localDate } from '../domain/timing.ts';
 import { ConflictError } from '../errors.ts';
-import { auditPut } from '../store/audit.ts';
-import { backoffAfterConflict, isTransactionRace, MAX_CONFLICT_ATTEMPTS, type Store } from '../store/client.ts';
-import { getTask, taskPut } from '../store/task.ts';
+import { isTransactionRace, type Store } from '../store/client.ts';
+import { retryOptimistic } from '../store/optimistic.ts';
+import { getTask, replaceTask } from '../store/task.ts';
 
 export { TaskNotDecidableError } from '../domain/approval.ts';
 
@@ -45,29 +44,20 @@ type Deps = { store: Store; policy?: Pick<Policy, 'approvals' | 'timeZone'> };
  * usual attempts: 409, nothing written.
  */
 async function changeTask(deps: Deps, taskId: string, by: string, now: Date, change: (task: Task, at: string) => { after: Task; action: string }): Promise<Task> {
-  for (let attempt = 1; ; attempt++) {
-    const stored = await getTask(deps.store, taskId);
-    const before = stored.task;
-    const at = now.toISOString();
-    const { after, action } = change(before, at);
-    try {
-      await deps.store.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: taskPut(deps.store, { task: after, rev: stored.rev + 1 }, stored.rev) },
-            auditPut(deps.store, { accountId: before.accountId, at, by, action, entity: 'task', entityId: before.id, before, after }),
-          ],
-        }),
-      );
+  return retryOptimistic(
+    async () => {
+      const stored = await getTask(deps.store, taskId);
+      const before = stored.task;
+      const at = now.toISOString();
+      const { after, action } = change(before, at);
+      await replaceTask(deps.store, stored, after, { accountId: before.accountId, at, by, action, entity: 'task', entityId: before.id, before, after });
       return after;
-    } catch (error) {
-      if (!isTransactionRace(error)) throw error;
-      if (attempt >= MAX_CONFLICT_ATTEMPTS) {
-        throw new TaskBusyError(`task ${taskId} kept changing while the change was recorded; nothing was recorded, send it again`, { cause: error });
-      }
-      await backoffAfterConflict(attempt);
-    }
-  }
+    },
+    {
+      isRace: isTransactionRace,
+      exhausted: (error) => new TaskBusyError(`task ${taskId} kept changing while the change was recorded; nothing was recorded, send it again`, { cause: error }),
+    },
+  );
 }
 
 /** A caller given as a bare name (scripts, older callers) is a reviewer. */
@@ -114,6 +104,6 @@ export async function assignTask(deps: Deps, input: { taskId: string; name: stri
 }
 
 /** The task as shown: a pending termination past its notice deadline says so (`overdue`). */
-export function withOverdue(task: Task, now: Date, timeZone: string): Task {
+export function withOverdue<T extends Pick<Task, 'status' | 'noticeDeadline'>>(task: T, now: Date, timeZone: string): T {
   return isApprovalOverdue(task, localDate(now, timeZone)) ? { ...task, overdue: true } : task;
 }

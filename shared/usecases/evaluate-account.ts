@@ -6,7 +6,9 @@ import { reconcileReviews, type ReviewChange, type Task } from '../domain/review
 import { noticeDeadline, planReviews, upcomingTerm, type ForCauseTrigger, type PlanSignal, type ReviewPlan } from '../domain/timing.ts';
 import { profitability, selectFixedMonthlyCosts, type ProfitabilityResult } from '../domain/profitability.ts';
 import { accountPolicy, activeOverrides } from '../domain/account-inputs.ts';
-import { backoffAfterConflict, MAX_CONFLICT_ATTEMPTS, type Store } from '../store/client.ts';
+import type { Store } from '../store/client.ts';
+import { retryOptimistic } from '../store/optimistic.ts';
+import { isConcurrentUpdate } from '../store/revision.ts';
 import {
   accountFactsFromItems,
   ConcurrentUpdateError,
@@ -236,18 +238,16 @@ export async function evaluateAccount(
   now: Date,
   options: { settle?: boolean } = {},
 ): Promise<AccountEvaluation> {
-  for (let attempt = 1; ; attempt++) {
-    const { account, items } = await loadAccountPartition(deps.store, accountId);
-    const planned = planEvaluation(deps, accountId, account, accountFactsFromItems(items.values()), account?.factsRev ?? 0, now, options);
-    if (!planned.save) return planned.result;
-    try {
+  return retryOptimistic(
+    async () => {
+      const { account, items } = await loadAccountPartition(deps.store, accountId);
+      const planned = planEvaluation(deps, accountId, account, accountFactsFromItems(items.values()), account?.factsRev ?? 0, now, options);
+      if (!planned.save) return planned.result;
       await saveEvaluation(deps.store, accountId, planned.save.readRev, planned.save.previousFlags, planned.save.evaluation, planned.save.items);
       return planned.result;
-    } catch (error) {
-      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_CONFLICT_ATTEMPTS) throw error;
-      await backoffAfterConflict(attempt);
-    }
-  }
+    },
+    { isRace: isConcurrentUpdate },
+  );
 }
 
 /**

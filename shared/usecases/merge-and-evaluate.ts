@@ -6,7 +6,9 @@ import {
   saveEvaluations,
   type EvaluationWrite,
 } from '../store/account.ts';
-import { backoffAfterConflict, MAX_CONFLICT_ATTEMPTS, MAX_TRANSACTION_ITEMS } from '../store/client.ts';
+import { MAX_TRANSACTION_ITEMS } from '../store/client.ts';
+import { retryOptimistic } from '../store/optimistic.ts';
+import { isConcurrentUpdate } from '../store/revision.ts';
 import { factKey, mergeFact, planFactMerge, type FactKind, type FactWrite } from '../store/facts.ts';
 import { evaluateAccount, planEvaluation, type AccountEvaluation, type EvaluationDeps } from './evaluate-account.ts';
 
@@ -130,56 +132,56 @@ async function mergeRound(
   now: Date,
   options: { settle?: boolean },
 ): Promise<{ changed: boolean[]; evaluation: AccountEvaluation }> {
-  for (let attempt = 1; ; attempt++) {
-    const { account, items } = await loadAccountPartition(deps.store, accountId);
-    const writes = new Map<string, { write: FactWrite; expectedRev: number | undefined }>();
-    const changed = observations.map((list) => {
-      let changedHere = false;
-      for (const obs of list) {
-        const sk = obs.sk(accountId);
-        const stored = items.get(sk);
-        // A fact merged earlier in this round is conditioned on the revision read, not its own.
-        const expectedRev = writes.has(sk) ? writes.get(sk)!.expectedRev : stored ? Number(stored.rev) : undefined;
-        const write = obs.plan(deps, accountId, stored, expectedRev);
-        if (!write) continue;
-        writes.set(sk, { write, expectedRev });
-        items.set(sk, write.item);
-        changedHere = true;
-      }
-      return changedHere;
-    });
-    const readRev = account?.factsRev ?? 0;
-    const anyChanged = writes.size > 0;
-    // Key order, as the Query returns them, so the evaluation does not depend on which fact is new.
-    const ordered = [...items.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, item]) => item);
-    const planned = planEvaluation(deps, accountId, account, accountFactsFromItems(ordered), anyChanged ? readRev + 1 : readRev, now, options);
-    const save = planned.save;
-    if (!save) {
-      // Only reachable when no fact changed: a new fact always moves the revision past the evaluated one.
-      if (anyChanged) throw new Error(`evaluation of ${accountId} skipped a new fact`);
-      return { changed, evaluation: planned.result };
-    }
-    const factPuts = [...writes.values()].map((w) => w.write.put);
-    const write = evaluationWrite(deps.store, accountId, readRev, save.previousFlags, save.evaluation, save.items, factPuts);
-    if (write.items.length > MAX_TRANSACTION_ITEMS) {
-      // Too much for one transaction (many review changes at once): facts first, each with its own
-      // revision bump, then the evaluation on its own, as before the two were merged.
-      const merged: boolean[] = [];
-      for (const list of observations) {
+  const round = await retryOptimistic(
+    async (): Promise<{ changed: boolean[]; evaluation: AccountEvaluation } | 'too large'> => {
+      const { account, items } = await loadAccountPartition(deps.store, accountId);
+      const writes = new Map<string, { write: FactWrite; expectedRev: number | undefined }>();
+      const changed = observations.map((list) => {
         let changedHere = false;
-        for (const obs of list) changedHere = (await obs.mergeAlone(deps, accountId)) || changedHere;
-        merged.push(changedHere);
+        for (const obs of list) {
+          const sk = obs.sk(accountId);
+          const stored = items.get(sk);
+          // A fact merged earlier in this round is conditioned on the revision read, not its own.
+          const expectedRev = writes.has(sk) ? writes.get(sk)!.expectedRev : stored ? Number(stored.rev) : undefined;
+          const write = obs.plan(deps, accountId, stored, expectedRev);
+          if (!write) continue;
+          writes.set(sk, { write, expectedRev });
+          items.set(sk, write.item);
+          changedHere = true;
+        }
+        return changedHere;
+      });
+      const readRev = account?.factsRev ?? 0;
+      const anyChanged = writes.size > 0;
+      // Key order, as the Query returns them, so the evaluation does not depend on which fact is new.
+      const ordered = [...items.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, item]) => item);
+      const planned = planEvaluation(deps, accountId, account, accountFactsFromItems(ordered), anyChanged ? readRev + 1 : readRev, now, options);
+      const save = planned.save;
+      if (!save) {
+        // Only reachable when no fact changed: a new fact always moves the revision past the evaluated one.
+        if (anyChanged) throw new Error(`evaluation of ${accountId} skipped a new fact`);
+        return { changed, evaluation: planned.result };
       }
-      return { changed: merged, evaluation: await evaluateAccount(deps, accountId, now, options) };
-    }
-    try {
+      const factPuts = [...writes.values()].map((w) => w.write.put);
+      const write = evaluationWrite(deps.store, accountId, readRev, save.previousFlags, save.evaluation, save.items, factPuts);
+      // Too much for one transaction (many review changes at once): done apart, below, outside the
+      // retry (the merges and the evaluation there redo their own races).
+      if (write.items.length > MAX_TRANSACTION_ITEMS) return 'too large';
       await commitWrite(deps, write);
       return { changed, evaluation: planned.result };
-    } catch (error) {
-      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_CONFLICT_ATTEMPTS) throw error;
-      await backoffAfterConflict(attempt);
-    }
+    },
+    { isRace: isConcurrentUpdate },
+  );
+  if (round !== 'too large') return round;
+  // Facts first, each with its own revision bump, then the evaluation on its own, as before the
+  // two were merged.
+  const merged: boolean[] = [];
+  for (const list of observations) {
+    let changedHere = false;
+    for (const obs of list) changedHere = (await obs.mergeAlone(deps, accountId)) || changedHere;
+    merged.push(changedHere);
   }
+  return { changed: merged, evaluation: await evaluateAccount(deps, accountId, now, options) };
 }
 
 interface PendingWrite {

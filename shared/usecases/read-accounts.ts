@@ -1,8 +1,9 @@
 import type { Policy } from '../config/policy.ts';
 import { NotFoundError } from '../errors.ts';
-import { contractViewSchema, type AccountView } from '../schemas/account.ts';
+import { contractViewSchema, type AccountView } from '../schemas/accounts.ts';
 import type { Store } from '../store/client.ts';
 import { accountFactsFromItems, listAccountsByFlag, loadAccountPartition, type AccountFlag, type AccountRecord } from '../store/account.ts';
+import { paymentHistory } from '../domain/late-payment.ts';
 import { assessAccount, latePaymentSummary, profitabilitySummary } from './evaluate-account.ts';
 
 export class AccountNotFoundError extends NotFoundError {
@@ -44,6 +45,8 @@ export async function getAccountView(
     signals: assessed.humanSignals,
     ...(facts.overrides ? { overrides: facts.overrides } : {}),
     ...(assessed.upcoming ? { contract: assessed.upcoming } : {}),
+    paymentHistory: paymentHistory(invoices.map((i) => i.facts), deps.policy, now),
+    graceDays: deps.policy.graceDays,
     openTasks: facts.tasks.filter((t) => t.task.status === 'open' || t.task.status === 'scheduled').map((t) => t.task.id),
     ...(account?.evaluatedAt ? { evaluatedAt: account.evaluatedAt } : {}),
   };
@@ -63,27 +66,17 @@ export async function listFlaggedAccounts(
 }
 
 function toSummary(record: AccountRecord) {
-  const latePayment = (record.summary?.latePayment ?? {
-    invoiceCount: 0,
-    lateInvoices: 0,
-    maxDaysOverdue: 0,
-    defaults: 0,
-    reasons: [],
-  }) as ReturnType<typeof latePaymentSummary>;
+  const latePayment = record.summary?.latePayment ?? { invoiceCount: 0, lateInvoices: 0, maxDaysOverdue: 0, defaults: 0, reasons: [] };
   return {
     id: record.accountId,
     ...(record.name ? { name: record.name } : {}),
     ...(record.deleted ? { deleted: true } : {}),
     flags: record.flags,
     latePayment,
-    profitability: (record.summary?.profitability ?? []) as ReturnType<typeof profitabilitySummary>,
-    ...contractOf(record),
+    profitability: record.summary?.profitability ?? [],
+    // A contract view stored before a change of its shape reads as none (see the stored summary's
+    // schema in store/account.ts) until the next evaluation rewrites it.
+    ...(record.summary?.contract ? { contract: record.summary.contract } : {}),
     ...(record.evaluatedAt ? { evaluatedAt: record.evaluatedAt } : {}),
   };
-}
-
-/** The contract view stored with the evaluation; one stored before a change of its shape is left out until the next evaluation rewrites it. */
-function contractOf(record: AccountRecord) {
-  const parsed = contractViewSchema.safeParse(record.summary?.contract);
-  return parsed.success ? { contract: parsed.data } : {};
 }

@@ -1,9 +1,7 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Task, TaskStatus } from '../domain/review.ts';
 import { MAX_PAGE } from '../schemas/common.ts';
 import type { Store } from '../store/client.ts';
-import { decodeCursor, encodeCursor } from '../store/cursor.ts';
-import { getTask, listTasksByStatus, taskFromItem, TASK_SK_PREFIX } from '../store/task.ts';
+import { getTask, listAccountTasks, listTasksByStatus } from '../store/task.ts';
 
 export { TaskNotFoundError } from '../store/task.ts';
 
@@ -30,41 +28,12 @@ export async function listTasks(deps: { store: Store }, query: TaskQuery): Promi
       ...(query.cursor ? { cursor: query.cursor } : {}),
     });
   }
-  const pk = `ACCT#${query.accountId}`;
-  const filters: string[] = [];
-  const values: Record<string, unknown> = { ':pk': pk, ':prefix': TASK_SK_PREFIX };
-  if (query.status) {
-    filters.push('task.#status = :status');
-    values[':status'] = query.status;
-  }
-  if (query.dueBefore) {
-    filters.push('task.dueAt < :due');
-    values[':due'] = query.dueBefore;
-  }
-  if (query.assignee) {
-    filters.push('task.assignee = :assignee');
-    values[':assignee'] = query.assignee;
-  }
-  const items: Task[] = [];
-  let startKey = decodeCursor(query.cursor, { attribute: 'pk', value: pk });
-  // A filtered page may come back short: keep reading until the page is full or the partition ends.
-  do {
-    const page = await deps.store.doc.send(
-      new QueryCommand({
-        TableName: deps.store.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: values,
-        ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-        ...(query.status ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
-        Limit: query.limit - items.length,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...(page.Items ?? []).map((item) => taskFromItem(item).task));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey && items.length < query.limit);
-  const nextCursor = encodeCursor(startKey);
-  return nextCursor ? { items, nextCursor } : { items };
+  return listAccountTasks(deps.store, query.accountId, {
+    ...(query.status ? { status: query.status } : {}),
+    ...(query.dueBefore ? { dueBefore: query.dueBefore } : {}),
+    limit: query.limit,
+    ...(query.cursor ? { cursor: query.cursor } : {}),
+  });
 }
 
 export async function readTask(deps: { store: Store }, taskId: string): Promise<Task> {

@@ -1,8 +1,11 @@
 import * as z from '../zod.ts';
-import { accountFlagSchema } from '../store/account.ts';
 import { accountIdSchema, listQuerySchema } from './common.ts';
-import { latePaymentEvidenceSchema } from '../domain/late-payment.ts';
+import { latePaymentEvidenceSchema, paymentHistoryEntrySchema } from '../domain/late-payment.ts';
 import { humanSignalSchema, overridesBodySchema } from '../domain/account-inputs.ts';
+
+/** The flags an evaluation raises on an account (`GET /accounts?flag=` lists the accounts carrying one). */
+export const accountFlagSchema = z.enum(['late_payer', 'unprofitable', 'disputes']);
+export type AccountFlag = z.infer<typeof accountFlagSchema>;
 
 export const latePaymentViewSchema = z.object({
   invoiceCount: z.number().check(z.int()),
@@ -39,6 +42,18 @@ export const contractViewSchema = z.object({
   upcomingTermEnd: z.nullable(z.string()),
 });
 
+/**
+ * What an evaluation keeps on the account item for lists (`GET /accounts?flag=`, `GET /renewals`),
+ * so they need no recomputation: the late-payment counts, profitability by currency, and the
+ * contract view when there is a contract.
+ */
+export const evaluationSummarySchema = z.object({
+  latePayment: latePaymentViewSchema,
+  profitability: z.array(profitabilityRowSchema),
+  contract: z.optional(contractViewSchema),
+});
+export type EvaluationSummary = z.infer<typeof evaluationSummarySchema>;
+
 export const accountViewSchema = z.object({
   id: accountIdSchema,
   name: z.optional(z.string()),
@@ -54,6 +69,10 @@ export const accountViewSchema = z.object({
   signals: z.optional(z.array(humanSignalSchema)),
   overrides: z.optional(overridesBodySchema),
   contract: z.optional(contractViewSchema),
+  /** Each invoice of the last 13 months with its days late (the dashboard's payment-history chart). */
+  paymentHistory: z.optional(z.array(paymentHistoryEntrySchema)),
+  /** The policy's grace days, the line the chart draws. */
+  graceDays: z.optional(z.number().check(z.int())),
   openTasks: z.optional(z.array(z.string())),
   evaluatedAt: z.optional(z.string()),
 });
