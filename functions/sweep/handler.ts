@@ -31,22 +31,22 @@ const notifiers: Notifier[] = [new SnsNotifier(requireEnv('NOTIFY_TOPIC_ARN'), s
 // Addresses and links from the stack (context); SES sends, so no SMTP URL. A bad value fails the cold start naming it.
 const delivery = loadDeliveryConfig(process.env, { publicUrl: '', smtp: false });
 const slackSecretId = process.env.SLACK_WEBHOOK_SECRET_ID;
+let slack: SlackNotifier | undefined;
 if (slackSecretId) {
   const secrets = new SecretsProvider({ clientConfig: sdk });
   await traceSdkClients([secrets.client]);
-  notifiers.push(
-    new SlackNotifier({
-      store: deps.store,
-      // Cached for five minutes: a new webhook URL is picked up without a redeploy.
-      webhookUrl: async () => {
-        const url = await secrets.get(slackSecretId, { maxAge: 300 });
-        if (typeof url !== 'string' || !url.startsWith('https://')) throw new Error(`secret ${slackSecretId} holds no https:// webhook URL`);
-        return url;
-      },
-      publicUrl: delivery.publicUrl,
-      now: () => new Date(),
-    }),
-  );
+  slack = new SlackNotifier({
+    store: deps.store,
+    // Cached for five minutes: a new webhook URL is picked up without a redeploy.
+    webhookUrl: async () => {
+      const url = await secrets.get(slackSecretId, { maxAge: 300 });
+      if (typeof url !== 'string' || !url.startsWith('https://')) throw new Error(`secret ${slackSecretId} holds no https:// webhook URL`);
+      return url;
+    },
+    publicUrl: delivery.publicUrl,
+    now: () => new Date(),
+  });
+  notifiers.push(slack);
 }
 let mail: { sender: ReturnType<typeof sesMailSender>; from: string; to: string[] } | undefined;
 if (delivery.mail) {
@@ -63,6 +63,7 @@ const metrics = new Metrics({ namespace: 'Termwatch', serviceName: process.env.P
  */
 export const handler = async (_event: unknown, context: Context) => {
   logger.addContext(context);
+  const slackDeadBefore = slack?.deadLettered ?? 0;
   try {
     const result = await runSweep(deps, new Date());
     // Everything recorded since the last run (by the sweep, the processor or the API) goes out now.
@@ -79,7 +80,9 @@ export const handler = async (_event: unknown, context: Context) => {
     metrics.addMetric('NotificationsDispatched', MetricUnit.Count, dispatched.sent);
     logger.info('sweep finished', { ...result, dispatched, ...(delivered.digests ? { digests: delivered.digests } : {}) });
     const deadDigests = Object.values(delivered.digests ?? {}).filter((o) => o === 'dead_lettered').length;
-    metrics.addMetric('DigestsDeadLettered', MetricUnit.Count, deadDigests);
+    const deadSlack = slack ? slack.deadLettered - slackDeadBefore : 0;
+    // Given up on after their retries: listed at GET /deliveries/dead-letters, and this pages.
+    metrics.addMetric('DeliveriesDeadLettered', MetricUnit.Count, deadDigests + deadSlack);
     if (result.failures > 0) throw new Error(`sweep finished with ${result.failures} failures; they stay due for the next run`);
     return result;
   } finally {

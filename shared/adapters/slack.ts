@@ -138,6 +138,8 @@ export class SlackNotifier implements Notifier {
   readonly channel = 'slack';
   private consecutiveFailures = 0;
   private pausedUntil = 0;
+  /** Messages this notifier dead-lettered since it was made (the sweep function counts them as a metric). */
+  deadLettered = 0;
   constructor(
     private readonly deps: {
       store: Store;
@@ -177,6 +179,7 @@ export class SlackNotifier implements Notifier {
     }
     // Returned, not thrown: the other channels and the rest of the run carry on; the dead letter is visible.
     logger.error('slack message dead-lettered', { notificationId: n.id, reason: result.reason, attempts: result.attempts });
+    this.deadLettered++;
     await markDeadLetter(this.deps.store, { channel: this.channel, messageKey: n.id }, this.deps.now().toISOString(), result.reason);
   }
 }

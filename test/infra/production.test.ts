@@ -198,10 +198,11 @@ describe('alarms that see real failures', () => {
     });
   });
 
-  it('failures the sweep and the dispatcher count', () => {
+  it('failures the sweep, the dispatcher and delivery to people count', () => {
     for (const [prefix, metric] of [
       ['SweepFailuresAlarm', 'SweepFailures'],
       ['DispatchFailuresAlarm', 'DispatchFailures'],
+      ['DeliveriesDeadLetteredAlarm', 'DeliveriesDeadLettered'],
     ] as const) {
       expect(alarm(prod, prefix).Properties, prefix).toMatchObject({
         Namespace: 'Termwatch',
