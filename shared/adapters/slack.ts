@@ -1,3 +1,4 @@
+import { dashboardLink } from '../domain/dashboard-link.ts';
 import type { Notification } from '../domain/notification.ts';
 import { logger } from '../powertools.ts';
 import type { Notifier } from '../ports/notifier.ts';
@@ -28,11 +29,6 @@ function oneLine(text: string): string {
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** The dashboard page a notification is about: its task, else its account. */
-export function dashboardLink(publicUrl: string, n: Pick<Notification, 'taskId' | 'accountId'>): string {
-  return n.taskId ? `${publicUrl}/app/tasks/${encodeURIComponent(n.taskId)}` : `${publicUrl}/app/accounts/${encodeURIComponent(n.accountId)}`;
 }
 
 /** The Block Kit message: customer name and id, reasons, deadline and days left, a button to the task. */

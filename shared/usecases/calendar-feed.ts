@@ -33,7 +33,8 @@ export async function createCalendarFeed(deps: { store: Store; publicUrl: string
   return { id: feed.id, name: feed.name, url: `${deps.publicUrl}${feedPath(token)}`, createdAt: feed.createdAt };
 }
 
-/** Line breaks folded and the length bounded: a name cannot break out of its property. */
+/** Line breaks and other control characters folded, the length bounded: a name cannot break out of its property. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const oneLine = (s: string) => s.replace(/[\r\n\u2028\u2029\u0000-\u001f\u007f]+/g, ' ').slice(0, 200);
 
 /**

@@ -1,5 +1,5 @@
 import type { MailSender } from '../ports/mail-sender.ts';
-import { dashboardLink } from '../adapters/slack.ts';
+import { dashboardLink } from '../domain/dashboard-link.ts';
 import type { Policy } from '../config/policy.ts';
 import type { Notification } from '../domain/notification.ts';
 import type { Task, TaskStatus } from '../domain/review.ts';
