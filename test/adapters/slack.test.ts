@@ -192,4 +192,17 @@ describe('Slack delivery', () => {
     expect(r.delivered()).toHaveLength(2);
     expect(r.delivered().every((q) => !JSON.stringify(q.body).includes('Possible duplicate'))).toBe(true);
   });
+
+  it('bounds a Slack that never answers with a per-request timeout: retried, then posted once when it answers', async () => {
+    const r = await receiver(['hang', 'hang']);
+    const n = notification();
+    await record(n);
+    const notifier = new SlackNotifier({ store, webhookUrl: r.url, publicUrl: 'https://termwatch.example', now: () => new Date(), send: { baseDelayMs: 10, timeoutMs: 300 } });
+    const started = Date.now();
+    await dispatch(notifier);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(r.requests.map((q) => q.answer)).toEqual(['hang', 'hang', 200]);
+    expect(r.delivered()).toHaveLength(1);
+    expect((await getClaim(store, 'slack', n.id))?.sentAt).toEqual(expect.any(String));
+  });
 });

@@ -2,13 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 /** What the receiver does with one request: answer a status (with headers), or drop the connection mid-request. */
-export type SlackStep = { status: number; headers?: Record<string, string>; body?: string } | 'drop';
+export type SlackStep = { status: number; headers?: Record<string, string>; body?: string } | 'drop' | 'hang';
 
 export interface SlackRequest {
   at: number;
   body: any;
   /** What the receiver answered: a status, or `drop`. */
-  answer: number | 'drop';
+  answer: number | 'drop' | 'hang';
 }
 
 /**
@@ -31,7 +31,9 @@ export async function startSlackReceiver(script: SlackStep[] = [], otherwise: Sl
       } catch {
         // kept as text
       }
-      requests.push({ at: Date.now(), body, answer: step === 'drop' ? 'drop' : step.status });
+      requests.push({ at: Date.now(), body, answer: typeof step === 'string' ? step : step.status });
+      // Never answers: a slow or stuck endpoint (the sender's timeout must end the attempt).
+      if (step === 'hang') return;
       if (step === 'drop') {
         // The connection goes away without an answer, as a proxy or Slack's edge might.
         req.socket.destroy();
