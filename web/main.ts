@@ -7,6 +7,7 @@ import { AccountsPage, ImportPage, NotificationsPage, RenewalsPage } from './pag
 import { ReviewsPage } from './pages/reviews.ts';
 import { TaskPage } from './pages/task.ts';
 import { beginSignIn, CALLBACK_PATH, completeSignIn, endIssuerSession, loadConfig, type DashboardConfig } from './oidc.ts';
+import { CalendarPage } from './pages/calendar.ts';
 
 function SignIn({ config, onSignedIn, onError }: { config: DashboardConfig; onSignedIn: () => void; onError: (message: string) => void }) {
   const [token, setToken] = useState('');
@@ -56,6 +57,7 @@ const NAV = [
   ['/app/accounts', 'Accounts'],
   ['/app/notifications', 'Notifications'],
   ['/app/import', 'Import'],
+  ['/app/calendar', 'Calendar'],
 ] as const;
 
 function Page({ path, me, now }: { path: string; me: Me; now: Date }) {
@@ -68,6 +70,7 @@ function Page({ path, me, now }: { path: string; me: Me; now: Date }) {
   if (path === '/app/accounts') return html`<${AccountsPage} />`;
   if (path === '/app/notifications') return html`<${NotificationsPage} />`;
   if (path === '/app/import') return html`<${ImportPage} me=${me} />`;
+  if (path === '/app/calendar') return html`<${CalendarPage} me=${me} />`;
   if (path === '/app/' || path === '/app') return html`<${ReviewsPage} now=${now} />`;
   return html`<h1>Not found</h1><p>No page at ${path}. <${A} href="/app/">Back to the reviews<//></p>`;
 }
