@@ -16,11 +16,19 @@ export function dashboardCsp(extraConnect: readonly string[] = []): string {
 }
 
 /**
+ * What the shell reads at /app/config.json before sign-in: the issuer and the public client id
+ * when people sign in through an identity provider (the CSP allows no inline script to carry it).
+ */
+export function dashboardConfig(options: { oidcIssuer?: string; oidcClientId?: string }): { oidc?: { issuer: string; clientId: string } } {
+  return options.oidcIssuer && options.oidcClientId ? { oidc: { issuer: options.oidcIssuer, clientId: options.oidcClientId } } : {};
+}
+
+/**
  * Serves the dashboard locally: `GET /` redirects to `/app/`, `/app/assets/…` are the bundle's
- * files and every other `/app/…` path is the shell (deep links and reloads work). No credentials:
+ * files, `/app/config.json` the sign-in settings, and every other `/app/…` path is the shell (deep links and reloads work). No credentials:
  * the shell holds no data; every figure comes from the API with the person's token.
  */
-export async function dashboardSite(options: { oidcIssuer?: string } = {}): Promise<{
+export async function dashboardSite(options: { oidcIssuer?: string; oidcClientId?: string } = {}): Promise<{
   bundle: DashboardBundle;
   serve(event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2 | undefined;
 }> {
@@ -41,6 +49,9 @@ export async function dashboardSite(options: { oidcIssuer?: string } = {}): Prom
         return { statusCode: 405, headers: { ...headers, allow: 'GET, HEAD', 'content-type': 'application/json' }, body: '{"error":{"code":"method_not_allowed","message":"the dashboard is read with GET"}}' };
       }
       if (path === '/' || path === '/app') return { statusCode: 302, headers: { ...headers, location: '/app/' }, body: '' };
+      if (path === '/app/config.json') {
+        return { statusCode: 200, headers: { ...headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(dashboardConfig(options)) };
+      }
       const asset = path.startsWith('/app/assets/') ? bundle.assets.get(path.slice('/app/'.length)) : undefined;
       if (path.startsWith('/app/assets/') && !asset) {
         return { statusCode: 404, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body: 'not found' };

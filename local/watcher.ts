@@ -120,7 +120,7 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
     includeLocalOnly: true,
     authenticate: bearerTokenAuthenticator(secrets.apiToken, { users, ...(oidc ? { verifyJwt: oidcVerifier(oidc) } : {}) }),
   });
-  const site = await dashboardSite(oidc ? { oidcIssuer: oidc.issuer } : {});
+  const site = await dashboardSite(oidc ? { oidcIssuer: oidc.issuer, oidcClientId: oidc.audience } : {});
   const http = await startHttpServer({
     host: options.host ?? '127.0.0.1',
     port: options.port,

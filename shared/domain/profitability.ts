@@ -1,6 +1,7 @@
 import { addMonths, differenceInMonths, lightFormat, subDays, subMonths } from 'date-fns';
 import * as z from '../zod.ts';
 import { zoneContext, zonedDate, zonedDayStart } from './zone.ts';
+import { minorDigits } from './money.ts';
 import { currencySchema, type Policy } from '../config/policy.ts';
 import { costEntrySchema, type CostEntry } from './cost.ts';
 import {
@@ -171,20 +172,6 @@ function toMs(now: Date | string): number {
 
 function compareText(a: string, b: string): number {
   return a === b ? 0 : a < b ? -1 : 1;
-}
-
-/**
- * Stripe's zero-decimal and three-decimal currencies (docs.stripe.com/currencies); every other
- * currency's amounts are in hundredths. Stripe's list, not ICU's: Stripe writes ISK, HUF and IDR
- * amounts in hundredths where ICU gives them no decimals, and ICU's first currency formatter
- * costs about 45 ms of a cold start.
- */
-const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
-const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
-
-/** Decimal places of a currency's minor unit in Stripe amounts (2 for usd, 0 for jpy, 3 for kwd). */
-function minorDigits(currency: string): number {
-  return ZERO_DECIMAL.has(currency) ? 0 : THREE_DECIMAL.has(currency) ? 3 : 2;
 }
 
 /** For reasons only: money as people read it, e.g. "USD -1,500.00", exact (no float division). */

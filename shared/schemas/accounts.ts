@@ -2,6 +2,7 @@ import * as z from '../zod.ts';
 import { accountIdSchema, listQuerySchema } from './common.ts';
 import { latePaymentEvidenceSchema, paymentHistoryEntrySchema } from '../domain/late-payment.ts';
 import { humanSignalSchema, overridesBodySchema } from '../domain/account-inputs.ts';
+import { monthlyProfitRowSchema } from '../domain/monthly-profit.ts';
 
 /** The flags an evaluation raises on an account (`GET /accounts?flag=` lists the accounts carrying one). */
 export const accountFlagSchema = z.enum(['late_payer', 'unprofitable', 'disputes']);
@@ -63,6 +64,13 @@ export const accountViewSchema = z.object({
     evidence: z.optional(z.array(latePaymentEvidenceSchema)),
   }),
   profitability: z.array(profitabilityRowSchema),
+  /**
+   * The last 12 calendar months (policy zone), per currency, never summed across currencies:
+   * revenue from paid invoices by payment month, cost from entries by date plus fixed monthly costs.
+   */
+  monthly: z.optional(
+    z.array(monthlyProfitRowSchema).check(z.describe('Revenue (paid invoices) against cost per calendar month and currency, last 12 months, integer minor units; currencies never summed')),
+  ),
   /** Why the profitability flags hold: top costs, refunds and disputes in the window. */
   profitabilityEvidence: z.optional(z.record(z.string(), z.unknown())),
   /** Human signals in force (recorded in the late-payer window, not excluded). */

@@ -4,7 +4,7 @@ import type { Contract } from '../domain/contract.ts';
 import { latePaymentProfile, type LatePaymentProfile } from '../domain/late-payment.ts';
 import { reconcileReviews, type ReviewChange, type Task } from '../domain/review.ts';
 import { noticeDeadline, planReviews, upcomingTerm, type ForCauseTrigger, type PlanSignal, type ReviewPlan } from '../domain/timing.ts';
-import { profitability, selectFixedMonthlyCosts, type ProfitabilityResult } from '../domain/profitability.ts';
+import { profitability, selectFixedMonthlyCosts, type ProfitabilityInput, type ProfitabilityResult } from '../domain/profitability.ts';
 import { accountPolicy, activeOverrides } from '../domain/account-inputs.ts';
 import type { Store } from '../store/client.ts';
 import { retryOptimistic } from '../store/optimistic.ts';
@@ -55,7 +55,12 @@ export function deriveFlags(latePayment: LatePaymentProfile, profit?: Profitabil
 
 /** Profitability of an account from its stored revenue and cost facts (pure; trailing window at `now`). */
 export function accountProfitability(facts: AccountFacts, accountId: string, policy: Policy, now: Date): ProfitabilityResult {
-  return profitability({
+  return profitability(profitabilityInput(facts, accountId, policy, now));
+}
+
+/** The profitability rule's input from an account's stored facts (the monthly view reads the same). */
+export function profitabilityInput(facts: AccountFacts, accountId: string, policy: Policy, now: Date): ProfitabilityInput {
+  return {
     paidInvoices: facts.invoices.flatMap(({ facts: f }) =>
       f.paidAt && f.amountPaid > 0 ? [{ invoiceId: f.invoiceId, currency: f.currency, amountPaid: f.amountPaid, paidAt: f.paidAt }] : [],
     ),
@@ -66,7 +71,7 @@ export function accountProfitability(facts: AccountFacts, accountId: string, pol
     firstActivityAt: facts.invoices.map((i) => i.facts.finalizedAt).filter((t): t is string => t !== undefined).sort()[0],
     policy,
     now,
-  });
+  };
 }
 
 /** The rows the account view and lists show. */

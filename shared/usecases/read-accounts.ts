@@ -4,7 +4,11 @@ import { contractViewSchema, type AccountView } from '../schemas/accounts.ts';
 import type { Store } from '../store/client.ts';
 import { accountFactsFromItems, listAccountsByFlag, loadAccountPartition, type AccountFlag, type AccountRecord } from '../store/account.ts';
 import { paymentHistory } from '../domain/late-payment.ts';
-import { assessAccount, latePaymentSummary, profitabilitySummary } from './evaluate-account.ts';
+import { monthlyRevenueAndCost } from '../domain/monthly-profit.ts';
+import { assessAccount, latePaymentSummary, profitabilityInput, profitabilitySummary } from './evaluate-account.ts';
+
+/** Months the account page's revenue-against-cost table covers. */
+const MONTHLY_MONTHS = 12;
 
 export class AccountNotFoundError extends NotFoundError {
   override readonly name = 'AccountNotFoundError';
@@ -33,6 +37,7 @@ export async function getAccountView(
     flags: assessed.flags,
     latePayment: { ...latePaymentSummary(latePayment), evidence: latePayment.evidence },
     profitability: profitabilitySummary(profit),
+    monthly: monthlyFor(profitabilityInput(facts, accountId, assessed.policy, now), deps.policy.timeZone, now),
     profitabilityEvidence: {
       reasons: profit.reasons,
       historyMonths: profit.historyMonths,
@@ -45,11 +50,24 @@ export async function getAccountView(
     signals: assessed.humanSignals,
     ...(facts.overrides ? { overrides: facts.overrides } : {}),
     ...(assessed.upcoming ? { contract: assessed.upcoming } : {}),
-    paymentHistory: paymentHistory(invoices.map((i) => i.facts), deps.policy, now),
-    graceDays: deps.policy.graceDays,
+    // The account's policy (its overrides on the watcher's): the grace line is the one it is judged by.
+    paymentHistory: paymentHistory(invoices.map((i) => i.facts), assessed.policy, now),
+    graceDays: assessed.policy.graceDays,
     openTasks: facts.tasks.filter((t) => t.task.status === 'open' || t.task.status === 'scheduled').map((t) => t.task.id),
     ...(account?.evaluatedAt ? { evaluatedAt: account.evaluatedAt } : {}),
   };
+}
+
+function monthlyFor(input: ReturnType<typeof profitabilityInput>, timeZone: string, now: Date) {
+  return monthlyRevenueAndCost({
+    paidInvoices: input.paidInvoices,
+    costs: input.costs,
+    fixedMonthlyCosts: input.fixedMonthlyCosts,
+    firstActivityAt: input.firstActivityAt,
+    timeZone,
+    months: MONTHLY_MONTHS,
+    now,
+  });
 }
 
 /**

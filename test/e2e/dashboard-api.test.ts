@@ -86,4 +86,19 @@ describe('dashboard API additions', () => {
     ]);
     expect(account.paymentHistory[3]).toMatchObject({ status: 'open', daysLate: 50, late: true });
   });
+
+  it('gives revenue against cost month by month per currency, never summed, and documents it in the OpenAPI document', async () => {
+    expect((await api.send('POST', '/accounts/cus_dash/costs', { amount: 4_200, currency: 'eur', date: day(-1), category: 'support' })).status).toBe(201);
+    const account = (await api.get('/accounts/cus_dash')).body;
+    const monthly = account.monthly as Array<{ month: string; currency: string; revenue: number; cost: number }>;
+    expect(monthly.filter((m) => m.currency === 'usd')).toHaveLength(12);
+    expect(monthly.filter((m) => m.currency === 'eur')).toHaveLength(12);
+    // Three invoices of 100,000 paid, in usd; the eur cost stays in its own currency's rows.
+    expect(monthly.filter((m) => m.currency === 'usd').reduce((a, m) => a + m.revenue, 0)).toBe(300_000);
+    expect(monthly.filter((m) => m.currency === 'usd').reduce((a, m) => a + m.cost, 0)).toBe(0);
+    expect(monthly.filter((m) => m.currency === 'eur').reduce((a, m) => a + m.cost, 0)).toBe(4_200);
+    for (const m of monthly) expect(m.month).toMatch(/^\d{4}-\d{2}$/);
+    const doc = (await api.get('/openapi.json')).body;
+    expect(JSON.stringify(doc)).toContain('Revenue (paid invoices) against cost per calendar month and currency');
+  });
 });

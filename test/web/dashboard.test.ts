@@ -179,9 +179,38 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     await chart.waitFor();
     expect(await chart.getAttribute('aria-label')).toMatch(/12 invoices.*1 unpaid/);
     expect(await page.locator('svg circle').count()).toBe(12);
-    await page.getByText('$1,800.00').waitFor();
+    await page.getByRole('cell', { name: '$1,800.00', exact: true }).waitFor();
+    // Revenue against cost month by month, one chart per currency.
+    const monthly = page.getByRole('img', { name: /^Revenue against cost in USD, 12 months/ });
+    await monthly.waitFor();
+    expect(await monthly.getAttribute('aria-label')).toContain('cost $1,800.00');
+    expect(await page.getByRole('img', { name: /^Revenue against cost in/ }).count()).toBe(1);
     expect(await axe(page)).toEqual([]);
     await page.screenshot({ path: 'docs/screenshots/account.png', fullPage: true });
+  });
+
+  it('records a signal, a cost in yen (no minor units) and an exclusion from the account page', async () => {
+    await page.getByRole('textbox', { name: 'Signal note' }).fill('Asked for work outside the contract again.');
+    await page.getByRole('combobox', { name: 'Signal' }).selectOption('scope_mismatch');
+    await page.getByRole('button', { name: 'Record signal' }).click();
+    await page.getByText('Asked for work outside the contract again.').waitFor();
+    await page.getByRole('textbox', { name: 'Cost amount' }).fill('12000');
+    await page.getByRole('textbox', { name: 'Currency' }).fill('jpy');
+    await page.getByRole('button', { name: 'Record cost' }).click();
+    await page.getByRole('img', { name: /^Revenue against cost in JPY, 12 months: revenue ¥0, cost ¥12,000/ }).waitFor();
+    const costs = (await api.get('/accounts/cus_harbor/costs')).body.items as Array<{ amount: number; currency: string }>;
+    expect(costs.find((c) => c.currency === 'jpy')).toMatchObject({ amount: 12_000 });
+    await page.getByRole('combobox', { name: 'Exclude from' }).selectOption('unprofitable');
+    await page.getByRole('textbox', { name: 'Exclusion reason' }).fill('Strategic logo: keep whatever the margin.');
+    await page.getByRole('button', { name: 'Add exclusion' }).click();
+    await page.getByRole('spinbutton', { name: 'Grace days' }).fill('5');
+    await page.getByRole('button', { name: 'Save overrides' }).click();
+    await page.getByText('Excluded from unprofitable: Strategic logo: keep whatever the margin.').waitFor();
+    const overrides = (await api.get('/accounts/cus_harbor/overrides')).body;
+    expect(overrides.exclusions).toEqual([{ scope: 'unprofitable', reason: 'Strategic logo: keep whatever the margin.' }]);
+    expect(overrides.policy).toEqual({ graceDays: 5 });
+    await page.getByRole('img', { name: /grace period 5 days/ }).waitFor();
+    expect(await axe(page)).toEqual([]);
   });
 
   it('has no serious or critical axe findings on the other pages', async () => {
@@ -200,8 +229,80 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     expect(dialogs).toEqual([]);
   });
 
+  it('shows renewals as a ranked list and a month-by-month timeline', async () => {
+    await page.goto(`${watcher.url}/app/renewals`);
+    await page.getByRole('heading', { level: 1, name: 'Renewals' }).waitFor();
+    await page.getByRole('radio', { name: '180 days' }).check();
+    await page.getByRole('heading', { name: 'Month by month' }).waitFor();
+    await page.getByRole('link', { name: 'Northwind Logistics GmbH' }).waitFor();
+    // The timeline: every month of the window, Northwind's deadline in its own.
+    await expect.poll(() => page.getByRole('heading', { level: 3 }).count()).toBeGreaterThanOrEqual(6);
+    await page.getByRole('listitem').filter({ hasText: 'Northwind Logistics GmbH (late payer)' }).last().waitFor();
+    expect(await axe(page)).toEqual([]);
+    await page.screenshot({ path: 'docs/screenshots/renewals.png', fullPage: true });
+  });
+
+  it('imports a contracts CSV and shows each bad row with its line and problem', async () => {
+    await page.goto(`${watcher.url}/app/import`);
+    await page.getByRole('heading', { level: 1, name: 'Import contracts' }).waitFor();
+    const csv = ['accountId,endDate,noticeDays,renewal,renewalTermMonths', `cus_imported,${day(200)},30,fixed,`, 'cus_bad,not-a-date,30,fixed,', 'cus_worse,2027-01-01,-5,weekly,'].join('\n');
+    await page.getByLabel('Contracts CSV file').setInputFiles({ name: 'contracts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Import' }).click();
+    await page.getByText('1 recorded, 0 unchanged, 2 with errors, of 3 rows.').waitFor();
+    const errors = page.getByRole('table', { name: 'Rows not imported' });
+    expect(await errors.getByRole('row').filter({ hasText: 'cus_bad' }).filter({ hasText: 'endDate' }).count()).toBe(1);
+    expect(await errors.getByRole('row').filter({ hasText: 'cus_worse' }).count()).toBeGreaterThanOrEqual(1);
+    expect(await errors.getByRole('cell', { name: '3', exact: true }).count()).toBe(1);
+    expect((await api.get('/accounts/cus_imported')).status).toBe(200);
+    expect(await axe(page)).toEqual([]);
+  });
+
+  it('searches flagged accounts by name or id, and opens any account by its id', async () => {
+    await page.goto(`${watcher.url}/app/accounts`);
+    await page.getByRole('link', { name: 'Harbor Analytics Ltd' }).waitFor();
+    await page.getByRole('searchbox', { name: 'Search by name or id' }).fill('northwind');
+    await page.getByRole('link', { name: 'Northwind Logistics GmbH' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Harbor Analytics Ltd' }).count()).toBe(0);
+    await page.getByRole('searchbox', { name: 'Search by name or id' }).fill('cus_imported');
+    await page.getByRole('link', { name: 'Open account cus_imported' }).click();
+    await page.getByRole('heading', { level: 1, name: 'cus_imported' }).waitFor();
+  });
+
+  it('says so when a page cannot load, and offers to try again; an unknown path is a page of its own', async () => {
+    await page.goto(`${watcher.url}/app/tasks/${encodeURIComponent('cus_nobody~r1')}`);
+    await page.getByRole('alert').getByText(/^Could not load: /).waitFor();
+    await page.getByRole('button', { name: 'Try again' }).waitFor();
+    expect(await axe(page)).toEqual([]);
+    await page.goto(`${watcher.url}/app/nowhere`);
+    await page.getByRole('heading', { level: 1, name: 'Not found' }).waitFor();
+    await page.getByRole('link', { name: 'Back to the reviews' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Reviews' }).waitFor();
+  });
+
+  it('reaches the account page forms by keyboard', async () => {
+    await page.goto(`${watcher.url}/app/accounts/cus_northwind`);
+    await page.getByRole('img', { name: /^Payment history/ }).waitFor();
+    const reached = new Set<string>();
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      reached.add(await page.evaluate<string>("(document.activeElement?.getAttribute('aria-label') || document.activeElement?.labels?.[0]?.textContent || document.activeElement?.textContent || '').trim()"));
+    }
+    for (const name of ['Signal note', 'Cost amount', 'Exclusion reason', 'Grace days', 'Save overrides']) expect([...reached], name).toContain(name);
+  });
+
   it('drops the token on sign-out', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('textbox', { name: 'API token' }).waitFor();
+    expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
+  });
+
+  it('goes back to the sign-in page when the API refuses the token mid-session', async () => {
+    await page.getByRole('textbox', { name: 'API token' }).fill(watcher.apiToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Reviews' }).waitFor();
+    await page.evaluate("sessionStorage.setItem('termwatch.token', 'revoked-meanwhile')");
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();
+    await page.getByRole('alert').getByText(/Your session ended/).waitFor();
     await page.getByRole('textbox', { name: 'API token' }).waitFor();
     expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
   });

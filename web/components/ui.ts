@@ -1,7 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { html } from 'htm/preact';
+import { minorDigits } from '../../shared/domain/money.ts';
 
-export { html };
+export { html, minorDigits };
 
 /** Dates from the API are calendar dates (or timestamps) in the policy zone; shown inside <time>. */
 export function Day({ date }: { date: string | undefined | null }) {
@@ -11,11 +12,13 @@ export function Day({ date }: { date: string | undefined | null }) {
   return html`<time datetime=${day}>${label}</time>`;
 }
 
-/** Money in its own currency with that currency's minor units (JPY has none, USD two). */
+/**
+ * Money in its own currency with the minor units Stripe writes it in (JPY none, USD two, KWD
+ * three; ISK and HUF two, where ICU would say none).
+ */
 export function formatMoney(amount: number, currency: string): string {
-  const code = currency.toUpperCase();
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
-  return new Intl.NumberFormat('en', { style: 'currency', currency: code }).format(amount / 10 ** digits);
+  const digits = minorDigits(currency);
+  return new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase(), minimumFractionDigits: digits, maximumFractionDigits: digits }).format(amount / 10 ** digits);
 }
 
 export function Money({ amount, currency }: { amount: number; currency: string }) {
@@ -30,9 +33,9 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return html`<p class="state empty">${children}</p>`;
 }
 
-export function Failure({ error, retry }: { error: unknown; retry?: () => void }) {
+export function Failure({ error, retry, doing = 'Could not load' }: { error: unknown; retry?: () => void; doing?: string }) {
   const message = error instanceof Error ? error.message : String(error);
-  return html`<div class="state error" role="alert"><p>Could not load: ${message}</p>${retry ? html`<button type="button" onClick=${retry}>Try again</button>` : null}</div>`;
+  return html`<div class="state error" role="alert"><p>${doing}: ${message}</p>${retry ? html`<button type="button" onClick=${retry}>Try again</button>` : null}</div>`;
 }
 
 export function Status({ status }: { status: string }) {

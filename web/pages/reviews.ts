@@ -30,7 +30,7 @@ export function ReviewsView({ tasks, now, status, reason }: { tasks: TaskListIte
   if (shown.length === 0) return html`<${Empty}>No reviews ${status ? `with status ${status.replace('_', ' ')}` : 'yet'}. Termwatch opens one when an account's signals call for a decision.<//>`;
   return html`<table>
     <caption class="sr-only">Review tasks</caption>
-    <thead><tr><th scope="col">Customer</th><th scope="col">Reasons</th><th scope="col">Term end</th><th scope="col">Notice deadline</th><th scope="col" class="num">Days left</th><th scope="col">Status</th><th scope="col">Last action by</th></tr></thead>
+    <thead><tr><th scope="col">Customer</th><th scope="col">Reasons</th><th scope="col">Term end</th><th scope="col">Notice deadline</th><th scope="col" class="num">Days left</th><th scope="col">Status</th><th scope="col">Owner</th><th scope="col">Last action by</th></tr></thead>
     <tbody>
       ${shown.map((t) => {
         const left = daysLeft(t.noticeDeadline ?? t.dueAt.slice(0, 10), now);
@@ -41,8 +41,9 @@ export function ReviewsView({ tasks, now, status, reason }: { tasks: TaskListIte
           <td><${Day} date=${t.targetEnd} /></td>
           <td><${Day} date=${t.noticeDeadline ?? t.dueAt} /></td>
           <td class=${`num ${left !== undefined && left <= 7 ? 'urgent' : ''}`}>${left ?? '—'}</td>
-          <td><${Status} status=${t.status} /></td>
-          <td>${last?.by ?? (t.status === 'scheduled' || t.status === 'open' ? 'Termwatch' : '—')}</td>
+          <td><${Status} status=${t.status} />${t.overdue ? html` <span class="badge overdue">overdue</span>` : null}${t.approval ? html`<div class="muted">asked by ${t.approval.requestedBy}</div>` : null}</td>
+          <td>${t.assignee ?? html`<span class="muted">nobody</span>`}</td>
+          <td>${t.approval?.requestedBy ?? last?.by ?? (t.status === 'scheduled' || t.status === 'open' ? 'Termwatch' : '—')}</td>
         </tr>`;
       })}
     </tbody>
@@ -52,8 +53,12 @@ export function ReviewsView({ tasks, now, status, reason }: { tasks: TaskListIte
 export function ReviewsPage({ now }: { now: Date }) {
   const [status, setStatus] = useState('');
   const [reason, setReason] = useState('');
-  const open = usePages((cursor) => api.tasks({ ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) }), status);
-  const counts = STATUSES.map((s) => [s, open.items.filter((t) => t.status === s).length] as const);
+  const [mine, setMine] = useState(false);
+  const open = usePages((cursor) => api.tasks({ ...(status ? { status } : {}), ...(mine ? { assignee: 'me' } : {}), ...(cursor ? { cursor } : {}) }), `${status}|${mine}`);
+  // Counts of the rows loaded so far; "+" while more pages remain to load.
+  const more = open.cursor ? '+' : '';
+  const counts = STATUSES.filter((s) => !status || s === status).map((s) => [s, open.items.filter((t) => t.status === s).length] as const);
+  const overdue = open.items.filter((t) => t.overdue).length;
   return html`<section>
     <h1>Reviews</h1>
     <p class="lede">Accounts Termwatch asks you to decide on, timed to land at the end of their contract term.</p>
@@ -64,7 +69,8 @@ export function ReviewsPage({ now }: { now: Date }) {
       <label>Reason <select value=${reason} onChange=${(e: Event) => setReason((e.target as HTMLSelectElement).value)}>
         <option value="">All</option>${['late payment', 'unprofitable', 'disputes', 'human signal', 'no contract'].map((r) => html`<option value=${r}>${r}</option>`)}
       </select></label>
-      <ul class="counts" aria-label="Count per status (loaded rows)">${counts.map(([s, n]) => html`<li><${Status} status=${s} /> ${n}</li>`)}</ul>
+      <label><input type="checkbox" checked=${mine} onChange=${(e: Event) => setMine((e.target as HTMLInputElement).checked)} /> Only reviews I own</label>
+      <ul class="counts" aria-label="Count per status">${counts.map(([s, n]) => html`<li><${Status} status=${s} /> ${n}${more}</li>`)}${overdue ? html`<li><span class="badge overdue">overdue</span> ${overdue}${more}</li>` : null}</ul>
     </div>
     ${open.state === 'error' ? html`<${Failure} error=${open.error} retry=${open.reload} />` : null}
     ${open.state === 'loading' && open.items.length === 0 ? html`<${Loading} what="reviews" />` : html`<${ReviewsView} tasks=${open.items} now=${now} status=${status} reason=${reason} />`}
