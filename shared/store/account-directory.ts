@@ -13,20 +13,30 @@ import { accountKey } from './account.ts';
  * is the product's only Scan (docs/data-model.md); an index of every account would replace it
  * if previews over very large tables become routine.
  */
+/** Items a Scan call examines: bounds each call's cost and how far past a page's end it reads. */
+const SCAN_PAGE_ITEMS = 250;
+
 export async function* accountIdsAfter(store: Store, afterAccountId?: string): AsyncGenerator<string, void, undefined> {
   const account = accountKey('');
-  let startKey: Record<string, unknown> | undefined = afterAccountId === undefined ? undefined : accountKey(afterAccountId);
-  do {
-    const page = await store.doc.send(
+  const scan = (startKey: Record<string, unknown> | undefined) =>
+    store.doc.send(
       new ScanCommand({
         TableName: store.tableName,
         FilterExpression: 'sk = :account',
         ProjectionExpression: 'accountId',
         ExpressionAttributeValues: { ':account': account.sk },
+        Limit: SCAN_PAGE_ITEMS,
         ExclusiveStartKey: startKey,
       }),
     );
+  let pending = scan(afterAccountId === undefined ? undefined : accountKey(afterAccountId));
+  while (true) {
+    const page = await pending;
+    // The next page is read while the caller works through this one.
+    const next = page.LastEvaluatedKey ? scan(page.LastEvaluatedKey) : undefined;
+    next?.catch(() => undefined);
     for (const item of page.Items ?? []) if (typeof item.accountId === 'string') yield item.accountId;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+    if (!next) return;
+    pending = next;
+  }
 }

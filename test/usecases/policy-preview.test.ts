@@ -11,7 +11,7 @@ import { recordCost } from '../../shared/store/cost.ts';
 import { mergeFact } from '../../shared/store/facts.ts';
 import { invoiceFacts } from '../../shared/store/invoice.ts';
 import { evaluateAccount } from '../../shared/usecases/evaluate-account.ts';
-import { previewPolicy } from '../../shared/usecases/policy-preview.ts';
+import { PREVIEW_CONCURRENCY, previewPolicy } from '../../shared/usecases/policy-preview.ts';
 import { allItems } from '../support/scan.ts';
 import { createTestStore } from '../support/store.ts';
 
@@ -172,8 +172,9 @@ describe('policy preview: the same rules as an evaluation', () => {
     const store = await createTestStore();
     const late = { finalizedDaysAgo: 100, dueAfterDays: 10, end: 'paid', endAfterDays: 18, failed: false, amount: 5_000 } as const;
     const onTime = { ...late, endAfterDays: 5 } as const;
-    // 12 accounts; the even ones pay three invoices 8 days late (late with grace 3, not with grace 10).
-    const specs = Array.from({ length: 12 }, (_, i) => ({
+    // 70 accounts (280 items: more than one Scan call of the directory); the even ones pay three
+    // invoices 8 days late (late with grace 3, not with grace 10).
+    const specs = Array.from({ length: 70 }, (_, i) => ({
       invoices: Array.from({ length: 3 }, (_, n) => ({ ...(i % 2 === 0 ? late : onTime), finalizedDaysAgo: 100 + n * 40 })),
       costs: [],
       contract: undefined,
@@ -191,11 +192,11 @@ describe('policy preview: the same rules as an evaluation', () => {
     );
     const all = await previewPolicy({ store, policy: defaultPolicy }, { proposed, all: true, limit: 200 }, NOW);
     expect(all.accounts.map((a) => a.id).sort()).toEqual([...ids].sort());
-    expect(new Set(reads).size).toBe(12);
-    expect(reads).toHaveLength(12);
+    expect(new Set(reads).size).toBe(70);
+    expect(reads).toHaveLength(70);
     const order = all.accounts.map((a) => a.id);
     const changed = all.accounts.filter((a) => a.flagsNow.length !== a.flagsUnderPreview.length).map((a) => a.id);
-    expect(changed).toHaveLength(6);
+    expect(changed).toHaveLength(35);
 
     const listed: string[] = [];
     let cursor: string | undefined;
@@ -208,13 +209,21 @@ describe('policy preview: the same rules as an evaluation', () => {
       summary = page.summary;
     } while (cursor);
     expect(listed).toEqual(changed);
-    expect(summary).toEqual({ accounts: 12, flaggedNow: 6, flaggedUnderPreview: 0, newlyFlagged: 0, cleared: 6 });
-    // A page stops at its size: the first page of 4 changed accounts read no further than the
-    // 4th changed account plus the reads in flight (fewer than the concurrency).
+    expect(summary).toEqual({ accounts: 70, flaggedNow: 35, flaggedUnderPreview: 0, newlyFlagged: 0, cleared: 35 });
+    // A page stops at its size: reads go no further than its last account plus those in flight.
     reads.length = 0;
     const firstPage = await previewPolicy({ store, policy: defaultPolicy }, { proposed, all: false, limit: 1 }, NOW);
     expect(firstPage.accounts.map((a) => a.id)).toEqual([changed[0]]);
     expect(firstPage.summary.accounts).toBe(order.indexOf(changed[0]!) + 1);
+    expect(reads.length).toBeLessThan(firstPage.summary.accounts + PREVIEW_CONCURRENCY);
+    // With all=true and a limit, exactly `limit` partitions are read.
+    reads.length = 0;
+    const allPage = await previewPolicy({ store, policy: defaultPolicy }, { proposed, all: true, limit: 20 }, NOW);
+    expect(allPage.accounts.map((a) => a.id)).toEqual(order.slice(0, 20));
+    expect(reads).toHaveLength(20);
+    const rest = await previewPolicy({ store, policy: defaultPolicy }, { proposed, all: true, limit: 200, cursor: allPage.nextCursor! }, NOW);
+    expect(rest.accounts.map((a) => a.id)).toEqual(order.slice(20));
+    expect(rest.summary.accounts).toBe(70);
     store.doc.destroy();
   });
 });
