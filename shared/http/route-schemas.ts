@@ -309,7 +309,6 @@ export function routeSchemas(): RouteSchemaTable {
       },
     },
     'GET /policy': {
-      storeless: true,
       responses: { 200: { description: 'The policy in force and the built-in defaults (a preview fills left-out keys from the defaults)', content: json(policyResponseSchema) } },
     },
     'POST /policy/preview': {
