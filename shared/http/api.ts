@@ -29,6 +29,7 @@ import { getAccountView, listFlaggedAccounts } from '../usecases/read-accounts.t
 import { HttpError, parseRequestPart } from './errors.ts';
 import type { RouteHandlers } from './app.ts';
 import { openApiDocument } from './openapi.ts';
+import { policyHandlers } from './policy-routes.ts';
 
 export interface ApiDeps {
   store: Store;
@@ -173,6 +174,7 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
       const query = parseRequestPart(notificationsQuerySchema, request.query, 'query');
       return { status: 200, body: await listNotifications(deps.store, query) };
     },
+    ...policyHandlers(deps),
   };
 }
 

@@ -6,6 +6,8 @@ import { notificationSchema } from '../domain/notification.ts';
 import { taskSchema } from '../domain/review.ts';
 import { accountListQuerySchema, accountPathSchema, accountSummarySchema, accountViewSchema, contractViewSchema } from '../schemas/account.ts';
 import { listResponseSchema, pageQuerySchema } from '../schemas/common.ts';
+import { policyResponseSchema, previewBodySchema, previewQuerySchema, previewResponseSchema } from '../schemas/preview.ts';
+import type { previewPolicy } from '../usecases/policy-preview.ts';
 import { CSV_EXPORT_MAX_ROWS, notificationsQuerySchema, renewalsQuerySchema, taskListQuerySchema, taskPathSchema } from '../schemas/task.ts';
 import { accountFlagSchema } from '../store/account.ts';
 import { stripeEventSchema } from '../stripe/events.ts';
@@ -332,6 +334,16 @@ export function routeSchemas(): RouteSchemaTable {
         },
       },
     },
+    'GET /policy': {
+      responses: { 200: { description: 'The policy in force and the built-in defaults (a preview fills left-out keys from the defaults)', content: json(policyResponseSchema) } },
+    },
+    'POST /policy/preview': {
+      description:
+        'Re-assesses every account under the proposed policy with the rules evaluations use, writing and sending nothing. Lists the accounts whose flags would change (every account with all=true) in a stable order; the summary covers every account examined up to this page (all of them on the last). A page examines at most 1,000 accounts, so it may list fewer than `limit` and still carry a nextCursor; pass the same body with the cursor.',
+      query: previewQuerySchema,
+      body: { contentType: 'application/json', schema: previewBodySchema, required: true, description: 'A partial policy: the policy file schema, its defaults for keys left out' },
+      responses: { 200: { description: 'The preview page', content: json(previewResponseSchema) } },
+    },
     'POST /admin/sweep': {
       description: 'Runs the sweep now, or as if at `now`: what it opens and sends is real.',
       body: { contentType: 'application/json', schema: sweepBodySchema, required: false },
@@ -361,4 +373,5 @@ export type DocumentedShapes = [
   Documents<typeof sweepResponseSchema, SweepResult & { now: string }>,
   Documents<typeof signalRecordedSchema, Awaited<ReturnType<typeof addSignal>>>,
   Documents<typeof auditRecordSchema, AuditRecord>,
+  Documents<typeof previewResponseSchema, Awaited<ReturnType<typeof previewPolicy>>>,
 ];

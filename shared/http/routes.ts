@@ -53,6 +53,8 @@ export const routes = [
   { method: 'GET', path: '/tasks/{taskId}', auth: 'finance', role: 'viewer', fn: 'api', summary: 'One task with evidence, checklist and decision history' },
   { method: 'GET', path: '/renewals', auth: 'finance', role: 'viewer', fn: 'api', summary: 'Contracts whose notice deadline falls in the window' },
   { method: 'GET', path: '/notifications', auth: 'finance', role: 'viewer', fn: 'api', summary: 'Notifications recorded (renewal reminders, reviews opened)' },
+  { method: 'GET', path: '/policy', auth: 'finance', role: 'admin', fn: 'api', summary: 'The policy in force (thresholds only, no secrets) and the built-in defaults' },
+  { method: 'POST', path: '/policy/preview', auth: 'finance', role: 'approver', fn: 'api', summary: 'Who would be flagged or cleared, and which reviews would open, under a proposed policy; writes nothing' },
   { method: 'POST', path: '/admin/sweep', auth: 'finance', role: 'admin', fn: 'api', localOnly: true, summary: 'Run the sweep now (local mode only)' },
   { method: 'GET', path: '/admin/dead-letters', auth: 'finance', role: 'admin', fn: 'api', localOnly: true, summary: 'Events the local queue dead-lettered after repeated processing failures (local mode only)' },
   { method: 'POST', path: '/admin/dead-letters/redrive', auth: 'finance', role: 'admin', fn: 'api', localOnly: true, summary: 'Put every dead-lettered event back on the local queue (local mode only)' },
