@@ -1,3 +1,7 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { addDays, formatISO } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWatcher } from '../../local/watcher.ts';
@@ -20,6 +24,10 @@ import { daysBefore, epoch, fixture, invoiceEvents, stripeEvent, type InvoiceSto
 const now = new Date();
 const day = (offset: number) => formatISO(addDays(now, offset), { representation: 'date' });
 const PROPOSAL = { graceDays: 7, latePayer: { minLateInvoices: 2 } };
+/** One person of each role, each with a token of their own (a users file, as `npm run users` writes). */
+const people = { 'vi@pv': 'viewer', 're@pv': 'reviewer', 'ap@pv': 'approver', 'ad@pv': 'admin' } as const;
+const tokens: Record<string, string> = {};
+const as = (name: keyof typeof people) => ({ authorization: `Bearer ${tokens[name]}` });
 let watcher: RunningWatcher;
 let api: ReturnType<typeof client>;
 
@@ -38,7 +46,13 @@ async function tableDump(): Promise<string[]> {
 const preview = (body: unknown, query = '') => api.post(`/policy/preview${query}`, body);
 
 beforeAll(async () => {
-  watcher = await startTestWatcher();
+  const dir = mkdtempSync(join(tmpdir(), 'termwatch-preview-people-'));
+  const users = Object.entries(people).map(([name, role]) => {
+    tokens[name] = `tw_${randomUUID()}`;
+    return { name, role, tokenSha256: createHash('sha256').update(tokens[name]).digest('hex') };
+  });
+  writeFileSync(join(dir, 'users.json'), JSON.stringify(users));
+  watcher = await startTestWatcher({ env: { WATCHER_USERS: join(dir, 'users.json') } });
   api = client(watcher);
   const accounts: Array<[string, number[]]> = [
     ['cus_pv_late', [15, 15, 15, 15]],
@@ -173,6 +187,19 @@ describe('POST /policy/preview', () => {
     expect(result.status).toBe(401);
   });
 
+  it('needs the approver role: a viewer or a reviewer is 403 forbidden, an approver or an admin is answered', async () => {
+    for (const name of ['vi@pv', 're@pv'] as const) {
+      const refused = await api.post('/policy/preview', { policy: PROPOSAL }, as(name));
+      expect(refused.status, name).toBe(403);
+      expect(refused.body.error.code).toBe('forbidden');
+    }
+    for (const name of ['ap@pv', 'ad@pv'] as const) {
+      const answered = await api.post('/policy/preview', { policy: PROPOSAL }, as(name));
+      expect(answered.status, name).toBe(200);
+      expect(answered.body.summary.accounts).toBe(4);
+    }
+  });
+
   it('writes nothing and sends nothing: the whole table is the same before and after', async () => {
     const before = await tableDump();
     expect(before.length).toBeGreaterThan(20);
@@ -201,5 +228,14 @@ describe('GET /policy', () => {
     expect(text).not.toContain(watcher.apiToken);
     expect(text).not.toContain(watcher.webhookSecret);
     expect((await api.get('/policy', {})).status).toBe(401);
+  });
+
+  it('is for admins: an approver is 403 forbidden', async () => {
+    expect((await api.get('/policy', as('ad@pv'))).status).toBe(200);
+    for (const name of ['vi@pv', 're@pv', 'ap@pv'] as const) {
+      const refused = await api.get('/policy', as(name));
+      expect(refused.status, name).toBe(403);
+      expect(refused.body.error.code).toBe('forbidden');
+    }
   });
 });
