@@ -1,18 +1,37 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
+  type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { tableDefinition } from '../shared/store/table.ts';
 
-/** Creates the table from the shared definition when it does not exist yet (local runner, tests). */
+const gsiSpec = (gsi: (typeof tableDefinition.globalSecondaryIndexes)[number]) => ({
+  IndexName: gsi.indexName,
+  KeySchema: [
+    { AttributeName: gsi.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: gsi.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: gsi.projection },
+});
+
+/**
+ * Creates the table from the shared definition when it does not exist yet (local runner, tests).
+ * A table made before an index was added to the definition gets the index (one at a time, as
+ * DynamoDB requires), so a local data directory keeps working across upgrades.
+ */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'existing'> {
+  let existing: TableDescription | undefined;
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return 'existing';
+    existing = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
   } catch (error) {
     if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
+  }
+  if (existing) {
+    await addMissingIndexes(client, tableName, existing);
+    return 'existing';
   }
   const def = tableDefinition;
   const attributes = new Set<string>([def.partitionKey, def.sortKey]);
@@ -29,14 +48,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         { AttributeName: def.partitionKey, KeyType: 'HASH' },
         { AttributeName: def.sortKey, KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: def.globalSecondaryIndexes.map((gsi) => ({
-        IndexName: gsi.indexName,
-        KeySchema: [
-          { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
-          { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
+      GlobalSecondaryIndexes: def.globalSecondaryIndexes.map(gsiSpec),
     }),
   );
   await client.send(
@@ -46,4 +58,24 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     }),
   );
   return 'created';
+}
+
+async function addMissingIndexes(client: DynamoDBClient, tableName: string, table: TableDescription): Promise<void> {
+  const present = new Set((table.GlobalSecondaryIndexes ?? []).map((gsi) => gsi.IndexName));
+  for (const gsi of tableDefinition.globalSecondaryIndexes) {
+    if (present.has(gsi.indexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [gsi.partitionKey, gsi.sortKey].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        GlobalSecondaryIndexUpdates: [{ Create: gsiSpec(gsi) }],
+      }),
+    );
+    // DynamoDB Local builds it at once; the wait is bounded for anything slower.
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const described = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+      if (described?.GlobalSecondaryIndexes?.find((g) => g.IndexName === gsi.indexName)?.IndexStatus === 'ACTIVE') break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }

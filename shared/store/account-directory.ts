@@ -1,41 +1,44 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Store } from './client.ts';
-import { accountKey } from './account.ts';
+import { ACCOUNT_DIRECTORY_PK, accountDirectoryKey } from './keys.ts';
 
 /**
- * Every account's id, for the policy preview, in the table's scan order (stable: the same
- * table gives the same order, and resuming after an id continues exactly where it stopped).
- *
- * No index lists every account: gsi1 holds only accounts with a renewal ahead or a flag, and
- * gsi2 only those with time-driven work. So this is a paginated Scan that keeps only account
- * items (`sk = ACCOUNT`) and projects their id; the facts themselves are read per account with
- * the evaluation's own Query. The caller bounds how far it goes (it stops pulling pages). It
- * is the product's only Scan (docs/data-model.md); an index of every account would replace it
- * if previews over very large tables become routine.
+ * Every account's id after `afterAccountId`, in account-id order, for the policy preview: a
+ * Query of the account directory (gsi3 `ACCOUNTS`, keys only; see keys.ts), never a Scan. The
+ * facts themselves are read per account with the evaluation's own Query. At most `max` ids: each
+ * Query call asks for no more than are still wanted, so a preview page reads no more of the
+ * directory than it can use (the next call goes out while the caller works through this one).
  */
-/** Items a Scan call examines: bounds each call's cost and how far past a page's end it reads. */
-const SCAN_PAGE_ITEMS = 250;
+/** The most ids one Query call asks for (keys only: about 100 bytes each, far under 1 MB). */
+const MAX_PAGE_ITEMS = 1_000;
 
-export async function* accountIdsAfter(store: Store, afterAccountId?: string): AsyncGenerator<string, void, undefined> {
-  const account = accountKey('');
-  const scan = (startKey: Record<string, unknown> | undefined) =>
+export async function* accountIdsAfter(store: Store, afterAccountId: string | undefined, max: number): AsyncGenerator<string, void, undefined> {
+  let wanted = max;
+  const query = (startKey: Record<string, unknown> | undefined, limit: number) =>
     store.doc.send(
-      new ScanCommand({
+      new QueryCommand({
         TableName: store.tableName,
-        FilterExpression: 'sk = :account',
-        ProjectionExpression: 'accountId',
-        ExpressionAttributeValues: { ':account': account.sk },
-        Limit: SCAN_PAGE_ITEMS,
+        IndexName: 'gsi3',
+        KeyConditionExpression: afterAccountId === undefined ? 'gsi3pk = :pk' : 'gsi3pk = :pk AND gsi3sk > :after',
+        ProjectionExpression: 'gsi3sk',
+        ExpressionAttributeValues: {
+          ':pk': ACCOUNT_DIRECTORY_PK,
+          ...(afterAccountId === undefined ? {} : { ':after': accountDirectoryKey(afterAccountId).gsi3sk }),
+        },
+        Limit: limit,
         ExclusiveStartKey: startKey,
       }),
     );
-  let pending = scan(afterAccountId === undefined ? undefined : accountKey(afterAccountId));
+  if (wanted <= 0) return;
+  let pending = query(undefined, Math.min(wanted, MAX_PAGE_ITEMS));
   while (true) {
     const page = await pending;
+    const ids = (page.Items ?? []).flatMap((item) => (typeof item.gsi3sk === 'string' ? [item.gsi3sk] : [])).slice(0, wanted);
+    wanted -= ids.length;
     // The next page is read while the caller works through this one.
-    const next = page.LastEvaluatedKey ? scan(page.LastEvaluatedKey) : undefined;
+    const next = page.LastEvaluatedKey && wanted > 0 ? query(page.LastEvaluatedKey, Math.min(wanted, MAX_PAGE_ITEMS)) : undefined;
     next?.catch(() => undefined);
-    for (const item of page.Items ?? []) if (typeof item.accountId === 'string') yield item.accountId;
+    yield* ids;
     if (!next) return;
     pending = next;
   }

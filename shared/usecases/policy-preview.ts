@@ -58,7 +58,7 @@ export async function previewPolicy(deps: { store: Store; policy: Policy }, requ
   let examined = 0;
   let last: string | undefined;
   let exhausted = true;
-  const ids = take(accountIdsAfter(deps.store, position.after), budget);
+  const ids = accountIdsAfter(deps.store, position.after, budget);
   const assessOne = (accountId: string) => assessForPreview(deps, accountId, request.proposed, position.asOf);
   for await (const assessed of inOrder(ids, assessOne, PREVIEW_CONCURRENCY)) {
     examined++;
@@ -73,7 +73,7 @@ export async function previewPolicy(deps: { store: Store; policy: Policy }, requ
     }
   }
   // Stopped early: a cursor follows, even when no account is left after this one (the next page
-  // is then empty), as with DynamoDB's own pages; finding out would cost another Scan per page.
+  // is then empty), as with DynamoDB's own pages; finding out would cost another Query per page.
   const nextCursor = exhausted || last === undefined ? undefined : writePosition(binding, { asOf: position.asOf, after: last, summary });
   return {
     asOf: position.asOf.toISOString(),
@@ -171,15 +171,6 @@ function writePosition(binding: string, position: Required<Position>): string | 
 }
 
 // --- Bounded, ordered concurrency ----------------------------------------------------------
-
-async function* take<T>(source: AsyncGenerator<T, void, undefined>, count: number): AsyncGenerator<T, void, undefined> {
-  if (count <= 0) return;
-  let n = 0;
-  for await (const value of source) {
-    yield value;
-    if (++n >= count) return;
-  }
-}
 
 /**
  * `work` over `source`, at most `concurrency` at once, results yielded in the source's order.

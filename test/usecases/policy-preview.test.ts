@@ -4,7 +4,9 @@ import { canonicalJson } from '../../shared/canonical-json.ts';
 import { defaultPolicy, parsePolicy, type Policy } from '../../shared/config/policy.ts';
 import { contractFromBody } from '../../shared/domain/contract.ts';
 import type { InvoiceFacts } from '../../shared/domain/invoice.ts';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getAccount } from '../../shared/store/account.ts';
+import { accountKey } from '../../shared/store/keys.ts';
 import type { Store } from '../../shared/store/client.ts';
 import { offerContract } from '../../shared/store/contract.ts';
 import { recordCost } from '../../shared/store/cost.ts';
@@ -172,7 +174,7 @@ describe('policy preview: the same rules as an evaluation', () => {
     const store = await createTestStore();
     const late = { finalizedDaysAgo: 100, dueAfterDays: 10, end: 'paid', endAfterDays: 18, failed: false, amount: 5_000 } as const;
     const onTime = { ...late, endAfterDays: 5 } as const;
-    // 70 accounts (280 items: more than one Scan call of the directory); the even ones pay three
+    // 70 accounts, listed by the account directory (gsi3) in id order; the even ones pay three
     // invoices 8 days late (late with grace 3, not with grace 10).
     const specs = Array.from({ length: 70 }, (_, i) => ({
       invoices: Array.from({ length: 3 }, (_, n) => ({ ...(i % 2 === 0 ? late : onTime), finalizedDaysAgo: 100 + n * 40 })),
@@ -224,6 +226,40 @@ describe('policy preview: the same rules as an evaluation', () => {
     const rest = await previewPolicy({ store, policy: defaultPolicy }, { proposed, all: true, limit: 200, cursor: allPage.nextCursor! }, NOW);
     expect(rest.accounts.map((a) => a.id)).toEqual(order.slice(20));
     expect(rest.summary.accounts).toBe(70);
+    store.doc.destroy();
+  });
+
+  it('lists accounts by a Query of the account directory, never a Scan; an item written before the directory joins it at its next evaluation', async () => {
+    const store = await createTestStore();
+    const spec = { invoices: [{ finalizedDaysAgo: 100, dueAfterDays: 10, end: 'paid', endAfterDays: 5, failed: false, amount: 5_000 } as const], costs: [], contract: undefined };
+    const ids = await seed(store, [spec, spec, spec]);
+    const commands: string[] = [];
+    store.doc.middlewareStack.add(
+      (next) => async (args) => {
+        commands.push(String((args.input as { IndexName?: string }).IndexName ?? ''));
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCalls' },
+    );
+    const sent: string[] = [];
+    store.doc.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(context.commandName ?? '');
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCommands' },
+    );
+    const page = await previewPolicy({ store, policy: defaultPolicy }, { proposed: defaultPolicy, all: true, limit: 50 }, NOW);
+    expect(page.accounts.map((a) => a.id)).toEqual([...ids].sort());
+    expect(sent).not.toContain('ScanCommand');
+    expect(commands.filter((index) => index === 'gsi3')).toHaveLength(1);
+    // An account item as written before the directory existed: no directory key.
+    await store.doc.send(new UpdateCommand({ TableName: store.tableName, Key: accountKey(ids[1]!), UpdateExpression: 'REMOVE gsi3pk, gsi3sk' }));
+    const before = await previewPolicy({ store, policy: defaultPolicy }, { proposed: defaultPolicy, all: true, limit: 50 }, NOW);
+    expect(before.accounts.map((a) => a.id)).toEqual([ids[0], ids[2]]);
+    await evaluateAccount({ store, policy: defaultPolicy }, ids[1]!, NOW);
+    const after = await previewPolicy({ store, policy: defaultPolicy }, { proposed: defaultPolicy, all: true, limit: 50 }, NOW);
+    expect(after.accounts.map((a) => a.id)).toEqual([...ids].sort());
     store.doc.destroy();
   });
 });
