@@ -6,9 +6,10 @@ import type { listRenewals } from '../shared/usecases/renewals.ts';
 import type { listFlaggedAccounts } from '../shared/usecases/read-accounts.ts';
 import type { ImportReport } from '../shared/usecases/contracts.ts';
 import type { AuditRecord } from '../shared/store/audit.ts';
+import type { PolicyAnswer, PolicyPreview } from '../shared/schemas/preview.ts';
 
 /** Types come from the server's schemas and use cases (import type only: nothing of zod ships). */
-export type { AccountView, TaskView, ImportReport };
+export type { AccountView, TaskView, ImportReport, PolicyAnswer, PolicyPreview };
 export type TaskListItem = Task & { name?: string };
 export type Renewal = Awaited<ReturnType<typeof listRenewals>>['items'][number];
 export type AccountSummary = Awaited<ReturnType<typeof listFlaggedAccounts>>['items'][number];
@@ -82,4 +83,7 @@ export const api = {
   renewals: (withinDays: number, cursor?: string) => call<Page<Renewal>>('GET', `/renewals${qs({ withinDays, cursor })}`),
   notifications: (cursor?: string) => call<Page<Notification>>('GET', `/notifications${qs({ cursor })}`),
   importContracts: (csv: string) => call<ImportReport>('POST', '/contracts/import', csv, 'text/csv'),
+  policy: () => call<PolicyAnswer>('GET', '/policy'),
+  previewPolicy: (policy: unknown, q: { all?: boolean; cursor?: string; limit?: number }) =>
+    call<PolicyPreview>('POST', `/policy/preview${qs({ all: q.all ? 'true' : undefined, cursor: q.cursor, limit: q.limit ?? 50 })}`, { policy }),
 };

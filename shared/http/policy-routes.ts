@@ -6,9 +6,8 @@ import type { RouteHandlers } from './app.ts';
 import { parseRequestPart } from './errors.ts';
 
 /**
- * The policy in force and the preview of a proposed one (issue 22). Intended roles once roles
- * land: admin for `GET /policy`, approver or admin for the preview; until then any caller the
- * finance authorizer admits.
+ * The policy in force and the preview of a proposed one (issue 22). The router checks the roles
+ * routes.ts gives them before these run: admin for `GET /policy`, approver or admin for the preview.
  */
 export function policyHandlers(deps: ApiDeps): RouteHandlers {
   return {

@@ -2,7 +2,7 @@ import * as z from '../zod.ts';
 import { policySchema } from '../config/policy.ts';
 import { calendarDateSchema } from '../domain/contract.ts';
 import { plannedStatusSchema } from '../domain/timing.ts';
-import { accountFlagSchema } from '../store/account.ts';
+import { accountFlagSchema } from './account.ts';
 import { accountIdSchema, listQuerySchema } from './common.ts';
 
 /**
@@ -71,3 +71,4 @@ export type PolicyPreview = z.infer<typeof previewResponseSchema>;
 
 /** `GET /policy`: the policy in force (it holds thresholds only, never a secret) and the built-in defaults. */
 export const policyResponseSchema = z.object({ policy: policySchema, defaults: policySchema });
+export type PolicyAnswer = z.infer<typeof policyResponseSchema>;
