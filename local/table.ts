@@ -22,7 +22,7 @@ const gsiSpec = (gsi: (typeof tableDefinition.globalSecondaryIndexes)[number]) =
  * A table made before an index was added to the definition gets the index (one at a time, as
  * DynamoDB requires), so a local data directory keeps working across upgrades.
  */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'existing'> {
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'existing' | 'indexes-added'> {
   let existing: TableDescription | undefined;
   try {
     existing = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
@@ -30,8 +30,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
   }
   if (existing) {
-    await addMissingIndexes(client, tableName, existing);
-    return 'existing';
+    return (await addMissingIndexes(client, tableName, existing)) > 0 ? 'indexes-added' : 'existing';
   }
   const def = tableDefinition;
   const attributes = new Set<string>([def.partitionKey, def.sortKey]);
@@ -60,8 +59,10 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   return 'created';
 }
 
-async function addMissingIndexes(client: DynamoDBClient, tableName: string, table: TableDescription): Promise<void> {
+/** Adds each index of the definition the table lacks; answers how many. */
+async function addMissingIndexes(client: DynamoDBClient, tableName: string, table: TableDescription): Promise<number> {
   const present = new Set((table.GlobalSecondaryIndexes ?? []).map((gsi) => gsi.IndexName));
+  let added = 0;
   for (const gsi of tableDefinition.globalSecondaryIndexes) {
     if (present.has(gsi.indexName)) continue;
     await client.send(
@@ -71,6 +72,7 @@ async function addMissingIndexes(client: DynamoDBClient, tableName: string, tabl
         GlobalSecondaryIndexUpdates: [{ Create: gsiSpec(gsi) }],
       }),
     );
+    added++;
     // DynamoDB Local builds it at once; the wait is bounded for anything slower.
     for (let attempt = 0; attempt < 60; attempt++) {
       const described = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
@@ -78,4 +80,5 @@ async function addMissingIndexes(client: DynamoDBClient, tableName: string, tabl
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
+  return added;
 }
