@@ -238,7 +238,7 @@ export function detailSections(r: BenchResults): string {
         p.rounds.map((round, n) => [String(n + 1), fmt(round.readMs, 0), fmt(round.previewMs, 0), fmt(round.previewMs / round.readMs, 2)]),
       ),
       '',
-      'Both sides read every partition with the evaluation\'s Query, 16 at a time; the preview also lists the accounts (a Scan of account items) and applies the rules twice per account (policy in force and proposal).',
+      'Both sides read every partition with the evaluation\'s Query, 16 at a time; the preview also lists the accounts (a Query of the account directory, gsi3) and applies the rules twice per account (policy in force and proposal).',
       '',
     );
   }
