@@ -2,7 +2,7 @@ import * as z from '../zod.ts';
 import { policySchema } from '../config/policy.ts';
 import { calendarDateSchema } from '../domain/contract.ts';
 import { plannedStatusSchema } from '../domain/timing.ts';
-import { accountFlagSchema } from './account.ts';
+import { accountFlagSchema } from './accounts.ts';
 import { accountIdSchema, listQuerySchema } from './common.ts';
 
 /**
