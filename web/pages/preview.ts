@@ -68,6 +68,11 @@ export function PreviewPage({ me }: { me: Me }) {
       <p class="state">The policy preview is for approvers and admins; you are signed in as ${me.role === 'viewer' ? 'a viewer' : 'a reviewer'}.</p>
     </section>`;
   }
+  return html`<${PreviewLoader} me=${me} />`;
+}
+
+/** Loads the policy the form starts from (apart, so no hook runs behind the role check). */
+function PreviewLoader({ me }: { me: Me }) {
   const [base, reload] = useLoad(() => basePolicy(me), me.name);
   return html`<section>
     <h1>Policy preview</h1>
