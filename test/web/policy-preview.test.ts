@@ -74,7 +74,7 @@ afterAll(async () => {
   await watcher?.stop();
 });
 
-describe('the policy preview page', { timeout: 90_000 }, () => {
+describe('the policy preview page', { timeout: 180_000 }, () => {
   it('an admin sees the policy in force, changes the grace period and sees the account that would be cleared; nothing is written', async () => {
     const before = (await allItems(watcher.store)).length;
     await signInAs(watcher.apiToken);
@@ -100,10 +100,21 @@ describe('the policy preview page', { timeout: 90_000 }, () => {
     expect(await summary.textContent()).toContain('Accounts examined2');
     expect(await axe(page)).toEqual([]);
 
-    // Every account, on pages of one would need the cursor; with all, both are listed.
+    // Every account, one a page (the page's requests rewritten to limit=1): the rest comes by the cursor.
+    await page.route('**/policy/preview?*', (route) => {
+      const url = new URL(route.request().url());
+      url.searchParams.set('limit', '1');
+      return route.continue({ url: url.toString() });
+    });
     await page.getByRole('checkbox', { name: 'List every account, not only those that would change' }).check();
     await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('link', { name: 'Grace Period Co' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Punctual Ltd' }).count()).toBe(0);
+    expect(await summary.textContent()).toContain('Accounts examined1');
+    await page.getByRole('button', { name: 'Load more accounts' }).click();
     await page.getByRole('link', { name: 'Punctual Ltd' }).waitFor();
+    await expect.poll(() => summary.textContent()).toContain('Accounts examined2');
+    await page.unroute('**/policy/preview?*');
 
     // A bad value is the server's 400, shown, naming the field.
     await grace.fill('-5');
