@@ -59,6 +59,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   return 'created';
 }
 
+const INDEX_ACTIVE_WITHIN_MS = 120_000;
+
 /** Adds each index of the definition the table lacks; answers how many. */
 async function addMissingIndexes(client: DynamoDBClient, tableName: string, table: TableDescription): Promise<number> {
   const present = new Set((table.GlobalSecondaryIndexes ?? []).map((gsi) => gsi.IndexName));
@@ -73,11 +75,11 @@ async function addMissingIndexes(client: DynamoDBClient, tableName: string, tabl
       }),
     );
     added++;
-    // DynamoDB Local builds it at once; the wait is bounded for anything slower.
-    for (let attempt = 0; attempt < 60; attempt++) {
-      const described = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
-      if (described?.GlobalSecondaryIndexes?.find((g) => g.IndexName === gsi.indexName)?.IndexStatus === 'ACTIVE') break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    // Usable once ACTIVE (DynamoDB Local builds it in a moment, longer when loaded); bounded.
+    const deadline = Date.now() + INDEX_ACTIVE_WITHIN_MS;
+    while ((await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.GlobalSecondaryIndexes?.find((g) => g.IndexName === gsi.indexName)?.IndexStatus !== 'ACTIVE') {
+      if (Date.now() > deadline) throw new Error(`index ${gsi.indexName} of table ${tableName} is still not active after ${INDEX_ACTIVE_WITHIN_MS / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
   return added;

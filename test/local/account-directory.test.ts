@@ -16,7 +16,7 @@ import { dynamoEndpoint } from '../support/store.ts';
  * directory key): the local runner's ensureTable adds gsi3, and the one-off migration puts the
  * old account items in it, once, so the policy preview lists them. DynamoDB Local.
  */
-describe('the account directory on a table that predates it', { timeout: 120_000 }, () => {
+describe('the account directory on a table that predates it', { timeout: 240_000 }, () => {
   it('ensureTable adds the missing index; the migration adds each old account item once', async () => {
     const endpoint = dynamoEndpoint();
     const tableName = `old-${randomUUID()}`;
