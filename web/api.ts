@@ -7,9 +7,16 @@ import type { listFlaggedAccounts } from '../shared/usecases/read-accounts.ts';
 import type { ImportReport } from '../shared/usecases/contracts.ts';
 import type { AuditRecord } from '../shared/store/audit.ts';
 import type { PolicyAnswer, PolicyPreview } from '../shared/schemas/preview.ts';
+import type { CalendarFeed } from '../shared/store/calendar-feed.ts';
 
 /** Types come from the server's schemas and use cases (import type only: nothing of zod ships). */
-export type { AccountView, TaskView, ImportReport, PolicyAnswer, PolicyPreview };
+export type { AccountView, TaskView, ImportReport, CalendarFeed, PolicyAnswer, PolicyPreview };
+export interface CreatedFeed {
+  id: string;
+  name: string;
+  url: string;
+  createdAt: string;
+}
 export type TaskListItem = Task & { name?: string };
 export type Renewal = Awaited<ReturnType<typeof listRenewals>>['items'][number];
 export type AccountSummary = Awaited<ReturnType<typeof listFlaggedAccounts>>['items'][number];
@@ -86,4 +93,7 @@ export const api = {
   policy: () => call<PolicyAnswer>('GET', '/policy'),
   previewPolicy: (policy: unknown, q: { all?: boolean; cursor?: string; limit?: number }) =>
     call<PolicyPreview>('POST', `/policy/preview${qs({ all: q.all ? 'true' : undefined, cursor: q.cursor, limit: q.limit ?? 50 })}`, { policy }),
+  calendarFeeds: (cursor?: string) => call<Page<CalendarFeed>>('GET', `/calendar-feeds${qs({ cursor })}`),
+  createCalendarFeed: (name: string) => call<CreatedFeed>('POST', '/calendar-feeds', { name }),
+  revokeCalendarFeed: (id: string) => call<unknown>('DELETE', `/calendar-feeds/${encodeURIComponent(id)}`),
 };

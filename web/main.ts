@@ -7,6 +7,7 @@ import { AccountsPage, ImportPage, NotificationsPage, RenewalsPage } from './pag
 import { PreviewPage } from './pages/preview.ts';
 import { ReviewsPage } from './pages/reviews.ts';
 import { TaskPage } from './pages/task.ts';
+import { CalendarPage } from './pages/calendar.ts';
 
 function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   const [token, setToken] = useState('');
@@ -45,6 +46,7 @@ const NAV = [
   ['/app/notifications', 'Notifications'],
   ['/app/import', 'Import'],
   ['/app/preview', 'Policy preview'],
+  ['/app/calendar', 'Calendar'],
 ] as const;
 
 function Page({ path, me, now }: { path: string; me: Me; now: Date }) {
@@ -58,6 +60,7 @@ function Page({ path, me, now }: { path: string; me: Me; now: Date }) {
   if (path === '/app/notifications') return html`<${NotificationsPage} />`;
   if (path === '/app/import') return html`<${ImportPage} />`;
   if (path === '/app/preview') return html`<${PreviewPage} me=${me} />`;
+  if (path === '/app/calendar') return html`<${CalendarPage} me=${me} />`;
   if (path === '/app/' || path === '/app') return html`<${ReviewsPage} now=${now} />`;
   return html`<h1>Not found</h1><p>No page at ${path}. <${A} href="/app/">Back to the reviews<//></p>`;
 }

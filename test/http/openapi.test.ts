@@ -338,6 +338,19 @@ describe('the document describes what the API answers', () => {
     const preview = await call('POST /policy/preview', { query: 'all=true', ...jsonBody({ policy: { graceDays: 30 } }) });
     expect(preview.json().accounts.map((a: { id: string }) => a.id)).toContain('cus_doc');
     expect((await call('POST /policy/preview', jsonBody({ policy: { graceDays: 'soon' } }))).status).toBe(400);
+    const feed = await call('POST /calendar-feeds', jsonBody({ name: 'Finance calendar' }));
+    expect(feed.status).toBe(201);
+    expect((await call('POST /calendar-feeds', jsonBody({ name: '' }))).status).toBe(400);
+    expect((await call('GET /calendar-feeds')).json().items.map((f: { id: string }) => f.id)).toEqual([feed.json().id]);
+    const feedPath = new URL(feed.json().url as string).pathname;
+    const calendar = await call('GET /calendar/{feedFile}', { path: feedPath });
+    expect(calendar.contentType).toBe('text/calendar');
+    expect(calendar.text).toContain('BEGIN:VCALENDAR');
+    expect((await call('GET /calendar/{feedFile}', { path: '/calendar/nope.ics' })).status).toBe(404);
+    expect((await call('DELETE /calendar-feeds/{feedId}', { path: `/calendar-feeds/${feed.json().id}` })).status).toBe(204);
+    expect((await call('DELETE /calendar-feeds/{feedId}', { path: `/calendar-feeds/${feed.json().id}` })).status).toBe(404);
+    expect((await call('DELETE /calendar-feeds/{feedId}', { path: '/calendar-feeds/x' })).status).toBe(400);
+    expect((await call('GET /deliveries/dead-letters')).json()).toEqual({ items: [] });
 
     expect([...seen].sort()).toEqual(operations.map((op) => op.key).sort());
   });
