@@ -2,6 +2,7 @@ import type { BundleBenchResult } from './bundles.ts';
 import type { ColdStartResult } from './cold-start.ts';
 import type { IngestResult } from './ingest.ts';
 import type { MachineDescription } from './machine.ts';
+import type { PreviewBenchResult } from './preview.ts';
 import type { SweepBenchResult } from './sweep.ts';
 import type { WebhookBenchResult } from './webhook.ts';
 import type { WritesResult } from './writes.ts';
@@ -17,6 +18,7 @@ export interface BenchResults {
   bundles?: BundleBenchResult;
   coldStart?: ColdStartResult;
   webhook?: WebhookBenchResult;
+  preview?: PreviewBenchResult;
   errors: Array<{ phase: string; message: string }>;
 }
 
@@ -44,6 +46,7 @@ export function figures(r: BenchResults): Figure[] {
     { key: 'initVsBaselineRatio', what: `module load, worst (${r.bundles?.init.worst ?? '?'}) ÷ baseline`, value: r.bundles?.init.ratio, comparison: '<=', target: 1.5, digits: 2 },
     { key: 'webhookP99Ms', what: `webhook p99, ${r.webhook?.deliveries ?? '?'} deliveries at ${r.webhook?.concurrency ?? '?'} concurrent`, value: r.webhook?.webhookP99Ms, comparison: 'info', unit: 'ms', digits: 0 },
     { key: 'webhookVsHealthP99Ratio', what: 'webhook p99 ÷ /health p99, same load', value: r.webhook?.ratio, comparison: '<=', target: 3, digits: 2 },
+    { key: 'previewVsReadRatio', what: `policy preview over ${r.preview?.accounts ?? '?'} accounts ÷ reading their partitions alone, same run`, value: r.preview?.ratio, comparison: '<=', target: 1.5, digits: 2 },
   ];
 }
 
@@ -222,6 +225,20 @@ export function detailSections(r: BenchResults): string {
         ['operation', 'requests', 'p50 ms', 'p99 ms'],
         Object.entries(h.dynamoLatency).map(([op, l]) => [op, String(l.count), fmt(l.p50Ms, 1), fmt(l.p99Ms, 1)]),
       ),
+      '',
+    );
+  }
+  if (r.preview) {
+    const p = r.preview;
+    out.push(
+      `### Policy preview (${p.accounts} accounts, ${p.items} items seeded in ${fmt(p.seedMs / 1000, 1)} s; ${p.requests} preview requests listing ${p.changed} changed accounts)`,
+      '',
+      table(
+        ['round', 'read partitions ms', 'preview ms', 'ratio'],
+        p.rounds.map((round, n) => [String(n + 1), fmt(round.readMs, 0), fmt(round.previewMs, 0), fmt(round.previewMs / round.readMs, 2)]),
+      ),
+      '',
+      'Both sides read every partition with the evaluation\'s Query, 16 at a time; the preview also lists the accounts (a Query of the account directory, gsi3) and applies the rules twice per account (policy in force and proposal).',
       '',
     );
   }

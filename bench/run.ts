@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--quick] [--only=bundles,coldstart,writes,sweep,ingest,webhook] [--update-docs] [--init-compare]`
+ * `npm run bench [-- --json] [--quick] [--only=bundles,coldstart,writes,sweep,ingest,webhook,preview] [--update-docs] [--init-compare]`
  *
  * The benchmark report (issue 9): DynamoDB requests per event, ingest throughput against raw
  * PutItem, the sweep's read cost against not-due work, bundle sizes and module load time, and
@@ -18,11 +18,12 @@ import { startBenchDynamo } from './dynamo.ts';
 import { measureIngest } from './ingest.ts';
 import { currentLoad, describeMachine } from './machine.ts';
 import { detailSections, headlineTable, jsonSummary, machineLine, type BenchResults } from './report.ts';
+import { measurePreview } from './preview.ts';
 import { compareSweeps, prepareSweep, sweepOnce, type PreparedSweep } from './sweep.ts';
 import { measureWebhook } from './webhook.ts';
 import { measureWrites } from './writes.ts';
 
-const PHASES = ['bundles', 'coldstart', 'writes', 'sweep', 'ingest', 'webhook'] as const;
+const PHASES = ['bundles', 'coldstart', 'writes', 'sweep', 'ingest', 'webhook', 'preview'] as const;
 type Phase = (typeof PHASES)[number];
 
 const args = process.argv.slice(2);
@@ -38,8 +39,8 @@ const quick = flag('quick');
 
 /** Sizes: the issue's, or small ones for a quick check that everything still runs. */
 const size = quick
-  ? { customers: 5, rawPuts: 400, events: 80, rounds: 1, notDueSmall: 100, notDueLarge: 5_000, dueAccounts: 4, initRuns: 5, coldRuns: 2, deliveries: 300, warmUp: 50 }
-  : { customers: 20, rawPuts: 1_500, events: 300, rounds: 3, notDueSmall: 1_000, notDueLarge: 100_000, dueAccounts: 20, initRuns: 25, coldRuns: 15, deliveries: 2_000, warmUp: 200 };
+  ? { customers: 5, rawPuts: 400, events: 80, rounds: 1, notDueSmall: 100, notDueLarge: 5_000, dueAccounts: 4, initRuns: 5, coldRuns: 2, deliveries: 300, warmUp: 50, previewAccounts: 200, previewRounds: 1 }
+  : { customers: 20, rawPuts: 1_500, events: 300, rounds: 3, notDueSmall: 1_000, notDueLarge: 100_000, dueAccounts: 20, initRuns: 25, coldRuns: 15, deliveries: 2_000, warmUp: 200, previewAccounts: 10_000, previewRounds: 3 };
 
 const started = performance.now();
 const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
@@ -79,7 +80,7 @@ try {
   // Bundles first, while no Java process competes for the CPU with the cold `node` processes.
   if (runs('bundles')) results.bundles = await phase('bundles (esbuild as CDK builds them; cold module loads)', () => measureBundles({ runs: size.initRuns, compareWithoutNodeOptions: flag('init-compare') }));
 
-  if (runs('coldstart') || runs('writes') || runs('sweep') || runs('ingest') || runs('webhook')) {
+  if (runs('coldstart') || runs('writes') || runs('sweep') || runs('ingest') || runs('webhook') || runs('preview')) {
     log('starting DynamoDB Local (in memory)');
     dynamo = await startBenchDynamo();
     const endpoint = dynamo.endpoint;
@@ -110,6 +111,10 @@ try {
     if (runs('webhook'))
       results.webhook = await phase('webhook p99 on the local stack', () =>
         measureWebhook(endpoint, { deliveries: size.deliveries, warmUp: size.warmUp, concurrency: 50, now, seed: 77 }),
+      );
+    if (runs('preview'))
+      results.preview = await phase(`policy preview over ${size.previewAccounts} accounts against reading their partitions`, () =>
+        measurePreview(endpoint, { accounts: size.previewAccounts, rounds: size.previewRounds, now }),
       );
   }
 } finally {

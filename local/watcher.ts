@@ -25,6 +25,7 @@ import { dashboardSite } from './dashboard-site.ts';
 import { loadLocalSecrets } from './secrets.ts';
 import { SpoolQueue } from './spool-queue.ts';
 import { ensureTable } from './table.ts';
+import { backfillAccountDirectory } from '../shared/store/account-directory-backfill.ts';
 import { RUNTIME_FILE } from './local-target.ts';
 
 export interface WatcherOptions {
@@ -83,12 +84,15 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
   const endpoint = options.dynamoEndpoint ?? (dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') })).endpoint;
   const tableName = options.tableName ?? tableDefinition.defaultName;
   const admin = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  let table: Awaited<ReturnType<typeof ensureTable>>;
   try {
-    await ensureTable(admin, tableName);
+    table = await ensureTable(admin, tableName);
   } finally {
     admin.destroy();
   }
   const store = createStore({ tableName, endpoint });
+  // A table from before the account directory (gsi3): its account items join it once.
+  if (table === 'indexes-added') await backfillAccountDirectory(store);
   const queue = new SpoolQueue({ dir: join(dataDir, 'queue'), ...options.queue });
   const recoveredEvents = await queue.open();
   queue.start(createProcessor({ store, policy: options.policy, clock }, { throwOnFullBatchFailure: false }));

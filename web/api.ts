@@ -8,10 +8,11 @@ import type { ImportReport } from '../shared/usecases/contracts.ts';
 import type { AuditRecord } from '../shared/store/audit.ts';
 import type { Overrides } from '../shared/domain/account-inputs.ts';
 import type { Role } from '../shared/http/auth/roles.ts';
+import type { PolicyAnswer, PolicyPreview } from '../shared/schemas/preview.ts';
 import type { CalendarFeed } from '../shared/store/calendar-feed.ts';
 
 /** Types come from the server's schemas and use cases (import type only: nothing of zod ships). */
-export type { AccountView, TaskView, ImportReport, Overrides, Role, CalendarFeed };
+export type { AccountView, TaskView, ImportReport, Overrides, Role, CalendarFeed, PolicyAnswer, PolicyPreview };
 export interface CreatedFeed {
   id: string;
   name: string;
@@ -113,6 +114,9 @@ export const api = {
   renewals: (withinDays: number, cursor?: string) => call<Page<Renewal>>('GET', `/renewals${qs({ withinDays, cursor })}`),
   notifications: (cursor?: string) => call<Page<Notification>>('GET', `/notifications${qs({ cursor })}`),
   importContracts: (csv: string) => call<ImportReport>('POST', '/contracts/import', csv, 'text/csv'),
+  policy: () => call<PolicyAnswer>('GET', '/policy'),
+  previewPolicy: (policy: unknown, q: { all?: boolean; cursor?: string; limit?: number }) =>
+    call<PolicyPreview>('POST', `/policy/preview${qs({ all: q.all ? 'true' : undefined, cursor: q.cursor, limit: q.limit ?? 50 })}`, { policy }),
   calendarFeeds: (cursor?: string) => call<Page<CalendarFeed>>('GET', `/calendar-feeds${qs({ cursor })}`),
   createCalendarFeed: (name: string) => call<CreatedFeed>('POST', '/calendar-feeds', { name }),
   revokeCalendarFeed: (id: string) => call<unknown>('DELETE', `/calendar-feeds/${encodeURIComponent(id)}`),

@@ -4,6 +4,7 @@ import { api, ApiError, session, SIGNED_OUT_EVENT, type Me } from './api.ts';
 import { A, html, link, navigate } from './components/ui.ts';
 import { AccountPage } from './pages/account.ts';
 import { AccountsPage, ImportPage, NotificationsPage, RenewalsPage } from './pages/lists.ts';
+import { PreviewPage } from './pages/preview.ts';
 import { ReviewsPage } from './pages/reviews.ts';
 import { TaskPage } from './pages/task.ts';
 import { beginSignIn, CALLBACK_PATH, completeSignIn, endIssuerSession, loadConfig, type DashboardConfig } from './oidc.ts';
@@ -57,6 +58,7 @@ const NAV = [
   ['/app/accounts', 'Accounts'],
   ['/app/notifications', 'Notifications'],
   ['/app/import', 'Import'],
+  ['/app/preview', 'Policy preview'],
   ['/app/calendar', 'Calendar'],
 ] as const;
 
@@ -70,6 +72,7 @@ function Page({ path, me, now }: { path: string; me: Me; now: Date }) {
   if (path === '/app/accounts') return html`<${AccountsPage} />`;
   if (path === '/app/notifications') return html`<${NotificationsPage} />`;
   if (path === '/app/import') return html`<${ImportPage} me=${me} />`;
+  if (path === '/app/preview') return html`<${PreviewPage} me=${me} />`;
   if (path === '/app/calendar') return html`<${CalendarPage} me=${me} />`;
   if (path === '/app/' || path === '/app') return html`<${ReviewsPage} now=${now} />`;
   return html`<h1>Not found</h1><p>No page at ${path}. <${A} href="/app/">Back to the reviews<//></p>`;

@@ -66,8 +66,9 @@ export const tableGrants = {
   webhook: { actions: ['PutItem'], leadingKeyPrefixes: [RECEIPT_PARTITION_PREFIX] },
   // Applies events: facts, contracts, tasks, audit, notifications (transactions of Put/Update/Delete).
   processor: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
-  // Finance routes: lists by flag, status and renewal (gsi1), BatchGet of flagged accounts.
-  api: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi1'] },
+  // Finance routes: lists by flag, status and renewal (gsi1), BatchGet of flagged accounts, and
+  // the policy preview's listing of every account (the account directory, gsi3; no Scan).
+  api: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi1', 'gsi3'] },
   // Due work by day and undispatched notifications (gsi2), evaluations, the checkpoint; delivery
   // claims, and for the digest the notifications and tasks by time (gsi1) and account names (BatchGet).
   sweep: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi1', 'gsi2'] },

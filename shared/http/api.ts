@@ -33,6 +33,7 @@ import { getAccountView, listFlaggedAccounts } from '../usecases/read-accounts.t
 import { HttpError, parseRequestPart } from './errors.ts';
 import type { RouteHandlers } from './app.ts';
 import { openApiDocument } from './openapi.ts';
+import { policyHandlers } from './policy-routes.ts';
 import { calendarFeedBodySchema, calendarFeedPathSchema, calendarFilePathSchema } from '../schemas/delivery.ts';
 import { CalendarFeedNotFoundError, deleteCalendarFeed, listCalendarFeeds } from '../store/calendar-feed.ts';
 import { listDeliveryDeadLetters } from '../store/delivery.ts';
@@ -186,6 +187,7 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
       const query = parseRequestPart(notificationsQuerySchema, request.query, 'query');
       return { status: 200, body: await listNotifications(deps.store, query) };
     },
+    ...policyHandlers(deps),
     'POST /calendar-feeds': async (request) => {
       const body = parseRequestPart(calendarFeedBodySchema, request.json(), 'body');
       const created = await createCalendarFeed({ store: deps.store, publicUrl: publicUrlOf(deps, request) }, { name: body.name, actor: actorOf(request), now: deps.clock() });

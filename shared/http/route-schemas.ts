@@ -11,6 +11,8 @@ import { notificationsQuerySchema } from '../schemas/notifications.ts';
 import { renewalItemSchema, renewalsQuerySchema } from '../schemas/renewals.ts';
 import { stripeSignatureHeaderSchema, webhookResponseSchema, type ReceiveOutcome } from '../schemas/webhook.ts';
 import { listResponseSchema, pageQuerySchema } from '../schemas/common.ts';
+import { policyResponseSchema, previewBodySchema, previewQuerySchema, previewResponseSchema } from '../schemas/preview.ts';
+import type { previewPolicy } from '../usecases/policy-preview.ts';
 import { CSV_EXPORT_MAX_ROWS, taskListQuerySchema, taskPathSchema } from '../schemas/tasks.ts';
 import { accountFlagSchema } from '../store/account.ts';
 import { stripeEventSchema } from '../stripe/events.ts';
@@ -279,6 +281,16 @@ export const routeSchemas: RouteSchemaTable = {
         },
       },
     },
+    'GET /policy': {
+      responses: { 200: { description: 'The policy in force and the built-in defaults (a preview fills left-out keys from the defaults)', content: json(policyResponseSchema) } },
+    },
+    'POST /policy/preview': {
+      description:
+        'Re-assesses every account under the proposed policy with the rules evaluations use, writing and sending nothing. Lists the accounts whose flags would change (every account with all=true) in a stable order; the summary covers every account examined up to this page (all of them on the last). A page examines at most 1,000 accounts, so it may list fewer than `limit` and still carry a nextCursor; pass the same body with the cursor.',
+      query: previewQuerySchema,
+      body: { contentType: 'application/json', schema: previewBodySchema, required: true, description: 'A partial policy: the policy file schema, its defaults for keys left out' },
+      responses: { 200: { description: 'The preview page', content: json(previewResponseSchema) } },
+    },
     'POST /calendar-feeds': {
       description: 'The answer is the only place the secret URL appears (the store keeps its SHA-256). Subscribe a calendar app to `url`.',
       body: { contentType: 'application/json', schema: calendarFeedBodySchema, required: true },
@@ -332,4 +344,5 @@ export type DocumentedShapes = [
   Documents<typeof sweepResponseSchema, SweepResult & { now: string }>,
   Documents<typeof signalRecordedSchema, Awaited<ReturnType<typeof addSignal>>>,
   Documents<typeof auditRecordSchema, AuditRecord>,
+  Documents<typeof previewResponseSchema, Awaited<ReturnType<typeof previewPolicy>>>,
 ];

@@ -55,6 +55,8 @@ export const routes = [
   { method: 'GET', path: '/tasks/{taskId}', auth: 'finance', role: 'viewer', fn: 'api', summary: 'One task with evidence, checklist and decision history' },
   { method: 'GET', path: '/renewals', auth: 'finance', role: 'viewer', fn: 'api', summary: 'Contracts whose notice deadline falls in the window' },
   { method: 'GET', path: '/notifications', auth: 'finance', role: 'viewer', fn: 'api', summary: 'Notifications recorded (renewal reminders, reviews opened)' },
+  { method: 'GET', path: '/policy', auth: 'finance', role: 'admin', fn: 'api', summary: 'The policy in force (thresholds only, no secrets) and the built-in defaults' },
+  { method: 'POST', path: '/policy/preview', auth: 'finance', role: 'approver', fn: 'api', summary: 'Who would be flagged or cleared, and which reviews would open, under a proposed policy; writes nothing' },
   { method: 'POST', path: '/calendar-feeds', auth: 'finance', role: 'reviewer', fn: 'api', summary: 'Create a calendar feed; the answer carries its secret URL, once' },
   { method: 'GET', path: '/calendar-feeds', auth: 'finance', role: 'viewer', fn: 'api', summary: 'Calendar feeds, without their secrets' },
   { method: 'DELETE', path: '/calendar-feeds/{feedId}', auth: 'finance', role: 'reviewer', fn: 'api', summary: 'Revoke a calendar feed: its URL answers 404 from then on' },

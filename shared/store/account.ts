@@ -3,7 +3,7 @@ import type { BatchGetCommandOutput, NativeAttributeValue } from '@aws-sdk/lib-d
 import * as z from '../zod.ts';
 import { accountFlagSchema, contractViewSchema, evaluationSummarySchema, type AccountFlag } from '../schemas/accounts.ts';
 import { isConditionFailed, queryAllPages, type Store } from './client.ts';
-import { accountKey, accountPartition, ACCOUNT_SK, HISTORY_SK_FROM } from './keys.ts';
+import { accountDirectorySet, accountKey, accountPartition, ACCOUNT_SK, HISTORY_SK_FROM } from './keys.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { flagIndexKey, RENEWALS_INDEX_PK } from './evaluation.ts';
 import { invoiceFacts, type StoredInvoice } from './invoice.ts';
@@ -159,8 +159,10 @@ export async function saveCustomerFacts(store: Store, accountId: string, custome
   // A redelivered or older customer event changes nothing: a read spares the (billed) failed write.
   const stored = await getAccount(store, accountId);
   if (stored?.customerVersion !== undefined && stored.customerVersion >= customer.version) return 'stale';
-  const sets = ['accountId = :id', 'entity = :entity', 'deleted = :deleted', 'customerVersion = :v', 'contractMetadata = :meta'];
+  const directory = accountDirectorySet(accountId);
+  const sets = ['accountId = :id', 'entity = :entity', 'deleted = :deleted', 'customerVersion = :v', 'contractMetadata = :meta', directory.clause];
   const values: Record<string, NativeAttributeValue> = {
+    ...directory.values,
     ':id': accountId,
     ':entity': 'account',
     ':deleted': customer.deleted,

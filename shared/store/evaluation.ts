@@ -4,7 +4,7 @@ import * as z from '../zod.ts';
 import { accountFlagSchema, evaluationSummarySchema, type AccountFlag } from '../schemas/accounts.ts';
 import { isConditionFailed, isTransactionRace, type Store } from './client.ts';
 import { queryDueDay } from './due-index.ts';
-import { accountKey, accountPartition } from './keys.ts';
+import { accountDirectorySet, accountKey, accountPartition } from './keys.ts';
 import { ConcurrentUpdateError } from './revision.ts';
 
 /**
@@ -67,6 +67,8 @@ export function evaluationWrite(
   factItems: ReadonlyArray<Record<string, unknown>> = [],
 ): EvaluationWrite {
   const bump = factItems.length > 0;
+  // Rewritten by every evaluation: an account item written before the directory existed joins it.
+  const directory = accountDirectorySet(accountId);
   const names: Record<string, string> = { '#flags': 'flags', '#summary': 'summary' };
   const values: Record<string, NativeAttributeValue> = {
     ':id': accountId,
@@ -78,8 +80,9 @@ export function evaluationWrite(
     ':at': evaluation.evaluatedAt,
     ':rev': factsRev,
     ...(bump ? { ':next': factsRev + 1 } : {}),
+    ...directory.values,
   };
-  let update = `SET accountId = :id, entity = :entity, #flags = :flags, flagSince = :since, remindersSent = :reminders, #summary = :summary, evaluatedAt = :at, ${bump ? 'factsRev = :next, evaluatedRev = :next' : 'evaluatedRev = :rev'}`;
+  let update = `SET accountId = :id, entity = :entity, #flags = :flags, flagSince = :since, remindersSent = :reminders, #summary = :summary, evaluatedAt = :at, ${directory.clause}, ${bump ? 'factsRev = :next, evaluatedRev = :next' : 'evaluatedRev = :rev'}`;
   if (evaluation.renewal) {
     const idx = renewalIndexKey(accountId, evaluation.renewal.noticeDeadline);
     update += ', gsi1pk = :g1pk, gsi1sk = :g1sk';

@@ -22,3 +22,19 @@ export const accountKey = (accountId: string) => ({
  * `~` sorts after every fact prefix, so the evaluation's partition read (`sk < '~'`) skips them.
  */
 export const HISTORY_SK_FROM = '~';
+
+/**
+ * The account directory: gsi3 (keys only), one partition `ACCOUNTS` sorted by account id. Every
+ * write that can create or rewrite the account item (a fact's revision bump, a customer update,
+ * an evaluation) sets it, so one Query lists every account in id order without a Scan, and the
+ * index costs a write only when an account first appears (its keys never change after that).
+ */
+export const ACCOUNT_DIRECTORY_PK = 'ACCOUNTS';
+
+export const accountDirectoryKey = (accountId: string) => ({ gsi3pk: ACCOUNT_DIRECTORY_PK, gsi3sk: accountId });
+
+/** The `SET` clause and values that put the account item in the directory, for an UpdateExpression. */
+export const accountDirectorySet = (accountId: string) => {
+  const key = accountDirectoryKey(accountId);
+  return { clause: 'gsi3pk = :dirPk, gsi3sk = :dirSk', values: { ':dirPk': key.gsi3pk, ':dirSk': key.gsi3sk } };
+};

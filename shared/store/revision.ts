@@ -1,6 +1,6 @@
 import { ConflictError } from '../errors.ts';
 import type { Store } from './client.ts';
-import { accountKey } from './keys.ts';
+import { accountDirectorySet, accountKey } from './keys.ts';
 
 /**
  * The account's facts revision (`factsRev` on the account item): every fact write moves it in
@@ -13,15 +13,17 @@ import { accountKey } from './keys.ts';
  * the account if new), so an evaluation can tell whether it saw every fact.
  */
 export function factsRevisionBump(store: Store, accountId: string) {
+  const directory = accountDirectorySet(accountId);
   return {
     Update: {
       TableName: store.tableName,
       Key: accountKey(accountId),
-      UpdateExpression: 'SET accountId = :id, entity = :entity ADD factsRev :one',
+      UpdateExpression: `SET accountId = :id, entity = :entity, ${directory.clause} ADD factsRev :one`,
       ExpressionAttributeValues: {
         ':id': accountId,
         ':entity': 'account',
         ':one': 1,
+        ...directory.values,
       },
     },
   };

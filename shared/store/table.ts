@@ -14,9 +14,15 @@ export const tableDefinition = {
   ttlAttribute: 'expiresAt',
   globalSecondaryIndexes: [
     /** Membership lists: accounts by flag, tasks by status, renewals. */
-    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
     /** Work by due day: reviews to open, accounts to re-evaluate, reminders to send. */
-    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'ALL' },
+    /**
+     * The account directory: every account by id (the account item's gsi1 and gsi2 slots are
+     * taken by renewals and re-evaluation). Keys only: the listing needs the id alone, and an
+     * account item's later updates then never write to this index.
+     */
+    { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projection: 'KEYS_ONLY' },
   ],
 } as const;
 

@@ -25,7 +25,7 @@ describe('npm run bench -- --quick --json', () => {
     expect(code, stderr.split('\n').slice(-20).join('\n')).toBe(0);
     const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(summary.errors).toEqual([]);
-    for (const key of ['ingestVsRawPutRatio', 'initVsBaselineRatio', 'webhookP99Ms', 'webhookVsHealthP99Ratio', 'ingestFloorRatio', 'ingestSeparateProcessorsRatio']) {
+    for (const key of ['ingestVsRawPutRatio', 'initVsBaselineRatio', 'webhookP99Ms', 'webhookVsHealthP99Ratio', 'ingestFloorRatio', 'ingestSeparateProcessorsRatio', 'previewVsReadRatio']) {
       expect(summary[key], key).toEqual(expect.any(Number));
       expect(summary[key] as number, key).toBeGreaterThan(0);
     }

@@ -334,6 +334,10 @@ describe('the document describes what the API answers', () => {
     expect((await call('POST /admin/dead-letters/redrive', {})).json()).toEqual({ redriven: 0 });
     expect((await call('POST /admin/dead-letters/redrive', jsonBody({ all: true }))).status).toBe(400);
 
+    expect((await call('GET /policy')).json().policy).toMatchObject({ graceDays: 3 });
+    const preview = await call('POST /policy/preview', { query: 'all=true', ...jsonBody({ policy: { graceDays: 30 } }) });
+    expect(preview.json().accounts.map((a: { id: string }) => a.id)).toContain('cus_doc');
+    expect((await call('POST /policy/preview', jsonBody({ policy: { graceDays: 'soon' } }))).status).toBe(400);
     const feed = await call('POST /calendar-feeds', jsonBody({ name: 'Finance calendar' }));
     expect(feed.status).toBe(201);
     expect((await call('POST /calendar-feeds', jsonBody({ name: '' }))).status).toBe(400);
