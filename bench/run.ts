@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--quick] [--only=bundles,coldstart,writes,sweep,ingest,webhook] [--update-docs] [--init-compare]`
+ * `npm run bench [-- --json] [--quick] [--only=bundles,coldstart,writes,sweep,ingest,webhook,lists,backfill] [--update-docs] [--init-compare]`
  *
  * The benchmark report (issue 9): DynamoDB requests per event, ingest throughput against raw
  * PutItem, the sweep's read cost against not-due work, bundle sizes and module load time, and
@@ -12,7 +12,9 @@ import './env.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RunningDynamoDbLocal } from '../local/dynamodb-local.ts';
+import { measureBackfill } from './backfill.ts';
 import { measureBundles } from './bundles.ts';
+import { measureLists } from './lists.ts';
 import { measureColdStart } from './cold-start.ts';
 import { startBenchDynamo } from './dynamo.ts';
 import { measureIngest } from './ingest.ts';
@@ -22,7 +24,7 @@ import { compareSweeps, prepareSweep, sweepOnce, type PreparedSweep } from './sw
 import { measureWebhook } from './webhook.ts';
 import { measureWrites } from './writes.ts';
 
-const PHASES = ['bundles', 'coldstart', 'writes', 'sweep', 'ingest', 'webhook'] as const;
+const PHASES = ['bundles', 'coldstart', 'writes', 'sweep', 'ingest', 'webhook', 'lists', 'backfill'] as const;
 type Phase = (typeof PHASES)[number];
 
 const args = process.argv.slice(2);
@@ -38,8 +40,8 @@ const quick = flag('quick');
 
 /** Sizes: the issue's, or small ones for a quick check that everything still runs. */
 const size = quick
-  ? { customers: 5, rawPuts: 400, events: 80, rounds: 1, notDueSmall: 100, notDueLarge: 5_000, dueAccounts: 4, initRuns: 5, coldRuns: 2, deliveries: 300, warmUp: 50 }
-  : { customers: 20, rawPuts: 1_500, events: 300, rounds: 3, notDueSmall: 1_000, notDueLarge: 100_000, dueAccounts: 20, initRuns: 25, coldRuns: 15, deliveries: 2_000, warmUp: 200 };
+  ? { customers: 5, rawPuts: 400, events: 80, rounds: 1, notDueSmall: 100, notDueLarge: 5_000, dueAccounts: 4, initRuns: 5, coldRuns: 2, deliveries: 300, warmUp: 50, listsSmall: 600, listsLarge: 3_000, backfillCustomers: 100 }
+  : { customers: 20, rawPuts: 1_500, events: 300, rounds: 3, notDueSmall: 1_000, notDueLarge: 100_000, dueAccounts: 20, initRuns: 25, coldRuns: 15, deliveries: 2_000, warmUp: 200, listsSmall: 1_000, listsLarge: 100_000, backfillCustomers: 4_000 };
 
 const started = performance.now();
 const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
@@ -79,7 +81,7 @@ try {
   // Bundles first, while no Java process competes for the CPU with the cold `node` processes.
   if (runs('bundles')) results.bundles = await phase('bundles (esbuild as CDK builds them; cold module loads)', () => measureBundles({ runs: size.initRuns, compareWithoutNodeOptions: flag('init-compare') }));
 
-  if (runs('coldstart') || runs('writes') || runs('sweep') || runs('ingest') || runs('webhook')) {
+  if (PHASES.some((p) => p !== 'bundles' && runs(p))) {
     log('starting DynamoDB Local (in memory)');
     dynamo = await startBenchDynamo();
     const endpoint = dynamo.endpoint;
@@ -107,6 +109,8 @@ try {
       results.ingest = await phase('ingest against raw PutItem', () =>
         measureIngest(endpoint, { concurrency: 8, rawPuts: size.rawPuts, events: size.events, rounds: size.rounds, now, seed: 1000 }),
       );
+    if (runs('lists')) results.lists = await phase('list queries against table size', () => measureLists(endpoint, { small: size.listsSmall, large: size.listsLarge, now }));
+    if (runs('backfill')) results.backfill = await phase('backfill against the rate limit', () => measureBackfill(endpoint, { customers: size.backfillCustomers, now, concurrency: 8 }));
     if (runs('webhook'))
       results.webhook = await phase('webhook p99 on the local stack', () =>
         measureWebhook(endpoint, { deliveries: size.deliveries, warmUp: size.warmUp, concurrency: 50, now, seed: 77 }),
