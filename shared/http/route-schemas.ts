@@ -14,6 +14,7 @@ import type { addSignal } from '../usecases/account-inputs.ts';
 import type { ImportReport, recordContract } from '../usecases/contracts.ts';
 import { approvalBodySchema, assigneeBodySchema, decisionBodySchema } from '../usecases/decide.ts';
 import { principalSchema } from './auth/roles.ts';
+import { checklistBodySchema, taskListItemSchema, taskViewSchema } from '../usecases/task-view.ts';
 import type { listFlaggedAccounts } from '../usecases/read-accounts.ts';
 import type { ReceiveOutcome } from '../usecases/receive-stripe-event.ts';
 import type { listRenewals } from '../usecases/renewals.ts';
@@ -270,6 +271,12 @@ export function routeSchemas(): RouteSchemaTable {
       // No store read, but an OIDC issuer that does not answer is a 503 too.
       responses: { 200: { description: 'The name every write by these credentials records, and their role', content: json(principalSchema) } },
     },
+    'POST /tasks/{taskId}/checklist': {
+      params: taskPathSchema,
+      body: { contentType: 'application/json', schema: checklistBodySchema, required: true },
+      responses: { 200: { description: 'The task with the step marked done or not done, by whom and when', content: json(taskViewSchema) } },
+      errors: [404, 409],
+    },
     'POST /costs/import': {
       body: {
         contentType: 'text/csv',
@@ -301,14 +308,14 @@ export function routeSchemas(): RouteSchemaTable {
       responses: {
         200: {
           description: `Review tasks: JSON, or with format=csv a spreadsheet of the whole list (up to ${CSV_EXPORT_MAX_ROWS} rows; with an explicit limit, one page), the next page cursor in X-Next-Cursor`,
-          content: { 'application/json': listResponseSchema(taskSchema), 'text/csv': csvText },
+          content: { 'application/json': listResponseSchema(taskListItemSchema), 'text/csv': csvText },
           headers: { 'X-Next-Cursor': { description: 'format=csv only: the cursor of the rest, when there is more', schema: z.string() } },
         },
       },
     },
     'GET /tasks/{taskId}': {
       params: taskPathSchema,
-      responses: { 200: { description: 'The task with evidence, checklist and decision history', content: json(taskSchema) } },
+      responses: { 200: { description: 'The task with evidence, the customer name, checklist progress and decision history', content: json(taskViewSchema) } },
       errors: [404],
     },
     'GET /renewals': {

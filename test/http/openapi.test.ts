@@ -295,6 +295,12 @@ describe('the document describes what the API answers', () => {
     expect(csv.contentType).toBe('text/csv');
     expect((await call('GET /tasks/{taskId}', { path: `/tasks/${encodeURIComponent(tasks[0]!.id)}` })).json().id).toBe(tasks[0]!.id);
     expect((await call('GET /tasks/{taskId}', { path: '/tasks/cus_nobody~r1' })).status).toBe(404);
+    const checklist = (id: string) => `/tasks/${encodeURIComponent(id)}/checklist`;
+    const marked = await call('POST /tasks/{taskId}/checklist', { path: checklist(tasks[0]!.id), ...jsonBody({ step: 2, done: true }) });
+    expect(marked.status).toBe(200);
+    expect(marked.json().checklist[1]).toMatchObject({ step: 2, done: true });
+    expect((await call('POST /tasks/{taskId}/checklist', { path: checklist(tasks[0]!.id), ...jsonBody({ step: 7, done: true }) })).status).toBe(400);
+    expect((await call('POST /tasks/{taskId}/checklist', { path: checklist('cus_nobody~r1'), ...jsonBody({ step: 1, done: true }) })).status).toBe(404);
     const decide = (id: string) => `/tasks/${encodeURIComponent(id)}/decision`;
     expect((await call('POST /tasks/{taskId}/decision', { path: decide(tasks[0]!.id), ...jsonBody({ decision: 'retain', note: 'paying again' }) })).status).toBe(200);
     expect((await call('POST /tasks/{taskId}/decision', { path: decide('cus_nobody~r1'), ...jsonBody({ decision: 'retain', note: 'x' }) })).status).toBe(404);
