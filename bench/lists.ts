@@ -54,7 +54,7 @@ async function listTable(endpoint: string, accounts: number, now: Date): Promise
   try {
     const sample = await getAccount(store, 'cus_due1');
     const rest = accounts - 20 - prepared.notDueAccounts;
-    await seedNotDue(store, [await renewalAccountTemplate(store, sample?.summary ?? {}, now)], {
+    await seedNotDue(store, [await renewalAccountTemplate(store, sample?.summary ?? { latePayment: { invoiceCount: 0, lateInvoices: 0, maxDaysOverdue: 0, defaults: 0, reasons: [] }, profitability: [] }, now)], {
       count: rest,
       now,
       seed: 9,

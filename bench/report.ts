@@ -22,6 +22,12 @@ export interface BenchResults {
   webhook?: WebhookBenchResult;
   lists?: ListsBenchResult;
   backfill?: BackfillBenchResult;
+  /** The dashboard's JavaScript (web/build.ts's buildDashboard), when this tree has it. */
+  dashboard?: { scriptBytes: number };
+  /** The policy preview phase (bench/preview.ts), when this tree has it. */
+  preview?: { ratio: number; accounts: number };
+  /** Figures this tree cannot measure, with why (reported as null). */
+  notBuilt?: Record<string, string>;
   errors: Array<{ phase: string; message: string }>;
 }
 
@@ -35,6 +41,8 @@ export interface Figure {
   target?: number;
   unit?: string;
   digits: number;
+  /** Why there is no value (e.g. not built in this tree): reported, not an error. */
+  note?: string;
 }
 
 /** The issue's figures, in its order, with their targets. */
@@ -46,6 +54,8 @@ export function figures(r: BenchResults): Figure[] {
     { key: 'coldStartVsBaselineRatio', what: `load + first invocation, worst function (${r.coldStart?.worst ?? '?'}) ÷ baseline (load + one GetItem)`, value: r.coldStart?.ratio, comparison: '<=', target: 1.45, digits: 2 },
     { key: 'listReadRatio', what: `read units of the list queries, ${r.lists?.large.accounts ?? '?'} ÷ ${r.lists?.small.accounts ?? '?'} accounts, same result set`, value: r.lists?.readRatio, comparison: '<=', target: 1.1, digits: 3 },
     { key: 'backfillVsRateLimitRatio', what: `backfill objects/s ÷ (${r.backfill?.ratePerSecond ?? '?'} requests/s × ${r.backfill?.pageSize ?? '?'} a page), ${r.backfill?.objects ?? '?'} objects`, value: r.backfill?.ratio, comparison: '>=', target: 0.8, digits: 3 },
+    { key: 'dashboardBundleKb', what: "all of the dashboard's JavaScript, minified (web/build.ts)", value: r.dashboard ? r.dashboard.scriptBytes / 1024 : undefined, comparison: '<=', target: 150, unit: 'KiB', digits: 1, ...note(r, 'dashboardBundleKb') },
+    { key: 'previewVsReadRatio', what: `policy preview over ${r.preview?.accounts ?? '?'} accounts ÷ reading their partitions alone`, value: r.preview?.ratio, comparison: '<=', target: 1.5, digits: 2, ...note(r, 'previewVsReadRatio') },
     { key: 'usdPerMillionEvents', what: `AWS cost of a million events of the mix (${PRICES.region}; most: ${cost?.dominant ?? '?'})`, value: cost?.usdPerMillionEvents, comparison: 'info', unit: 'USD', digits: 2 },
     { key: 'ddbWritesPerEvent', what: 'DynamoDB writes per new Stripe event (webhook + processor)', value: r.writes?.writesPerEvent, comparison: '<=', target: 2.2, digits: 2 },
     { key: 'ddbWriteUnitsPerEvent', what: 'DynamoDB write units per new Stripe event (the bill)', value: r.writes?.writeUnitsPerEvent, comparison: '<=', target: 6, digits: 1 },
@@ -61,7 +71,10 @@ export function figures(r: BenchResults): Figure[] {
   ];
 }
 
-export function verdict(f: Figure): 'ok' | 'MISSED' | 'info' | 'ERROR' {
+const note = (r: BenchResults, key: string) => (r.notBuilt?.[key] ? { note: r.notBuilt[key] } : {});
+
+export function verdict(f: Figure): 'ok' | 'MISSED' | 'info' | 'ERROR' | 'n/a' {
+  if (f.value === undefined && f.note) return 'n/a';
   if (f.value === undefined || Number.isNaN(f.value)) return 'ERROR';
   if (f.comparison === 'info' || f.target === undefined) return 'info';
   const ok = f.comparison === '<=' ? f.value <= f.target : f.comparison === '>=' ? f.value >= f.target : f.value === f.target;
@@ -85,7 +98,7 @@ export function headlineTable(r: BenchResults): string {
       `${fmt(f.value, f.digits)}${f.unit ? ` ${f.unit}` : ''}`,
       f.target === undefined ? '—' : `${f.comparison === '==' ? '=' : f.comparison === '<=' ? '≤' : '≥'} ${f.target}`,
       verdict(f),
-      f.what,
+      f.note ? `${f.what} — ${f.note}` : f.what,
     ]),
   );
 }
@@ -301,6 +314,7 @@ export function jsonSummary(r: BenchResults): Record<string, unknown> {
   return {
     ...Object.fromEntries(fs.map((f) => [f.key, value(f.value)])),
     missed: fs.filter((f) => verdict(f) === 'MISSED').map((f) => f.key),
+    notes: Object.fromEntries(fs.filter((f) => f.note).map((f) => [f.key, f.note])),
     errors: r.errors,
     bundleKb: r.bundles ? Object.fromEntries([r.bundles.baseline, ...r.bundles.bundles].map((b) => [b.name, value(b.kb)])) : null,
     initMs: r.bundles ? Object.fromEntries(Object.entries(r.bundles.init.medianMs).map(([k, v]) => [k, value(v)])) : null,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--quick] [--only=bundles,coldstart,writes,sweep,ingest,webhook,lists,backfill] [--update-docs] [--init-compare]`
+ * `npm run bench [-- --json] [--quick] [--only=bundles,dashboard,coldstart,writes,sweep,ingest,webhook,lists,backfill,preview] [--update-docs] [--init-compare]`
  *
  * The benchmark report (issue 9): DynamoDB requests per event, ingest throughput against raw
  * PutItem, the sweep's read cost against not-due work, bundle sizes and module load time, and
@@ -9,7 +9,7 @@
  * table says MISSED); 1 when a phase failed to run.
  */
 import './env.ts';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RunningDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { measureBackfill } from './backfill.ts';
@@ -24,7 +24,7 @@ import { compareSweeps, prepareSweep, sweepOnce, type PreparedSweep } from './sw
 import { measureWebhook } from './webhook.ts';
 import { measureWrites } from './writes.ts';
 
-const PHASES = ['bundles', 'coldstart', 'writes', 'sweep', 'ingest', 'webhook', 'lists', 'backfill'] as const;
+const PHASES = ['bundles', 'dashboard', 'coldstart', 'writes', 'sweep', 'ingest', 'webhook', 'lists', 'backfill', 'preview'] as const;
 type Phase = (typeof PHASES)[number];
 
 const args = process.argv.slice(2);
@@ -40,8 +40,8 @@ const quick = flag('quick');
 
 /** Sizes: the issue's, or small ones for a quick check that everything still runs. */
 const size = quick
-  ? { customers: 5, rawPuts: 400, events: 80, rounds: 1, notDueSmall: 100, notDueLarge: 5_000, dueAccounts: 4, initRuns: 5, coldRuns: 2, deliveries: 300, warmUp: 50, listsSmall: 600, listsLarge: 3_000, backfillCustomers: 100 }
-  : { customers: 20, rawPuts: 1_500, events: 300, rounds: 3, notDueSmall: 1_000, notDueLarge: 100_000, dueAccounts: 20, initRuns: 25, coldRuns: 15, deliveries: 2_000, warmUp: 200, listsSmall: 1_000, listsLarge: 100_000, backfillCustomers: 4_000 };
+  ? { customers: 5, rawPuts: 400, events: 80, rounds: 1, notDueSmall: 100, notDueLarge: 5_000, dueAccounts: 4, initRuns: 5, coldRuns: 2, deliveries: 300, warmUp: 50, listsSmall: 600, listsLarge: 3_000, backfillCustomers: 100, previewAccounts: 200, previewRounds: 1 }
+  : { customers: 20, rawPuts: 1_500, events: 300, rounds: 3, notDueSmall: 1_000, notDueLarge: 100_000, dueAccounts: 20, initRuns: 25, coldRuns: 15, deliveries: 2_000, warmUp: 200, listsSmall: 1_000, listsLarge: 100_000, backfillCustomers: 4_000, previewAccounts: 10_000, previewRounds: 3 };
 
 const started = performance.now();
 const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
@@ -76,12 +76,31 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/**
+ * Modules other branches bring (the dashboard's build, the policy preview's bench): imported
+ * only when the file is in this tree, so the report names the figure as not built rather than
+ * failing. The specifier is a variable on purpose: the type check must not require the file.
+ */
+async function optionalModule<T>(relative: string): Promise<T | undefined> {
+  const url = new URL(relative, import.meta.url);
+  if (!existsSync(fileURLToPath(url))) return undefined;
+  const specifier: string = url.href;
+  return (await import(specifier)) as T;
+}
+const notBuilt = (key: string, file: string) => ((results.notBuilt ??= {})[key] = `not built in this tree (no ${file})`);
+
 const now = new Date();
 try {
   // Bundles first, while no Java process competes for the CPU with the cold `node` processes.
   if (runs('bundles')) results.bundles = await phase('bundles (esbuild as CDK builds them; cold module loads)', () => measureBundles({ runs: size.initRuns, compareWithoutNodeOptions: flag('init-compare') }));
 
-  if (PHASES.some((p) => p !== 'bundles' && runs(p))) {
+  if (runs('dashboard')) {
+    const web = await optionalModule<{ buildDashboard: () => Promise<{ scriptBytes: number }> }>('../web/build.ts');
+    if (!web) notBuilt('dashboardBundleKb', 'web/build.ts');
+    else results.dashboard = await phase("dashboard's JavaScript (web/build.ts)", async () => ({ scriptBytes: (await web.buildDashboard()).scriptBytes }));
+  }
+
+  if (PHASES.some((p) => p !== 'bundles' && p !== 'dashboard' && runs(p))) {
     log('starting DynamoDB Local (in memory)');
     dynamo = await startBenchDynamo();
     const endpoint = dynamo.endpoint;
@@ -111,6 +130,15 @@ try {
       );
     if (runs('lists')) results.lists = await phase('list queries against table size', () => measureLists(endpoint, { small: size.listsSmall, large: size.listsLarge, now }));
     if (runs('backfill')) results.backfill = await phase('backfill against the rate limit', () => measureBackfill(endpoint, { customers: size.backfillCustomers, now, concurrency: 8 }));
+    if (runs('preview')) {
+      type PreviewModule = { measurePreview: (endpoint: string, options: { accounts: number; rounds: number; now: Date }) => Promise<{ ratio: number; accounts: number }> };
+      const preview = await optionalModule<PreviewModule>('./preview.ts');
+      if (!preview) notBuilt('previewVsReadRatio', 'bench/preview.ts with shared/usecases/policy-preview.ts');
+      else
+        results.preview = await phase(`policy preview over ${size.previewAccounts} accounts against reading their partitions`, () =>
+          preview.measurePreview(endpoint, { accounts: size.previewAccounts, rounds: size.previewRounds, now }),
+        );
+    }
     if (runs('webhook'))
       results.webhook = await phase('webhook p99 on the local stack', () =>
         measureWebhook(endpoint, { deliveries: size.deliveries, warmUp: size.warmUp, concurrency: 50, now, seed: 77 }),

@@ -81,7 +81,7 @@ export async function accountTemplate(store: Store, summary: Evaluation['summary
  * An evaluated account with no flag whose upcoming notice deadline is on the renewals index
  * (gsi1 `RENEWALS`), on the day of the instant it is instantiated at (and re-evaluated then).
  */
-export async function renewalAccountTemplate(store: Store, summary: Record<string, unknown>, now: Date): Promise<SeedTemplate> {
+export async function renewalAccountTemplate(store: Store, summary: Evaluation['summary'], now: Date): Promise<SeedTemplate> {
   await saveEvaluation(store, SENTINEL.account, 0, [], {
     flags: [],
     flagSince: {},

@@ -42,13 +42,21 @@ describe('npm run bench -- --quick --json', () => {
     expect(summary.webhookVerified, 'webhookVerified').toBe(true);
     // Cold starts with their first invocation (each checked to have succeeded, or the phase fails).
     const cold = summary.coldStartMs as Record<string, { load: number; first: number; total: number }>;
-    expect(Object.keys(cold).sort()).toEqual(['api', 'baseline', 'processor']);
+    expect(Object.keys(cold).sort()).toEqual(['api', 'baseline', 'processor', 'sweep', 'webhook']);
     for (const [name, m] of Object.entries(cold)) {
       expect(m.load, name).toBeGreaterThan(0);
       expect(m.first, name).toBeGreaterThan(0);
       // Each sample's total exceeds its load, so the median of the totals exceeds the median load.
       expect(m.total, name).toBeGreaterThan(m.load);
     }
+    // Every key of issue 23's table is reported: a number, or null with why (built on another branch).
+    const notes = summary.notes as Record<string, string>;
+    for (const key of ['ingestVsFloorRatio', 'coldStartVsBaselineRatio', 'listReadRatio', 'backfillVsRateLimitRatio', 'dashboardBundleKb', 'previewVsReadRatio', 'usdPerMillionEvents', 'ddbWritesPerEvent', 'ddbWriteUnitsPerEvent']) {
+      expect(key in summary, key).toBe(true);
+      if (summary[key] === null) expect(notes[key], `${key} is null without a note`).toMatch(/not built in this tree/);
+      else expect(summary[key], key).toEqual(expect.any(Number));
+    }
+    expect(summary.listReadRatio as number, 'listReadRatio: read units, counted').toBeLessThanOrEqual(1.1);
     // The readable report came first.
     expect(stdout).toContain('| figure');
   }, 300_000);
