@@ -87,7 +87,9 @@ async function optionalModule<T>(relative: string): Promise<T | undefined> {
   const specifier: string = url.href;
   return (await import(specifier)) as T;
 }
-const notBuilt = (key: string, file: string) => ((results.notBuilt ??= {})[key] = `not built in this tree (no ${file})`);
+const notBuilt = (key: string, file: string) => {
+  results.notBuilt = { ...results.notBuilt, [key]: `not built in this tree (no ${file})` };
+};
 
 const now = new Date();
 try {

@@ -94,13 +94,18 @@ export async function saveCheckpoint(store: Store, scope: string, checkpoint: Re
 export async function markTouchedMany(store: Store, scope: string, accountIds: readonly string[], at: string): Promise<void> {
   await batchWrite(
     store,
-    accountIds.map((accountId) => ({ PutRequest: { Item: { pk: pk(scope), sk: `TOUCHED#${accountId}`, entity: 'backfill_touched', accountId, expiresAt: expiresAt(at) } } })),
+    accountIds.map((accountId) => ({
+      PutRequest: { Item: { pk: pk(scope), sk: `TOUCHED#${accountId}`, entity: 'backfill_touched', accountId, expiresAt: expiresAt(at) } },
+    })),
   );
 }
 
 /** Clears accounts' touched marks once evaluated, as markTouchedMany. */
 export async function clearTouchedMany(store: Store, scope: string, accountIds: readonly string[]): Promise<void> {
-  await batchWrite(store, accountIds.map((accountId) => ({ DeleteRequest: { Key: { pk: pk(scope), sk: `TOUCHED#${accountId}` } } })));
+  await batchWrite(
+    store,
+    accountIds.map((accountId) => ({ DeleteRequest: { Key: { pk: pk(scope), sk: `TOUCHED#${accountId}` } } })),
+  );
 }
 
 async function batchWrite(store: Store, requests: ReadonlyArray<Record<string, unknown>>): Promise<void> {

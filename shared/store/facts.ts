@@ -27,7 +27,6 @@ export interface StoredFact<T> {
   rev: number;
 }
 
-
 export function factKey<T>(kind: FactKind<T>, accountId: string, id: string) {
   return { pk: accountPartition(accountId), sk: `${kind.prefix}${id}` };
 }
@@ -198,7 +197,9 @@ async function batchGetItems(store: Store, keys: ReadonlyArray<{ pk: string; sk:
     let pending: Array<Record<string, NativeAttributeValue>> | undefined = keys.slice(i, i + 100);
     for (let attempt = 0; pending && pending.length > 0; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      const result: BatchGetCommandOutput = await store.doc.send(new BatchGetCommand({ RequestItems: { [store.tableName]: { Keys: pending, ConsistentRead: true } } }));
+      const result: BatchGetCommandOutput = await store.doc.send(
+        new BatchGetCommand({ RequestItems: { [store.tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
       for (const item of result.Responses?.[store.tableName] ?? []) found.set(`${String(item.pk)}|${String(item.sk)}`, item);
       pending = result.UnprocessedKeys?.[store.tableName]?.Keys;
     }

@@ -214,7 +214,8 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
         try {
           const events = backfillEvents(object, deps.now);
           const event = events.at(-1);
-          if (events.length !== 1 || !event || !invoiceTypes.has(event.type)) throw new UnsupportedBackfillObjectError(`invoice ${object.id} did not read as one invoice event`);
+          if (events.length !== 1 || !event || !invoiceTypes.has(event.type))
+            throw new UnsupportedBackfillObjectError(`invoice ${object.id} did not read as one invoice event`);
           const observed = observeInvoice(event, event.data.object);
           if (dryRun) touched.add(observed.customerId);
           else merges.push(factMerge(invoiceFacts, observed.customerId, observed));
@@ -337,7 +338,9 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
           const accountId = ids[next++]!;
           // As evaluateAccount, with the writes of the accounts in flight sharing transactions.
           const { evaluation: result } = await mergeAndEvaluate(deps, accountId, [], deps.now);
-          const opened = result.reviewChanges.filter((c) => (c.type === 'create' ? c.task : c.after).status === 'open' && (c.type === 'create' || c.before.status !== 'open'));
+          const opened = result.reviewChanges.filter(
+            (c) => (c.type === 'create' ? c.task : c.after).status === 'open' && (c.type === 'create' || c.before.status !== 'open'),
+          );
           const scheduled = result.reviewChanges.filter((c) => c.type === 'create' && c.task.status === 'scheduled');
           counts.evaluated++;
           counts.flagged += result.flags.length > 0 ? 1 : 0;

@@ -43,7 +43,10 @@ export async function dispatchNotifications(deps: { store: Store; notifiers: rea
       failed++;
       logger.error('notification not dispatched; it stays pending', { notificationId: notification.id, error: error as Error });
       await releaseDispatch(deps.store, notification, claimant).catch((releaseError: unknown) =>
-        logger.warn('claim not given back; the notification is sent again once its lease runs out', { notificationId: notification.id, error: releaseError as Error }),
+        logger.warn('claim not given back; the notification is sent again once its lease runs out', {
+          notificationId: notification.id,
+          error: releaseError as Error,
+        }),
       );
     }
   };

@@ -65,7 +65,8 @@ export async function runSweep(deps: { store: Store; policy: Policy }, now: Date
   const nextDay = (d: string) => dayOf(new Date(Date.parse(`${d}T00:00:00Z`) + DAY_MS));
   for (;;) {
     result.daysRead++;
-    for (let ahead = day, n = result.daysRead; ahead <= today && n <= MAX_DAYS_PER_RUN && n < result.daysRead + READ_AHEAD_DAYS; ahead = nextDay(ahead), n++) void readDay(ahead);
+    for (let ahead = day, n = result.daysRead; ahead <= today && n <= MAX_DAYS_PER_RUN && n < result.daysRead + READ_AHEAD_DAYS; ahead = nextDay(ahead), n++)
+      void readDay(ahead);
     const [accounts, reviews] = await readDay(day);
     // Opening a review is an evaluation too: the timing rule says "open" once openAt has passed,
     // and the evaluation writes the opening and its notification in one transaction.
