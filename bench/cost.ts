@@ -3,8 +3,10 @@ import type { WritesResult } from './writes.ts';
 /**
  * What one million Stripe events of the mix cost on AWS, from counts this run measured.
  *
- * Prices: us-east-1, on-demand, list prices known on 2026-12-01, not re-checked from this machine (no network; no free tier, no
- * savings plan): HTTP API $1.00 per million requests (first 300 million a month); Lambda arm64
+ * Prices: us-east-1, on-demand list prices (no free tier, no savings plan), re-checked on 2026-12-03
+ * for DynamoDB against secondary sources only (AWS's own page is not reachable from this machine;
+ * they agree on the prices after AWS's November 2024 on-demand cut; one older page still gives the
+ * earlier $1.25 / $0.25): HTTP API $1.00 per million requests (first 300 million a month); Lambda arm64
  * $0.20 per million requests and $0.0000133334 per GB-second; SQS standard $0.40 per million
  * requests (each 64 KiB chunk a request); DynamoDB on-demand $0.625 per million write request
  * units and $0.125 per million read request units. Memory as deployed
@@ -20,7 +22,7 @@ import type { WritesResult } from './writes.ts';
  */
 export const PRICES = {
   region: 'us-east-1',
-  date: 'list prices after the November 2024 DynamoDB on-demand cut; not re-checked here (no network)',
+  date: 'list prices as of 2026-12-03 (DynamoDB: after the November 2024 on-demand cut, re-checked against secondary sources; AWS pages not reachable here)',
   httpApiPerMillion: 1.0,
   lambdaRequestPerMillion: 0.2,
   lambdaGbSecond: 0.0000133334,
