@@ -1,4 +1,4 @@
-import type { AccountView } from '../shared/schemas/account.ts';
+import type { AccountView } from '../shared/schemas/accounts.ts';
 import type { TaskView } from '../shared/usecases/task-view.ts';
 import type { Task } from '../shared/domain/review.ts';
 import type { Notification } from '../shared/domain/notification.ts';

@@ -5,7 +5,10 @@ import { dispatchNotifications } from '../usecases/dispatch-notifications.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import { contractBodySchema } from '../domain/contract.ts';
 import { startOfLocalDay } from '../domain/timing.ts';
-import { CSV_EXPORT_MAX_ROWS, notificationsQuerySchema, renewalsQuerySchema, taskListQuerySchema, taskPathSchema } from '../schemas/task.ts';
+import { CSV_EXPORT_MAX_ROWS, taskListQuerySchema, taskPathSchema } from '../schemas/tasks.ts';
+import { notificationsQuerySchema } from '../schemas/notifications.ts';
+import { renewalsQuerySchema } from '../schemas/renewals.ts';
+import { redriveBodySchema, sweepBodySchema } from '../schemas/admin.ts';
 import { listNotifications } from '../store/notification.ts';
 import { importContractsCsv, recordContract } from '../usecases/contracts.ts';
 import { listTasks, listTasksUpTo } from '../usecases/read-tasks.ts';
@@ -22,7 +25,7 @@ import { costBodySchema } from '../domain/cost.ts';
 import { pageQuerySchema } from '../schemas/common.ts';
 import { listCosts } from '../store/cost.ts';
 import { addCost, importCostsCsv } from '../usecases/costs.ts';
-import { accountListQuerySchema, accountPathSchema } from '../schemas/account.ts';
+import { accountListQuerySchema, accountPathSchema } from '../schemas/accounts.ts';
 import type { Store } from '../store/client.ts';
 import { checkTableReachable } from '../store/health.ts';
 import { getAccountView, listFlaggedAccounts } from '../usecases/read-accounts.ts';
@@ -197,10 +200,6 @@ function actorOf(request: { principal?: Principal }): string {
 function dueBeforeInstant(value: string, timeZone: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? startOfLocalDay(value, timeZone).toISOString() : new Date(value).toISOString();
 }
-
-export const sweepBodySchema = z.strictObject({ now: z.optional(z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp' })) });
-
-export const redriveBodySchema = z.strictObject({});
 
 /** The local queue's dead letters (on AWS: the SQS dead-letter queue, redriven with SQS's own move task). */
 export interface DeadLetterQueue {

@@ -10,7 +10,7 @@ import { bindRoutes } from '../../shared/http/app.ts';
 import { buildOpenApiDocument, FINANCE_SECURITY, OpenApiBuildError, openApiDocument, toOpenApiSchema } from '../../shared/http/openapi.ts';
 import { routes, type RouteSpec } from '../../shared/http/routes.ts';
 import { webhookHandlers } from '../../shared/http/webhook-routes.ts';
-import { taskListQuerySchema } from '../../shared/schemas/task.ts';
+import { taskListQuerySchema } from '../../shared/schemas/tasks.ts';
 import { defaultPolicy } from '../../shared/config/policy.ts';
 import { daysBefore, invoiceEvents, signedDelivery, type InvoiceStory } from '../support/stripe-events.ts';
 import { personToken, startTestWatcher } from '../support/watcher.ts';
