@@ -13,6 +13,9 @@ import { runPool } from './ingest.ts';
 import { eventMix } from './mix.ts';
 import { sqsBatch } from './queue.ts';
 import { median } from './stats.ts';
+import { startAwsStandIn } from './aws-standin.ts';
+import { prepareSweep } from './sweep.ts';
+import { signedDelivery } from '../test/support/stripe-events.ts';
 
 /**
  * A cold start as a caller feels it: a fresh `node` process loads a bundle, then handles its
@@ -23,9 +26,11 @@ import { median } from './stats.ts';
  *
  * The processor gets an SQS batch of one new `invoice.finalized` (a larger batch measures the
  * batch's own work more than the cold start: ten events of two customers take 250-450 ms warm),
- * the API `GET /tasks?limit=50` on a table the mix went through, the baseline one GetItem. The
- * webhook's first request needs its secret from Secrets Manager and the sweep's due work and
- * notification targets, which DynamoDB Local cannot stand in for: they are not measured.
+ * the API `GET /tasks?limit=50` on a table the mix went through, the webhook one signed delivery
+ * (its secret read from Secrets Manager, the event sent to SQS: both a stand-in on 127.0.0.1 that
+ * answers at once, `aws-standin.ts`), the sweep a run over a fresh table with two accounts whose
+ * re-evaluation is due (one opens its review; SNS and EventBridge from the stand-in), the
+ * baseline one GetItem. `coldStartVsBaselineRatio` is the worst function's total ÷ the baseline's.
  */
 export interface ColdStartResult {
   runs: number;
@@ -33,6 +38,9 @@ export interface ColdStartResult {
   medianMs: Record<string, { load: number; first: number; total: number }>;
   /** What each first invocation did. */
   invocations: Record<string, string>;
+  /** The function whose load + first invocation took longest, and that total ÷ the baseline's. */
+  worst: string;
+  ratio: number;
 }
 
 const CHILD = `
@@ -42,7 +50,7 @@ const t1 = performance.now();
 const context = { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 60000 };
 const out = await m.handler(JSON.parse(process.env.BENCH_INPUT), context);
 const t2 = performance.now();
-process.stdout.write(JSON.stringify({ load: t1 - t0, first: t2 - t1, answer: out }));`;
+process.stdout.write("\\n" + JSON.stringify({ load: t1 - t0, first: t2 - t1, answer: out }));`;
 
 interface ChildResult {
   load: number;
@@ -55,19 +63,25 @@ function coldInvoke(file: string, input: unknown, env: NodeJS.ProcessEnv): Promi
 }
 
 function tasksRequest(): APIGatewayProxyEventV2 {
+  return gatewayRequest('GET', '/tasks', { limit: '50' });
+}
+
+function gatewayRequest(method: string, path: string, query: Record<string, string>, body?: string, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
+  const rawQueryString = new URLSearchParams(query).toString();
   return {
     version: '2.0',
     routeKey: '$default',
-    rawPath: '/tasks',
-    rawQueryString: 'limit=50',
-    headers: {},
-    queryStringParameters: { limit: '50' },
+    rawPath: path,
+    rawQueryString,
+    headers,
+    ...(rawQueryString ? { queryStringParameters: query } : {}),
+    ...(body === undefined ? {} : { body }),
     requestContext: {
       accountId: '000000000000',
       apiId: 'bench',
       domainName: 'localhost',
       domainPrefix: 'localhost',
-      http: { method: 'GET', path: '/tasks', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
       requestId: 'bench',
       routeKey: '$default',
       stage: '$default',
@@ -83,19 +97,33 @@ function tasksRequest(): APIGatewayProxyEventV2 {
 /** Checks the first invocation did its work, so a failure is not timed as a fast cold start. */
 function checkAnswer(name: string, answer: unknown): void {
   const a = answer as { batchItemFailures?: unknown[]; statusCode?: number; ok?: boolean } | null;
-  const ok = name === 'processor' ? Array.isArray(a?.batchItemFailures) && a.batchItemFailures.length === 0 : name === 'api' ? a?.statusCode === 200 : a?.ok === true;
+  const sweep = answer as { accountsReevaluated?: number; failures?: number } | null;
+  const ok =
+    name === 'processor'
+      ? Array.isArray(a?.batchItemFailures) && a.batchItemFailures.length === 0
+      : name === 'api' || name === 'webhook'
+        ? a?.statusCode === 200
+        : name === 'sweep'
+          ? (sweep?.accountsReevaluated ?? 0) > 0 && sweep?.failures === 0
+          : a?.ok === true;
   if (!ok) throw new Error(`${name}'s first invocation did not succeed: ${JSON.stringify(answer).slice(0, 300)}`);
 }
 
 export async function measureColdStart(endpoint: string, options: { runs: number; now: Date; seed: number }): Promise<ColdStartResult> {
   const bundling = readBundlingOptions();
   const outDir = mkdtempSync(join(tmpdir(), 'termwatch-bench-cold-'));
+  let closeStandIn = async () => {};
   try {
     const built = [
       await bundle('baseline', join('bench', 'baseline-entry.ts'), bundling, outDir),
       await bundle('processor', join('functions', 'processor', 'handler.ts'), bundling, outDir),
       await bundle('api', join('functions', 'api', 'handler.ts'), bundling, outDir),
+      await bundle('webhook', join('functions', 'webhook', 'handler.ts'), bundling, outDir),
+      await bundle('sweep', join('functions', 'sweep', 'handler.ts'), bundling, outDir),
     ];
+    const webhookSecret = 'whsec_bench_cold_start';
+    const standIn = await startAwsStandIn({ [handlerEnvironment(bundling.nodeOptions).STRIPE_WEBHOOK_SECRET_ID!]: webhookSecret });
+    closeStandIn = () => standIn.close();
     const tableName = await createBenchTable(endpoint, 'cold');
     // Accounts, facts and tasks for the API to list, made by the processor itself.
     const store = createStore({ tableName, endpoint });
@@ -104,9 +132,22 @@ export async function measureColdStart(endpoint: string, options: { runs: number
     await runPool(seedEvents.length, 8, async (i) => void (await processor(sqsBatch([seedEvents[i]!]))));
     store.doc.destroy();
 
-    const env = { ...handlerEnvironment(bundling.nodeOptions), TABLE_NAME: tableName, AWS_ENDPOINT_URL_DYNAMODB: endpoint };
+    const env = { ...handlerEnvironment(bundling.nodeOptions), ...standIn.env, TABLE_NAME: tableName, AWS_ENDPOINT_URL_DYNAMODB: endpoint };
     let batchNumber = 0;
+    // The sweep's first run needs due work of its own: a fresh table per cold process.
+    const envOf = async (name: string): Promise<NodeJS.ProcessEnv> => {
+      if (name !== 'sweep') return env;
+      const prepared = await prepareSweep(endpoint, { notDue: 0, dueAccounts: 2, now: options.now });
+      prepared.store.doc.destroy();
+      return { ...env, TABLE_NAME: prepared.store.tableName };
+    };
     const inputOf = (name: string): unknown => {
+      if (name === 'webhook') {
+        batchNumber++;
+        const story = eventMix({ customers: 1, prefix: `cold-hook-${batchNumber}`, now: options.now, seed: options.seed + 10_000 + batchNumber });
+        const { body, signature } = signedDelivery(story[0]!, webhookSecret);
+        return gatewayRequest('POST', '/webhooks/stripe', {}, body, { 'content-type': 'application/json', 'stripe-signature': signature });
+      }
       if (name === 'processor') {
         batchNumber++;
         const story = eventMix({ customers: 1, prefix: `cold-${batchNumber}`, now: options.now, seed: options.seed + batchNumber });
@@ -116,10 +157,11 @@ export async function measureColdStart(endpoint: string, options: { runs: number
       return name === 'api' ? tasksRequest() : {};
     };
     const samples = new Map<string, ChildResult[]>(built.map((b) => [b.name, []]));
-    for (const b of built) checkAnswer(b.name, (await coldInvoke(b.file, inputOf(b.name), env)).answer); // warm the page cache; check each works
+    for (const b of built) checkAnswer(b.name, (await coldInvoke(b.file, inputOf(b.name), await envOf(b.name))).answer); // warm the page cache; check each works
     for (let round = 0; round < options.runs; round++) {
       for (const b of [...built].sort(() => Math.random() - 0.5)) {
-        const result = await coldInvoke(b.file, inputOf(b.name), env);
+        const childEnv = await envOf(b.name);
+        const result = await coldInvoke(b.file, inputOf(b.name), childEnv);
         checkAnswer(b.name, result.answer);
         samples.get(b.name)!.push(result);
       }
@@ -127,12 +169,23 @@ export async function measureColdStart(endpoint: string, options: { runs: number
     const medianMs = Object.fromEntries(
       [...samples].map(([name, s]) => [name, { load: median(s.map((r) => r.load)), first: median(s.map((r) => r.first)), total: median(s.map((r) => r.load + r.first)) }]),
     );
+    const functions = Object.entries(medianMs).filter(([name]) => name !== 'baseline');
+    const [worst, worstMs] = functions.reduce((a, b) => (b[1].total > a[1].total ? b : a));
     return {
       runs: options.runs,
       medianMs,
-      invocations: { baseline: 'one GetItem', processor: 'an SQS batch of one new invoice.finalized', api: 'GET /tasks?limit=50 on a table holding 10 customers’ history' },
+      invocations: {
+        baseline: 'one GetItem',
+        processor: 'an SQS batch of one new invoice.finalized',
+        api: 'GET /tasks?limit=50 on a table holding 10 customers’ history',
+        webhook: 'one signed delivery (secret from Secrets Manager, event to SQS: a local stand-in)',
+        sweep: 'a run with two accounts due (one review opens; SNS and EventBridge from the stand-in)',
+      },
+      worst,
+      ratio: worstMs.total / medianMs.baseline!.total,
     };
   } finally {
+    await closeStandIn();
     rmSync(outDir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--quick] [--only=bundles,coldstart,writes,sweep,ingest,webhook,preview] [--update-docs] [--init-compare]`
+ * `npm run bench [-- --json] [--quick] [--only=bundles,dashboard,coldstart,writes,sweep,ingest,webhook,lists,backfill,preview] [--update-docs] [--init-compare]`
  *
  * The benchmark report (issue 9): DynamoDB requests per event, ingest throughput against raw
  * PutItem, the sweep's read cost against not-due work, bundle sizes and module load time, and
@@ -12,18 +12,21 @@ import './env.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RunningDynamoDbLocal } from '../local/dynamodb-local.ts';
+import { measureBackfill } from './backfill.ts';
 import { measureBundles } from './bundles.ts';
+import { measureLists } from './lists.ts';
 import { measureColdStart } from './cold-start.ts';
 import { startBenchDynamo } from './dynamo.ts';
 import { measureIngest } from './ingest.ts';
 import { currentLoad, describeMachine } from './machine.ts';
 import { detailSections, headlineTable, jsonSummary, machineLine, type BenchResults } from './report.ts';
 import { measurePreview } from './preview.ts';
+import { buildDashboard } from '../web/build.ts';
 import { compareSweeps, prepareSweep, sweepOnce, type PreparedSweep } from './sweep.ts';
 import { measureWebhook } from './webhook.ts';
 import { measureWrites } from './writes.ts';
 
-const PHASES = ['bundles', 'coldstart', 'writes', 'sweep', 'ingest', 'webhook', 'preview'] as const;
+const PHASES = ['bundles', 'dashboard', 'coldstart', 'writes', 'sweep', 'ingest', 'webhook', 'lists', 'backfill', 'preview'] as const;
 type Phase = (typeof PHASES)[number];
 
 const args = process.argv.slice(2);
@@ -39,8 +42,8 @@ const quick = flag('quick');
 
 /** Sizes: the issue's, or small ones for a quick check that everything still runs. */
 const size = quick
-  ? { customers: 5, rawPuts: 400, events: 80, rounds: 1, notDueSmall: 100, notDueLarge: 5_000, dueAccounts: 4, initRuns: 5, coldRuns: 2, deliveries: 300, warmUp: 50, previewAccounts: 200, previewRounds: 1 }
-  : { customers: 20, rawPuts: 1_500, events: 300, rounds: 3, notDueSmall: 1_000, notDueLarge: 100_000, dueAccounts: 20, initRuns: 25, coldRuns: 15, deliveries: 2_000, warmUp: 200, previewAccounts: 10_000, previewRounds: 3 };
+  ? { customers: 5, rawPuts: 400, events: 80, rounds: 1, notDueSmall: 100, notDueLarge: 5_000, dueAccounts: 4, initRuns: 5, coldRuns: 2, deliveries: 300, warmUp: 50, listsSmall: 600, listsLarge: 3_000, backfillCustomers: 100, previewAccounts: 200, previewRounds: 1 }
+  : { customers: 20, rawPuts: 1_500, events: 300, rounds: 3, notDueSmall: 1_000, notDueLarge: 100_000, dueAccounts: 20, initRuns: 25, coldRuns: 15, deliveries: 2_000, warmUp: 200, listsSmall: 1_000, listsLarge: 100_000, backfillCustomers: 4_000, previewAccounts: 10_000, previewRounds: 3 };
 
 const started = performance.now();
 const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
@@ -80,7 +83,11 @@ try {
   // Bundles first, while no Java process competes for the CPU with the cold `node` processes.
   if (runs('bundles')) results.bundles = await phase('bundles (esbuild as CDK builds them; cold module loads)', () => measureBundles({ runs: size.initRuns, compareWithoutNodeOptions: flag('init-compare') }));
 
-  if (runs('coldstart') || runs('writes') || runs('sweep') || runs('ingest') || runs('webhook') || runs('preview')) {
+  if (runs('dashboard')) {
+    results.dashboard = await phase("dashboard's JavaScript (web/build.ts)", async () => ({ scriptBytes: (await buildDashboard()).scriptBytes }));
+  }
+
+  if (PHASES.some((p) => p !== 'bundles' && p !== 'dashboard' && runs(p))) {
     log('starting DynamoDB Local (in memory)');
     dynamo = await startBenchDynamo();
     const endpoint = dynamo.endpoint;
@@ -108,6 +115,8 @@ try {
       results.ingest = await phase('ingest against raw PutItem', () =>
         measureIngest(endpoint, { concurrency: 8, rawPuts: size.rawPuts, events: size.events, rounds: size.rounds, now, seed: 1000 }),
       );
+    if (runs('lists')) results.lists = await phase('list queries against table size', () => measureLists(endpoint, { small: size.listsSmall, large: size.listsLarge, now }));
+    if (runs('backfill')) results.backfill = await phase('backfill against the rate limit', () => measureBackfill(endpoint, { customers: size.backfillCustomers, now, concurrency: 8 }));
     if (runs('webhook'))
       results.webhook = await phase('webhook p99 on the local stack', () =>
         measureWebhook(endpoint, { deliveries: size.deliveries, warmUp: size.warmUp, concurrency: 50, now, seed: 77 }),

@@ -77,6 +77,24 @@ export async function accountTemplate(store: Store, summary: Evaluation['summary
   return { kind: 'account', items: [read.Item] };
 }
 
+/**
+ * An evaluated account with no flag whose upcoming notice deadline is on the renewals index
+ * (gsi1 `RENEWALS`), on the day of the instant it is instantiated at (and re-evaluated then).
+ */
+export async function renewalAccountTemplate(store: Store, summary: Evaluation['summary'], now: Date): Promise<SeedTemplate> {
+  await saveEvaluation(store, SENTINEL.account, 0, [], {
+    flags: [],
+    flagSince: {},
+    summary,
+    evaluatedAt: now.toISOString(),
+    nextEvalAt: SENTINEL.at,
+    renewal: { noticeDeadline: SENTINEL.atDay },
+  });
+  const read = await store.doc.send(new GetCommand({ TableName: store.tableName, Key: accountKey(SENTINEL.account), ConsistentRead: true }));
+  if (!read.Item) throw new Error('template account was not stored');
+  return { kind: 'account', items: [read.Item] };
+}
+
 /** The template's items for one account and instant (the due instant of a review is `at` + 14 days). */
 export function instantiate(template: SeedTemplate, accountId: string, at: Date): Array<Record<string, unknown>> {
   const iso = at.toISOString();
@@ -105,7 +123,7 @@ export function notDueInstant(now: Date, rand: () => number): Date {
 export async function seedNotDue(
   store: Store,
   templates: readonly SeedTemplate[],
-  options: { count: number; now: Date; seed: number; concurrency?: number; offset?: number },
+  options: { count: number; now: Date; seed: number; concurrency?: number; offset?: number; instant?: (now: Date, rand: () => number) => Date },
 ): Promise<{ items: number; ms: number }> {
   const rand = random(options.seed);
   const perBatch = Math.max(1, Math.floor(25 / templates.reduce((n, t) => n + t.items.length, 0)));
@@ -115,7 +133,7 @@ export async function seedNotDue(
     const writes: Array<Record<string, unknown>> = [];
     for (let i = b * perBatch; i < Math.min(options.count, (b + 1) * perBatch); i++) {
       const accountId = `cus_seed${String((options.offset ?? 0) + i).padStart(7, '0')}`;
-      for (const template of templates) writes.push(...instantiate(template, accountId, notDueInstant(options.now, rand)));
+      for (const template of templates) writes.push(...instantiate(template, accountId, (options.instant ?? notDueInstant)(options.now, rand)));
     }
     items += writes.length;
     let pending = writes.map((Item) => ({ PutRequest: { Item } }));

@@ -28,6 +28,11 @@ export interface WritesResult {
   writeItemsPerEvent: number;
   writeUnitsPerEvent: number;
   readsPerEvent: number;
+  /** Read units consumed per new event (both sides). */
+  readUnitsPerEvent: number;
+  /** Wall time per new event in the webhook's use case and in the processor's record handler, ms (one at a time, DynamoDB Local). */
+  webhookMsPerEvent: number;
+  processorMsPerEvent: number;
   webhookWritesPerEvent: number;
   processorWritesPerEvent: number;
   duplicates: number;
@@ -71,12 +76,18 @@ export async function measureWrites(endpoint: string, options: { customers: numb
     return applyStripeEvent(deps, event, new Date());
   };
 
+  let webhookMs = 0;
+  let processorMs = 0;
   for (const event of events) {
+    const webhookStarted = performance.now();
     const received = await meter.run(`webhook|${event.type}`, () => deliver(event, new Date()));
+    webhookMs += performance.now() - webhookStarted;
     bump(event.type, `webhook:${received.outcome}`);
     for (const message of queue.take()) {
       try {
+        const processorStarted = performance.now();
         const result = await meter.run(`processor|${event.type}`, () => apply(message));
+        processorMs += performance.now() - processorStarted;
         bump(event.type, `processor:${result.outcome}`);
         applied.push(message);
       } catch (error) {
@@ -119,6 +130,9 @@ export async function measureWrites(endpoint: string, options: { customers: numb
     writeItemsPerEvent: fresh.writeItems / n,
     writeUnitsPerEvent: fresh.writeUnits / n,
     readsPerEvent: fresh.reads / n,
+    readUnitsPerEvent: fresh.readUnits / n,
+    webhookMsPerEvent: webhookMs / n,
+    processorMsPerEvent: processorMs / n,
     webhookWritesPerEvent: webhook.writes / n,
     processorWritesPerEvent: processor.writes / n,
     duplicates: again.length,

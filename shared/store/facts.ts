@@ -1,7 +1,7 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, TransactWriteCommand, type BatchGetCommandOutput, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import type * as z from '../zod.ts';
 import { canonicalJson } from '../canonical-json.ts';
-import { isTransactionRace, type Store } from './client.ts';
+import { isTransactionRace, MAX_TRANSACTION_ITEMS, type Store } from './client.ts';
 import { retryOptimistic } from './optimistic.ts';
 import { accountPartition } from './keys.ts';
 import { ConcurrentUpdateError, factsRevisionBump } from './revision.ts';
@@ -26,7 +26,6 @@ export interface StoredFact<T> {
   facts: T;
   rev: number;
 }
-
 
 export function factKey<T>(kind: FactKind<T>, accountId: string, id: string) {
   return { pk: accountPartition(accountId), sk: `${kind.prefix}${id}` };
@@ -103,4 +102,107 @@ export async function mergeFact<T>(store: Store, kind: FactKind<T>, accountId: s
     },
     { isRace: isTransactionRace, exhausted: (error) => new ConcurrentUpdateError(`${kind.entity} ${id} kept changing while merging`, { cause: error }) },
   );
+}
+
+/** One observation to merge with mergeFacts (made by factMerge, which keeps kind and value together). */
+export interface FactMerge<T = unknown> {
+  kind: FactKind<T>;
+  accountId: string;
+  observed: T;
+}
+
+export function factMerge<T>(kind: FactKind<T>, accountId: string, observed: T): FactMerge {
+  return { kind, accountId, observed } as unknown as FactMerge;
+}
+
+/**
+ * Merges many observations (the backfill's pages) with a few requests instead of a read and a
+ * transaction each: every stored item read in BatchGetItem requests of 100 keys (consistent),
+ * merged in memory (observations of one fact in the order given), then written in transactions of
+ * up to 100 items, each holding whole accounts' fact writes with one `factsRev` bump per
+ * account, under the same conditions as mergeFact. A transaction that loses a race (another
+ * writer moved one of its facts, as the webhook's processor may) is redone observation by
+ * observation with mergeFact, from fresh reads, so the outcome is the same as merging each alone.
+ * Returns, per observation, whether it changed its stored fact.
+ */
+export async function mergeFacts(store: Store, merges: readonly FactMerge[], options: { concurrency?: number } = {}): Promise<boolean[]> {
+  const list = merges;
+  const keyOf = (m: FactMerge<unknown>) => factKey(m.kind, m.accountId, m.kind.idOf(m.observed));
+  const keys = new Map<string, { pk: string; sk: string }>();
+  for (const m of list) {
+    const key = keyOf(m);
+    keys.set(`${key.pk}|${key.sk}`, key);
+  }
+  const stored = await batchGetItems(store, [...keys.values()]);
+  // In memory: each fact's merged item and the revision its write is conditioned on.
+  const planned = new Map<string, { accountId: string; write: FactWrite; expectedRev: number | undefined; members: number[] }>();
+  const changed = list.map(() => false);
+  list.forEach((m, index) => {
+    const key = keyOf(m);
+    const id = `${key.pk}|${key.sk}`;
+    const earlier = planned.get(id);
+    const item = earlier ? earlier.write.item : stored.get(id);
+    const expectedRev = earlier ? earlier.expectedRev : item ? Number(item.rev) : undefined;
+    const write = planFactMerge(store, m.kind, m.accountId, item, m.observed, expectedRev);
+    if (!write) return;
+    changed[index] = true;
+    planned.set(id, { accountId: m.accountId, write, expectedRev, members: [...(earlier?.members ?? []), index] });
+  });
+  // Whole accounts per transaction (an account's facts and its one bump), at most 100 items.
+  const byAccount = new Map<string, Array<{ write: FactWrite; members: number[] }>>();
+  for (const p of planned.values()) {
+    const writes = byAccount.get(p.accountId) ?? [];
+    writes.push(p);
+    byAccount.set(p.accountId, writes);
+  }
+  const transactions: Array<{ items: unknown[]; members: number[] }> = [];
+  let current: { items: unknown[]; members: number[] } = { items: [], members: [] };
+  for (const [accountId, writes] of byAccount) {
+    for (let i = 0; i < writes.length; i += MAX_TRANSACTION_ITEMS - 1) {
+      const part = writes.slice(i, i + MAX_TRANSACTION_ITEMS - 1);
+      if (current.items.length + part.length + 1 > MAX_TRANSACTION_ITEMS) {
+        transactions.push(current);
+        current = { items: [], members: [] };
+      }
+      current.items.push(...part.map((w) => w.write.put), factsRevisionBump(store, accountId));
+      current.members.push(...part.flatMap((w) => w.members));
+    }
+  }
+  if (current.items.length > 0) transactions.push(current);
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  let next = 0;
+  const worker = async () => {
+    while (next < transactions.length) {
+      const tx = transactions[next++]!;
+      try {
+        await store.doc.send(new TransactWriteCommand({ TransactItems: tx.items as never }));
+      } catch (error) {
+        if (!isTransactionRace(error)) throw error;
+        // Redone one by one from fresh reads, in the order given.
+        for (const index of [...new Set(tx.members)].sort((a, b) => a - b)) {
+          const m = list[index]!;
+          changed[index] = await mergeFact(store, m.kind, m.accountId, m.observed);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, transactions.length) }, worker));
+  return changed;
+}
+
+/** Items by key (consistent BatchGetItem, 100 keys a request, unprocessed keys retried), by `pk|sk`. */
+async function batchGetItems(store: Store, keys: ReadonlyArray<{ pk: string; sk: string }>): Promise<Map<string, Record<string, unknown>>> {
+  const found = new Map<string, Record<string, unknown>>();
+  for (let i = 0; i < keys.length; i += 100) {
+    let pending: Array<Record<string, NativeAttributeValue>> | undefined = keys.slice(i, i + 100);
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      const result: BatchGetCommandOutput = await store.doc.send(
+        new BatchGetCommand({ RequestItems: { [store.tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      for (const item of result.Responses?.[store.tableName] ?? []) found.set(`${String(item.pk)}|${String(item.sk)}`, item);
+      pending = result.UnprocessedKeys?.[store.tableName]?.Keys;
+    }
+  }
+  return found;
 }

@@ -1,26 +1,29 @@
 import type Stripe from 'stripe';
 import type { Policy } from '../config/policy.ts';
-import { InvalidStripeObjectError } from '../domain/invoice.ts';
+import { InvalidStripeObjectError, observeInvoice } from '../domain/invoice.ts';
 import { startOfLocalDay } from '../domain/timing.ts';
 import { logger } from '../powertools.ts';
 import {
   addEvaluationCounts,
-  clearTouched,
+  clearTouchedMany,
   finishBackfillRun,
   getBackfillRun,
   getEvaluationCounts,
   listCheckpoints,
   listTouched,
-  markTouched,
+  markTouchedMany,
   saveCheckpoint,
   startBackfillRun,
   type EvaluationCounters,
   type ResourceCheckpoint,
 } from '../store/backfill.ts';
 import type { Store } from '../store/client.ts';
+import { factMerge, mergeFacts, type FactMerge } from '../store/facts.ts';
+import { invoiceFacts } from '../store/invoice.ts';
+import { invoiceEventTypes } from '../stripe/events.ts';
 import { backfillEvents, customerOf, UnsupportedBackfillObjectError } from '../stripe/backfill-events.ts';
 import { recordStripeEvent, UnreadableEventError } from './apply-stripe-event.ts';
-import { evaluateAccount } from './evaluate-account.ts';
+import { mergeAndEvaluate } from './merge-and-evaluate.ts';
 
 /**
  * The Stripe lists the backfill reads, in order: customers first (names, contract metadata),
@@ -31,6 +34,8 @@ export const BACKFILL_RESOURCES = ['customers', 'subscriptions', 'subscription_s
 export type BackfillResource = (typeof BACKFILL_RESOURCES)[number];
 
 type StripeObject = Record<string, unknown> & { id: string; created?: number };
+
+const invoiceTypes: ReadonlySet<string> = new Set(invoiceEventTypes);
 
 export interface BackfillOptions {
   /** Only invoices, refunds and disputes created on or after this day (policy time zone). */
@@ -173,6 +178,7 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
     deps.onProgress?.({ phase, resources, ...(fraction !== undefined ? { fraction } : {}), evaluation });
 
   const concurrency = Math.max(1, options.concurrency ?? 8);
+  const pageSize = Math.min(100, Math.max(1, options.pageSize ?? 100));
   const checkpointEvery = Math.max(concurrency, options.checkpointEvery ?? 100);
 
   for (const resource of BACKFILL_RESOURCES) {
@@ -187,6 +193,44 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
         ? undefined
         : Math.min(1, Math.max(0, (checkpoint.firstCreated - created) / (checkpoint.firstCreated - floor)));
     report(resource, fractionOf(checkpoint.lastCreated));
+
+    const skip = (object: StripeObject, error: unknown) => {
+      if (!(error instanceof UnreadableEventError || error instanceof InvalidStripeObjectError || error instanceof UnsupportedBackfillObjectError)) throw error;
+      checkpoint.skipped++;
+      if (skipped.length < 20) skipped.push({ id: object.id, reason: error.message });
+      logger.warn('backfill skipped an object', { resource, objectId: object.id, reason: error.message });
+    };
+    /**
+     * Invoices (most of any account's history) a batch at a time: one BatchGetItem of their
+     * stored facts, a few transactions of merged facts with their accounts' revision bumps
+     * (mergeFacts: the same conditions and outcome as recording each alone), one BatchWriteItem of
+     * the accounts touched. Other objects are recorded one by one (applyObject).
+     */
+    const applyInvoices = async (objects: StripeObject[]): Promise<void> => {
+      const merges: FactMerge[] = [];
+      for (const object of objects) {
+        if (options.customer && customerOf(object) !== options.customer) continue;
+        checkpoint.read++;
+        try {
+          const events = backfillEvents(object, deps.now);
+          const event = events.at(-1);
+          if (events.length !== 1 || !event || !invoiceTypes.has(event.type))
+            throw new UnsupportedBackfillObjectError(`invoice ${object.id} did not read as one invoice event`);
+          const observed = observeInvoice(event, event.data.object);
+          if (dryRun) touched.add(observed.customerId);
+          else merges.push(factMerge(invoiceFacts, observed.customerId, observed));
+        } catch (error) {
+          skip(object, error);
+        }
+      }
+      if (merges.length === 0) return;
+      const changed = await mergeFacts(deps.store, merges, { concurrency });
+      for (const c of changed) {
+        if (c) checkpoint.applied++;
+        else checkpoint.unchanged++;
+      }
+      for (const m of merges) await touch(m.accountId);
+    };
 
     const applyObject = async (object: StripeObject): Promise<void> => {
       const owner = customerOf(object);
@@ -209,25 +253,30 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
         if (changed) checkpoint.applied++;
         else checkpoint.unchanged++;
       } catch (error) {
-        if (!(error instanceof UnreadableEventError || error instanceof InvalidStripeObjectError || error instanceof UnsupportedBackfillObjectError)) throw error;
-        checkpoint.skipped++;
-        if (skipped.length < 20) skipped.push({ id: object.id, reason: error.message });
-        logger.warn('backfill skipped an object', { resource, objectId: object.id, reason: error.message });
+        skip(object, error);
       }
     };
+    // Accounts first touched in the batch being applied: marked together at the batch's end,
+    // before its checkpoint (a resumed run evaluates every account marked).
+    let toMark = new Set<string>();
     const touch = async (accountId: string) => {
-      if (touched.has(accountId)) return;
-      touched.add(accountId);
-      await markTouched(deps.store, scope, accountId, nowIso);
+      if (!touched.has(accountId)) toMark.add(accountId);
     };
 
     let batch: StripeObject[] = [];
     let sinceCheckpoint = 0;
-    const flush = async () => {
-      for (let i = 0; i < batch.length; i += concurrency) await Promise.all(batch.slice(i, i + concurrency).map(applyObject));
-      const last = batch.at(-1);
-      sinceCheckpoint += batch.length;
-      batch = [];
+    // One batch is applied while the list reads on (the SDK fetches the next page meanwhile, at
+    // the limiter's pace); batches are applied one after another, so checkpoints only move forward.
+    let applying: Promise<void> = Promise.resolve();
+    const flush = async (objects: StripeObject[]) => {
+      if (resource === 'invoices') await applyInvoices(objects);
+      else for (let i = 0; i < objects.length; i += concurrency) await Promise.all(objects.slice(i, i + concurrency).map(applyObject));
+      const marks = [...toMark];
+      toMark = new Set();
+      await markTouchedMany(deps.store, scope, marks, nowIso);
+      for (const id of marks) touched.add(id);
+      const last = objects.at(-1);
+      sinceCheckpoint += objects.length;
       if (last) {
         checkpoint.lastId = last.id;
         if (typeof last.created === 'number') checkpoint.lastCreated = last.created;
@@ -243,15 +292,27 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
         ...(isFactList && sinceSeconds !== undefined ? { created: { gte: sinceSeconds } } : {}),
         ...(options.customer ? { customer: options.customer } : {}),
         ...(checkpoint.lastId ? { startingAfter: checkpoint.lastId } : {}),
-        pageSize: Math.min(100, Math.max(1, options.pageSize ?? 100)),
+        pageSize,
       });
+      const batchSize = Math.max(concurrency * 4, pageSize);
+      const startFlush = async () => {
+        const objects = batch;
+        batch = [];
+        await applying;
+        const started = flush(objects);
+        started.catch(() => undefined);
+        applying = started;
+      };
       for await (const object of list) {
         if (checkpoint.firstCreated === undefined && typeof object.created === 'number') checkpoint.firstCreated = object.created;
         batch.push(object);
-        if (batch.length >= concurrency * 4) await flush();
+        if (batch.length >= batchSize) await startFlush();
       }
-      await flush();
+      await startFlush();
+      await applying;
     } catch (cause) {
+      // The batch being applied finishes first (or fails), so the checkpoint reported is settled.
+      await applying.catch(() => undefined);
       throw new BackfillInterruptedError(resource, dryRun ? undefined : checkpoint, { cause });
     }
     checkpoint.done = true;
@@ -264,28 +325,34 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
     const accounts = await listTouched(deps.store, scope);
     evaluation.total = accounts.length;
     report('evaluate');
-    for (let i = 0; i < accounts.length; i += concurrency) {
-      await Promise.all(
-        accounts.slice(i, i + concurrency).map(async (accountId) => {
-          const result = await evaluateAccount(deps, accountId, deps.now);
-          const opened = result.reviewChanges.filter((c) => (c.type === 'create' ? c.task : c.after).status === 'open' && (c.type === 'create' || c.before.status !== 'open'));
-          const scheduled = result.reviewChanges.filter((c) => c.type === 'create' && c.task.status === 'scheduled');
-          await addEvaluationCounts(
-            deps.store,
-            scope,
-            {
-              evaluated: 1,
-              flagged: result.flags.length > 0 ? 1 : 0,
-              reviewsOpened: opened.length,
-              reviewsScheduled: scheduled.length,
-              reminders: result.reminderSent ? 1 : 0,
-            },
-            nowIso,
+    // Accounts a chunk at a time (concurrency at once); the chunk's counts are added in one
+    // update and its touched marks cleared in one BatchWriteItem, after its evaluations (a run
+    // stopped between the two evaluates those accounts again, which writes nothing).
+    const chunk = Math.max(concurrency, 25);
+    for (let i = 0; i < accounts.length; i += chunk) {
+      const ids = accounts.slice(i, i + chunk);
+      const counts: EvaluationCounters = { evaluated: 0, flagged: 0, reviewsOpened: 0, reviewsScheduled: 0, reminders: 0 };
+      let next = 0;
+      const worker = async () => {
+        while (next < ids.length) {
+          const accountId = ids[next++]!;
+          // As evaluateAccount, with the writes of the accounts in flight sharing transactions.
+          const { evaluation: result } = await mergeAndEvaluate(deps, accountId, [], deps.now);
+          const opened = result.reviewChanges.filter(
+            (c) => (c.type === 'create' ? c.task : c.after).status === 'open' && (c.type === 'create' || c.before.status !== 'open'),
           );
-          await clearTouched(deps.store, scope, accountId);
+          const scheduled = result.reviewChanges.filter((c) => c.type === 'create' && c.task.status === 'scheduled');
+          counts.evaluated++;
+          counts.flagged += result.flags.length > 0 ? 1 : 0;
+          counts.reviewsOpened += opened.length;
+          counts.reviewsScheduled += scheduled.length;
+          counts.reminders += result.reminderSent ? 1 : 0;
           evaluation.done++;
-        }),
-      );
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
+      await addEvaluationCounts(deps.store, scope, counts, nowIso);
+      await clearTouchedMany(deps.store, scope, ids);
       report('evaluate');
     }
     await finishBackfillRun(deps.store, scope, new Date().toISOString());

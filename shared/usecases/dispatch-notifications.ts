@@ -4,6 +4,9 @@ import type { Notifier } from '../ports/notifier.ts';
 import type { Store } from '../store/client.ts';
 import { claimDispatch, listUndispatched, markDispatched, releaseDispatch } from '../store/notification.ts';
 
+/** Notifications in flight at once. */
+const DISPATCH_CONCURRENCY = 4;
+
 /**
  * Hands recorded notifications to the channels (the outbox pattern).
  * 1. Read the oldest notifications not yet dispatched (a sparse index entry the record carries
@@ -21,19 +24,32 @@ export async function dispatchNotifications(deps: { store: Store; notifiers: rea
   const claimant = randomUUID();
   let sent = 0;
   let failed = 0;
-  for (const notification of pending) {
-    if (!(await claimDispatch(deps.store, notification, claimant, deps.now()))) continue;
+  // A few notifications at once: each is claimed before it is sent, so overlap cannot send one twice.
+  let next = 0;
+  const worker = async () => {
+    while (next < pending.length) await dispatchOne(pending[next++]!);
+  };
+  const dispatchOne = async (notification: (typeof pending)[number]) => {
+    if (!(await claimDispatch(deps.store, notification, claimant, deps.now()))) return;
     try {
-      for (const notifier of deps.notifiers) await notifier.send(notification);
+      // Every channel at once (SNS and EventBridge are independent); a failure of any counts once
+      // all have answered, so the claim is given back only when nothing is still being sent.
+      const outcomes = await Promise.allSettled(deps.notifiers.map((notifier) => notifier.send(notification)));
+      const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (refused) throw refused.reason;
       await markDispatched(deps.store, notification, deps.now().toISOString());
       sent++;
     } catch (error) {
       failed++;
       logger.error('notification not dispatched; it stays pending', { notificationId: notification.id, error: error as Error });
       await releaseDispatch(deps.store, notification, claimant).catch((releaseError: unknown) =>
-        logger.warn('claim not given back; the notification is sent again once its lease runs out', { notificationId: notification.id, error: releaseError as Error }),
+        logger.warn('claim not given back; the notification is sent again once its lease runs out', {
+          notificationId: notification.id,
+          error: releaseError as Error,
+        }),
       );
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(DISPATCH_CONCURRENCY, pending.length) }, worker));
   return { sent, failed };
 }

@@ -11,6 +11,10 @@ import type { SweepResult } from '../schemas/admin.ts';
 const FIRST_RUN_LOOKBACK_DAYS = 7;
 /** A sweep that fell far behind catches up over several runs instead of one unbounded one. */
 const MAX_DAYS_PER_RUN = 62;
+/** Due accounts evaluated at once. */
+const SWEEP_CONCURRENCY = 4;
+/** Days whose index reads are in flight at once. */
+const READ_AHEAD_DAYS = 8;
 const DAY_MS = 86_400_000;
 /** An account whose re-evaluation failed is tried again this long after (the next hourly run). */
 const RETRY_FAILED_AFTER_MS = 3_600_000;
@@ -38,16 +42,30 @@ export async function runSweep(deps: { store: Store; policy: Policy }, now: Date
   let day = checkpoint < today ? checkpoint : today;
   let oldestPending: string | undefined;
   const result: SweepResult = { daysRead: 0, caughtUp: true, accountsReevaluated: 0, reviewsOpened: 0, notificationsRecorded: 0, failures: 0 };
+  // The index reads of the days ahead go out together (a first run, or one after a pause, reads
+  // several days: one round trip instead of one a day); each day's work is still done in order.
+  const reads = new Map<string, Promise<[string[], Array<{ accountId: string }>]>>();
+  const readDay = (d: string) => {
+    let read = reads.get(d);
+    if (!read) {
+      read = Promise.all([listAccountsDueForEvaluation(deps.store, d, now.toISOString()), listReviewsDueToOpen(deps.store, d, now.toISOString())]);
+      // Awaited in its turn; a failure of a day not reached (the run stopped) is not unhandled.
+      read.catch(() => undefined);
+      reads.set(d, read);
+    }
+    return read;
+  };
+  const nextDay = (d: string) => dayOf(new Date(Date.parse(`${d}T00:00:00Z`) + DAY_MS));
   for (;;) {
     result.daysRead++;
-    const [accounts, reviews] = await Promise.all([
-      listAccountsDueForEvaluation(deps.store, day, now.toISOString()),
-      listReviewsDueToOpen(deps.store, day, now.toISOString()),
-    ]);
+    for (let ahead = day, n = result.daysRead; ahead <= today && n <= MAX_DAYS_PER_RUN && n < result.daysRead + READ_AHEAD_DAYS; ahead = nextDay(ahead), n++)
+      void readDay(ahead);
+    const [accounts, reviews] = await readDay(day);
     // Opening a review is an evaluation too: the timing rule says "open" once openAt has passed,
     // and the evaluation writes the opening and its notification in one transaction.
     const due = [...new Set([...accounts, ...reviews.map((r) => r.accountId)])].sort();
-    for (const accountId of due) {
+    // A few accounts at once (each its own read and transaction; they share nothing).
+    await eachAtOnce(due, SWEEP_CONCURRENCY, async (accountId) => {
       try {
         const evaluation = await evaluateAccount(deps, accountId, now);
         result.accountsReevaluated++;
@@ -73,9 +91,9 @@ export async function runSweep(deps: { store: Store; policy: Policy }, now: Date
           logger.error('sweep could not defer the account either; its day stays pending', { accountId, error: deferError as Error });
         }
       }
-    }
+    });
     if (day >= today) break;
-    day = dayOf(new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS));
+    day = nextDay(day);
     if (result.daysRead >= MAX_DAYS_PER_RUN) {
       oldestPending ??= day;
       result.caughtUp = false;
@@ -114,4 +132,13 @@ export async function sweepUntil(deps: { store: Store; policy: Policy }, now: Da
 /** The due-work index is keyed by UTC day (an instant's day, not a business calendar date). */
 function dayOf(date: Date): string {
   return date.toISOString().slice(0, 10);
+}
+
+/** Runs `work` over `items`, at most `concurrency` at once. */
+async function eachAtOnce<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
