@@ -60,12 +60,13 @@ const contextSchema = z
     account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as "eu-west-1"').optional(),
     policy: z.preprocess(fromJsonText, z.record(z.string(), z.unknown())).default({}),
-    auth: z.enum(['iam', 'jwt', 'cognito']).default('iam'),
+    /** Default: `cognito`, or `jwt` when jwtIssuer is given. `iam` is the SigV4-only mode of before (no people, no dashboard). */
+    auth: z.enum(['iam', 'jwt', 'cognito']).optional(),
     /** auth=cognito: TOTP MFA required (default) or optional. */
     mfa: z.enum(['required', 'optional']).default('required'),
     /** auth=cognito: the hosted-UI domain prefix (default `termwatch-<stage>`). */
     cognitoDomainPrefix: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and dashes').optional(),
-    /** auth=cognito: the dashboard's callback URL(s), https (http only on localhost). */
+    /** auth=cognito: the dashboard's callback URL(s), https (http only on localhost); default: the CloudFront URL's /app/. */
     dashboardCallbackUrls: stringList(z.url().refine((u) => u.startsWith('https://') || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(u), 'must be https:// (http:// only on localhost)')).optional(),
     jwtIssuer: z.url({ protocol: /^https$/ }).optional(),
     jwtAudience: stringList(z.string().min(1)).optional(),
@@ -100,16 +101,23 @@ const contextSchema = z
     ).default(30),
   })
   .superRefine((ctx, issues) => {
-    if (ctx.auth === 'jwt') {
+    const auth = ctx.auth ?? (ctx.jwtIssuer !== undefined ? 'jwt' : 'cognito');
+    if (auth !== 'jwt') {
+      // An issuer given beside another mode would be silently ignored: say so instead.
+      for (const key of ['jwtIssuer', 'jwtAudience'] as const) {
+        if (ctx[key] !== undefined) issues.addIssue({ code: 'custom', path: [key], message: `is only read when auth is "jwt" (auth is "${auth}")` });
+      }
+    }
+    if (auth !== 'cognito' && ctx.dashboardCallbackUrls !== undefined) {
+      issues.addIssue({ code: 'custom', path: ['dashboardCallbackUrls'], message: `is only read when auth is "cognito" (auth is "${auth}"); the issuer named by jwtIssuer keeps its own callback list` });
+    }
+    if (auth === 'jwt') {
       if (ctx.jwtIssuer === undefined) {
         issues.addIssue({ code: 'custom', path: ['jwtIssuer'], message: 'is required when auth is "jwt" (e.g. -c jwtIssuer=https://issuer.example.com/)' });
       }
       if (ctx.jwtAudience === undefined || ctx.jwtAudience.length === 0) {
         issues.addIssue({ code: 'custom', path: ['jwtAudience'], message: 'is required when auth is "jwt" (e.g. -c jwtAudience=termwatch-api)' });
       }
-    }
-    if (ctx.auth === 'cognito' && (ctx.dashboardCallbackUrls === undefined || ctx.dashboardCallbackUrls.length === 0)) {
-      issues.addIssue({ code: 'custom', path: ['dashboardCallbackUrls'], message: 'is required when auth is "cognito" (e.g. -c dashboardCallbackUrls=https://termwatch.example.com/app/)' });
     }
     if (ctx.stripeEventBridge && ctx.stripePartnerEventSource === undefined) {
       issues.addIssue({
@@ -132,10 +140,17 @@ export interface DeploySettings {
   /** The same policy, validated and with defaults filled in. */
   readonly policy: Policy;
   readonly auth:
+    /** SigV4 on every finance route: machines and operators only (a browser cannot sign), so no dashboard. */
     | { readonly mode: 'iam' }
+    /** Another OIDC issuer (Entra ID, Okta, Auth0, Google...) named in context. */
     | { readonly mode: 'jwt'; readonly issuer: string; readonly audience: readonly string[] }
-    /** A Cognito user pool made by the stack (infra/constructs/identity.ts) is the issuer. */
-    | { readonly mode: 'cognito'; readonly mfa: 'required' | 'optional'; readonly domainPrefix: string; readonly callbackUrls: readonly string[] };
+    /**
+     * The default: a Cognito user pool made by the stack (infra/constructs/identity.ts) is the issuer.
+     * `callbackUrls` undefined: the dashboard's CloudFront URL (`https://<distribution>/app/`).
+     */
+    | { readonly mode: 'cognito'; readonly mfa: 'required' | 'optional'; readonly domainPrefix: string; readonly callbackUrls: readonly string[] | undefined };
+  /** The dashboard on S3 behind CloudFront (infra/constructs/dashboard-site.ts): wherever people sign in, i.e. unless auth is iam. */
+  readonly dashboard: boolean;
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   readonly sweep: { readonly at: string; readonly timeZone: string };
   /** Finance's e-mail subscriptions to the notification topic (renewal reminders, reviews opened). */
@@ -192,6 +207,7 @@ export function readDeploySettings(
     throw new DeployContextError(`CDK context is invalid: ${problems}`);
   }
   const ctx = parsed.data;
+  const authMode = ctx.auth ?? (ctx.jwtIssuer !== undefined ? 'jwt' : 'cognito');
 
   let policy: Policy;
   try {
@@ -243,11 +259,12 @@ export function readDeploySettings(
     policyInput: ctx.policy,
     policy,
     auth:
-      ctx.auth === 'jwt'
+      authMode === 'jwt'
         ? { mode: 'jwt', issuer: ctx.jwtIssuer as string, audience: ctx.jwtAudience as string[] }
-        : ctx.auth === 'cognito'
-          ? { mode: 'cognito', mfa: ctx.mfa, domainPrefix: ctx.cognitoDomainPrefix ?? `termwatch-${ctx.stage}`, callbackUrls: ctx.dashboardCallbackUrls as string[] }
+        : authMode === 'cognito'
+          ? { mode: 'cognito', mfa: ctx.mfa, domainPrefix: ctx.cognitoDomainPrefix ?? `termwatch-${ctx.stage}`, callbackUrls: ctx.dashboardCallbackUrls?.length ? ctx.dashboardCallbackUrls : undefined }
           : { mode: 'iam' },
+    dashboard: authMode !== 'iam',
     throttle: { rateLimit: ctx.throttleRate, burstLimit: ctx.throttleBurst },
     sweep: { at: ctx.sweepAt ?? policy.sweepAt, timeZone: ctx.timeZone ?? policy.timeZone },
     notifyEmails: ctx.notifyEmails,

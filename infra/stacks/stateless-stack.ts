@@ -2,6 +2,7 @@ import {
   CfnOutput,
   CrossStackReferences,
   Duration,
+  Lazy,
   ReferenceStrength,
   RemovalPolicy,
   Stack,
@@ -27,6 +28,7 @@ import { routes } from '../../shared/http/routes.ts';
 import { RECEIPT_PARTITION_PREFIX } from '../../shared/store/stripe-event.ts';
 import { tableDefinition } from '../../shared/store/table.ts';
 import { handledEventTypes } from '../../shared/stripe/events.ts';
+import { DashboardSite } from '../constructs/dashboard-site.ts';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue.ts';
 import { Identity } from '../constructs/identity.ts';
 import { Operations, serviceMetric } from '../constructs/operations.ts';
@@ -99,6 +101,10 @@ export class StatelessStack extends Stack {
   readonly ingestDeadLetters: DeadLetterQueue;
   readonly sweepDeadLetters: DeadLetterQueue;
   readonly api: WatcherApi;
+  /** The user pool people sign in to (auth=cognito, the default). */
+  readonly identity: Identity | undefined;
+  /** The dashboard on S3 behind CloudFront, with the API as second origin (unless auth=iam). */
+  readonly dashboard: DashboardSite | undefined;
   readonly sweepSchedule: scheduler.Schedule;
   /** The alarms (operations topic) and the dashboard; `operations.addAlarm(...)` adds one. */
   readonly operations: Operations;
@@ -187,8 +193,24 @@ export class StatelessStack extends Stack {
     });
     this.apiFunction.bindTable(table, tableGrants.api);
 
-    // auth=cognito: people sign in to a user pool made here; its tokens go through the JWT authorizer.
-    const identity = settings.auth.mode === 'cognito' ? new Identity(this, 'Identity', settings.auth) : undefined;
+    // auth=cognito (the default): people sign in to a user pool made here; its tokens go through
+    // the JWT authorizer. The client's callback is the dashboard's CloudFront URL, made below: a
+    // lazy value, since the authorizer needs the client before the distribution can exist.
+    // CloudFormation order: Api <- Distribution <- Client <- Authorizer <- Routes, no cycle.
+    let site: DashboardSite | undefined;
+    const appUrl = Lazy.string({
+      produce: () => {
+        if (!site) throw new Error('the dashboard callback URL was used with no dashboard');
+        return site.appUrl;
+      },
+    });
+    const auth = settings.auth;
+    const callbackUrls = auth.mode === 'cognito' ? (auth.callbackUrls ?? [appUrl]) : [];
+    this.identity =
+      auth.mode === 'cognito'
+        ? new Identity(this, 'Identity', { mfa: auth.mfa, domainPrefix: auth.domainPrefix, callbackUrls, logoutUrls: callbackUrls })
+        : undefined;
+    const identity = this.identity;
     // Outputs inside a construct get a path hash (IdentityUserPoolId10F31C26); the README and the
     // operator use the plain names (UserPoolId, ClientId, Issuer, HostedUiUrl).
     for (const child of identity?.node.children ?? []) {
@@ -197,11 +219,46 @@ export class StatelessStack extends Stack {
     this.api = new WatcherApi(this, 'Api', {
       routes,
       functions: { api: this.apiFunction, webhook: this.webhookFunction },
-      auth: settings.auth.mode === 'cognito' && identity ? { mode: 'jwt', issuer: identity.issuer, audience: [identity.clientId] } : (settings.auth as Exclude<DeploySettings['auth'], { mode: 'cognito' }>),
+      auth: identity ? { mode: 'jwt', issuer: identity.issuer, audience: [identity.clientId] } : (auth as Exclude<DeploySettings['auth'], { mode: 'cognito' }>),
       throttle: settings.throttle,
       routeThrottles: { 'stripe-signature': settings.routeThrottles.webhook, public: settings.routeThrottles.public },
       accessLogRetention: logRetention,
     });
+
+    // --- dashboard -------------------------------------------------------------------------------
+    if (settings.dashboard) {
+      const hostedUi = auth.mode === 'cognito' ? `https://${auth.domainPrefix}.auth.${this.region}.amazoncognito.com` : undefined;
+      const signInConfig: Record<string, unknown> =
+        identity && hostedUi
+          ? {
+              issuer: identity.issuer,
+              clientId: identity.clientId,
+              authorizationEndpoint: `${hostedUi}/oauth2/authorize`,
+              tokenEndpoint: `${hostedUi}/oauth2/token`,
+              logoutEndpoint: `${hostedUi}/logout`,
+              redirectUri: callbackUrls[0],
+              scope: 'openid email profile',
+              groupsClaim: 'cognito:groups',
+            }
+          : auth.mode === 'jwt'
+            ? { issuer: auth.issuer, clientId: auth.audience[0], redirectUri: appUrl, scope: 'openid email profile' }
+            : {};
+      const signInOrigins =
+        auth.mode === 'cognito' && hostedUi
+          ? [hostedUi, `https://cognito-idp.${this.region}.amazonaws.com`]
+          : auth.mode === 'jwt'
+            ? [new URL(auth.issuer).origin]
+            : [];
+      site = new DashboardSite(this, 'Dashboard', {
+        api: this.api.api,
+        routes,
+        signInOrigins,
+        signInConfig,
+        logRetention,
+      });
+      new CfnOutput(this, 'DashboardUrl', { value: site.appUrl, description: 'The dashboard (sign in here); the Cognito callback URL by default' });
+    }
+    this.dashboard = site;
 
     // --- hourly sweep ---------------------------------------------------------------------------
     this.sweepDeadLetters = new DeadLetterQueue(this, 'SweepDeadLetters', {
