@@ -70,6 +70,17 @@ describe('app with every option', () => {
     });
   });
 
+  it('hosts the dashboard for the named issuer: its origin in connect-src, no user pool, the DashboardUrl output', () => {
+    const t = built.statelessTemplate;
+    t.resourceCountIs('AWS::Cognito::UserPool', 0);
+    t.resourceCountIs('AWS::CloudFront::Distribution', 1);
+    const policy = Object.values(t.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0] as { Properties: any };
+    expect(policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy).toContain(
+      "connect-src 'self' https://auth.example.com;",
+    );
+    expect(t.findOutputs('DashboardUrl').DashboardUrl).toBeDefined();
+  });
+
   it('gives every function the policy exactly as given, and the log level', () => {
     // The four functions (CDK's dashboard deployment handler carries no policy).
     const lambdas = (Object.values(built.statelessTemplate.findResources('AWS::Lambda::Function')) as { Properties: any }[]).filter(
