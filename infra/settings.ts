@@ -68,6 +68,12 @@ const contextSchema = z
     cognitoDomainPrefix: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and dashes').optional(),
     /** auth=cognito: the dashboard's callback URL(s), https (http only on localhost); default: the CloudFront URL's /app/. */
     dashboardCallbackUrls: stringList(z.url().refine((u) => u.startsWith('https://') || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(u), 'must be https:// (http:// only on localhost)')).optional(),
+    /** The dashboard's own host name on CloudFront (a CNAME you point at the distribution), with its certificate. */
+    dashboardDomainName: z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case host name such as "termwatch.example.com"').optional(),
+    /** ACM certificate for dashboardDomainName; CloudFront takes only us-east-1 certificates. */
+    dashboardCertificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/, 'must be an ACM certificate ARN in us-east-1 (CloudFront reads certificates there only)').optional(),
+    /** A WAF web ACL of CLOUDFRONT scope (made in us-east-1) for the distribution. */
+    dashboardWebAclArn: z.string().regex(/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/, 'must be a CLOUDFRONT-scope WAFv2 web ACL ARN, "arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>"').optional(),
     jwtIssuer: z.url({ protocol: /^https$/ }).optional(),
     jwtAudience: stringList(z.string().min(1)).optional(),
     throttleRate: positiveInt.default(50),
@@ -111,6 +117,15 @@ const contextSchema = z
     if (auth !== 'cognito' && ctx.dashboardCallbackUrls !== undefined) {
       issues.addIssue({ code: 'custom', path: ['dashboardCallbackUrls'], message: `is only read when auth is "cognito" (auth is "${auth}"); the issuer named by jwtIssuer keeps its own callback list` });
     }
+    if ((ctx.dashboardDomainName === undefined) !== (ctx.dashboardCertificateArn === undefined)) {
+      const missing = ctx.dashboardDomainName === undefined ? 'dashboardDomainName' : 'dashboardCertificateArn';
+      issues.addIssue({ code: 'custom', path: [missing], message: 'is required with the other: dashboardDomainName and dashboardCertificateArn go together' });
+    }
+    if (auth === 'iam') {
+      for (const key of ['dashboardDomainName', 'dashboardCertificateArn', 'dashboardWebAclArn'] as const) {
+        if (ctx[key] !== undefined) issues.addIssue({ code: 'custom', path: [key], message: 'is only read with a dashboard (auth is "iam": none is made)' });
+      }
+    }
     if (auth === 'jwt') {
       if (ctx.jwtIssuer === undefined) {
         issues.addIssue({ code: 'custom', path: ['jwtIssuer'], message: 'is required when auth is "jwt" (e.g. -c jwtIssuer=https://issuer.example.com/)' });
@@ -151,6 +166,12 @@ export interface DeploySettings {
     | { readonly mode: 'cognito'; readonly mfa: 'required' | 'optional'; readonly domainPrefix: string; readonly callbackUrls: readonly string[] | undefined };
   /** The dashboard on S3 behind CloudFront (infra/constructs/dashboard-site.ts): wherever people sign in, i.e. unless auth is iam. */
   readonly dashboard: boolean;
+  /** Optional for the distribution: its own host name and certificate (TLS 1.2 minimum), a WAF web ACL. */
+  readonly dashboardHosting: {
+    readonly domainName: string | undefined;
+    readonly certificateArn: string | undefined;
+    readonly webAclArn: string | undefined;
+  };
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   readonly sweep: { readonly at: string; readonly timeZone: string };
   /** Finance's e-mail subscriptions to the notification topic (renewal reminders, reviews opened). */
@@ -265,6 +286,7 @@ export function readDeploySettings(
           ? { mode: 'cognito', mfa: ctx.mfa, domainPrefix: ctx.cognitoDomainPrefix ?? `termwatch-${ctx.stage}`, callbackUrls: ctx.dashboardCallbackUrls?.length ? ctx.dashboardCallbackUrls : undefined }
           : { mode: 'iam' },
     dashboard: authMode !== 'iam',
+    dashboardHosting: { domainName: ctx.dashboardDomainName, certificateArn: ctx.dashboardCertificateArn, webAclArn: ctx.dashboardWebAclArn },
     throttle: { rateLimit: ctx.throttleRate, burstLimit: ctx.throttleBurst },
     sweep: { at: ctx.sweepAt ?? policy.sweepAt, timeZone: ctx.timeZone ?? policy.timeZone },
     notifyEmails: ctx.notifyEmails,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -24,6 +25,10 @@ export interface DashboardSiteProps {
   /** Published as `/app/config.json` for the dashboard's code-flow sign-in (deploy-time values allowed). */
   readonly signInConfig: Record<string, unknown>;
   readonly logRetention: RetentionDays;
+  /** Its own host name and us-east-1 certificate: viewers then need TLS 1.2 (TLSv1.2_2021). */
+  readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
+  /** A CLOUDFRONT-scope WAF web ACL (us-east-1). */
+  readonly webAclArn?: string;
 }
 
 /** Where the bundle lives in the bucket and on the distribution: the same `/app/` as `npm start`. */
@@ -81,6 +86,8 @@ export class DashboardSite extends Construct {
   readonly distribution: cloudfront.Distribution;
   readonly responseHeadersPolicy: cloudfront.ResponseHeadersPolicy;
   readonly deployment: s3deploy.BucketDeployment;
+  /** The host name people use when context gave one (a CNAME to the distribution). */
+  readonly customDomainName: string | undefined;
   /** The directory written at synth and deployed (the bundle's files under `app/`). */
   readonly assetDir: string;
 
@@ -162,20 +169,33 @@ export class DashboardSite extends Construct {
       enableLogging: true,
       logBucket: this.logBucket,
       logFilePrefix: 'cloudfront/',
+      ...(props.customDomain
+        ? {
+            domainNames: [props.customDomain.domainName],
+            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
+      ...(props.webAclArn ? { webAclId: props.webAclArn } : {}),
     });
+    this.customDomainName = props.customDomain?.domainName;
     const distribution = this.distribution.node.defaultChild as cloudfront.CfnDistribution;
     Validations.of(distribution).acknowledge({
       id: 'AwsSolutions-CFR1',
       reason: 'No geo restriction: finance people sign in from wherever they work; every figure needs a Cognito (or named issuer) token checked by the API, and the static shell holds no data.',
     });
-    Validations.of(distribution).acknowledge({
-      id: 'AwsSolutions-CFR2',
-      reason: 'No WAF web ACL: a CLOUDFRONT-scope ACL must live in us-east-1 (this stack is regional) and costs a fixed monthly fee for a few signed-in users; the API is throttled per stage and per route and refuses every finance call without a valid token before a function runs.',
-    });
-    Validations.of(distribution).acknowledge({
-      id: 'AwsSolutions-CFR4',
-      reason: 'The default *.cloudfront.net certificate cannot set a minimum viewer TLS version (CloudFront negotiates TLSv1.2+ with current browsers); a custom domain with an ACM certificate in us-east-1 would allow TLSv1.2_2021 and is left to the deployment.',
-    });
+    if (!props.webAclArn) {
+      Validations.of(distribution).acknowledge({
+        id: 'AwsSolutions-CFR2',
+        reason: 'No WAF web ACL given (context dashboardWebAclArn): a CLOUDFRONT-scope ACL must live in us-east-1 (this stack is regional) and costs a fixed monthly fee for a few signed-in users; the API is throttled per stage and per route and refuses every finance call without a valid token before a function runs.',
+      });
+    }
+    if (!props.customDomain) {
+      Validations.of(distribution).acknowledge({
+        id: 'AwsSolutions-CFR4',
+        reason: 'The default *.cloudfront.net certificate cannot set a minimum viewer TLS version (CloudFront negotiates TLSv1.2+ with current browsers); give dashboardDomainName and dashboardCertificateArn (us-east-1) to require TLSv1.2_2021.',
+      });
+    }
 
     // The bundle, built now by the local esbuild (offline), written to a directory and deployed as
     // an asset: nothing of web/ is near functions/, whose bundles esbuild builds from their entries.
@@ -256,9 +276,9 @@ export class DashboardSite extends Construct {
     });
   }
 
-  /** `https://<distribution>.cloudfront.net` */
+  /** `https://<distribution>.cloudfront.net`, or the custom host name. */
   get url(): string {
-    return `https://${this.distribution.distributionDomainName}`;
+    return `https://${this.customDomainName ?? this.distribution.distributionDomainName}`;
   }
 
   /** The dashboard's sign-in callback: its `/app/` page. */

@@ -255,6 +255,10 @@ export class StatelessStack extends Stack {
         signInOrigins,
         signInConfig,
         logRetention,
+        ...(settings.dashboardHosting.domainName && settings.dashboardHosting.certificateArn
+          ? { customDomain: { domainName: settings.dashboardHosting.domainName, certificateArn: settings.dashboardHosting.certificateArn } }
+          : {}),
+        ...(settings.dashboardHosting.webAclArn ? { webAclArn: settings.dashboardHosting.webAclArn } : {}),
       });
       new CfnOutput(this, 'DashboardUrl', { value: site.appUrl, description: 'The dashboard (sign in here); the Cognito callback URL by default' });
     }

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/build.ts';
 import { apiPathPatterns } from '../../infra/constructs/dashboard-site.ts';
 import { dashboardCsp } from '../../local/dashboard-site.ts';
 import { routes } from '../../shared/http/routes.ts';
@@ -219,6 +220,39 @@ describe('the dashboard on S3 behind CloudFront', () => {
   it('outputs the dashboard URL', () => {
     expect(built.statelessTemplate.findOutputs('DashboardUrl').DashboardUrl?.Value).toEqual(appUrl());
   });
+});
+
+describe('the dashboard with its own host name and a WAF web ACL (context)', () => {
+  it('requires TLS 1.2 of viewers on that name, makes it the callback, attaches the ACL, and then acknowledges neither CFR4 nor CFR2', () => {
+    const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
+    const webAclArn = 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/termwatch/0123abcd';
+    const app = buildApp({
+      context: {
+        'aws:cdk:bundling-stacks': [],
+        region: 'eu-west-1',
+        account: '123456789012',
+        dashboardDomainName: 'termwatch.example.com',
+        dashboardCertificateArn: certificateArn,
+        dashboardWebAclArn: webAclArn,
+      },
+    });
+    const t = Template.fromStack(app.stateless);
+    t.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Aliases: ['termwatch.example.com'],
+        ViewerCertificate: { AcmCertificateArn: certificateArn, MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' },
+        WebACLId: webAclArn,
+      }),
+    });
+    t.hasResourceProperties('AWS::Cognito::UserPoolClient', { CallbackURLs: ['https://termwatch.example.com/app/'] });
+    expect(t.findOutputs('DashboardUrl').DashboardUrl?.Value).toBe('https://termwatch.example.com/app/');
+    expect(unacknowledgedNagFindings(app.app)).toEqual([]);
+    const rules = acknowledgements(app.stateless).filter((a) => a.path.includes('/Dashboard/')).map((a) => a.rule);
+    expect(rules).toContain('AwsSolutions-CFR1');
+    expect(rules).not.toContain('AwsSolutions-CFR2');
+    expect(rules).not.toContain('AwsSolutions-CFR4');
+    expect(allNagFindings(app.app).filter((f) => f.rule === 'AwsSolutions-CFR2' || f.rule === 'AwsSolutions-CFR4')).toEqual([]);
+  }, 120_000);
 });
 
 describe('least privilege and cdk-nag with the dashboard', () => {
