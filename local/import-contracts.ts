@@ -15,18 +15,20 @@ import { importContractsCsv, type ImportReport } from '../shared/usecases/contra
 import { localSettings, runningWatcherUrl, StackOutputError, tableFromStack, withLocalStore } from './local-target.ts';
 
 const USAGE = 'usage: npm run import:contracts -- <file.csv> [--table NAME | --stack NAME] [--region REGION] [--as NAME]';
-let args;
-try {
-  args = parseArgs({
-    args: process.argv.slice(2),
-    allowPositionals: true,
-    strict: true,
-    options: { table: { type: 'string' }, stack: { type: 'string' }, region: { type: 'string' }, as: { type: 'string' } },
-  });
-} catch (error) {
-  console.error(`${(error as Error).message}\n${USAGE}`);
-  process.exit(2);
-}
+const parseCommandLine = () => {
+  try {
+    return parseArgs({
+      args: process.argv.slice(2),
+      allowPositionals: true,
+      strict: true,
+      options: { table: { type: 'string' }, stack: { type: 'string' }, region: { type: 'string' }, as: { type: 'string' } },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+};
+const args = parseCommandLine();
 const file = args.positionals[0];
 const { table, stack, region, as: author = 'import-cli' } = args.values;
 if (!file || args.positionals.length > 1 || (table && stack)) {

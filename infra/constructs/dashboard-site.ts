@@ -32,7 +32,7 @@ export interface DashboardSiteProps {
 }
 
 /** Where the bundle lives in the bucket and on the distribution: the same `/app/` as `npm start`. */
-export const dashboardPrefix = 'app';
+const dashboardPrefix = 'app';
 
 /**
  * CloudFront path patterns that go to the API: one per first path segment of the routes the
