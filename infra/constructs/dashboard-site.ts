@@ -51,6 +51,8 @@ export function apiPathPatterns(routes: readonly RouteSpec[]): string[] {
   // A pattern that caught the dashboard's own paths would send the shell to the API.
   const clash = patterns.find((p) => `/${dashboardPrefix}/`.startsWith(p.slice(0, -1)) || p.slice(1, -1).startsWith(dashboardPrefix));
   if (clash) throw new Error(`API path pattern ${clash} would also match /${dashboardPrefix}/`);
+  // CloudFront's default quota is 25 cache behaviours per distribution.
+  if (patterns.length > 24) throw new Error(`${patterns.length} API path patterns: more than a distribution takes by default; serve the API under one prefix`);
   return patterns;
 }
 

@@ -142,6 +142,16 @@ describe('the dashboard on S3 behind CloudFront', () => {
     expect(config.Logging).toMatchObject({ Bucket: { 'Fn::GetAtt': [logicalId(built.stateless.dashboard!.logBucket), 'RegionalDomainName'] }, Prefix: 'cloudfront/' });
   });
 
+  it('routes the way npm start does: / and /app to /app/, deep links to the shell, assets and config.json as stored', () => {
+    const code = resourcesOfType('AWS::CloudFront::Function')[0]!.Properties.FunctionCode as string;
+    // CloudFront Functions run plain JavaScript: the same code, run here on sample requests.
+    const handler = new Function(`${code}; return handler;`)() as (event: unknown) => any;
+    const run = (uri: string) => handler({ request: { uri, headers: {} } });
+    for (const uri of ['/', '/app']) expect(run(uri), uri).toEqual({ statusCode: 302, statusDescription: 'Found', headers: { location: { value: '/app/' } } });
+    for (const uri of ['/app/', '/app/tasks/task_1', '/app/accounts/cus_1', '/app/renewals']) expect(run(uri).uri, uri).toBe('/app/index.html');
+    for (const uri of ['/app/assets/app.js', '/app/assets/app.css', '/app/config.json', '/favicon.ico']) expect(run(uri).uri, uri).toBe(uri);
+  });
+
   it('answers with the CSP of npm start, connect-src widened to the Cognito domain and issuer, and the same headers plus HSTS', () => {
     const policies = resourcesOfType('AWS::CloudFront::ResponseHeadersPolicy');
     expect(policies).toHaveLength(1);
