@@ -76,6 +76,8 @@ const contextSchema = z
     dashboardWebAclArn: z.string().regex(/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/, 'must be a CLOUDFRONT-scope WAFv2 web ACL ARN, "arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>"').optional(),
     jwtIssuer: z.url({ protocol: /^https$/ }).optional(),
     jwtAudience: stringList(z.string().min(1)).optional(),
+    /** auth=jwt: the claim carrying the person's groups (Entra ID `groups` or `roles`, Okta `groups`...). */
+    jwtGroupsClaim: z.string().regex(/^[\w:./-]{1,100}$/, 'must be a claim name such as "groups"').optional(),
     throttleRate: positiveInt.default(50),
     throttleBurst: positiveInt.default(100),
     sweepAt: hhmm.optional(),
@@ -110,7 +112,7 @@ const contextSchema = z
     const auth = ctx.auth ?? (ctx.jwtIssuer !== undefined ? 'jwt' : 'cognito');
     if (auth !== 'jwt') {
       // An issuer given beside another mode would be silently ignored: say so instead.
-      for (const key of ['jwtIssuer', 'jwtAudience'] as const) {
+      for (const key of ['jwtIssuer', 'jwtAudience', 'jwtGroupsClaim'] as const) {
         if (ctx[key] !== undefined) issues.addIssue({ code: 'custom', path: [key], message: `is only read when auth is "jwt" (auth is "${auth}")` });
       }
     }
@@ -158,7 +160,7 @@ export interface DeploySettings {
     /** SigV4 on every finance route: machines and operators only (a browser cannot sign), so no dashboard. */
     | { readonly mode: 'iam' }
     /** Another OIDC issuer (Entra ID, Okta, Auth0, Google...) named in context. */
-    | { readonly mode: 'jwt'; readonly issuer: string; readonly audience: readonly string[] }
+    | { readonly mode: 'jwt'; readonly issuer: string; readonly audience: readonly string[]; readonly groupsClaim?: string }
     /**
      * The default: a Cognito user pool made by the stack (infra/constructs/identity.ts) is the issuer.
      * `callbackUrls` undefined: the dashboard's CloudFront URL (`https://<distribution>/app/`).
@@ -281,7 +283,7 @@ export function readDeploySettings(
     policy,
     auth:
       authMode === 'jwt'
-        ? { mode: 'jwt', issuer: ctx.jwtIssuer as string, audience: ctx.jwtAudience as string[] }
+        ? { mode: 'jwt', issuer: ctx.jwtIssuer as string, audience: ctx.jwtAudience as string[], ...(ctx.jwtGroupsClaim ? { groupsClaim: ctx.jwtGroupsClaim } : {}) }
         : authMode === 'cognito'
           ? { mode: 'cognito', mfa: ctx.mfa, domainPrefix: ctx.cognitoDomainPrefix ?? `termwatch-${ctx.stage}`, callbackUrls: ctx.dashboardCallbackUrls?.length ? ctx.dashboardCallbackUrls : undefined }
           : { mode: 'iam' },

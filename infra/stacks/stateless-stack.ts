@@ -189,7 +189,12 @@ export class StatelessStack extends Stack {
       serviceName: 'termwatch-api',
       description: 'Finance review API, health check and OpenAPI document',
       timeout: Duration.seconds(29),
-      environment: { WATCHER_POLICY_JSON: policyJson, AUTH_MODE: settings.auth.mode },
+      environment: {
+        WATCHER_POLICY_JSON: policyJson,
+        AUTH_MODE: settings.auth.mode,
+        // Another issuer's groups claim; Cognito's `cognito:groups` is the function's default.
+        ...(settings.auth.mode === 'jwt' && settings.auth.groupsClaim ? { WATCHER_OIDC_GROUPS_CLAIM: settings.auth.groupsClaim } : {}),
+      },
     });
     this.apiFunction.bindTable(table, tableGrants.api);
 
@@ -241,7 +246,7 @@ export class StatelessStack extends Stack {
               groupsClaim: 'cognito:groups',
             }
           : auth.mode === 'jwt'
-            ? { issuer: auth.issuer, clientId: auth.audience[0], redirectUri: appUrl, scope: 'openid email profile' }
+            ? { issuer: auth.issuer, clientId: auth.audience[0], redirectUri: appUrl, scope: 'openid email profile', groupsClaim: auth.groupsClaim ?? 'cognito:groups' }
             : {};
       const signInOrigins =
         auth.mode === 'cognito' && hostedUi

@@ -17,6 +17,7 @@ const context = {
   auth: 'jwt',
   jwtIssuer: 'https://auth.example.com/',
   jwtAudience: 'termwatch-api,termwatch-cli',
+  jwtGroupsClaim: 'groups',
   notifyEmails: 'ops@example.com, finance@example.com',
   stripeEventBridge: 'true',
   stripePartnerEventSource: 'aws.partner/stripe.com/ed_test_61Abc',
@@ -66,7 +67,7 @@ describe('app with every option', () => {
       }
     }
     t.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ AUTH_MODE: 'jwt', POWERTOOLS_SERVICE_NAME: 'termwatch-api' }) },
+      Environment: { Variables: Match.objectLike({ AUTH_MODE: 'jwt', WATCHER_OIDC_GROUPS_CLAIM: 'groups', POWERTOOLS_SERVICE_NAME: 'termwatch-api' }) },
     });
   });
 

@@ -114,6 +114,8 @@ describe('readDeploySettings', () => {
     expect(s.auth).toEqual({ mode: 'jwt', issuer: 'https://login.example.com/tenant/', audience: ['termwatch'] });
     expect(s.dashboard).toBe(true);
     expect(() => read({ jwtIssuer: 'https://login.example.com/' })).toThrow(/jwtAudience: is required/);
+    expect(read({ jwtIssuer: 'https://login.example.com/', jwtAudience: 'termwatch', jwtGroupsClaim: 'groups' }).auth).toMatchObject({ groupsClaim: 'groups' });
+    expect(() => read({ jwtGroupsClaim: 'groups' })).toThrow(/jwtGroupsClaim: is only read when auth is "jwt"/);
   });
 
   it('keeps the SigV4-only mode of before under auth=iam, without a dashboard (a browser cannot sign)', () => {
