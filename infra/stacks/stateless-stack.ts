@@ -46,6 +46,10 @@ export interface StatelessStackProps extends StackProps {
   readonly alarmTopic: ITopic;
   readonly eventBus: events.IEventBus;
   readonly stripeWebhookSecret: ISecret;
+  /** Slack's incoming-webhook URL, when context `slack` is on. */
+  readonly slackWebhookSecret?: ISecret;
+  /** The SES identity the digest is sent from, when context `mailFrom` is set. */
+  readonly mailIdentity?: { readonly emailIdentityName: string; readonly emailIdentityArn: string };
 }
 
 /** Messages a receive this many times without success go to the dead-letter queue. */
@@ -66,8 +70,9 @@ export const tableGrants = {
   processor: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
   // Finance routes: lists by flag, status and renewal (gsi1), BatchGet of flagged accounts.
   api: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi1'] },
-  // Due work by day and undispatched notifications (gsi2), evaluations, the checkpoint.
-  sweep: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi2'] },
+  // Due work by day and undispatched notifications (gsi2), evaluations, the checkpoint; delivery
+  // claims, and for the digest the notifications and tasks by time (gsi1) and account names (BatchGet).
+  sweep: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi1', 'gsi2'] },
 } as const satisfies Record<string, TableGrant>;
 
 /** Alarm thresholds, in one place for the README and the tests. */
@@ -194,6 +199,8 @@ export class StatelessStack extends Stack {
         AUTH_MODE: settings.auth.mode,
         // Another issuer's groups claim; Cognito's `cognito:groups` is the function's default.
         ...(settings.auth.mode === 'jwt' && settings.auth.groupsClaim ? { WATCHER_OIDC_GROUPS_CLAIM: settings.auth.groupsClaim } : {}),
+        // Calendar feed URLs start here; unset, they start at the API's own URL.
+        ...(settings.delivery.publicUrl ? { WATCHER_PUBLIC_URL: settings.delivery.publicUrl } : {}),
       },
     });
     this.apiFunction.bindTable(table, tableGrants.api);
@@ -226,7 +233,7 @@ export class StatelessStack extends Stack {
       functions: { api: this.apiFunction, webhook: this.webhookFunction },
       auth: identity ? { mode: 'jwt', issuer: identity.issuer, audience: [identity.clientId] } : (auth as Exclude<DeploySettings['auth'], { mode: 'cognito' }>),
       throttle: settings.throttle,
-      routeThrottles: { 'stripe-signature': settings.routeThrottles.webhook, public: settings.routeThrottles.public },
+      routeThrottles: { 'stripe-signature': settings.routeThrottles.webhook, public: settings.routeThrottles.public, 'feed-secret': settings.routeThrottles.feed },
       accessLogRetention: logRetention,
     });
 
@@ -293,6 +300,11 @@ export class StatelessStack extends Stack {
         WATCHER_POLICY_JSON: policyJson,
         NOTIFY_TOPIC_ARN: notifyTopic.topicArn,
         EVENT_BUS_NAME: props.eventBus.eventBusName,
+        // Links in Slack messages and digests: the dashboard (context publicUrl, else its CloudFront
+        // URL), else the API's URL (auth=iam: no dashboard).
+        WATCHER_PUBLIC_URL: settings.delivery.publicUrl ?? site?.url ?? this.api.url,
+        ...(props.slackWebhookSecret ? { SLACK_WEBHOOK_SECRET_ID: props.slackWebhookSecret.secretArn } : {}),
+        ...(settings.delivery.mail ? { WATCHER_MAIL_FROM: settings.delivery.mail.from, WATCHER_MAIL_TO: settings.delivery.mail.to.join(',') } : {}),
       },
     });
     this.sweepFunction.bindTable(table, tableGrants.sweep);
@@ -304,6 +316,20 @@ export class StatelessStack extends Stack {
       new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.notifyKey.keyArn] }),
     );
     props.eventBus.grantPutEventsTo(this.sweepFunction);
+    if (props.slackWebhookSecret) {
+      this.sweepFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.slackWebhookSecret.secretArn] }));
+    }
+    if (settings.delivery.mail) {
+      if (!props.mailIdentity) throw new Error('mailFrom is set but the stateful stack made no SES identity');
+      // Least privilege: SendEmail only (no raw, no templates), on this identity only, from this address only.
+      this.sweepFunction.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['ses:SendEmail'],
+          resources: [props.mailIdentity.emailIdentityArn],
+          conditions: { StringEquals: { 'ses:FromAddress': settings.delivery.mail.from } },
+        }),
+      );
+    }
     this.sweepSchedule = this.scheduleSweep(settings.sweep);
 
     // --- optional: Stripe's Amazon EventBridge destination ------------------------------------
@@ -420,6 +446,14 @@ export class StatelessStack extends Stack {
       comparisonOperator: atLeast,
       treatMissingData: notBreaching,
       alarmDescription: 'Dispatcher: notifications a channel refused this hour (they stay pending and are sent again next run)',
+    });
+    ops.alarm('DeliveriesDeadLetteredAlarm', {
+      metric: serviceMetric('termwatch-sweep', 'DeliveriesDeadLettered', { period: Duration.hours(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: atLeast,
+      treatMissingData: notBreaching,
+      alarmDescription: 'Delivery to people: Slack messages or email digests given up on after their retries this hour (GET /deliveries/dead-letters lists them with the reason)',
     });
     ops.alarm('SweepNotRunAlarm', {
       // The sweep counts every run it finishes; none in two hourly periods means the schedule or the

@@ -227,8 +227,10 @@ describe('the dashboard on S3 behind CloudFront', () => {
     expect(markers.every((m) => readFileSync(join(site.assetDir, 'app/assets/app.js'), 'utf8').includes(m) || readFileSync(join(site.assetDir, 'app/index.html'), 'utf8').includes(m))).toBe(true);
   });
 
-  it('outputs the dashboard URL', () => {
+  it('outputs the dashboard URL, and links Slack messages and digests to it', () => {
     expect(built.statelessTemplate.findOutputs('DashboardUrl').DashboardUrl?.Value).toEqual(appUrl());
+    const sweep = built.statelessTemplate.toJSON().Resources[logicalId(built.stateless.sweepFunction)].Properties.Environment.Variables;
+    expect(sweep.WATCHER_PUBLIC_URL).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(built.stateless.dashboard!.distribution), 'DomainName'] }]] });
   });
 });
 
