@@ -39,7 +39,7 @@
  * | feedThrottleRate/Burst   | 2 / 5              | the calendar feed route (no authorizer: secret URL)          |
  * | mailFrom, mailTo         | (none), []         | email digest by SES: sender (of mailIdentity), recipients    |
  * | mailIdentity             | mailFrom           | SES identity (domain or address) the stack makes             |
- * | publicUrl                | the API's URL      | dashboard base URL for links and calendar feed URLs          |
+ * | publicUrl                | the dashboard      | base URL for links (default: the dashboard's URL) and feeds  |
  * | slack                    | false              | Secrets Manager secret for the Slack incoming-webhook URL    |
  * | processorMaxConcurrency  | 5                  | SQS event source maximum concurrency                         |
  * | tracer                   | false              | Powertools Tracer around the AWS SDK clients                 |
