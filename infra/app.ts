@@ -4,7 +4,8 @@
  *
  * Two stacks per stage: `Termwatch-<stage>-Stateful` (table and its backups, Stripe secrets, the
  * finance notification topic, the operations alarm topic, event bus) and
- * `Termwatch-<stage>-Stateless` (functions, ingest queue, HTTP API, schedule, alarms, dashboard),
+ * `Termwatch-<stage>-Stateless` (functions, ingest queue, HTTP API, schedule, alarms, dashboards,
+ * user pool),
  * the second receiving the first's resources as typed props.
  *
  * Settings: the committed `config/<stage>.json` (required for a production stage), then context
@@ -18,9 +19,12 @@
  * | region                   | CDK_DEFAULT_REGION | e.g. "eu-west-1"; unset = environment-agnostic               |
  * | policy                   | {}                 | policy object (shared/config/policy.ts), validated at synth, |
  * |                          |                    | given to every function as WATCHER_POLICY_JSON               |
- * | auth                     | "iam"              | finance routes: "iam" (SigV4) or "jwt"                       |
- * | jwtIssuer                | (none)             | https issuer URL; required when auth = "jwt"                 |
- * | jwtAudience              | (none)             | audience(s), comma-separated; required when auth = "jwt"     |
+ * | auth                     | "cognito"          | finance routes: JWT from the stack's user pool ("cognito"), |
+ * |                          |                    | from another issuer ("jwt"), or SigV4 only ("iam", no      |
+ * |                          |                    | dashboard); the dashboard is on S3 + CloudFront otherwise    |
+ * | jwtIssuer                | (none)             | another https issuer; with jwtAudience it means auth = "jwt" |
+ * | jwtAudience              | (none)             | audience(s), comma-separated; required with jwtIssuer        |
+ * | dashboardCallbackUrls    | CloudFront /app/   | the Cognito client's callback URL(s) instead                 |
  * | throttleRate             | 50                 | API stage steady-state requests per second                   |
  * | throttleBurst            | 100                | API stage burst                                              |
  * | sweepAt                  | policy.sweepAt     | HH:MM reminders go out; the sweep runs hourly at its minute  |
@@ -35,7 +39,7 @@
  * | feedThrottleRate/Burst   | 2 / 5              | the calendar feed route (no authorizer: secret URL)          |
  * | mailFrom, mailTo         | (none), []         | email digest by SES: sender (of mailIdentity), recipients    |
  * | mailIdentity             | mailFrom           | SES identity (domain or address) the stack makes             |
- * | publicUrl                | the API's URL      | dashboard base URL for links and calendar feed URLs          |
+ * | publicUrl                | the dashboard      | base URL for links (default: the dashboard's URL) and feeds  |
  * | slack                    | false              | Secrets Manager secret for the Slack incoming-webhook URL    |
  * | processorMaxConcurrency  | 5                  | SQS event source maximum concurrency                         |
  * | tracer                   | false              | Powertools Tracer around the AWS SDK clients                 |

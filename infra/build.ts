@@ -58,7 +58,7 @@ export function buildApp(options: BuildAppOptions = {}): WatcherApp {
     env,
     settings,
     terminationProtection,
-    description: `Termwatch ${settings.stage}: functions, ingest queue, HTTP API, hourly sweep schedule, alarms`,
+    description: `Termwatch ${settings.stage}: functions, ingest queue, HTTP API, hourly sweep schedule, alarms, sign-in and dashboard`,
     table: stateful.table,
     notifyTopic: stateful.notifyTopic,
     notifyKey: stateful.notifyKey,

@@ -60,15 +60,24 @@ const contextSchema = z
     account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as "eu-west-1"').optional(),
     policy: z.preprocess(fromJsonText, z.record(z.string(), z.unknown())).default({}),
-    auth: z.enum(['iam', 'jwt', 'cognito']).default('iam'),
+    /** Default: `cognito`, or `jwt` when jwtIssuer is given. `iam` is the SigV4-only mode of before (no people, no dashboard). */
+    auth: z.enum(['iam', 'jwt', 'cognito']).optional(),
     /** auth=cognito: TOTP MFA required (default) or optional. */
     mfa: z.enum(['required', 'optional']).default('required'),
     /** auth=cognito: the hosted-UI domain prefix (default `termwatch-<stage>`). */
     cognitoDomainPrefix: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and dashes').optional(),
-    /** auth=cognito: the dashboard's callback URL(s), https (http only on localhost). */
+    /** auth=cognito: the dashboard's callback URL(s), https (http only on localhost); default: the CloudFront URL's /app/. */
     dashboardCallbackUrls: stringList(z.url().refine((u) => u.startsWith('https://') || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(u), 'must be https:// (http:// only on localhost)')).optional(),
+    /** The dashboard's own host name on CloudFront (a CNAME you point at the distribution), with its certificate. */
+    dashboardDomainName: z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case host name such as "termwatch.example.com"').optional(),
+    /** ACM certificate for dashboardDomainName; CloudFront takes only us-east-1 certificates. */
+    dashboardCertificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/, 'must be an ACM certificate ARN in us-east-1 (CloudFront reads certificates there only)').optional(),
+    /** A WAF web ACL of CLOUDFRONT scope (made in us-east-1) for the distribution. */
+    dashboardWebAclArn: z.string().regex(/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/, 'must be a CLOUDFRONT-scope WAFv2 web ACL ARN, "arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>"').optional(),
     jwtIssuer: z.url({ protocol: /^https$/ }).optional(),
     jwtAudience: stringList(z.string().min(1)).optional(),
+    /** auth=jwt: the claim carrying the person's groups (Entra ID `groups` or `roles`, Okta `groups`...). */
+    jwtGroupsClaim: z.string().regex(/^[\w:./-]{1,100}$/, 'must be a claim name such as "groups"').optional(),
     throttleRate: positiveInt.default(50),
     throttleBurst: positiveInt.default(100),
     sweepAt: hhmm.optional(),
@@ -115,16 +124,32 @@ const contextSchema = z
     ).default(30),
   })
   .superRefine((ctx, issues) => {
-    if (ctx.auth === 'jwt') {
+    const auth = ctx.auth ?? (ctx.jwtIssuer !== undefined ? 'jwt' : 'cognito');
+    if (auth !== 'jwt') {
+      // An issuer given beside another mode would be silently ignored: say so instead.
+      for (const key of ['jwtIssuer', 'jwtAudience', 'jwtGroupsClaim'] as const) {
+        if (ctx[key] !== undefined) issues.addIssue({ code: 'custom', path: [key], message: `is only read when auth is "jwt" (auth is "${auth}")` });
+      }
+    }
+    if (auth !== 'cognito' && ctx.dashboardCallbackUrls !== undefined) {
+      issues.addIssue({ code: 'custom', path: ['dashboardCallbackUrls'], message: `is only read when auth is "cognito" (auth is "${auth}"); the issuer named by jwtIssuer keeps its own callback list` });
+    }
+    if ((ctx.dashboardDomainName === undefined) !== (ctx.dashboardCertificateArn === undefined)) {
+      const missing = ctx.dashboardDomainName === undefined ? 'dashboardDomainName' : 'dashboardCertificateArn';
+      issues.addIssue({ code: 'custom', path: [missing], message: 'is required with the other: dashboardDomainName and dashboardCertificateArn go together' });
+    }
+    if (auth === 'iam') {
+      for (const key of ['dashboardDomainName', 'dashboardCertificateArn', 'dashboardWebAclArn'] as const) {
+        if (ctx[key] !== undefined) issues.addIssue({ code: 'custom', path: [key], message: 'is only read with a dashboard (auth is "iam": none is made)' });
+      }
+    }
+    if (auth === 'jwt') {
       if (ctx.jwtIssuer === undefined) {
         issues.addIssue({ code: 'custom', path: ['jwtIssuer'], message: 'is required when auth is "jwt" (e.g. -c jwtIssuer=https://issuer.example.com/)' });
       }
       if (ctx.jwtAudience === undefined || ctx.jwtAudience.length === 0) {
         issues.addIssue({ code: 'custom', path: ['jwtAudience'], message: 'is required when auth is "jwt" (e.g. -c jwtAudience=termwatch-api)' });
       }
-    }
-    if (ctx.auth === 'cognito' && (ctx.dashboardCallbackUrls === undefined || ctx.dashboardCallbackUrls.length === 0)) {
-      issues.addIssue({ code: 'custom', path: ['dashboardCallbackUrls'], message: 'is required when auth is "cognito" (e.g. -c dashboardCallbackUrls=https://termwatch.example.com/app/)' });
     }
     if (ctx.mailFrom !== undefined && ctx.mailTo.length === 0) {
       issues.addIssue({ code: 'custom', path: ['mailTo'], message: 'is required when mailFrom is set (e.g. -c mailTo=finance@example.com)' });
@@ -156,10 +181,23 @@ export interface DeploySettings {
   /** The same policy, validated and with defaults filled in. */
   readonly policy: Policy;
   readonly auth:
+    /** SigV4 on every finance route: machines and operators only (a browser cannot sign), so no dashboard. */
     | { readonly mode: 'iam' }
-    | { readonly mode: 'jwt'; readonly issuer: string; readonly audience: readonly string[] }
-    /** A Cognito user pool made by the stack (infra/constructs/identity.ts) is the issuer. */
-    | { readonly mode: 'cognito'; readonly mfa: 'required' | 'optional'; readonly domainPrefix: string; readonly callbackUrls: readonly string[] };
+    /** Another OIDC issuer (Entra ID, Okta, Auth0, Google...) named in context. */
+    | { readonly mode: 'jwt'; readonly issuer: string; readonly audience: readonly string[]; readonly groupsClaim?: string }
+    /**
+     * The default: a Cognito user pool made by the stack (infra/constructs/identity.ts) is the issuer.
+     * `callbackUrls` undefined: the dashboard's CloudFront URL (`https://<distribution>/app/`).
+     */
+    | { readonly mode: 'cognito'; readonly mfa: 'required' | 'optional'; readonly domainPrefix: string; readonly callbackUrls: readonly string[] | undefined };
+  /** The dashboard on S3 behind CloudFront (infra/constructs/dashboard-site.ts): wherever people sign in, i.e. unless auth is iam. */
+  readonly dashboard: boolean;
+  /** Optional for the distribution: its own host name and certificate (TLS 1.2 minimum), a WAF web ACL. */
+  readonly dashboardHosting: {
+    readonly domainName: string | undefined;
+    readonly certificateArn: string | undefined;
+    readonly webAclArn: string | undefined;
+  };
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   readonly sweep: { readonly at: string; readonly timeZone: string };
   /** Finance's e-mail subscriptions to the notification topic (renewal reminders, reviews opened). */
@@ -223,6 +261,7 @@ export function readDeploySettings(
     throw new DeployContextError(`CDK context is invalid: ${problems}`);
   }
   const ctx = parsed.data;
+  const authMode = ctx.auth ?? (ctx.jwtIssuer !== undefined ? 'jwt' : 'cognito');
 
   let policy: Policy;
   try {
@@ -274,11 +313,13 @@ export function readDeploySettings(
     policyInput: ctx.policy,
     policy,
     auth:
-      ctx.auth === 'jwt'
-        ? { mode: 'jwt', issuer: ctx.jwtIssuer as string, audience: ctx.jwtAudience as string[] }
-        : ctx.auth === 'cognito'
-          ? { mode: 'cognito', mfa: ctx.mfa, domainPrefix: ctx.cognitoDomainPrefix ?? `termwatch-${ctx.stage}`, callbackUrls: ctx.dashboardCallbackUrls as string[] }
+      authMode === 'jwt'
+        ? { mode: 'jwt', issuer: ctx.jwtIssuer as string, audience: ctx.jwtAudience as string[], ...(ctx.jwtGroupsClaim ? { groupsClaim: ctx.jwtGroupsClaim } : {}) }
+        : authMode === 'cognito'
+          ? { mode: 'cognito', mfa: ctx.mfa, domainPrefix: ctx.cognitoDomainPrefix ?? `termwatch-${ctx.stage}`, callbackUrls: ctx.dashboardCallbackUrls?.length ? ctx.dashboardCallbackUrls : undefined }
           : { mode: 'iam' },
+    dashboard: authMode !== 'iam',
+    dashboardHosting: { domainName: ctx.dashboardDomainName, certificateArn: ctx.dashboardCertificateArn, webAclArn: ctx.dashboardWebAclArn },
     throttle: { rateLimit: ctx.throttleRate, burstLimit: ctx.throttleBurst },
     sweep: { at: ctx.sweepAt ?? policy.sweepAt, timeZone: ctx.timeZone ?? policy.timeZone },
     notifyEmails: ctx.notifyEmails,

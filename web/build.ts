@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, buildSync, type BuildOptions, type OutputFile } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -18,26 +18,36 @@ export interface DashboardBundle {
   scriptBytes: number;
 }
 
+const options = {
+  entryPoints: [join(here, 'main.ts')],
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: 'es2022',
+  write: false,
+  outdir: '/assets',
+  entryNames: 'app',
+  legalComments: 'none',
+  logLevel: 'silent',
+} satisfies BuildOptions;
+
 /**
  * Bundles web/ with esbuild in memory (no dist folder: `npm ci && npm start` works from a clean
  * clone, and nothing of it can end up in a Lambda bundle, which esbuild builds from functions/).
  */
 export async function buildDashboard(): Promise<DashboardBundle> {
-  const result = await build({
-    entryPoints: [join(here, 'main.ts')],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: 'es2022',
-    write: false,
-    outdir: '/assets',
-    entryNames: 'app',
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
+  return collect((await build(options)).outputFiles);
+}
+
+/** The same bundle, synchronously: `cdk synth` builds the app in one synchronous pass (infra/constructs/dashboard-site.ts). */
+export function buildDashboardSync(): DashboardBundle {
+  return collect(buildSync(options).outputFiles);
+}
+
+function collect(outputFiles: readonly OutputFile[]): DashboardBundle {
   const assets = new Map<string, DashboardAsset>();
   let scriptBytes = 0;
-  for (const file of result.outputFiles) {
+  for (const file of outputFiles) {
     const body = Buffer.from(file.contents);
     if (file.path.endsWith('.js')) scriptBytes += body.byteLength;
     assets.set(`assets/${file.path.split('/').pop()}`, { contentType: file.path.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8', body });

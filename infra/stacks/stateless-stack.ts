@@ -2,6 +2,7 @@ import {
   CfnOutput,
   CrossStackReferences,
   Duration,
+  Lazy,
   ReferenceStrength,
   RemovalPolicy,
   Stack,
@@ -27,6 +28,7 @@ import { routes } from '../../shared/http/routes.ts';
 import { RECEIPT_PARTITION_PREFIX } from '../../shared/store/stripe-event.ts';
 import { tableDefinition } from '../../shared/store/table.ts';
 import { handledEventTypes } from '../../shared/stripe/events.ts';
+import { DashboardSite } from '../constructs/dashboard-site.ts';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue.ts';
 import { Identity } from '../constructs/identity.ts';
 import { Operations, serviceMetric } from '../constructs/operations.ts';
@@ -105,6 +107,10 @@ export class StatelessStack extends Stack {
   readonly ingestDeadLetters: DeadLetterQueue;
   readonly sweepDeadLetters: DeadLetterQueue;
   readonly api: WatcherApi;
+  /** The user pool people sign in to (auth=cognito, the default). */
+  readonly identity: Identity | undefined;
+  /** The dashboard on S3 behind CloudFront, with the API as second origin (unless auth=iam). */
+  readonly dashboard: DashboardSite | undefined;
   readonly sweepSchedule: scheduler.Schedule;
   /** The alarms (operations topic) and the dashboard; `operations.addAlarm(...)` adds one. */
   readonly operations: Operations;
@@ -192,14 +198,35 @@ export class StatelessStack extends Stack {
       environment: {
         WATCHER_POLICY_JSON: policyJson,
         AUTH_MODE: settings.auth.mode,
+        // Another issuer's groups claim; Cognito's `cognito:groups` is the function's default.
+        ...(settings.auth.mode === 'jwt' && settings.auth.groupsClaim ? { WATCHER_OIDC_GROUPS_CLAIM: settings.auth.groupsClaim } : {}),
         // Calendar feed URLs start here; unset, they start at the API's own URL.
         ...(settings.delivery.publicUrl ? { WATCHER_PUBLIC_URL: settings.delivery.publicUrl } : {}),
       },
     });
     this.apiFunction.bindTable(table, tableGrants.api);
 
-    // auth=cognito: people sign in to a user pool made here; its tokens go through the JWT authorizer.
-    const identity = settings.auth.mode === 'cognito' ? new Identity(this, 'Identity', settings.auth) : undefined;
+    // auth=cognito (the default): people sign in to a user pool made here; its tokens go through
+    // the JWT authorizer. The client's callback is the dashboard's CloudFront URL, made below: a
+    // lazy value, since the authorizer needs the client before the distribution can exist.
+    // CloudFormation order: Api <- Distribution <- Client <- Authorizer <- Routes, no cycle.
+    let site: DashboardSite | undefined;
+    const appUrl = Lazy.string({
+      produce: () => {
+        if (!site) throw new Error('the dashboard callback URL was used with no dashboard');
+        return site.appUrl;
+      },
+    });
+    // The dashboard's code-flow callback (web/oidc.ts CALLBACK_PATH); sign-out returns to /app/.
+    const callbackUrl = Lazy.string({ produce: () => `${appUrl}callback` });
+    const auth = settings.auth;
+    const callbackUrls = auth.mode === 'cognito' ? (auth.callbackUrls ?? [callbackUrl]) : [];
+    const logoutUrls = auth.mode === 'cognito' ? (auth.callbackUrls ?? [appUrl]) : [];
+    this.identity =
+      auth.mode === 'cognito'
+        ? new Identity(this, 'Identity', { mfa: auth.mfa, domainPrefix: auth.domainPrefix, callbackUrls, logoutUrls })
+        : undefined;
+    const identity = this.identity;
     // Outputs inside a construct get a path hash (IdentityUserPoolId10F31C26); the README and the
     // operator use the plain names (UserPoolId, ClientId, Issuer, HostedUiUrl).
     for (const child of identity?.node.children ?? []) {
@@ -208,11 +235,42 @@ export class StatelessStack extends Stack {
     this.api = new WatcherApi(this, 'Api', {
       routes,
       functions: { api: this.apiFunction, webhook: this.webhookFunction },
-      auth: settings.auth.mode === 'cognito' && identity ? { mode: 'jwt', issuer: identity.issuer, audience: [identity.clientId] } : (settings.auth as Exclude<DeploySettings['auth'], { mode: 'cognito' }>),
+      auth: identity ? { mode: 'jwt', issuer: identity.issuer, audience: [identity.clientId] } : (auth as Exclude<DeploySettings['auth'], { mode: 'cognito' }>),
       throttle: settings.throttle,
       routeThrottles: { 'stripe-signature': settings.routeThrottles.webhook, public: settings.routeThrottles.public, 'feed-secret': settings.routeThrottles.feed },
       accessLogRetention: logRetention,
     });
+
+    // --- dashboard -------------------------------------------------------------------------------
+    if (settings.dashboard) {
+      const hostedUi = auth.mode === 'cognito' ? `https://${auth.domainPrefix}.auth.${this.region}.amazoncognito.com` : undefined;
+      // What the shell reads at /app/config.json (web/oidc.ts DashboardConfig): the issuer and the
+      // public client; the browser discovers the endpoints from the issuer's discovery document.
+      const signInConfig: Record<string, unknown> = identity
+        ? { oidc: { issuer: identity.issuer, clientId: identity.clientId } }
+        : auth.mode === 'jwt'
+          ? { oidc: { issuer: auth.issuer, clientId: auth.audience[0] } }
+          : {};
+      const signInOrigins =
+        auth.mode === 'cognito' && hostedUi
+          ? [hostedUi, `https://cognito-idp.${this.region}.amazonaws.com`]
+          : auth.mode === 'jwt'
+            ? [new URL(auth.issuer).origin]
+            : [];
+      site = new DashboardSite(this, 'Dashboard', {
+        api: this.api.api,
+        routes,
+        signInOrigins,
+        signInConfig,
+        logRetention,
+        ...(settings.dashboardHosting.domainName && settings.dashboardHosting.certificateArn
+          ? { customDomain: { domainName: settings.dashboardHosting.domainName, certificateArn: settings.dashboardHosting.certificateArn } }
+          : {}),
+        ...(settings.dashboardHosting.webAclArn ? { webAclArn: settings.dashboardHosting.webAclArn } : {}),
+      });
+      new CfnOutput(this, 'DashboardUrl', { value: site.appUrl, description: 'The dashboard (sign in here); the Cognito callback URL by default' });
+    }
+    this.dashboard = site;
 
     // --- hourly sweep ---------------------------------------------------------------------------
     this.sweepDeadLetters = new DeadLetterQueue(this, 'SweepDeadLetters', {
@@ -238,8 +296,9 @@ export class StatelessStack extends Stack {
         WATCHER_POLICY_JSON: policyJson,
         NOTIFY_TOPIC_ARN: notifyTopic.topicArn,
         EVENT_BUS_NAME: props.eventBus.eventBusName,
-        // Links in Slack messages and digests: the dashboard, else the API's URL.
-        WATCHER_PUBLIC_URL: settings.delivery.publicUrl ?? this.api.url,
+        // Links in Slack messages and digests: the dashboard (context publicUrl, else its CloudFront
+        // URL), else the API's URL (auth=iam: no dashboard).
+        WATCHER_PUBLIC_URL: settings.delivery.publicUrl ?? site?.url ?? this.api.url,
         ...(props.slackWebhookSecret ? { SLACK_WEBHOOK_SECRET_ID: props.slackWebhookSecret.secretArn } : {}),
         ...(settings.delivery.mail ? { WATCHER_MAIL_FROM: settings.delivery.mail.from, WATCHER_MAIL_TO: settings.delivery.mail.to.join(',') } : {}),
       },

@@ -17,6 +17,7 @@ const context = {
   auth: 'jwt',
   jwtIssuer: 'https://auth.example.com/',
   jwtAudience: 'termwatch-api,termwatch-cli',
+  jwtGroupsClaim: 'groups',
   notifyEmails: 'ops@example.com, finance@example.com',
   stripeEventBridge: 'true',
   stripePartnerEventSource: 'aws.partner/stripe.com/ed_test_61Abc',
@@ -66,12 +67,26 @@ describe('app with every option', () => {
       }
     }
     t.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ AUTH_MODE: 'jwt', POWERTOOLS_SERVICE_NAME: 'termwatch-api' }) },
+      Environment: { Variables: Match.objectLike({ AUTH_MODE: 'jwt', WATCHER_OIDC_GROUPS_CLAIM: 'groups', POWERTOOLS_SERVICE_NAME: 'termwatch-api' }) },
     });
   });
 
+  it('hosts the dashboard for the named issuer: its origin in connect-src, no user pool, the DashboardUrl output', () => {
+    const t = built.statelessTemplate;
+    t.resourceCountIs('AWS::Cognito::UserPool', 0);
+    t.resourceCountIs('AWS::CloudFront::Distribution', 1);
+    const policy = Object.values(t.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0] as { Properties: any };
+    expect(policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy).toContain(
+      "connect-src 'self' https://auth.example.com;",
+    );
+    expect(t.findOutputs('DashboardUrl').DashboardUrl).toBeDefined();
+  });
+
   it('gives every function the policy exactly as given, and the log level', () => {
-    const lambdas = Object.values(built.statelessTemplate.findResources('AWS::Lambda::Function')) as { Properties: any }[];
+    // The four functions (CDK's dashboard deployment handler carries no policy).
+    const lambdas = (Object.values(built.statelessTemplate.findResources('AWS::Lambda::Function')) as { Properties: any }[]).filter(
+      (l) => l.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
+    );
     expect(lambdas).toHaveLength(4);
     for (const { Properties: p } of lambdas) {
       expect(JSON.parse(p.Environment.Variables.WATCHER_POLICY_JSON)).toEqual(policy);

@@ -23,10 +23,14 @@ import {
 } from './support.ts';
 import { tableCallsOf } from './table-calls.ts';
 
-/** The deployed app with every context default. Built once: bundling four functions takes seconds. */
+/**
+ * The deployed app in the SigV4-only mode (`auth=iam`, the default before issue 20; the default is
+ * now Cognito and the dashboard: test/infra/dashboard.test.ts) with every other context default.
+ * Built once: bundling four functions takes seconds.
+ */
 let built: BuiltApp;
 beforeAll(() => {
-  built = buildAndSynth();
+  built = buildAndSynth({ auth: 'iam' });
 }, 180_000);
 
 const deployedRoutes = () => routes.filter((r) => !('localOnly' in r && r.localOnly));
@@ -298,6 +302,16 @@ describe('HTTP API', () => {
     expect(byKey.get('POST /webhooks/stripe')?.AuthorizationType).toBe('NONE');
     expect(byKey.get('GET /accounts')?.AuthorizationType).toBe('AWS_IAM');
     built.statelessTemplate.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+  });
+
+  it('makes no user pool and no dashboard in this mode: nobody signs in with a browser', () => {
+    const t = built.statelessTemplate;
+    expect(built.stateless.identity).toBeUndefined();
+    expect(built.stateless.dashboard).toBeUndefined();
+    t.resourceCountIs('AWS::Cognito::UserPool', 0);
+    t.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    t.resourceCountIs('AWS::S3::Bucket', 0);
+    expect(t.findOutputs('AuthMode').AuthMode?.Value).toBe('iam');
   });
 
   it('sends each route to the function named in the list', () => {

@@ -3,6 +3,8 @@ import { buildAndSynth, actionsOf, functionStatements, logicalId, policyStatemen
 
 /** Delivery to people on AWS: SES v2 identity and least-privilege sending, the Slack secret, the feed route. */
 const context = {
+  // The SigV4 mode its route assertions were written for (the default is now Cognito: dashboard.test.ts).
+  auth: 'iam',
   region: 'eu-west-1',
   account: '123456789012',
   mailFrom: 'termwatch@mail.example.com',

@@ -415,7 +415,7 @@ describe('outputs named as the README names them', () => {
   it('with auth=cognito, UserPoolId, ClientId, Issuer and HostedUiUrl (no construct-path hash)', () => {
     const built = quickBuild({ auth: 'cognito', dashboardCallbackUrls: 'https://termwatch.example.com/app/' });
     const outputs = Object.keys(built.app.synth({ force: true }).getStackByName(built.stateless.stackName).template.Outputs);
-    expect(outputs).toEqual(expect.arrayContaining(['UserPoolId', 'ClientId', 'Issuer', 'HostedUiUrl', 'ApiUrl', 'WebhookUrl']));
+    expect(outputs).toEqual(expect.arrayContaining(['UserPoolId', 'ClientId', 'Issuer', 'HostedUiUrl', 'ApiUrl', 'WebhookUrl', 'DashboardUrl']));
   });
 });
 
@@ -424,7 +424,7 @@ describe('Powertools Tracer around the SDK clients', () => {
     const built = quickBuild(context);
     const template = built.app.synth({ force: true }).getStackByName(built.stateless.stackName).template;
     return (Object.values(template.Resources) as Resource[])
-      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME)
       .map((r) => r.Properties.Environment.Variables.POWERTOOLS_TRACE_ENABLED);
   };
 

@@ -13,7 +13,9 @@ describe('readDeploySettings', () => {
       account: undefined,
       region: undefined,
       policyInput: {},
-      auth: { mode: 'iam' },
+      // Issue 20: Cognito by default, its callback the dashboard's CloudFront URL (made by the stack).
+      auth: { mode: 'cognito', mfa: 'required', domainPrefix: 'termwatch-dev', callbackUrls: undefined },
+      dashboard: true,
       throttle: { rateLimit: 50, burstLimit: 100 },
       sweep: { at: '06:00', timeZone: 'UTC' },
       notifyEmails: [],
@@ -67,7 +69,15 @@ describe('readDeploySettings', () => {
   it.each([
     [{ stage: 'Prod!' }, /stage/],
     [{ account: '12345' }, /account/],
-    [{ auth: 'cognito' }, /auth/],
+    [{ auth: 'oidc' }, /auth/],
+    [{ auth: 'iam', jwtIssuer: 'https://issuer.example.com/' }, /jwtIssuer: is only read when auth is "jwt" \(auth is "iam"\)/],
+    [{ jwtAudience: 'termwatch' }, /jwtAudience: is only read when auth is "jwt" \(auth is "cognito"\)/],
+    [{ auth: 'jwt', jwtIssuer: 'https://issuer.example.com/', jwtAudience: 'x', dashboardCallbackUrls: 'https://x.example.com/app/' }, /dashboardCallbackUrls: is only read when auth is "cognito"/],
+    [{ dashboardCallbackUrls: 'http://evil.example.com/app/' }, /dashboardCallbackUrls\.0: must be https/],
+    [{ dashboardDomainName: 'termwatch.example.com' }, /dashboardCertificateArn: is required with the other/],
+    [{ dashboardDomainName: 'termwatch.example.com', dashboardCertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012' }, /dashboardCertificateArn: must be an ACM certificate ARN in us-east-1/],
+    [{ auth: 'iam', dashboardWebAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/t/1' }, /dashboardWebAclArn: is only read with a dashboard/],
+    [{ dashboardWebAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/t/1' }, /dashboardWebAclArn: must be a CLOUDFRONT-scope/],
     [{ throttleRate: '-1' }, /throttleRate/],
     [{ sweepAt: '6am' }, /sweepAt: must be HH:MM/],
     [{ timeZone: 'Mars/Olympus' }, /timeZone: must be an IANA time zone/],
@@ -97,6 +107,27 @@ describe('readDeploySettings', () => {
       issuer: 'https://issuer.example.com/',
       audience: ['a', 'b'],
     });
+  });
+
+  it('names another issuer by context alone: jwtIssuer and jwtAudience without auth mean auth=jwt', () => {
+    const s = read({ jwtIssuer: 'https://login.example.com/tenant/', jwtAudience: 'termwatch' });
+    expect(s.auth).toEqual({ mode: 'jwt', issuer: 'https://login.example.com/tenant/', audience: ['termwatch'] });
+    expect(s.dashboard).toBe(true);
+    expect(() => read({ jwtIssuer: 'https://login.example.com/' })).toThrow(/jwtAudience: is required/);
+    expect(read({ jwtIssuer: 'https://login.example.com/', jwtAudience: 'termwatch', jwtGroupsClaim: 'groups' }).auth).toMatchObject({ groupsClaim: 'groups' });
+    expect(() => read({ jwtGroupsClaim: 'groups' })).toThrow(/jwtGroupsClaim: is only read when auth is "jwt"/);
+  });
+
+  it('keeps the SigV4-only mode of before under auth=iam, without a dashboard (a browser cannot sign)', () => {
+    expect(read({ auth: 'iam' })).toMatchObject({ auth: { mode: 'iam' }, dashboard: false });
+  });
+
+  it('takes the Cognito callback URLs from context when given, in place of the CloudFront one', () => {
+    expect(read({ dashboardCallbackUrls: 'https://termwatch.example.com/app/,http://localhost:3000/app/' }).auth).toMatchObject({
+      mode: 'cognito',
+      callbackUrls: ['https://termwatch.example.com/app/', 'http://localhost:3000/app/'],
+    });
+    expect(read({ mfa: 'optional', cognitoDomainPrefix: 'acme-termwatch' }).auth).toMatchObject({ mfa: 'optional', domainPrefix: 'acme-termwatch' });
   });
 });
 
