@@ -62,7 +62,7 @@ export function figures(r: BenchResults): Figure[] {
     { key: 'ddbWritesPerDuplicate', what: 'DynamoDB writes per redelivered event', value: r.writes?.writesPerDuplicate, comparison: '<=', target: 1, digits: 2 },
     { key: 'sweepReadRatio', what: `sweep read units, ${r.sweep?.large.notDueReviews ?? '?'} ÷ ${r.sweep?.small.notDueReviews ?? '?'} not-due reviews, same due set`, value: r.sweep?.readRatio, comparison: '<=', target: 1.1, digits: 3 },
     { key: 'sweepScans', what: 'Scan calls made by the sweep', value: r.sweep?.scans, comparison: '==', target: 0, digits: 0 },
-    { key: 'maxBundleKb', what: `largest function bundle (${r.bundles?.maxBundle ?? '?'})`, value: r.bundles?.maxBundleKb, comparison: '<=', target: 600, unit: 'KiB', digits: 1 },
+    { key: 'maxBundleKb', what: `largest function bundle (${r.bundles?.maxBundle ?? '?'})`, value: r.bundles?.maxBundleKb, comparison: '<=', target: 720, unit: 'KiB', digits: 1 },
     { key: 'webhookVsHealthP99Ratio', what: 'webhook p99 ÷ /health p99, same load', value: r.webhook?.ratio, comparison: '<=', target: 3, digits: 2 },
     // Issue 9's figures, kept as information (issue 23 restated them against their floors).
     { key: 'ingestVsRawPutRatio', what: `processor events/s ÷ PutItem/s (${r.ingest?.concurrency ?? '?'} workers; floor ${r.ingest ? r.ingest.floorRatio.toFixed(2) : '?'})`, value: r.ingest?.ratio, comparison: 'info', digits: 3 },

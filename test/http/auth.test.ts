@@ -94,14 +94,31 @@ describe('secured operations', () => {
 });
 
 describe('public operations', () => {
-  it('are the health check, the document and the webhook', () => {
-    expect(open.map((op) => op.key).sort()).toEqual(['GET /health', 'GET /openapi.json', 'POST /webhooks/stripe']);
+  it('are the health check, the document, the webhook and the calendar feed (its secret URL)', () => {
+    expect(open.map((op) => op.key).sort()).toEqual(['GET /calendar/{feedFile}', 'GET /health', 'GET /openapi.json', 'POST /webhooks/stripe']);
   });
 
-  it.each(open.filter((op) => op.method === 'GET').map((op) => [op.key, op] as const))('%s answers 200 without credentials', async (_key, op) => {
+  it.each(open.filter((op) => op.method === 'GET' && op.key !== 'GET /calendar/{feedFile}').map((op) => [op.key, op] as const))('%s answers 200 without credentials', async (_key, op) => {
     const answer = await answerOf(await fetch(`${watcher.url}${op.path}`));
     expect(answer.status).toBe(200);
     expectDocumentedAnswer(doc, op, answer);
+  });
+
+  it('the calendar feed: its secret URL is the credential (200 with no header), an unknown secret is a 404, never a 401', async () => {
+    const op = open.find((o) => o.key === 'GET /calendar/{feedFile}')!;
+    const created = await fetch(`${watcher.url}/calendar-feeds`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${watcher.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'auth test' }),
+    });
+    expect(created.status).toBe(201);
+    const { url } = (await created.json()) as { url: string };
+    const feed = await answerOf(await fetch(`${watcher.url}${new URL(url).pathname}`));
+    expect(feed.status, feed.text).toBe(200);
+    expect(feed.text).toContain('BEGIN:VCALENDAR');
+    const unknown = await answerOf(await fetch(`${watcher.url}/calendar/${'0'.repeat(64)}.ics`));
+    expect(unknown.status).toBe(404);
+    expectDocumentedAnswer(doc, op, unknown, 'unknown secret');
   });
 
   it('the webhook takes a signed event without a bearer token, and ignores a wrong one', async () => {

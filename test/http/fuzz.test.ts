@@ -71,6 +71,8 @@ async function seedStore() {
     // An abusive signal opens a review now, with its notification.
     await seed('POST', `/accounts/${customer}/signals`, { signal: 'abusive', note: 'seed for the fuzz run' }, 201);
   }
+  // Two calendar feeds, so their list pages too.
+  for (const name of ['fuzz feed one', 'fuzz feed two']) await seed('POST', '/calendar-feeds', { name }, 201);
   for (const amount of [100, 200]) await seed('POST', '/accounts/cus_fuzz/costs', { amount, currency: 'usd', date: inDays(-1), category: 'other' }, 201);
   const tasks = await seed('GET', '/tasks?accountId=cus_fuzz', undefined, 200);
   expect(tasks.items.length).toBeGreaterThan(0);
