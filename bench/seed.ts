@@ -1,5 +1,5 @@
 import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { Policy } from '../shared/config/policy.ts';
+import type { Policy } from '../shared/domain/policy.ts';
 import { contractFromBody } from '../shared/domain/contract.ts';
 import { reconcileReviews } from '../shared/domain/review.ts';
 import { planReviews } from '../shared/domain/timing.ts';

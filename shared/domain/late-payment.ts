@@ -1,5 +1,6 @@
 import * as z from '../zod.ts';
-import { currencySchema, type Policy } from '../config/policy.ts';
+import { currencySchema } from './money.ts';
+import type { Policy } from './policy.ts';
 import { invoiceStatus, invoiceStatusSchema, mergeObservations, type InvoiceFacts, type InvoiceStatus } from './invoice.ts';
 
 /**

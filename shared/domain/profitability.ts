@@ -1,7 +1,8 @@
 import { addMonths, differenceInMonths, lightFormat, subDays, subMonths } from 'date-fns';
 import * as z from '../zod.ts';
 import { zoneContext, zonedDate, zonedDayStart } from './zone.ts';
-import { currencySchema, type Policy } from '../config/policy.ts';
+import { currencySchema } from './money.ts';
+import type { Policy } from './policy.ts';
 import { costEntrySchema, type CostEntry } from './cost.ts';
 import {
   disputeFactSchema,

@@ -1,5 +1,5 @@
 import * as z from '../zod.ts';
-import { currencySchema } from '../config/policy.ts';
+import { currencySchema } from './money.ts';
 import { observationVersion } from '../stripe/events.ts';
 
 /**

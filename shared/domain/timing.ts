@@ -1,7 +1,7 @@
 import { zoneOffset } from './zone.ts';
 import { addDays, addMonths, lightFormat } from 'date-fns';
 import * as z from '../zod.ts';
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from './policy.ts';
 import { calendarDateSchema, termMonthsOf, type CalendarDate, type Contract } from './contract.ts';
 
 /**

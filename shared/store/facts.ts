@@ -1,6 +1,6 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type * as z from '../zod.ts';
-import { canonicalJson } from '../canonical-json.ts';
+import { canonicalJson } from '../domain/canonical-json.ts';
 import { isTransactionRace, type Store } from './client.ts';
 import { retryOptimistic } from './optimistic.ts';
 import { accountPartition } from './keys.ts';

@@ -1,4 +1,4 @@
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from '../domain/policy.ts';
 import { observeInvoice } from '../domain/invoice.ts';
 import { observeDispute, observeRefunds } from '../domain/revenue.ts';
 import { subscriptionPlans } from '../domain/profitability.ts';

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from '../domain/policy.ts';
 import { InvalidStripeObjectError } from '../domain/invoice.ts';
 import { startOfLocalDay } from '../domain/timing.ts';
 import { logger } from '../powertools.ts';

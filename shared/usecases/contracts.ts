@@ -1,4 +1,4 @@
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from '../domain/policy.ts';
 import { contractBodySchema, contractFromBody, type ContractBody } from '../domain/contract.ts';
 import { ConflictError } from '../errors.ts';
 import { accountIdSchema } from '../schemas/common.ts';

@@ -1,5 +1,5 @@
-import type { Policy } from '../config/policy.ts';
-import { canonicalJson } from '../canonical-json.ts';
+import type { Policy } from '../domain/policy.ts';
+import { canonicalJson } from '../domain/canonical-json.ts';
 import type { Contract } from '../domain/contract.ts';
 import { latePaymentProfile, type LatePaymentProfile } from '../domain/late-payment.ts';
 import { reconcileReviews, type ReviewChange, type Task } from '../domain/review.ts';

@@ -1,4 +1,4 @@
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from '../domain/policy.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AccountView } from '../schemas/account.ts';
 import type { Store } from '../store/client.ts';

@@ -1,4 +1,4 @@
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from '../domain/policy.ts';
 import { logger } from '../powertools.ts';
 import type { Store } from '../store/client.ts';
 import { deferEvaluation, listAccountsDueForEvaluation } from '../store/account.ts';

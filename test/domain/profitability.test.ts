@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy, parsePolicy, type Policy, type PolicyInput } from '../../shared/config/policy.ts';
+import { defaultPolicy, parsePolicy, type Policy, type PolicyInput } from '../../shared/domain/policy.ts';
 import { costBodySchema, costEntrySchema, isoCurrencySchema, type CostEntry } from '../../shared/domain/cost.ts';
 import {
   MoneyOverflowError,

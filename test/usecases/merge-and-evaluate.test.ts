@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPolicy } from '../../shared/config/policy.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
 import { observeInvoice } from '../../shared/domain/invoice.ts';
 import { getAccount, loadAccountPartition, saveCustomerFacts } from '../../shared/store/account.ts';
 import type { Store } from '../../shared/store/client.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPolicy, parsePolicy } from '../../shared/config/policy.ts';
+import { defaultPolicy, parsePolicy } from '../../shared/domain/policy.ts';
 import { subscriptionPlans } from '../../shared/domain/profitability.ts';
 import type { Store } from '../../shared/store/client.ts';
 import { applyStripeEvent } from '../../shared/usecases/apply-stripe-event.ts';
