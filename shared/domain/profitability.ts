@@ -450,34 +450,12 @@ export function profitability(input: ProfitabilityInput): ProfitabilityResult {
   };
 }
 
-/** Subscription statuses in which the customer is on the subscription's plans (billed for them). */
-const LIVE_SUBSCRIPTION_STATUSES: ReadonlySet<string> = new Set(['active', 'trialing', 'past_due', 'unpaid']);
-
 /** What fixed monthly costs by plan are selected by, from one Stripe subscription object. */
 export interface SubscriptionPlans {
   /** Whether the customer is on it now: a live status and not deleted. */
   live: boolean;
   /** Its price, product and (legacy) plan ids, each of its items and its top-level plan. */
   planIds: string[];
-}
-
-/** The plan ids a subscription puts its customer on (pure; from the object as Stripe sends it). */
-export function subscriptionPlans(subscription: unknown): SubscriptionPlans {
-  const object = (subscription ?? {}) as Record<string, unknown>;
-  const idOf = (value: unknown): string | undefined =>
-    typeof value === 'string' && value.length > 0 ? value : typeof (value as { id?: unknown } | null)?.id === 'string' ? (value as { id: string }).id : undefined;
-  const ids = new Set<string>();
-  const addPriced = (priced: unknown) => {
-    for (const id of [idOf(priced), idOf((priced as { product?: unknown } | null)?.product)]) if (id) ids.add(id);
-  };
-  const items = (object.items as { data?: unknown } | undefined)?.data;
-  for (const item of Array.isArray(items) ? items : []) {
-    addPriced((item as { price?: unknown } | null)?.price);
-    addPriced((item as { plan?: unknown } | null)?.plan);
-  }
-  addPriced(object.plan);
-  const live = object.deleted !== true && typeof object.status === 'string' && LIVE_SUBSCRIPTION_STATUSES.has(object.status);
-  return { live, planIds: [...ids].sort() };
 }
 
 /**

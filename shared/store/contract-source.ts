@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
-import type { StripeTermsObject, StripeTermsObjectKind } from '../domain/contract-terms.ts';
+import type { StripeTermsObject, StripeTermsObjectKind } from '../stripe/contract-terms.ts';
 import type { SubscriptionPlans } from '../domain/profitability.ts';
 import { accountPartition } from './keys.ts';
 import { ConcurrentUpdateError, factsRevisionBump } from './revision.ts';

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { Policy } from '../domain/policy.ts';
-import { InvalidStripeObjectError } from '../domain/invoice.ts';
+import { InvalidStripeObjectError } from '../stripe/invoice.ts';
 import { startOfLocalDay } from '../domain/timing.ts';
 import { logger } from '../powertools.ts';
 import {

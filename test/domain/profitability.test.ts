@@ -15,11 +15,10 @@ import {
 import {
   mergeDisputeObservations,
   mergeRefundObservations,
-  observeDispute,
-  observeRefunds,
   type DisputeFact,
   type RefundFact,
 } from '../../shared/domain/revenue.ts';
+import { observeDispute, observeRefunds } from '../../shared/stripe/revenue.ts';
 
 /** Stripe's own example objects, current API shape. */
 const resources: Record<'refund' | 'charge' | 'dispute' | 'balance_transaction' | 'invoice', Record<string, unknown>> = JSON.parse(

@@ -1,5 +1,5 @@
 import type { z } from '../zod.ts';
-import { zoneContext } from './zone.ts';
+import { zoneContext } from '../domain/zone.ts';
 import { differenceInCalendarMonths } from 'date-fns';
 import {
   chooseContract,
@@ -14,8 +14,9 @@ import {
   type Contract,
   type Renewal,
   type StripeSource,
-} from './contract.ts';
-import { localDate } from './timing.ts';
+} from '../domain/contract.ts';
+import { localDate } from '../domain/timing.ts';
+import { asRecord, asString, epochSeconds, listData, type Json } from './refs.ts';
 
 /**
  * Contract terms read from Stripe objects (`../shared/contract.md`, "Where contract terms come
@@ -62,26 +63,6 @@ export type StripeContractInput = {
  * a warning never stops the other sources from being read.
  */
 export type StripeContractResult = { contract: Contract | null; warnings: string[] };
-
-type Json = Record<string, unknown>;
-
-function asRecord(value: unknown): Json | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function asString(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-/** Stripe timestamps are integer epoch seconds; anything else (null, 0, strings) means absent. */
-function epochSeconds(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
-}
-
-function listData(value: unknown): unknown[] {
-  const list = asRecord(value)?.data;
-  return Array.isArray(list) ? list : [];
-}
 
 /**
  * The end of the subscription's current billing period, epoch seconds. Current API versions
