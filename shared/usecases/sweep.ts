@@ -1,4 +1,5 @@
 import type { Policy } from '../domain/policy.ts';
+import { addUtcDays, DAY_MS, utcDay } from '../domain/days.ts';
 import { logger } from '../powertools.ts';
 import type { Store } from '../store/client.ts';
 import { deferEvaluation, listAccountsDueForEvaluation } from '../store/account.ts';
@@ -10,7 +11,6 @@ import { evaluateAccount } from './evaluate-account.ts';
 const FIRST_RUN_LOOKBACK_DAYS = 7;
 /** A sweep that fell far behind catches up over several runs instead of one unbounded one. */
 const MAX_DAYS_PER_RUN = 62;
-const DAY_MS = 86_400_000;
 /** An account whose re-evaluation failed is tried again this long after (the next hourly run). */
 const RETRY_FAILED_AFTER_MS = 3_600_000;
 
@@ -39,9 +39,9 @@ export interface SweepResult {
  * Running it twice does nothing the second time: evaluated accounts are no longer due.
  */
 export async function runSweep(deps: { store: Store; policy: Policy }, now: Date, options: { firstDay?: string } = {}): Promise<SweepResult> {
-  const today = dayOf(now);
+  const today = utcDay(now);
   const storedCheckpoint = await getSweepCheckpoint(deps.store);
-  const checkpoint = storedCheckpoint ?? options.firstDay ?? dayOf(new Date(now.getTime() - FIRST_RUN_LOOKBACK_DAYS * DAY_MS));
+  const checkpoint = storedCheckpoint ?? options.firstDay ?? utcDay(now.getTime() - FIRST_RUN_LOOKBACK_DAYS * DAY_MS);
   let day = checkpoint < today ? checkpoint : today;
   let oldestPending: string | undefined;
   const result: SweepResult = { daysRead: 0, caughtUp: true, accountsReevaluated: 0, reviewsOpened: 0, notificationsRecorded: 0, failures: 0 };
@@ -82,7 +82,7 @@ export async function runSweep(deps: { store: Store; policy: Policy }, now: Date
       }
     }
     if (day >= today) break;
-    day = dayOf(new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS));
+    day = addUtcDays(day, 1);
     if (result.daysRead >= MAX_DAYS_PER_RUN) {
       oldestPending ??= day;
       result.caughtUp = false;
@@ -105,7 +105,7 @@ export async function sweepUntil(deps: { store: Store; policy: Policy }, now: Da
   const total: SweepResult = { daysRead: 0, caughtUp: false, accountsReevaluated: 0, reviewsOpened: 0, notificationsRecorded: 0, failures: 0 };
   // Each run advances the checkpoint by up to MAX_DAYS_PER_RUN days; the bound is a safety net.
   for (let run = 0; run < 1000 && !total.caughtUp; run++) {
-    const result = await runSweep(deps, now, { firstDay: dayOf(today) });
+    const result = await runSweep(deps, now, { firstDay: utcDay(today) });
     total.daysRead += result.daysRead;
     total.accountsReevaluated += result.accountsReevaluated;
     total.reviewsOpened += result.reviewsOpened;
@@ -116,9 +116,4 @@ export async function sweepUntil(deps: { store: Store; policy: Policy }, now: Da
     if (result.failures > 0) break;
   }
   return total;
-}
-
-/** The due-work index is keyed by UTC day (an instant's day, not a business calendar date). */
-function dayOf(date: Date): string {
-  return date.toISOString().slice(0, 10);
 }
