@@ -3,9 +3,9 @@ import { accountIdSchema, listQuerySchema } from './common.ts';
 import { latePaymentEvidenceSchema } from '../domain/late-payment.ts';
 import { humanSignalSchema, overridesBodySchema } from '../domain/account-inputs.ts';
 
-/** The flags an evaluation raises on an account (`GET /accounts?flag=` lists the accounts carrying one). */
-export const accountFlagSchema = z.enum(['late_payer', 'unprofitable', 'disputes']);
-export type AccountFlag = z.infer<typeof accountFlagSchema>;
+import { accountFlagSchema } from '../domain/assessment.ts';
+
+export { accountFlagSchema, type AccountFlag } from '../domain/assessment.ts';
 
 export const latePaymentViewSchema = z.object({
   invoiceCount: z.number().check(z.int()),

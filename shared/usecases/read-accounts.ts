@@ -3,7 +3,7 @@ import { NotFoundError } from '../errors.ts';
 import type { AccountView } from '../schemas/account.ts';
 import type { Store } from '../store/client.ts';
 import { accountFactsFromItems, listAccountsByFlag, loadAccountPartition, type AccountFlag, type AccountRecord } from '../store/account.ts';
-import { assessAccount, latePaymentSummary, profitabilitySummary } from './evaluate-account.ts';
+import { assessAccount, latePaymentSummary, profitabilitySummary } from '../domain/assessment.ts';
 
 export class AccountNotFoundError extends NotFoundError {
   override readonly name = 'AccountNotFoundError';
