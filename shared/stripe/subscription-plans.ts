@@ -1,4 +1,4 @@
-import type { SubscriptionPlans } from '../domain/profitability.ts';
+import type { SubscriptionPlans } from '../domain/fixed-costs.ts';
 import { looseRefId } from './refs.ts';
 
 /** Subscription statuses in which the customer is on the subscription's plans (billed for them). */

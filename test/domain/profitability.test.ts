@@ -3,12 +3,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy, parsePolicy, type Policy, type PolicyInput } from '../../shared/domain/policy.ts';
 import { costBodySchema, costEntrySchema, isoCurrencySchema, type CostEntry } from '../../shared/domain/cost.ts';
+import { MoneyOverflowError } from '../../shared/domain/money.ts';
+import { selectFixedMonthlyCosts, type FixedMonthlyCost } from '../../shared/domain/fixed-costs.ts';
 import {
-  MoneyOverflowError,
   profitability,
   profitabilityResultSchema,
-  selectFixedMonthlyCosts,
-  type FixedMonthlyCost,
   type PaidInvoice,
   type ProfitabilityResult,
 } from '../../shared/domain/profitability.ts';
