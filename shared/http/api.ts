@@ -1,4 +1,3 @@
-import * as z from '../zod.ts';
 import type { Policy } from '../domain/policy.ts';
 import { sweepUntil } from '../usecases/sweep.ts';
 import { dispatchNotifications } from '../usecases/dispatch-notifications.ts';
@@ -19,6 +18,7 @@ import { answerTermination, approvalBodySchema, assignTask, assigneeBodySchema, 
 import type { Principal } from './auth/roles.ts';
 import { costBodySchema } from '../domain/cost.ts';
 import { pageQuerySchema } from '../schemas/common.ts';
+import { redriveBodySchema, sweepBodySchema } from '../schemas/admin.ts';
 import { listCosts } from '../store/cost.ts';
 import { addCost, importCostsCsv } from '../usecases/costs.ts';
 import { accountListQuerySchema, accountPathSchema } from '../schemas/account.ts';
@@ -191,10 +191,6 @@ function actorOf(request: { principal?: Principal }): string {
 function dueBeforeInstant(value: string, timeZone: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? startOfLocalDay(value, timeZone).toISOString() : new Date(value).toISOString();
 }
-
-export const sweepBodySchema = z.strictObject({ now: z.optional(z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp' })) });
-
-export const redriveBodySchema = z.strictObject({});
 
 /** The local queue's dead letters (on AWS: the SQS dead-letter queue, redriven with SQS's own move task). */
 export interface DeadLetterQueue {

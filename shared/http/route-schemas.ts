@@ -18,7 +18,7 @@ import type { listFlaggedAccounts } from '../usecases/read-accounts.ts';
 import type { ReceiveOutcome } from '../usecases/receive-stripe-event.ts';
 import type { listRenewals } from '../usecases/renewals.ts';
 import type { SweepResult } from '../usecases/sweep.ts';
-import { redriveBodySchema, sweepBodySchema } from './api.ts';
+import { redriveBodySchema, sweepBodySchema } from '../schemas/admin.ts';
 import type { routes } from './routes.ts';
 
 /**
@@ -173,8 +173,9 @@ const csvText = z.string();
 const json = (schema: z.ZodMiniType) => ({ 'application/json': schema });
 
 /**
- * Built on first use, not at load: `api.ts` (which serves the document) is imported here for
- * its sweep schema, so reading its exports at load time would race the import cycle.
+ * Built on first use, not at load: only the OpenAPI document and its tests read it, so a cold
+ * start that never serves the document never builds it. (It no longer dodges a cycle: the admin
+ * body schemas moved from api.ts to schemas/admin.ts.)
  */
 let table: RouteSchemaTable | undefined;
 export function routeSchemas(): RouteSchemaTable {
