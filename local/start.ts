@@ -36,6 +36,7 @@ try {
     '',
     `Termwatch is running (started in ${Date.now() - started} ms; data in ${dataDir}; DynamoDB Local on port ${watcher.dynamoPort ?? 'external'})`,
     `  API:          ${watcher.url}   (try: curl -H "Authorization: Bearer $WATCHER_API_TOKEN" ${watcher.url}/accounts?flag=late_payer)`,
+    `  Dashboard:    ${watcher.url}/app/   (sign in with the API token below)`,
     `  Webhook URL:  ${webhookUrl}`,
     `  API token:    ${watcher.apiToken}${watcher.generatedSecrets.includes('apiToken') ? '   (generated; kept in the data dir; set WATCHER_API_TOKEN to choose one)' : ''}`,
     `  Webhook secret: ${watcher.webhookSecret}${watcher.generatedSecrets.includes('webhookSecret') ? '   (generated; kept in the data dir)' : ''}`,

@@ -17,6 +17,7 @@ import { LogNotifier } from '../shared/adapters/log-notifier.ts';
 import { createProcessor } from '../functions/processor/processor.ts';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
 import { startHttpServer } from './http-server.ts';
+import { dashboardSite } from './dashboard-site.ts';
 import { loadLocalSecrets } from './secrets.ts';
 import { SpoolQueue } from './spool-queue.ts';
 import { ensureTable } from './table.ts';
@@ -93,7 +94,12 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
     includeLocalOnly: true,
     authenticate: bearerTokenAuthenticator(secrets.apiToken, { users, ...(oidc ? { verifyJwt: oidcVerifier(oidc) } : {}) }),
   });
-  const http = await startHttpServer({ host: options.host ?? '127.0.0.1', port: options.port, handle: app });
+  const site = await dashboardSite(oidc ? { oidcIssuer: oidc.issuer } : {});
+  const http = await startHttpServer({
+    host: options.host ?? '127.0.0.1',
+    port: options.port,
+    handle: async (event) => site.serve(event) ?? app(event),
+  });
 
   let sweepTimer: NodeJS.Timeout | undefined;
   // Every five minutes: cheap (it reads only what is due) and opens settled reviews promptly.

@@ -247,3 +247,45 @@ export function latePaymentProfile(invoices: InvoiceFacts[], policy: Policy, now
     ...(Number.isFinite(nextChangeMs) && { nextChangeAt: new Date(nextChangeMs).toISOString() }),
   };
 }
+
+export const paymentHistoryEntrySchema = z.object({
+  invoiceId: z.string(),
+  number: z.optional(z.string()),
+  currency: currencySchema,
+  amountDue: z.number().check(z.int()),
+  /** The due reference: the due date, or finalisation for an invoice charged automatically. */
+  dueAt: z.iso.datetime(),
+  paidAt: z.optional(z.iso.datetime()),
+  /** Whole days past the due reference (paid, voided, or now while unpaid); 0 when early or on time. */
+  daysLate: z.number().check(z.int(), z.gte(0)),
+  status: invoiceStatusSchema,
+  late: z.boolean(),
+});
+export type PaymentHistoryEntry = z.infer<typeof paymentHistoryEntrySchema>;
+
+/**
+ * Every finalised invoice whose due reference falls in the last `months` months (voided ones
+ * included), oldest first, judged exactly as the late-payment profile judges them: the data
+ * behind the dashboard's payment-history chart.
+ */
+export function paymentHistory(invoices: InvoiceFacts[], policy: Policy, now: Date | string, months = 13): PaymentHistoryEntry[] {
+  const nowMs = toMs(now);
+  const fromMs = nowMs - Math.round(months * 30.44) * DAY_MS;
+  const out: PaymentHistoryEntry[] = [];
+  for (const f of mergeObservations(invoices).values()) {
+    const a = assess(f, policy.graceDays, nowMs);
+    if (a === undefined || a.refMs < fromMs) continue;
+    out.push({
+      invoiceId: f.invoiceId,
+      ...(f.number !== undefined && { number: f.number }),
+      currency: f.currency,
+      amountDue: f.amountDue,
+      dueAt: new Date(a.refMs).toISOString(),
+      ...(f.paidAt !== undefined && a.status === 'paid' && { paidAt: f.paidAt }),
+      daysLate: a.daysLate,
+      status: a.status,
+      late: a.late,
+    });
+  }
+  return out.sort((x, y) => (x.dueAt < y.dueAt ? -1 : x.dueAt > y.dueAt ? 1 : x.invoiceId < y.invoiceId ? -1 : 1));
+}

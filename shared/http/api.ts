@@ -1,13 +1,17 @@
+import * as z from '../zod.ts';
 import type { Policy } from '../domain/policy.ts';
 import { sweepUntil } from '../usecases/sweep.ts';
 import { dispatchNotifications } from '../usecases/dispatch-notifications.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import { contractBodySchema } from '../domain/contract.ts';
 import { startOfLocalDay } from '../domain/timing.ts';
-import { CSV_EXPORT_MAX_ROWS, notificationsQuerySchema, renewalsQuerySchema, taskListQuerySchema, taskPathSchema } from '../schemas/task.ts';
+import { CSV_EXPORT_MAX_ROWS, taskListQuerySchema, taskPathSchema } from '../schemas/tasks.ts';
+import { notificationsQuerySchema } from '../schemas/notifications.ts';
+import { renewalsQuerySchema } from '../schemas/renewals.ts';
+import { redriveBodySchema, sweepBodySchema } from '../schemas/admin.ts';
 import { listNotifications } from '../store/notification.ts';
 import { importContractsCsv, recordContract } from '../usecases/contracts.ts';
-import { listTasks, listTasksUpTo, readTask } from '../usecases/read-tasks.ts';
+import { listTasks, listTasksUpTo } from '../usecases/read-tasks.ts';
 import { listRenewals } from '../usecases/renewals.ts';
 import { tasksCsv } from './csv.ts';
 import { overridesBodySchema, signalBodySchema } from '../domain/account-inputs.ts';
@@ -16,12 +20,12 @@ import { listAudit } from '../store/audit.ts';
 import { addSignal, replaceOverrides } from '../usecases/account-inputs.ts';
 import { answerTermination, approvalBodySchema, assignTask, assigneeBodySchema, decideTask, decisionBodySchema, withOverdue } from '../usecases/decide.ts';
 import type { Principal } from './auth/roles.ts';
+import { checklistBodySchema, markChecklistStep, readTaskView, withNames } from '../usecases/task-view.ts';
 import { costBodySchema } from '../domain/cost.ts';
 import { pageQuerySchema } from '../schemas/common.ts';
-import { redriveBodySchema, sweepBodySchema } from '../schemas/admin.ts';
 import { listCosts } from '../store/cost.ts';
 import { addCost, importCostsCsv } from '../usecases/costs.ts';
-import { accountListQuerySchema, accountPathSchema } from '../schemas/account.ts';
+import { accountListQuerySchema, accountPathSchema } from '../schemas/accounts.ts';
 import type { Store } from '../store/client.ts';
 import { checkTableReachable } from '../store/health.ts';
 import { getAccountView, listFlaggedAccounts } from '../usecases/read-accounts.ts';
@@ -153,11 +157,16 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
         };
       }
       const now = deps.clock();
-      return { status: 200, body: { ...page, items: page.items.map((t) => withOverdue(t, now, deps.policy.timeZone)) } };
+      return { status: 200, body: { ...page, items: await withNames(deps, page.items.map((t) => withOverdue(t, now, deps.policy.timeZone))) } };
     },
     'GET /tasks/{taskId}': async (request) => {
       const { taskId } = parseRequestPart(taskPathSchema, request.params, 'path');
-      return { status: 200, body: withOverdue(await readTask(deps, taskId), deps.clock(), deps.policy.timeZone) };
+      return { status: 200, body: withOverdue(await readTaskView(deps, taskId), deps.clock(), deps.policy.timeZone) };
+    },
+    'POST /tasks/{taskId}/checklist': async (request) => {
+      const { taskId } = parseRequestPart(taskPathSchema, request.params, 'path');
+      const body = parseRequestPart(checklistBodySchema, request.json(), 'body');
+      return { status: 200, body: await markChecklistStep(deps, { taskId, body, actor: actorOf(request), now: deps.clock() }) };
     },
     'GET /renewals': async (request) => {
       const query = parseRequestPart(renewalsQuerySchema, request.query, 'query');

@@ -264,7 +264,7 @@ export function buildOpenApiDocument(
   options: { routes?: readonly RouteSpec[]; schemas?: Readonly<Record<string, RouteSchemas>> } = {},
 ): OpenApiDocument {
   const list = options.routes ?? (routes as readonly RouteSpec[]);
-  const table: Readonly<Record<string, RouteSchemas | undefined>> = options.schemas ?? routeSchemas();
+  const table: Readonly<Record<string, RouteSchemas | undefined>> = options.schemas ?? routeSchemas;
   const components: Record<string, JsonSchema> = {};
   components.Error = toOpenApiSchema(errorBodySchema, 'output', components, 'Error');
   const paths: OpenApiDocument['paths'] = {};

@@ -4,21 +4,24 @@ import { contractBodySchema } from '../domain/contract.ts';
 import { costBodySchema, costEntrySchema } from '../domain/cost.ts';
 import { notificationSchema } from '../domain/notification.ts';
 import { taskSchema } from '../domain/review.ts';
-import { accountListQuerySchema, accountPathSchema, accountSummarySchema, accountViewSchema, contractViewSchema } from '../schemas/account.ts';
+import { accountListQuerySchema, accountPathSchema, accountSummarySchema, accountViewSchema, contractViewSchema } from '../schemas/accounts.ts';
+import { deadLettersResponseSchema, redriveBodySchema, redriveResponseSchema, sweepBodySchema, sweepResponseSchema, type SweepResult } from '../schemas/admin.ts';
+import { importReportSchema, type ImportReport } from '../schemas/imports.ts';
+import { notificationsQuerySchema } from '../schemas/notifications.ts';
+import { renewalItemSchema, renewalsQuerySchema } from '../schemas/renewals.ts';
+import { stripeSignatureHeaderSchema, webhookResponseSchema, type ReceiveOutcome } from '../schemas/webhook.ts';
 import { listResponseSchema, pageQuerySchema } from '../schemas/common.ts';
-import { CSV_EXPORT_MAX_ROWS, notificationsQuerySchema, renewalsQuerySchema, taskListQuerySchema, taskPathSchema } from '../schemas/task.ts';
+import { CSV_EXPORT_MAX_ROWS, taskListQuerySchema, taskPathSchema } from '../schemas/tasks.ts';
 import { accountFlagSchema } from '../store/account.ts';
 import { stripeEventSchema } from '../stripe/events.ts';
 import type { AuditRecord } from '../store/audit.ts';
 import type { addSignal } from '../usecases/account-inputs.ts';
-import type { ImportReport, recordContract } from '../usecases/contracts.ts';
+import type { recordContract } from '../usecases/contracts.ts';
 import { approvalBodySchema, assigneeBodySchema, decisionBodySchema } from '../usecases/decide.ts';
 import { principalSchema } from './auth/roles.ts';
+import { checklistBodySchema, taskListItemSchema, taskViewSchema } from '../usecases/task-view.ts';
 import type { listFlaggedAccounts } from '../usecases/read-accounts.ts';
-import type { ReceiveOutcome } from '../usecases/receive-stripe-event.ts';
 import type { listRenewals } from '../usecases/renewals.ts';
-import type { SweepResult } from '../usecases/sweep.ts';
-import { redriveBodySchema, sweepBodySchema } from '../schemas/admin.ts';
 import type { routes } from './routes.ts';
 
 /**
@@ -74,12 +77,6 @@ export const openApiDocumentSchema = z.looseObject({
   paths: z.record(z.string(), z.unknown()),
 });
 
-export const webhookResponseSchema = z.object({
-  received: z.literal(true),
-  outcome: z.enum(['queued', 'duplicate', 'ignored']),
-  eventId: z.string(),
-  type: z.string(),
-});
 
 /**
  * Present (true) when a person's write went in but other writers kept changing the account through
@@ -101,49 +98,9 @@ export const costRecordedSchema = z.extend(costEntrySchema, {
   evaluationPending: evaluationPendingSchema,
 });
 
-export const importReportSchema = z.object({
-  rows: z.int(),
-  recorded: z.int(),
-  unchanged: z.int(),
-  errors: z.array(z.object({ line: z.int(), accountId: z.optional(z.string()), field: z.optional(z.string()), problem: z.string() })),
-});
 
-export const renewalSchema = z.object({
-  accountId: z.string(),
-  name: z.optional(z.string()),
-  noticeDeadline: z.string(),
-  termEnd: z.string(),
-  renewal: z.string(),
-  /** Days from now to the end of the notice deadline's day. */
-  daysLeft: z.int(),
-  flags: z.array(accountFlagSchema),
-  /** Higher is riskier to let roll. */
-  riskRank: z.int(),
-});
 
-export const sweepResponseSchema = z.object({
-  now: z.iso.datetime(),
-  daysRead: z.int(),
-  /** Whether it got to `now`'s day (it runs until it does, unless an account failed). */
-  caughtUp: z.boolean(),
-  accountsReevaluated: z.int(),
-  reviewsOpened: z.int(),
-  notificationsRecorded: z.int(),
-  /** Notifications handed to the channels after the sweep (local mode: log lines). */
-  dispatched: z.optional(z.int()),
-  failures: z.int(),
-});
 
-/** A dead-lettered event, as the local queue reports it: enough to find it in Stripe, nothing more. */
-export const deadLetterSchema = z.object({
-  messageId: z.string(),
-  eventId: z.optional(z.string()),
-  eventType: z.optional(z.string()),
-  receiveCount: z.int(),
-  deadAt: z.iso.datetime(),
-});
-export const deadLettersResponseSchema = z.object({ items: z.array(deadLetterSchema) });
-export const redriveResponseSchema = z.object({ redriven: z.int() });
 
 export const signalRecordedSchema = z.extend(humanSignalSchema, {
   /** True when an idempotencyKey was sent again with the same body: the first signal, nothing recorded. */
@@ -165,21 +122,10 @@ export const auditRecordSchema = z.object({
   after: z.unknown(),
 });
 
-const stripeSignatureHeaderSchema = z.object({
-  'Stripe-Signature': z.string().check(z.describe('`t=<unix seconds>,v1=<hex HMAC-SHA256>`, made with the endpoint secret (whsec_…)')),
-});
-
 const csvText = z.string();
 const json = (schema: z.ZodMiniType) => ({ 'application/json': schema });
 
-/**
- * Built on first use, not at load: only the OpenAPI document and its tests read it, so a cold
- * start that never serves the document never builds it. (It no longer dodges a cycle: the admin
- * body schemas moved from api.ts to schemas/admin.ts.)
- */
-let table: RouteSchemaTable | undefined;
-export function routeSchemas(): RouteSchemaTable {
-  table ??= {
+export const routeSchemas: RouteSchemaTable = {
     'GET /health': {
       responses: { 200: { description: 'The store answered', content: json(healthResponseSchema) } },
     },
@@ -271,6 +217,12 @@ export function routeSchemas(): RouteSchemaTable {
       // No store read, but an OIDC issuer that does not answer is a 503 too.
       responses: { 200: { description: 'The name every write by these credentials records, and their role', content: json(principalSchema) } },
     },
+    'POST /tasks/{taskId}/checklist': {
+      params: taskPathSchema,
+      body: { contentType: 'application/json', schema: checklistBodySchema, required: true },
+      responses: { 200: { description: 'The task with the step marked done or not done, by whom and when', content: json(taskViewSchema) } },
+      errors: [404, 409],
+    },
     'POST /costs/import': {
       body: {
         contentType: 'text/csv',
@@ -302,19 +254,19 @@ export function routeSchemas(): RouteSchemaTable {
       responses: {
         200: {
           description: `Review tasks: JSON, or with format=csv a spreadsheet of the whole list (up to ${CSV_EXPORT_MAX_ROWS} rows; with an explicit limit, one page), the next page cursor in X-Next-Cursor`,
-          content: { 'application/json': listResponseSchema(taskSchema), 'text/csv': csvText },
+          content: { 'application/json': listResponseSchema(taskListItemSchema), 'text/csv': csvText },
           headers: { 'X-Next-Cursor': { description: 'format=csv only: the cursor of the rest, when there is more', schema: z.string() } },
         },
       },
     },
     'GET /tasks/{taskId}': {
       params: taskPathSchema,
-      responses: { 200: { description: 'The task with evidence, checklist and decision history', content: json(taskSchema) } },
+      responses: { 200: { description: 'The task with evidence, the customer name, checklist progress and decision history', content: json(taskViewSchema) } },
       errors: [404],
     },
     'GET /renewals': {
       query: renewalsQuerySchema,
-      responses: { 200: { description: 'Renewals by notice deadline', content: json(listResponseSchema(renewalSchema)) } },
+      responses: { 200: { description: 'Renewals by notice deadline', content: json(listResponseSchema(renewalItemSchema)) } },
     },
     'GET /notifications': {
       query: notificationsQuerySchema,
@@ -340,9 +292,7 @@ export function routeSchemas(): RouteSchemaTable {
       body: { contentType: 'application/json', schema: redriveBodySchema, required: false },
       responses: { 200: { description: 'How many events went back on the queue', content: json(redriveResponseSchema) } },
     },
-  };
-  return table;
-}
+};
 
 /** Compile-time: what a use case returns must be a value of the schema documenting it. */
 type Documents<Schema extends z.ZodMiniType, Actual extends z.output<Schema>> = Actual;
@@ -350,7 +300,7 @@ export type DocumentedShapes = [
   Documents<typeof importReportSchema, ImportReport>,
   Documents<typeof webhookResponseSchema, ReceiveOutcome & { received: true }>,
   Documents<typeof contractRecordedSchema, { accountId: string } & Awaited<ReturnType<typeof recordContract>>>,
-  Documents<ReturnType<typeof listResponseSchema<typeof renewalSchema>>, Awaited<ReturnType<typeof listRenewals>>>,
+  Documents<ReturnType<typeof listResponseSchema<typeof renewalItemSchema>>, Awaited<ReturnType<typeof listRenewals>>>,
   Documents<ReturnType<typeof listResponseSchema<typeof accountSummarySchema>>, Awaited<ReturnType<typeof listFlaggedAccounts>>>,
   Documents<typeof sweepResponseSchema, SweepResult & { now: string }>,
   Documents<typeof signalRecordedSchema, Awaited<ReturnType<typeof addSignal>>>,

@@ -44,6 +44,7 @@ export const routes = [
   { method: 'PUT', path: '/accounts/{accountId}/overrides', auth: 'finance', role: 'reviewer', fn: 'api', summary: "Replace the account's exclusions, invoice holds and policy overrides" },
   { method: 'GET', path: '/accounts/{accountId}/audit', auth: 'finance', role: 'viewer', fn: 'api', summary: 'Audit trail: every change to contracts, costs, signals, overrides and tasks' },
   { method: 'POST', path: '/tasks/{taskId}/decision', auth: 'finance', role: 'reviewer', fn: 'api', summary: 'Record a decision (retain, renegotiate, terminate), appended to the history' },
+  { method: 'POST', path: '/tasks/{taskId}/checklist', auth: 'finance', role: 'reviewer', fn: 'api', summary: "Tick or untick one step of a review's checklist (1-based step)" },
   { method: 'POST', path: '/contracts/import', auth: 'finance', role: 'reviewer', fn: 'api', summary: 'Import contracts from CSV (text/csv); per-row errors' },
   { method: 'POST', path: '/tasks/{taskId}/approval', auth: 'finance', role: 'approver', fn: 'api', summary: "Approve or reject another person's request to terminate (four eyes)" },
   { method: 'POST', path: '/tasks/{taskId}/assignee', auth: 'finance', role: 'reviewer', fn: 'api', summary: "Set a task's owner" },

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, UpdateCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchGetCommandOutput, NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
-import { accountFlagSchema, contractViewSchema, evaluationSummarySchema, type AccountFlag } from '../schemas/account.ts';
+import { accountFlagSchema, contractViewSchema, evaluationSummarySchema, type AccountFlag } from '../schemas/accounts.ts';
 import { isConditionFailed, queryAllPages, type Store } from './client.ts';
 import { accountKey, accountPartition, ACCOUNT_SK, HISTORY_SK_FROM } from './keys.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -29,7 +29,7 @@ import type { HumanSignal, Overrides } from '../domain/account-inputs.ts';
 // evaluation.ts) or to the schemas, so entities no longer import this module back.
 export { accountKey } from './keys.ts';
 export { ConcurrentUpdateError, factsRevisionBump } from './revision.ts';
-export { accountFlagSchema, type AccountFlag } from '../schemas/account.ts';
+export { accountFlagSchema, type AccountFlag } from '../schemas/accounts.ts';
 export {
   deferEvaluation,
   evaluationSchema,

@@ -1,7 +1,7 @@
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
-import { accountFlagSchema, evaluationSummarySchema, type AccountFlag } from '../schemas/account.ts';
+import { accountFlagSchema, evaluationSummarySchema, type AccountFlag } from '../schemas/accounts.ts';
 import { isConditionFailed, isTransactionRace, type Store } from './client.ts';
 import { queryDueDay } from './due-index.ts';
 import { accountKey, accountPartition } from './keys.ts';

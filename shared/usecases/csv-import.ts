@@ -1,18 +1,8 @@
 import { parse } from 'csv-parse/sync';
 
-export interface ImportRowError {
-  line: number;
-  accountId?: string;
-  field?: string;
-  problem: string;
-}
+import type { ImportReport, ImportRowError } from '../schemas/imports.ts';
 
-export interface ImportReport {
-  rows: number;
-  recorded: number;
-  unchanged: number;
-  errors: ImportRowError[];
-}
+export type { ImportReport, ImportRowError };
 
 export const MAX_IMPORT_ROWS = 10_000;
 

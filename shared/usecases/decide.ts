@@ -104,6 +104,6 @@ export async function assignTask(deps: Deps, input: { taskId: string; name: stri
 }
 
 /** The task as shown: a pending termination past its notice deadline says so (`overdue`). */
-export function withOverdue(task: Task, now: Date, timeZone: string): Task {
+export function withOverdue<T extends Pick<Task, 'status' | 'noticeDeadline'>>(task: T, now: Date, timeZone: string): T {
   return isApprovalOverdue(task, localDate(now, timeZone)) ? { ...task, overdue: true } : task;
 }

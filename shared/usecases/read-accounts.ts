@@ -1,8 +1,9 @@
 import type { Policy } from '../domain/policy.ts';
 import { NotFoundError } from '../errors.ts';
-import type { AccountView } from '../schemas/account.ts';
+import { contractViewSchema, type AccountView } from '../schemas/accounts.ts';
 import type { Store } from '../store/client.ts';
 import { accountFactsFromItems, listAccountsByFlag, loadAccountPartition, type AccountFlag, type AccountRecord } from '../store/account.ts';
+import { paymentHistory } from '../domain/late-payment.ts';
 import { assessAccount, latePaymentSummary, profitabilitySummary } from '../domain/assessment.ts';
 
 export class AccountNotFoundError extends NotFoundError {
@@ -44,6 +45,8 @@ export async function getAccountView(
     signals: assessed.humanSignals,
     ...(facts.overrides ? { overrides: facts.overrides } : {}),
     ...(assessed.upcoming ? { contract: assessed.upcoming } : {}),
+    paymentHistory: paymentHistory(invoices.map((i) => i.facts), deps.policy, now),
+    graceDays: deps.policy.graceDays,
     openTasks: facts.tasks.filter((t) => t.task.status === 'open' || t.task.status === 'scheduled').map((t) => t.task.id),
     ...(account?.evaluatedAt ? { evaluatedAt: account.evaluatedAt } : {}),
   };

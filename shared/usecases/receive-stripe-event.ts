@@ -4,6 +4,7 @@ import type { Store } from '../store/client.ts';
 import { recordEventReceipt } from '../store/stripe-event.ts';
 import { handledEventTypes, stripeEventSchema, type QueuedEvent } from '../stripe/events.ts';
 import { verifyStripeSignature } from '../stripe/webhook-signature.ts';
+import type { ReceiveOutcome } from '../schemas/webhook.ts';
 
 /** Stripe's own default: a signature older than five minutes is refused (replay protection). */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -30,7 +31,7 @@ export interface ReceiveStripeEventDeps {
   toleranceSeconds?: number;
 }
 
-export type ReceiveOutcome = { outcome: 'queued' | 'duplicate' | 'ignored'; eventId: string; type: string };
+export type { ReceiveOutcome };
 
 /**
  * Accepts one Stripe webhook delivery.

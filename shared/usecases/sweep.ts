@@ -6,6 +6,7 @@ import { deferEvaluation, listAccountsDueForEvaluation } from '../store/account.
 import { listReviewsDueToOpen } from '../store/task.ts';
 import { getSweepCheckpoint, saveSweepCheckpoint } from '../store/sweep-state.ts';
 import { evaluateAccount } from './evaluate-account.ts';
+import type { SweepResult } from '../schemas/admin.ts';
 
 /** On a first run (no checkpoint) the sweep looks this many days back for due work. */
 const FIRST_RUN_LOOKBACK_DAYS = 7;
@@ -14,15 +15,7 @@ const MAX_DAYS_PER_RUN = 62;
 /** An account whose re-evaluation failed is tried again this long after (the next hourly run). */
 const RETRY_FAILED_AFTER_MS = 3_600_000;
 
-export interface SweepResult {
-  daysRead: number;
-  /** False when the run stopped at MAX_DAYS_PER_RUN before today: the next run carries on. */
-  caughtUp: boolean;
-  accountsReevaluated: number;
-  reviewsOpened: number;
-  notificationsRecorded: number;
-  failures: number;
-}
+export type { SweepResult };
 
 /**
  * The sweep (hourly on AWS, every five minutes locally).

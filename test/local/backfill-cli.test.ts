@@ -46,7 +46,7 @@ describe('npm run backfill', () => {
     expect(existsSync(join(dataDir, 'dynamodb'))).toBe(false);
   });
 
-  it('fills a fresh data dir, which the watcher then serves; a second run beside the running watcher changes nothing', { timeout: 120_000 }, async () => {
+  it('fills a fresh data dir, which the watcher then serves; a second run beside the running watcher changes nothing', { timeout: 240_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'termwatch-backfill-'));
     const env = { WATCHER_DATA_DIR: dataDir, STRIPE_API_KEY: 'sk_test_cli', STRIPE_API_BASE: fake.url };
     const first = await backfillCli([], env);

@@ -17,7 +17,7 @@ async function startProcess(env: Record<string, string>) {
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 45_000;
+  const deadline = Date.now() + 90_000;
   while (!output.includes('Termwatch is running')) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`start failed:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -63,17 +63,17 @@ describe('npm start', () => {
     expect(await account.json()).toMatchObject({ id: 'cus_persist', name: 'Persist SA' });
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-  }, 120_000);
+  }, 180_000);
 
   it('refuses to start on a bad policy file, naming the field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'termwatch-policy-'));
     const policyPath = join(dir, 'policy.json');
     writeFileSync(policyPath, JSON.stringify({ graceDays: -2, latePayer: { overdueDays: 'thirty' } }));
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: root, env: { ...process.env, WATCHER_POLICY: policyPath, WATCHER_DATA_DIR: dir }, encoding: 'utf8', timeout: 30_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: root, env: { ...process.env, WATCHER_POLICY: policyPath, WATCHER_DATA_DIR: dir }, encoding: 'utf8', timeout: 60_000 });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('graceDays');
     expect(result.stderr).toContain('latePayer.overdueDays');
-  }, 40_000);
+  }, 70_000);
 
   it('says what to install when Java is missing', () => {
     const saved = process.env.PATH;

@@ -1,6 +1,6 @@
 import * as z from '../zod.ts';
 import { accountIdSchema, listQuerySchema } from './common.ts';
-import { latePaymentEvidenceSchema } from '../domain/late-payment.ts';
+import { latePaymentEvidenceSchema, paymentHistoryEntrySchema } from '../domain/late-payment.ts';
 import { humanSignalSchema, overridesBodySchema } from '../domain/account-inputs.ts';
 
 import { accountFlagSchema } from '../domain/assessment.ts';
@@ -69,6 +69,10 @@ export const accountViewSchema = z.object({
   signals: z.optional(z.array(humanSignalSchema)),
   overrides: z.optional(overridesBodySchema),
   contract: z.optional(contractViewSchema),
+  /** Each invoice of the last 13 months with its days late (the dashboard's payment-history chart). */
+  paymentHistory: z.optional(z.array(paymentHistoryEntrySchema)),
+  /** The policy's grace days, the line the chart draws. */
+  graceDays: z.optional(z.number().check(z.int())),
   openTasks: z.optional(z.array(z.string())),
   evaluatedAt: z.optional(z.string()),
 });

@@ -1,6 +1,5 @@
 import * as z from '../zod.ts';
 import { calendarDateSchema } from '../domain/contract.ts';
-import { notificationTypeSchema } from '../domain/notification.ts';
 import { taskStatusSchema } from '../domain/review.ts';
 import { accountIdSchema, listQuerySchema } from './common.ts';
 
@@ -19,15 +18,4 @@ export const taskListQuerySchema = z.strictObject({
   format: z._default(z.enum(['json', 'csv']), 'json'),
   /** A person's name, or `me` for the caller. */
   assignee: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
-});
-
-export const renewalsQuerySchema = z.strictObject({
-  ...listQuerySchema.shape,
-  withinDays: z._default(z.coerce.number().check(z.int('must be a whole number of days'), z.gte(0), z.lte(3650)), 90),
-});
-
-export const notificationsQuerySchema = z.strictObject({
-  ...listQuerySchema.shape,
-  accountId: z.optional(accountIdSchema),
-  type: z.optional(notificationTypeSchema),
 });

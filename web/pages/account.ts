@@ -1,0 +1,95 @@
+import { useState } from 'preact/hooks';
+import { api, type AccountView, type Me } from '../api.ts';
+import { PaymentChart } from '../components/payment-chart.ts';
+import { A, Day, Failure, html, Loading, Money, MoreButton, Empty } from '../components/ui.ts';
+import { useLoad, usePages } from '../components/use-load.ts';
+
+function SignalForm({ onAdd }: { onAdd: (signal: string, note: string) => Promise<unknown> }) {
+  const [signal, setSignal] = useState('communication');
+  const [note, setNote] = useState('');
+  const [msg, setMsg] = useState('');
+  return html`<form onSubmit=${(e: Event) => {
+    e.preventDefault();
+    onAdd(signal, note).then(() => { setNote(''); setMsg('Signal recorded.'); }, (err: Error) => setMsg(err.message));
+  }}>
+    <label for="signal-kind">Signal</label><select id="signal-kind" value=${signal} onChange=${(e: Event) => setSignal((e.target as HTMLSelectElement).value)}>
+      ${['abusive', 'scope_mismatch', 'communication', 'other'].map((s) => html`<option value=${s}>${s.replace('_', ' ')}</option>`)}</select>
+    <label for="signal-note">Signal note</label><input id="signal-note" value=${note} onInput=${(e: Event) => setNote((e.target as HTMLInputElement).value)} />
+    <button type="submit" disabled=${!note.trim()}>Record signal</button> <span role="status">${msg}</span>
+  </form>`;
+}
+
+function CostForm({ onAdd }: { onAdd: (b: { amount: number; currency: string; date: string; category: string; note?: string }) => Promise<unknown> }) {
+  const [amount, setAmount] = useState('');
+  const [currency, setCurrency] = useState('usd');
+  const [date, setDate] = useState(new Date().toISOString().slice(0, 10));
+  const [category, setCategory] = useState('support');
+  const [msg, setMsg] = useState('');
+  return html`<form onSubmit=${(e: Event) => {
+    e.preventDefault();
+    const minor = Math.round(Number(amount) * 10 ** (new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase() }).resolvedOptions().maximumFractionDigits ?? 2));
+    onAdd({ amount: minor, currency, date, category }).then(() => { setAmount(''); setMsg('Cost recorded.'); }, (err: Error) => setMsg(err.message));
+  }}>
+    <label for="cost-amount">Cost amount</label><input id="cost-amount" inputmode="decimal" value=${amount} onInput=${(e: Event) => setAmount((e.target as HTMLInputElement).value)} />
+    <label for="cost-currency">Currency</label><input id="cost-currency" size="4" value=${currency} onInput=${(e: Event) => setCurrency((e.target as HTMLInputElement).value.toLowerCase())} />
+    <label for="cost-date">Cost date</label><input id="cost-date" type="date" value=${date} onInput=${(e: Event) => setDate((e.target as HTMLInputElement).value)} />
+    <label for="cost-category">Category</label><select id="cost-category" value=${category} onChange=${(e: Event) => setCategory((e.target as HTMLSelectElement).value)}>${['support', 'delivery', 'other'].map((c) => html`<option value=${c}>${c}</option>`)}</select>
+    <button type="submit" disabled=${!Number(amount)}>Record cost</button> <span role="status">${msg}</span>
+  </form>`;
+}
+
+export function AccountView_({ account, now }: { account: AccountView; now: Date }) {
+  const c = account.contract;
+  return html`<div>
+    <h1>${account.name ?? account.id}</h1>
+    <p class="muted">${account.id}${account.deleted ? ' · deleted in Stripe' : ''}</p>
+    ${account.latePayment.maxDaysOverdue > 0 ? html`<p class="banner" role="note">An invoice is ${account.latePayment.maxDaysOverdue} days overdue.</p>` : null}
+    <section aria-labelledby="flags"><h2 id="flags">Flags and why</h2>
+      ${account.flags.length === 0 ? html`<p>No flags: this account pays on time and earns its cost.</p>` : html`<ul class="flags">${account.flags.map((f) => html`<li><strong>${f.replace('_', ' ')}</strong></li>`)}</ul>`}
+      <ul class="reasons">${account.latePayment.reasons.map((r) => html`<li>${r}</li>`)}${((account.profitabilityEvidence?.reasons as string[] | undefined) ?? []).map((r) => html`<li>${r}</li>`)}</ul>
+      <p>${account.latePayment.lateInvoices} of ${account.latePayment.invoiceCount} invoices late in the last 365 days; ${account.latePayment.defaults} defaulted.</p>
+    </section>
+    <section aria-labelledby="payments"><h2 id="payments">Payment history</h2>
+      <${PaymentChart} history=${account.paymentHistory ?? []} graceDays=${account.graceDays ?? 3} now=${now} />
+    </section>
+    <section aria-labelledby="profit"><h2 id="profit">Revenue against cost, last 12 months</h2>
+      ${account.profitability.length === 0 ? html`<${Empty}>No revenue or cost recorded yet.<//>` : html`<table><thead><tr><th scope="col">Currency</th><th scope="col" class="num">Revenue</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Margin</th></tr></thead>
+      <tbody>${account.profitability.map((p) => html`<tr><td>${p.currency.toUpperCase()}</td><td class="num"><${Money} amount=${p.revenue} currency=${p.currency} /></td><td class="num"><${Money} amount=${p.cost} currency=${p.currency} /></td><td class="num"><${Money} amount=${p.margin} currency=${p.currency} /></td></tr>`)}</tbody></table>
+      <p class="muted">Each currency stands alone: amounts in different currencies are never added together.</p>`}
+    </section>
+    <section aria-labelledby="contract"><h2 id="contract">Contract</h2>
+      ${c ? html`<dl><dt>Term end</dt><dd><${Day} date=${c.upcomingTermEnd ?? c.endDate} /></dd><dt>Renewal</dt><dd>${c.renewal}${c.renewalTermMonths ? `, ${c.renewalTermMonths} months` : ''}</dd>
+        <dt>Notice</dt><dd>${c.noticeDays} days</dd><dt>Notice deadline</dt><dd><${Day} date=${c.noticeDeadline} />${c.noticeDeadlinePassed ? ' (passed)' : ''}</dd><dt>Source</dt><dd>${c.source}</dd></dl>`
+        : html`<p>No contract on record: record it so a termination can be timed to the term end.</p>`}
+      ${(account.openTasks ?? []).map((t) => html`<p><${A} href=${`/app/tasks/${encodeURIComponent(t)}`}>Open review ${t}<//></p>`)}
+    </section>
+    <section aria-labelledby="signals"><h2 id="signals">Signals</h2>
+      ${(account.signals ?? []).length === 0 ? html`<p class="state empty">No human signals recorded.</p>` : html`<ul>${(account.signals ?? []).map((s) => html`<li><strong>${s.signal}</strong> <${Day} date=${s.at} /> by ${s.recordedBy}: ${s.note}</li>`)}</ul>`}
+    </section>
+    ${account.overrides ? html`<section aria-labelledby="overrides"><h2 id="overrides">Overrides</h2><pre class="evidence">${JSON.stringify(account.overrides, null, 2)}</pre></section>` : null}
+  </div>`;
+}
+
+function Audit({ id }: { id: string }) {
+  const audit = usePages((cursor) => api.audit(id, cursor), id);
+  return html`<section aria-labelledby="audit"><h2 id="audit">Audit trail</h2>
+    ${audit.state === 'error' ? html`<${Failure} error=${audit.error} />` : null}
+    ${audit.items.length === 0 && audit.state === 'ready' ? html`<p class="state empty">Nothing changed by hand yet.</p>` : html`<ul>${audit.items.map((a) => html`<li><${Day} date=${a.at} /> ${a.action} by ${a.by}</li>`)}</ul>`}
+    <${MoreButton} cursor=${audit.cursor} onMore=${audit.more} label="Older audit records" />
+  </section>`;
+}
+
+export function AccountPage({ id, me, now }: { id: string; me: Me; now: Date }) {
+  const [load, reload] = useLoad(() => api.account(id), id);
+  if (load.state === 'loading') return html`<${Loading} what="the account" />`;
+  if (load.state === 'error') return html`<h1>Account ${id}</h1><${Failure} error=${load.error} retry=${reload} />`;
+  const canWrite = me.role !== 'viewer';
+  return html`<article>
+    <${AccountView_} account=${load.data} now=${now} />
+    ${canWrite ? html`<section aria-labelledby="add"><h2 id="add">Add a signal or a cost</h2>
+      <${SignalForm} onAdd=${(signal: string, note: string) => api.addSignal(id, { signal, note }).then(reload)} />
+      <${CostForm} onAdd=${(b: Parameters<typeof api.addCost>[1]) => api.addCost(id, b).then(reload)} />
+    </section>` : null}
+    <${Audit} id=${id} />
+  </article>`;
+}

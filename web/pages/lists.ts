@@ -1,0 +1,85 @@
+import { useState } from 'preact/hooks';
+import { api, type ImportReport } from '../api.ts';
+import { A, Day, Empty, Failure, html, Loading, MoreButton } from '../components/ui.ts';
+import { usePages } from '../components/use-load.ts';
+
+export function RenewalsPage() {
+  const [within, setWithin] = useState(90);
+  const list = usePages((cursor) => api.renewals(within, cursor), String(within));
+  const ranked = [...list.items].sort((a, b) => b.riskRank - a.riskRank || a.noticeDeadline.localeCompare(b.noticeDeadline));
+  const months = new Map<string, typeof list.items>();
+  for (const r of [...list.items].sort((a, b) => a.noticeDeadline.localeCompare(b.noticeDeadline))) {
+    const m = r.noticeDeadline.slice(0, 7);
+    months.set(m, [...(months.get(m) ?? []), r]);
+  }
+  return html`<section>
+    <h1>Renewals</h1>
+    <fieldset class="filters"><legend>Notice deadlines in the next</legend>
+      ${[90, 180, 365].map((d) => html`<label><input type="radio" name="within" checked=${within === d} onChange=${() => setWithin(d)} /> ${d} days</label>`)}
+    </fieldset>
+    ${list.state === 'error' ? html`<${Failure} error=${list.error} retry=${list.reload} />` : null}
+    ${list.state === 'loading' && list.items.length === 0 ? html`<${Loading} what="renewals" />` : list.items.length === 0 ? html`<${Empty}>No notice deadline in the next ${within} days.<//>` : html`
+      <h2>Ranked by risk</h2>
+      <table><thead><tr><th scope="col">Customer</th><th scope="col">Flags</th><th scope="col">Notice deadline</th><th scope="col" class="num">Days left</th><th scope="col">Term end</th><th scope="col">Renewal</th></tr></thead>
+      <tbody>${ranked.map((r) => html`<tr><td><${A} href=${`/app/accounts/${encodeURIComponent(r.accountId)}`}>${r.name ?? r.accountId}<//><div class="muted">${r.accountId}</div></td>
+        <td>${r.flags.join(', ') || 'none'}</td><td><${Day} date=${r.noticeDeadline} /></td><td class="num">${r.daysLeft}</td><td><${Day} date=${r.termEnd} /></td><td>${r.renewal}</td></tr>`)}</tbody></table>
+      <h2>Month by month</h2>
+      <ol class="timeline">${[...months].map(([m, rs]) => html`<li><h3>${new Date(`${m}-01T00:00:00Z`).toLocaleDateString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' })}</h3>
+        <ul>${rs.map((r) => html`<li class=${r.riskRank > 0 ? 'risky' : ''}><${Day} date=${r.noticeDeadline} /> ${r.name ?? r.accountId}${r.flags.length ? ` (${r.flags.join(', ')})` : ''}</li>`)}</ul></li>`)}</ol>`}
+    <${MoreButton} cursor=${list.cursor} onMore=${list.more} label="Load more renewals" />
+  </section>`;
+}
+
+export function NotificationsPage() {
+  const list = usePages((cursor) => api.notifications(cursor), 'all');
+  return html`<section>
+    <h1>Notifications</h1>
+    ${list.state === 'error' ? html`<${Failure} error=${list.error} retry=${list.reload} />` : null}
+    ${list.state === 'loading' && list.items.length === 0 ? html`<${Loading} what="notifications" />` : list.items.length === 0 ? html`<${Empty}>Nothing sent yet.<//>` : html`
+    <table><thead><tr><th scope="col">Sent</th><th scope="col">Type</th><th scope="col">Account</th><th scope="col">Detail</th></tr></thead>
+    <tbody>${list.items.map((n) => html`<tr><td><${Day} date=${n.sentAt} /></td><td>${n.type.replace('_', ' ')}</td><td><${A} href=${`/app/accounts/${encodeURIComponent(n.accountId)}`}>${n.accountId}<//></td><td>${n.offsetDays !== undefined ? `${n.offsetDays} days before the notice deadline` : ''}</td></tr>`)}</tbody></table>`}
+    <${MoreButton} cursor=${list.cursor} onMore=${list.more} label="Load more notifications" />
+  </section>`;
+}
+
+export function AccountsPage() {
+  const [flag, setFlag] = useState('late_payer');
+  const [search, setSearch] = useState('');
+  const list = usePages((cursor) => api.flagged(flag, cursor), flag);
+  const q = search.trim().toLowerCase();
+  const shown = list.items.filter((a) => !q || a.id.toLowerCase().includes(q) || (a.name ?? '').toLowerCase().includes(q));
+  return html`<section>
+    <h1>Accounts</h1>
+    <div class="filters">
+      <label>Flag <select value=${flag} onChange=${(e: Event) => setFlag((e.target as HTMLSelectElement).value)}>${['late_payer', 'unprofitable', 'disputes'].map((f) => html`<option value=${f}>${f.replace('_', ' ')}</option>`)}</select></label>
+      <label>Search by name or id <input type="search" value=${search} onInput=${(e: Event) => setSearch((e.target as HTMLInputElement).value)} /></label>
+    </div>
+    ${list.state === 'error' ? html`<${Failure} error=${list.error} retry=${list.reload} />` : null}
+    ${list.state === 'loading' && list.items.length === 0 ? html`<${Loading} what="accounts" />` : shown.length === 0 ? html`<${Empty}>No flagged account matches.<//>` : html`
+    <table><thead><tr><th scope="col">Customer</th><th scope="col">Flags</th><th scope="col" class="num">Late invoices</th><th scope="col" class="num">Most days overdue</th></tr></thead>
+    <tbody>${shown.map((a) => html`<tr><td><${A} href=${`/app/accounts/${encodeURIComponent(a.id)}`}>${a.name ?? a.id}<//><div class="muted">${a.id}</div></td><td>${a.flags.join(', ')}</td><td class="num">${a.latePayment.lateInvoices} of ${a.latePayment.invoiceCount}</td><td class="num">${a.latePayment.maxDaysOverdue}</td></tr>`)}</tbody></table>`}
+    <${MoreButton} cursor=${list.cursor} onMore=${list.more} label="Load more accounts" />
+  </section>`;
+}
+
+export function ImportPage() {
+  const [report, setReport] = useState<ImportReport | undefined>();
+  const [error, setError] = useState<unknown>();
+  return html`<section>
+    <h1>Import contracts</h1>
+    <p>A CSV with the header <code>accountId,endDate,noticeDays,renewal,renewalTermMonths</code>, one contract per account.</p>
+    <form onSubmit=${(e: Event) => {
+      e.preventDefault();
+      const input = (e.target as HTMLFormElement).elements.namedItem('csv') as HTMLInputElement;
+      const file = input.files?.[0];
+      if (!file) return;
+      setError(undefined);
+      file.text().then(api.importContracts).then(setReport, setError);
+    }}>
+      <label for="csv">Contracts CSV file</label> <input id="csv" name="csv" type="file" accept=".csv,text/csv" /> <button type="submit">Import</button>
+    </form>
+    ${error ? html`<${Failure} error=${error} />` : null}
+    ${report ? html`<div role="status"><p>${report.recorded} recorded, ${report.unchanged} unchanged, ${report.errors.length} with errors, of ${report.rows} rows.</p>
+      ${report.errors.length ? html`<table><thead><tr><th scope="col">Line</th><th scope="col">Problem</th></tr></thead><tbody>${report.errors.map((r) => html`<tr><td class="num">${r.line}</td><td>${r.field ? `${r.field}: ` : ""}${r.problem}</td></tr>`)}</tbody></table>` : null}</div>` : null}
+  </section>`;
+}

@@ -1,0 +1,73 @@
+import { useState } from 'preact/hooks';
+import { api, type TaskListItem } from '../api.ts';
+import { A, Day, Empty, Failure, html, Loading, MoreButton, Status } from '../components/ui.ts';
+import { usePages } from '../components/use-load.ts';
+
+const STATUSES = ['open', 'pending_approval', 'scheduled', 'decided', 'cancelled'] as const;
+const DAY_MS = 86_400_000;
+
+function daysLeft(deadline: string | undefined, now: Date): number | undefined {
+  return deadline ? Math.ceil((Date.parse(`${deadline}T23:59:59Z`) - now.getTime()) / DAY_MS) : undefined;
+}
+
+const reasonKind = (reason: string) => {
+  const r = reason.toLowerCase();
+  if (r.includes('late') || r.includes('overdue') || r.includes('default')) return 'late payment';
+  if (r.includes('margin') || r.includes('cost') || r.includes('profit')) return 'unprofitable';
+  if (r.includes('dispute') || r.includes('refund')) return 'disputes';
+  if (r.includes('contract')) return 'no contract';
+  return 'human signal';
+};
+
+/** The queue: open first, then scheduled, each by days left to its notice deadline. */
+export function sortQueue(tasks: TaskListItem[]): TaskListItem[] {
+  const rank = (s: string) => (s === 'pending_approval' ? 0 : s === 'open' ? 1 : s === 'scheduled' ? 2 : 3);
+  return [...tasks].sort((a, b) => rank(a.status) - rank(b.status) || (a.noticeDeadline ?? a.dueAt).localeCompare(b.noticeDeadline ?? b.dueAt));
+}
+
+export function ReviewsView({ tasks, now, status, reason }: { tasks: TaskListItem[]; now: Date; status: string; reason: string }) {
+  const shown = sortQueue(tasks).filter((t) => !reason || t.reasons.some((r) => reasonKind(r) === reason));
+  if (shown.length === 0) return html`<${Empty}>No reviews ${status ? `with status ${status.replace('_', ' ')}` : 'yet'}. Termwatch opens one when an account's signals call for a decision.<//>`;
+  return html`<table>
+    <caption class="sr-only">Review tasks</caption>
+    <thead><tr><th scope="col">Customer</th><th scope="col">Reasons</th><th scope="col">Term end</th><th scope="col">Notice deadline</th><th scope="col" class="num">Days left</th><th scope="col">Status</th><th scope="col">Last action by</th></tr></thead>
+    <tbody>
+      ${shown.map((t) => {
+        const left = daysLeft(t.noticeDeadline ?? t.dueAt.slice(0, 10), now);
+        const last = t.decisions[t.decisions.length - 1];
+        return html`<tr>
+          <td><${A} href=${`/app/tasks/${encodeURIComponent(t.id)}`}>${t.name ?? t.accountId}<//><div class="muted">${t.accountId}</div></td>
+          <td><ul class="reasons">${t.reasons.map((r) => html`<li>${r}</li>`)}</ul></td>
+          <td><${Day} date=${t.targetEnd} /></td>
+          <td><${Day} date=${t.noticeDeadline ?? t.dueAt} /></td>
+          <td class=${`num ${left !== undefined && left <= 7 ? 'urgent' : ''}`}>${left ?? '—'}</td>
+          <td><${Status} status=${t.status} /></td>
+          <td>${last?.by ?? (t.status === 'scheduled' || t.status === 'open' ? 'Termwatch' : '—')}</td>
+        </tr>`;
+      })}
+    </tbody>
+  </table>`;
+}
+
+export function ReviewsPage({ now }: { now: Date }) {
+  const [status, setStatus] = useState('');
+  const [reason, setReason] = useState('');
+  const open = usePages((cursor) => api.tasks({ ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) }), status);
+  const counts = STATUSES.map((s) => [s, open.items.filter((t) => t.status === s).length] as const);
+  return html`<section>
+    <h1>Reviews</h1>
+    <p class="lede">Accounts Termwatch asks you to decide on, timed to land at the end of their contract term.</p>
+    <div class="filters">
+      <label>Status <select value=${status} onChange=${(e: Event) => setStatus((e.target as HTMLSelectElement).value)}>
+        <option value="">All</option>${STATUSES.map((s) => html`<option value=${s}>${s.replace('_', ' ')}</option>`)}
+      </select></label>
+      <label>Reason <select value=${reason} onChange=${(e: Event) => setReason((e.target as HTMLSelectElement).value)}>
+        <option value="">All</option>${['late payment', 'unprofitable', 'disputes', 'human signal', 'no contract'].map((r) => html`<option value=${r}>${r}</option>`)}
+      </select></label>
+      <ul class="counts" aria-label="Count per status (loaded rows)">${counts.map(([s, n]) => html`<li><${Status} status=${s} /> ${n}</li>`)}</ul>
+    </div>
+    ${open.state === 'error' ? html`<${Failure} error=${open.error} retry=${open.reload} />` : null}
+    ${open.state === 'loading' && open.items.length === 0 ? html`<${Loading} what="reviews" />` : html`<${ReviewsView} tasks=${open.items} now=${now} status=${status} reason=${reason} />`}
+    <${MoreButton} cursor=${open.cursor} onMore=${open.more} label="Load more reviews" />
+  </section>`;
+}
