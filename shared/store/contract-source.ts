@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
-import type { StripeTermsObject, StripeTermsObjectKind } from '../stripe/contract-terms.ts';
+import type { StripeTermsObject, StripeTermsObjectKind } from '../stripe/terms-in-force.ts';
 import type { SubscriptionPlans } from '../domain/fixed-costs.ts';
 import { accountPartition } from './keys.ts';
 import { ConcurrentUpdateError, factsRevisionBump } from './revision.ts';

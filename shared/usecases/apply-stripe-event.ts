@@ -20,7 +20,8 @@ import {
   disputeEventTypes,
   type QueuedEvent,
 } from '../stripe/events.ts';
-import { METADATA_KEYS, stripeTermsInForce, termsFieldsOf, type StripeTermsObjectKind } from '../stripe/contract-terms.ts';
+import { METADATA_KEYS } from '../stripe/contract-terms.ts';
+import { stripeTermsInForce, termsFieldsOf, type StripeTermsObjectKind } from '../stripe/terms-in-force.ts';
 import { getAccount } from '../store/account.ts';
 import { getContract, putStripeContract } from '../store/contract.ts';
 import { listContractSources, saveContractSource } from '../store/contract-source.ts';
