@@ -12,7 +12,7 @@ import { renewalItemSchema, renewalsQuerySchema } from '../schemas/renewals.ts';
 import { stripeSignatureHeaderSchema, webhookResponseSchema, type ReceiveOutcome } from '../schemas/webhook.ts';
 import { listResponseSchema, pageQuerySchema } from '../schemas/common.ts';
 import { CSV_EXPORT_MAX_ROWS, taskListQuerySchema, taskPathSchema } from '../schemas/tasks.ts';
-import { accountFlagSchema } from '../store/account.ts';
+import { accountFlagSchema } from '../domain/assessment.ts';
 import { stripeEventSchema } from '../stripe/events.ts';
 import type { AuditRecord } from '../store/audit.ts';
 import type { addSignal } from '../usecases/account-inputs.ts';

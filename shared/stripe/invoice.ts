@@ -55,10 +55,6 @@ const stripeInvoiceSchema = z.looseObject({
   ),
 });
 
-/** The part of a Stripe event that an observation needs (`created` in epoch seconds). */
-export const invoiceEventRefSchema = stripeEventRefSchema;
-export type InvoiceEventRef = StripeEventRef;
-
 /**
  * Lifecycle stage of a snapshot. Part of the version so that, when two events carry the same
  * `created` second (an invoice created and finalised at once), the later stage wins instead of
@@ -75,8 +71,8 @@ const STAGE: Record<string, number> = { draft: 0, open: 1, uncollectible: 2, pai
  * transition happened but its time is missing; infer a failed payment attempt; stamp the
  * observation's version.
  */
-export function observeInvoice(event: InvoiceEventRef, invoice: unknown): InvoiceFacts {
-  const ev = invoiceEventRefSchema.safeParse(event);
+export function observeInvoice(event: StripeEventRef, invoice: unknown): InvoiceFacts {
+  const ev = stripeEventRefSchema.safeParse(event);
   if (!ev.success) {
     throw new InvalidStripeObjectError(`event reference is not usable: ${z.prettifyError(ev.error)}`, {
       cause: ev.error,

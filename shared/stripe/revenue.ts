@@ -26,10 +26,6 @@ export class InvalidStripeRevenueObjectError extends Error {
   override readonly name = 'InvalidStripeRevenueObjectError';
 }
 
-/** The part of a Stripe event that an observation needs (`created` in epoch seconds). */
-export const revenueEventRefSchema = stripeEventRefSchema;
-export type RevenueEventRef = StripeEventRef;
-
 /** What the caller may already know about the object's owner (e.g. from the charge it stored). */
 export interface RevenueContext {
   customerId?: string | undefined;
@@ -129,8 +125,8 @@ export function revenueObjectForParking(object: Record<string, unknown>): Record
   }
 }
 
-function parseEvent(event: RevenueEventRef): RevenueEventRef {
-  const ev = revenueEventRefSchema.safeParse(event);
+function parseEvent(event: StripeEventRef): StripeEventRef {
+  const ev = stripeEventRefSchema.safeParse(event);
   if (!ev.success) {
     throw new InvalidStripeRevenueObjectError(`event reference is not usable: ${z.prettifyError(ev.error)}`, {
       cause: ev.error,
@@ -151,7 +147,7 @@ function parseOrThrow<T>(schema: z.ZodMiniType<T>, value: unknown, what: string)
 
 function refundFromStripe(
   raw: unknown,
-  ev: RevenueEventRef,
+  ev: StripeEventRef,
   inherited: { chargeId?: string | undefined; customerId?: string | undefined; invoiceId?: string | undefined },
 ): RefundFact {
   const refund = parseOrThrow(stripeRefundSchema, raw, `refund in event ${ev.id}`);
@@ -193,7 +189,7 @@ function refundFromStripe(
  * a total that went down after a failed refund replaces the stale one); anything else gives
  * none. Throws `InvalidStripeRevenueObjectError` for a malformed object or an unknown status.
  */
-export function observeRefunds(event: RevenueEventRef, object: unknown, context: RevenueContext = {}): RefundFact[] {
+export function observeRefunds(event: StripeEventRef, object: unknown, context: RevenueContext = {}): RefundFact[] {
   const ev = parseEvent(event);
   const kind = z.looseObject({ object: z.string() }).safeParse(object);
   if (!kind.success) return [];
@@ -242,7 +238,7 @@ export function observeRefunds(event: RevenueEventRef, object: unknown, context:
  * currency; sum the fees in the fee currency; mark funds withdrawn or reinstated from the event
  * type or the balance transactions; a closed status stamps `closedAt` with the event time.
  */
-export function observeDispute(event: RevenueEventRef, object: unknown, context: RevenueContext = {}): DisputeFact {
+export function observeDispute(event: StripeEventRef, object: unknown, context: RevenueContext = {}): DisputeFact {
   const ev = parseEvent(event);
   const dispute = parseOrThrow(stripeDisputeSchema, object, `dispute in event ${ev.id}`);
   const status = disputeStatusSchema.safeParse(dispute.status);

@@ -22,16 +22,8 @@ import { notificationPut } from '../store/notification.ts';
 import { renewalReminderNotification, reviewOpenedNotification } from './notifications.ts';
 import { logger } from '../powertools.ts';
 
-// The rules moved to domain/assessment.ts; kept importable from here for existing callers.
-export {
-  accountProfitability,
-  assessAccount,
-  contractView,
-  deriveFlags,
-  latePaymentSummary,
-  profitabilitySummary,
-  type Assessment,
-} from '../domain/assessment.ts';
+// The rules live in domain/assessment.ts; `assessAccount` stays importable from here.
+export { assessAccount, type Assessment } from '../domain/assessment.ts';
 
 export interface EvaluationDeps {
   store: Store;
