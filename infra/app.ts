@@ -32,6 +32,11 @@
  * | terminationProtection    | production         | on both stacks                                               |
  * | webhookThrottleRate/Burst| 50 / 100           | the webhook route's own limit                                |
  * | publicThrottleRate/Burst | 5 / 10             | /health and /openapi.json                                    |
+ * | feedThrottleRate/Burst   | 2 / 5              | the calendar feed route (no authorizer: secret URL)          |
+ * | mailFrom, mailTo         | (none), []         | email digest by SES: sender (of mailIdentity), recipients    |
+ * | mailIdentity             | mailFrom           | SES identity (domain or address) the stack makes             |
+ * | publicUrl                | the API's URL      | dashboard base URL for links and calendar feed URLs          |
+ * | slack                    | false              | Secrets Manager secret for the Slack incoming-webhook URL    |
  * | processorMaxConcurrency  | 5                  | SQS event source maximum concurrency                         |
  * | tracer                   | false              | Powertools Tracer around the AWS SDK clients                 |
  * | stripeEventBridge        | false              | also take Stripe events from Stripe's EventBridge destination|

@@ -65,6 +65,8 @@ export function buildApp(options: BuildAppOptions = {}): WatcherApp {
     alarmTopic: stateful.alarmTopic,
     eventBus: stateful.eventBus,
     stripeWebhookSecret: stateful.stripeWebhookSecret,
+    ...(stateful.slackWebhookSecret ? { slackWebhookSecret: stateful.slackWebhookSecret } : {}),
+    ...(stateful.mailIdentity ? { mailIdentity: stateful.mailIdentity } : {}),
   });
 
   Tags.of(app).add('project', 'termwatch');

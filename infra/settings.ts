@@ -83,6 +83,21 @@ const contextSchema = z
     webhookThrottleBurst: positiveInt.default(100),
     publicThrottleRate: positiveInt.default(5),
     publicThrottleBurst: positiveInt.default(10),
+    /** The calendar feed route (no authorizer: the secret in its URL is the credential). */
+    feedThrottleRate: positiveInt.default(2),
+    feedThrottleBurst: positiveInt.default(5),
+    /** Email digest by SES: the sender (an address of the SES identity) and the recipients. */
+    mailFrom: z.email().optional(),
+    /** The SES identity to verify and send from: a domain, or an address (default: mailFrom). */
+    mailIdentity: z
+      .string()
+      .regex(/^(?:[^@\s]+@)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/, 'must be a domain (example.com) or an email address')
+      .optional(),
+    mailTo: stringList(z.email()).default([]),
+    /** The dashboard's base URL: links in Slack messages, digests and calendar feed URLs. */
+    publicUrl: z.url({ protocol: /^https$/ }).optional(),
+    /** Slack: a Secrets Manager secret for the incoming-webhook URL, read by the sweep. */
+    slack: flag.default(false),
     processorMaxConcurrency: z.preprocess(
       (v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
       z.number().int().min(2, 'must be at least 2 (the SQS event source minimum)').max(1000),
@@ -110,6 +125,15 @@ const contextSchema = z
     }
     if (ctx.auth === 'cognito' && (ctx.dashboardCallbackUrls === undefined || ctx.dashboardCallbackUrls.length === 0)) {
       issues.addIssue({ code: 'custom', path: ['dashboardCallbackUrls'], message: 'is required when auth is "cognito" (e.g. -c dashboardCallbackUrls=https://termwatch.example.com/app/)' });
+    }
+    if (ctx.mailFrom !== undefined && ctx.mailTo.length === 0) {
+      issues.addIssue({ code: 'custom', path: ['mailTo'], message: 'is required when mailFrom is set (e.g. -c mailTo=finance@example.com)' });
+    }
+    if (ctx.mailFrom === undefined && ctx.mailTo.length > 0) {
+      issues.addIssue({ code: 'custom', path: ['mailFrom'], message: 'is required when mailTo is set (an address of the SES identity)' });
+    }
+    if (ctx.mailFrom !== undefined && ctx.mailIdentity !== undefined && !(ctx.mailIdentity.includes('@') ? ctx.mailFrom === ctx.mailIdentity : ctx.mailFrom.endsWith(`@${ctx.mailIdentity}`))) {
+      issues.addIssue({ code: 'custom', path: ['mailFrom'], message: `must be an address of the SES identity ${ctx.mailIdentity}` });
     }
     if (ctx.stripeEventBridge && ctx.stripePartnerEventSource === undefined) {
       issues.addIssue({
@@ -151,6 +175,13 @@ export interface DeploySettings {
   readonly routeThrottles: {
     readonly webhook: { readonly rateLimit: number; readonly burstLimit: number };
     readonly public: { readonly rateLimit: number; readonly burstLimit: number };
+    readonly feed: { readonly rateLimit: number; readonly burstLimit: number };
+  };
+  /** Delivery to people: the email digest by SES (identity, sender, recipients), Slack's secret, dashboard links. */
+  readonly delivery: {
+    readonly mail: { readonly identity: string; readonly from: string; readonly to: readonly string[] } | undefined;
+    readonly slack: boolean;
+    readonly publicUrl: string | undefined;
   };
   /** The most processor instances the ingest queue's event source runs at once. */
   readonly processorMaxConcurrency: number;
@@ -258,6 +289,12 @@ export function readDeploySettings(
     routeThrottles: {
       webhook: { rateLimit: ctx.webhookThrottleRate, burstLimit: ctx.webhookThrottleBurst },
       public: { rateLimit: ctx.publicThrottleRate, burstLimit: ctx.publicThrottleBurst },
+      feed: { rateLimit: ctx.feedThrottleRate, burstLimit: ctx.feedThrottleBurst },
+    },
+    delivery: {
+      mail: ctx.mailFrom ? { identity: ctx.mailIdentity ?? ctx.mailFrom, from: ctx.mailFrom, to: ctx.mailTo } : undefined,
+      slack: ctx.slack,
+      publicUrl: ctx.publicUrl?.replace(/\/+$/, ''),
     },
     processorMaxConcurrency: ctx.processorMaxConcurrency,
     tracer: ctx.tracer,

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole watcher on this machine. Environment: PORT (3000), WATCHER_DATA_DIR
  * (.data), STRIPE_WEBHOOK_SECRET and WATCHER_API_TOKEN (generated and kept when unset),
- * WATCHER_POLICY (policy JSON file). See README.md.
+ * WATCHER_POLICY (policy JSON file); delivery: WATCHER_SLACK_WEBHOOK_URL, WATCHER_SMTP_URL,
+ * WATCHER_MAIL_FROM, WATCHER_MAIL_TO, WATCHER_PUBLIC_URL. See README.md.
  */
 import './node-version.ts';
 import { loadPolicy, PolicyError } from '../shared/config/policy.ts';
@@ -9,6 +10,7 @@ import { JavaMissingError } from './dynamodb-local.ts';
 import { OidcConfigError } from '../shared/http/auth/oidc.ts';
 import { UsersFileError } from '../shared/http/auth/users-file.ts';
 import { startWatcher } from './watcher.ts';
+import { DeliveryConfigError, describeChannels } from '../shared/config/delivery.ts';
 
 const started = Date.now();
 const port = Number(process.env.PORT ?? 3000);
@@ -44,6 +46,9 @@ try {
     '  Forward Stripe test events with the Stripe CLI:',
     `    stripe listen --forward-to localhost:${watcher.port}/webhooks/stripe`,
     '  The CLI prints its own whsec_ secret: restart with STRIPE_WEBHOOK_SECRET=<that secret> npm start',
+    '',
+    '  Delivery to people:',
+    ...describeChannels(watcher.delivery),
     ...(watcher.recoveredEvents > 0 ? [`  Resumed ${watcher.recoveredEvents} event(s) accepted before the last stop.`] : []),
     ...(watcher.queue.deadLetters().length > 0
       ? [`  ${watcher.queue.deadLetters().length} dead-lettered event(s): GET /admin/dead-letters lists them, POST /admin/dead-letters/redrive retries them.`]
@@ -68,7 +73,7 @@ try {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 } catch (error) {
-  if (error instanceof JavaMissingError || error instanceof UsersFileError || error instanceof OidcConfigError) {
+  if (error instanceof JavaMissingError || error instanceof UsersFileError || error instanceof OidcConfigError || error instanceof DeliveryConfigError) {
     console.error(`Termwatch cannot start: ${error.message}`);
     process.exit(1);
   }

@@ -12,8 +12,12 @@ import { logger } from '../shared/powertools.ts';
 import { createStore, type Store } from '../shared/store/client.ts';
 import { tableDefinition } from '../shared/store/table.ts';
 import { runSweep } from '../shared/usecases/sweep.ts';
-import { dispatchNotifications } from '../shared/usecases/dispatch-notifications.ts';
+import { deliverAfterSweep } from '../shared/usecases/deliver.ts';
 import { LogNotifier } from '../shared/adapters/log-notifier.ts';
+import { SlackNotifier, type SlackSendOptions } from '../shared/adapters/slack.ts';
+import { smtpMailSender } from '../shared/adapters/mail.ts';
+import { loadDeliveryConfig, type DeliveryConfig } from '../shared/config/delivery.ts';
+import type { Notifier } from '../shared/ports/notifier.ts';
 import { createProcessor } from '../functions/processor/processor.ts';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.ts';
 import { startHttpServer } from './http-server.ts';
@@ -36,6 +40,10 @@ export interface WatcherOptions {
   queue?: { maxReceives?: number; retryBaseMs?: number; concurrency?: number };
   clock?: () => Date;
   env?: NodeJS.ProcessEnv;
+  /** Slack retry timing (tests shorten the backoff). */
+  slack?: SlackSendOptions & { leaseMs?: number };
+  /** Email digest retries within one run (tests shorten the delay). */
+  digest?: { attempts?: number; retryDelayMs?: number };
 }
 
 export interface RunningWatcher {
@@ -49,6 +57,8 @@ export interface RunningWatcher {
   recoveredEvents: number;
   /** The port of the DynamoDB Local this watcher started, if it started one. */
   dynamoPort?: number;
+  /** The delivery channels as configured (WATCHER_SLACK_WEBHOOK_URL, WATCHER_SMTP_URL, ...). */
+  delivery: DeliveryConfig;
   stop(): Promise<void>;
 }
 
@@ -67,6 +77,8 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
   const usersFile = env.WATCHER_USERS || (existsSync(join(dataDir, 'users.json')) ? join(dataDir, 'users.json') : undefined);
   const users: UserEntry[] = usersFile ? readUsersFile(usersFile) : [];
   const oidc = oidcSettingsFromEnv(env);
+  // Delivery settings too: a malformed URL or address stops start-up, naming the variable.
+  const delivery = loadDeliveryConfig(env, { publicUrl: '' });
   let dynamo: RunningDynamoDbLocal | undefined;
   const endpoint = options.dynamoEndpoint ?? (dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') })).endpoint;
   const tableName = options.tableName ?? tableDefinition.defaultName;
@@ -81,13 +93,27 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
   const recoveredEvents = await queue.open();
   queue.start(createProcessor({ store, policy: options.policy, clock }, { throwOnFullBatchFailure: false }));
 
-  const apiDeps = { store, policy: options.policy, clock };
-  // Locally a notification is a log line; its full text is at GET /notifications.
-  const notifiers = [new LogNotifier()];
+  // Known once the server listens (port 0 in tests) unless WATCHER_PUBLIC_URL names it.
+  let publicUrl = delivery.publicUrl;
+  const apiDeps = { store, policy: options.policy, clock, ...(delivery.publicUrl ? { publicUrl: delivery.publicUrl } : {}) };
+  // Locally a notification is a log line (its full text is at GET /notifications), and a Slack message when configured.
+  const notifiers: Notifier[] = [new LogNotifier()];
+  if (delivery.slack) {
+    const { leaseMs, ...send } = options.slack ?? {};
+    notifiers.push(new SlackNotifier({ store, webhookUrl: delivery.slack.webhookUrl, publicUrl: () => publicUrl, now: clock, send, ...(leaseMs ? { leaseMs } : {}) }));
+  }
+  const mail = delivery.mail?.smtpUrl ? { sender: smtpMailSender(delivery.mail.smtpUrl), from: delivery.mail.from, to: delivery.mail.to } : undefined;
+  const deliver = () =>
+    deliverAfterSweep({
+      store,
+      notifiers,
+      now: clock,
+      ...(mail ? { digest: { store, policy: options.policy, mail, publicUrl, now: clock, ...options.digest } } : {}),
+    });
   const app = createHttpApp({
     handlers: {
       ...apiHandlers(apiDeps),
-      ...adminHandlers({ ...apiDeps, notifiers, queue }),
+      ...adminHandlers({ ...apiDeps, deliver, queue }),
       ...webhookHandlers({ store, queue, webhookSecret: async () => secrets.webhookSecret, clock }),
     },
     fns: ['api', 'webhook'],
@@ -100,6 +126,7 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
     port: options.port,
     handle: async (event) => site.serve(event) ?? app(event),
   });
+  publicUrl ||= `http://${options.host ?? '127.0.0.1'}:${http.port}`;
 
   let sweepTimer: NodeJS.Timeout | undefined;
   // Every five minutes: cheap (it reads only what is due) and opens settled reviews promptly.
@@ -108,8 +135,8 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
     const sweep = () =>
       runSweep(apiDeps, clock())
         .then(async (result) => {
-          const dispatched = await dispatchNotifications({ store, notifiers, now: clock });
-          logger.info('local sweep finished', { ...result, dispatched: dispatched.sent });
+          const delivered = await deliver();
+          logger.info('local sweep finished', { ...result, dispatched: delivered.dispatched.sent, ...(delivered.digests ? { digests: delivered.digests } : {}) });
         })
         .catch((error: unknown) => logger.error('local sweep failed', { error: error as Error }));
     sweepTimer = setInterval(sweep, sweepIntervalMs);
@@ -132,6 +159,7 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
     queue,
     recoveredEvents,
     ...(dynamo ? { dynamoPort: dynamo.port } : {}),
+    delivery: { ...delivery, publicUrl },
     async stop() {
       if (sweepTimer) clearInterval(sweepTimer);
       rmSync(runtimeFile, { force: true });

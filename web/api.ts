@@ -6,9 +6,16 @@ import type { listRenewals } from '../shared/usecases/renewals.ts';
 import type { listFlaggedAccounts } from '../shared/usecases/read-accounts.ts';
 import type { ImportReport } from '../shared/usecases/contracts.ts';
 import type { AuditRecord } from '../shared/store/audit.ts';
+import type { CalendarFeed } from '../shared/store/calendar-feed.ts';
 
 /** Types come from the server's schemas and use cases (import type only: nothing of zod ships). */
-export type { AccountView, TaskView, ImportReport };
+export type { AccountView, TaskView, ImportReport, CalendarFeed };
+export interface CreatedFeed {
+  id: string;
+  name: string;
+  url: string;
+  createdAt: string;
+}
 export type TaskListItem = Task & { name?: string };
 export type Renewal = Awaited<ReturnType<typeof listRenewals>>['items'][number];
 export type AccountSummary = Awaited<ReturnType<typeof listFlaggedAccounts>>['items'][number];
@@ -82,4 +89,7 @@ export const api = {
   renewals: (withinDays: number, cursor?: string) => call<Page<Renewal>>('GET', `/renewals${qs({ withinDays, cursor })}`),
   notifications: (cursor?: string) => call<Page<Notification>>('GET', `/notifications${qs({ cursor })}`),
   importContracts: (csv: string) => call<ImportReport>('POST', '/contracts/import', csv, 'text/csv'),
+  calendarFeeds: (cursor?: string) => call<Page<CalendarFeed>>('GET', `/calendar-feeds${qs({ cursor })}`),
+  createCalendarFeed: (name: string) => call<CreatedFeed>('POST', '/calendar-feeds', { name }),
+  revokeCalendarFeed: (id: string) => call<unknown>('DELETE', `/calendar-feeds/${encodeURIComponent(id)}`),
 };

@@ -6,6 +6,7 @@ import { AccountPage } from './pages/account.ts';
 import { AccountsPage, ImportPage, NotificationsPage, RenewalsPage } from './pages/lists.ts';
 import { ReviewsPage } from './pages/reviews.ts';
 import { TaskPage } from './pages/task.ts';
+import { CalendarPage } from './pages/calendar.ts';
 
 function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   const [token, setToken] = useState('');
@@ -43,6 +44,7 @@ const NAV = [
   ['/app/accounts', 'Accounts'],
   ['/app/notifications', 'Notifications'],
   ['/app/import', 'Import'],
+  ['/app/calendar', 'Calendar'],
 ] as const;
 
 function Page({ path, me, now }: { path: string; me: Me; now: Date }) {
@@ -55,6 +57,7 @@ function Page({ path, me, now }: { path: string; me: Me; now: Date }) {
   if (path === '/app/accounts') return html`<${AccountsPage} />`;
   if (path === '/app/notifications') return html`<${NotificationsPage} />`;
   if (path === '/app/import') return html`<${ImportPage} />`;
+  if (path === '/app/calendar') return html`<${CalendarPage} me=${me} />`;
   if (path === '/app/' || path === '/app') return html`<${ReviewsPage} now=${now} />`;
   return html`<h1>Not found</h1><p>No page at ${path}. <${A} href="/app/">Back to the reviews<//></p>`;
 }

@@ -40,6 +40,8 @@ const openRouteReasons: Record<Exclude<RouteAuth, 'finance'>, string> = {
   public: 'deliberately public, like the health check and the OpenAPI document: it returns no customer or finance data.',
   'stripe-signature':
     'Stripe cannot sign AWS requests or send tokens; the function verifies the Stripe-Signature HMAC over the raw body (webhook secret from Secrets Manager) and rejects anything else with 400 before storing.',
+  'feed-secret':
+    'calendar apps subscribe with a bare URL and cannot send a JWT or sign requests; the URL carries a 256-bit secret (only its SHA-256 is stored), any other answers 404, and the route has a throttle of its own.',
 };
 
 /**

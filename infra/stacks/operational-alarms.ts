@@ -95,6 +95,14 @@ export function addOperationalAlarms(
     treatMissingData: notBreaching,
     alarmDescription: 'Dispatcher: notifications a channel refused this hour (they stay pending and are sent again next run)',
   });
+  ops.alarm('DeliveriesDeadLetteredAlarm', {
+    metric: serviceMetric('termwatch-sweep', 'DeliveriesDeadLettered', { period: Duration.hours(1) }),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: atLeast,
+    treatMissingData: notBreaching,
+    alarmDescription: 'Delivery to people: Slack messages or email digests given up on after their retries this hour (GET /deliveries/dead-letters lists them with the reason)',
+  });
   ops.alarm('SweepNotRunAlarm', {
     // The sweep counts every run it finishes; none in two hourly periods means the schedule or the
     // function stopped. No data is the failure here, so missing data breaches.

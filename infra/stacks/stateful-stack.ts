@@ -5,6 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
@@ -35,6 +36,10 @@ export class StatefulStack extends Stack {
   readonly eventBus: events.EventBus;
   readonly stripeWebhookSecret: secretsmanager.Secret;
   readonly stripeApiKeySecret: secretsmanager.Secret;
+  /** Context `slack=true`: the Slack incoming-webhook URL (the operator puts it; the sweep reads it). */
+  readonly slackWebhookSecret: secretsmanager.Secret | undefined;
+  /** Context `mailFrom`: the SES identity the email digest is sent from (verified once, kept). */
+  readonly mailIdentity: ses.EmailIdentity | undefined;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -70,6 +75,23 @@ export class StatefulStack extends Stack {
       description:
         'Stripe restricted API key (rk_...) with read access, used by the backfill. Created with a random placeholder: put the real key with `aws secretsmanager put-secret-value`.',
     });
+
+    this.slackWebhookSecret = props.settings.delivery.slack
+      ? this.placeholderSecret('SlackWebhookSecret', {
+          secretName: `termwatch/${stage}/slack-webhook-url`,
+          description:
+            "Slack incoming-webhook URL (https://hooks.slack.com/services/...) the sweep posts notifications to. Created with a random placeholder: put Slack's URL with `aws secretsmanager put-secret-value`.",
+          issuedBy: 'Slack',
+        })
+      : undefined;
+    const mail = props.settings.delivery.mail;
+    this.mailIdentity = mail
+      ? new ses.EmailIdentity(this, 'MailIdentity', {
+          identity: mail.identity.includes('@') ? ses.Identity.email(mail.identity) : ses.Identity.domain(mail.identity),
+        })
+      : undefined;
+    // Verification (the DNS records or the confirmation mail) must not be redone on every deploy.
+    this.mailIdentity?.applyRemovalPolicy(RemovalPolicy.RETAIN);
 
     // A customer-managed key because CloudWatch alarms cannot publish to a topic encrypted with
     // the AWS-managed SNS key.
@@ -132,6 +154,12 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName, description: 'RenewalReminder / ReviewOpened events' });
     new CfnOutput(this, 'StripeWebhookSecretId', { value: this.stripeWebhookSecret.secretName, description: 'Put the whsec_... value here' });
     new CfnOutput(this, 'StripeApiKeySecretId', { value: this.stripeApiKeySecret.secretName, description: 'Put the Stripe API key here' });
+    if (this.slackWebhookSecret) {
+      new CfnOutput(this, 'SlackWebhookSecretId', { value: this.slackWebhookSecret.secretName, description: 'Put the Slack incoming-webhook URL here' });
+    }
+    if (this.mailIdentity) {
+      new CfnOutput(this, 'MailIdentityName', { value: this.mailIdentity.emailIdentityName, description: 'SES identity of the email digest: verify it (and leave the SES sandbox, or verify the recipients)' });
+    }
   }
 
   /**
@@ -201,16 +229,18 @@ export class StatefulStack extends Stack {
    * A secret Stripe issues: CloudFormation only creates it with a random value, the operator puts
    * the real one, and deleting the stack keeps it.
    */
-  private placeholderSecret(id: string, props: { secretName: string; description: string }): secretsmanager.Secret {
+  private placeholderSecret(id: string, props: { secretName: string; description: string; issuedBy?: string }): secretsmanager.Secret {
+    const issuedBy = props.issuedBy ?? 'Stripe';
     const secret = new secretsmanager.Secret(this, id, {
-      ...props,
+      secretName: props.secretName,
+      description: props.description,
       generateSecretString: { passwordLength: 32, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'Issued by Stripe, not by AWS: rotation means rolling it in the Stripe dashboard and putting the new value here; a rotation Lambda cannot create Stripe credentials. Functions cache the value for 5 minutes, so a new value is picked up without a deploy.',
+        `Issued by ${issuedBy}, not by AWS: rotation means rolling it in ${issuedBy}'s settings and putting the new value here; a rotation Lambda cannot create ${issuedBy} credentials. Functions cache the value for 5 minutes, so a new value is picked up without a deploy.`,
     });
     return secret;
   }

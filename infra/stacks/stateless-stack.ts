@@ -43,6 +43,10 @@ export interface StatelessStackProps extends StackProps {
   readonly alarmTopic: ITopic;
   readonly eventBus: events.IEventBus;
   readonly stripeWebhookSecret: ISecret;
+  /** Slack's incoming-webhook URL, when context `slack` is on. */
+  readonly slackWebhookSecret?: ISecret;
+  /** The SES identity the digest is sent from, when context `mailFrom` is set. */
+  readonly mailIdentity?: { readonly emailIdentityName: string; readonly emailIdentityArn: string };
 }
 
 /** Messages a receive this many times without success go to the dead-letter queue. */
@@ -63,8 +67,9 @@ export const tableGrants = {
   processor: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
   // Finance routes: lists by flag, status and renewal (gsi1), BatchGet of flagged accounts.
   api: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi1'] },
-  // Due work by day and undispatched notifications (gsi2), evaluations, the checkpoint.
-  sweep: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi2'] },
+  // Due work by day and undispatched notifications (gsi2), evaluations, the checkpoint; delivery
+  // claims, and for the digest the notifications and tasks by time (gsi1) and account names (BatchGet).
+  sweep: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi1', 'gsi2'] },
 } as const satisfies Record<string, TableGrant>;
 
 /**
@@ -168,7 +173,12 @@ export class StatelessStack extends Stack {
       serviceName: 'termwatch-api',
       description: 'Finance review API, health check and OpenAPI document',
       timeout: Duration.seconds(29),
-      environment: { WATCHER_POLICY_JSON: policyJson, AUTH_MODE: settings.auth.mode },
+      environment: {
+        WATCHER_POLICY_JSON: policyJson,
+        AUTH_MODE: settings.auth.mode,
+        // Calendar feed URLs start here; unset, they start at the API's own URL.
+        ...(settings.delivery.publicUrl ? { WATCHER_PUBLIC_URL: settings.delivery.publicUrl } : {}),
+      },
     });
     this.apiFunction.bindTable(table, tableGrants.api);
 
@@ -184,7 +194,7 @@ export class StatelessStack extends Stack {
       functions: { api: this.apiFunction, webhook: this.webhookFunction },
       auth: settings.auth.mode === 'cognito' && identity ? { mode: 'jwt', issuer: identity.issuer, audience: [identity.clientId] } : (settings.auth as Exclude<DeploySettings['auth'], { mode: 'cognito' }>),
       throttle: settings.throttle,
-      routeThrottles: { 'stripe-signature': settings.routeThrottles.webhook, public: settings.routeThrottles.public },
+      routeThrottles: { 'stripe-signature': settings.routeThrottles.webhook, public: settings.routeThrottles.public, 'feed-secret': settings.routeThrottles.feed },
       accessLogRetention: logRetention,
     });
 
@@ -212,6 +222,10 @@ export class StatelessStack extends Stack {
         WATCHER_POLICY_JSON: policyJson,
         NOTIFY_TOPIC_ARN: notifyTopic.topicArn,
         EVENT_BUS_NAME: props.eventBus.eventBusName,
+        // Links in Slack messages and digests: the dashboard, else the API's URL.
+        WATCHER_PUBLIC_URL: settings.delivery.publicUrl ?? this.api.url,
+        ...(props.slackWebhookSecret ? { SLACK_WEBHOOK_SECRET_ID: props.slackWebhookSecret.secretArn } : {}),
+        ...(settings.delivery.mail ? { WATCHER_MAIL_FROM: settings.delivery.mail.from, WATCHER_MAIL_TO: settings.delivery.mail.to.join(',') } : {}),
       },
     });
     this.sweepFunction.bindTable(table, tableGrants.sweep);
@@ -223,6 +237,20 @@ export class StatelessStack extends Stack {
       new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.notifyKey.keyArn] }),
     );
     props.eventBus.grantPutEventsTo(this.sweepFunction);
+    if (props.slackWebhookSecret) {
+      this.sweepFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.slackWebhookSecret.secretArn] }));
+    }
+    if (settings.delivery.mail) {
+      if (!props.mailIdentity) throw new Error('mailFrom is set but the stateful stack made no SES identity');
+      // Least privilege: SendEmail only (no raw, no templates), on this identity only, from this address only.
+      this.sweepFunction.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['ses:SendEmail'],
+          resources: [props.mailIdentity.emailIdentityArn],
+          conditions: { StringEquals: { 'ses:FromAddress': settings.delivery.mail.from } },
+        }),
+      );
+    }
     this.sweepSchedule = this.scheduleSweep(settings.sweep);
 
     // --- optional: Stripe's Amazon EventBridge destination ------------------------------------

@@ -3,6 +3,7 @@ import type { Policy } from '../domain/policy.ts';
 import { sweepUntil } from '../usecases/sweep.ts';
 import { dispatchNotifications } from '../usecases/dispatch-notifications.ts';
 import type { Notifier } from '../ports/notifier.ts';
+import type { DeliveryResult } from '../usecases/deliver.ts';
 import { contractBodySchema } from '../domain/contract.ts';
 import { startOfLocalDay } from '../domain/timing.ts';
 import { CSV_EXPORT_MAX_ROWS, taskListQuerySchema, taskPathSchema } from '../schemas/tasks.ts';
@@ -32,6 +33,10 @@ import { getAccountView, listFlaggedAccounts } from '../usecases/read-accounts.t
 import { HttpError, parseRequestPart } from './errors.ts';
 import type { RouteHandlers } from './app.ts';
 import { openApiDocument } from './openapi.ts';
+import { calendarFeedBodySchema, calendarFeedPathSchema, calendarFilePathSchema } from '../schemas/delivery.ts';
+import { CalendarFeedNotFoundError, deleteCalendarFeed, listCalendarFeeds } from '../store/calendar-feed.ts';
+import { listDeliveryDeadLetters } from '../store/delivery.ts';
+import { createCalendarFeed, renderCalendarFeed } from '../usecases/calendar-feed.ts';
 
 export interface ApiDeps {
   store: Store;
@@ -42,6 +47,11 @@ export interface ApiDeps {
    * route is anonymous: a flood must not become DynamoDB reads). 0 (the default) checks every call.
    */
   healthCheckCacheMs?: number;
+  /**
+   * The dashboard's base URL (WATCHER_PUBLIC_URL), the start of a calendar feed's URL. Unset, the
+   * request's own origin (Host and X-Forwarded-Proto), which is the API's.
+   */
+  publicUrl?: string;
 }
 
 /** Handlers of the routes served by the API function. */
@@ -176,7 +186,41 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
       const query = parseRequestPart(notificationsQuerySchema, request.query, 'query');
       return { status: 200, body: await listNotifications(deps.store, query) };
     },
+    'POST /calendar-feeds': async (request) => {
+      const body = parseRequestPart(calendarFeedBodySchema, request.json(), 'body');
+      const created = await createCalendarFeed({ store: deps.store, publicUrl: publicUrlOf(deps, request) }, { name: body.name, actor: actorOf(request), now: deps.clock() });
+      return { status: 201, body: created };
+    },
+    'GET /calendar-feeds': async (request) => {
+      const query = parseRequestPart(pageQuerySchema, request.query, 'query');
+      return { status: 200, body: await listCalendarFeeds(deps.store, query) };
+    },
+    'DELETE /calendar-feeds/{feedId}': async (request) => {
+      const { feedId } = parseRequestPart(calendarFeedPathSchema, request.params, 'path');
+      await deleteCalendarFeed(deps.store, feedId);
+      return { status: 204 };
+    },
+    'GET /calendar/{feedFile}': async (request) => {
+      const { feedFile } = parseRequestPart(calendarFilePathSchema, request.params, 'path');
+      // A malformed secret is answered like an unknown one: nothing tells a guesser which part is wrong.
+      const token = /^([A-Za-z0-9_-]{43})\.ics$/.exec(feedFile)?.[1];
+      if (!token) throw new CalendarFeedNotFoundError('calendar feed not found');
+      const text = await renderCalendarFeed({ store: deps.store, policy: deps.policy, publicUrl: publicUrlOf(deps, request) }, token, deps.clock());
+      return { status: 200, text, headers: { 'content-type': 'text/calendar; charset=utf-8', 'content-disposition': 'inline; filename="termwatch.ics"' } };
+    },
+    'GET /deliveries/dead-letters': async (request) => {
+      const query = parseRequestPart(pageQuerySchema, request.query, 'query');
+      return { status: 200, body: await listDeliveryDeadLetters(deps.store, query) };
+    },
   };
+}
+
+/** WATCHER_PUBLIC_URL, else the origin the request came to. */
+function publicUrlOf(deps: ApiDeps, request: { headers: Readonly<Record<string, string | undefined>> }): string {
+  if (deps.publicUrl) return deps.publicUrl;
+  const host = request.headers.host ?? 'localhost';
+  const proto = request.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  return `${proto}://${host}`;
 }
 
 function requireCsv(contentType: string | undefined): void {
@@ -229,7 +273,14 @@ function deadLetterView(letter: { id: string; body: string; receiveCount: number
  * Local-mode administration: run the sweep now, optionally as if at another time; list and
  * redrive what the local queue dead-lettered.
  */
-export function adminHandlers(deps: ApiDeps & { notifiers?: readonly Notifier[]; queue: DeadLetterQueue }): RouteHandlers {
+export function adminHandlers(
+  deps: ApiDeps & {
+    notifiers?: readonly Notifier[];
+    /** What runs after the sweep (dispatch, the digest); without it, `notifiers` are dispatched to. */
+    deliver?: () => Promise<DeliveryResult>;
+    queue: DeadLetterQueue;
+  },
+): RouteHandlers {
   return {
     'GET /admin/dead-letters': async () => ({ status: 200, body: { items: deps.queue.deadLetters().map(deadLetterView) } }),
     'POST /admin/dead-letters/redrive': async (request) => {
@@ -240,8 +291,20 @@ export function adminHandlers(deps: ApiDeps & { notifiers?: readonly Notifier[];
       const body = request.rawBody.byteLength === 0 ? {} : parseRequestPart(sweepBodySchema, request.json(), 'body');
       const now = body.now ? new Date(body.now) : deps.clock();
       const result = await sweepUntil(deps, now, deps.clock());
-      const dispatched = deps.notifiers ? await dispatchNotifications({ store: deps.store, notifiers: deps.notifiers, now: deps.clock }) : undefined;
-      return { status: 200, body: { now: now.toISOString(), ...result, ...(dispatched ? { dispatched: dispatched.sent } : {}) } };
+      const delivered = deps.deliver
+        ? await deps.deliver()
+        : deps.notifiers
+          ? { dispatched: await dispatchNotifications({ store: deps.store, notifiers: deps.notifiers, now: deps.clock }) }
+          : undefined;
+      return {
+        status: 200,
+        body: {
+          now: now.toISOString(),
+          ...result,
+          ...(delivered ? { dispatched: delivered.dispatched.sent } : {}),
+          ...(delivered?.digests ? { digests: delivered.digests } : {}),
+        },
+      };
     },
   };
 }

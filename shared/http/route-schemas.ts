@@ -22,6 +22,7 @@ import { principalSchema } from './auth/roles.ts';
 import { checklistBodySchema, taskListItemSchema, taskViewSchema } from '../usecases/task-view.ts';
 import type { listFlaggedAccounts } from '../usecases/read-accounts.ts';
 import type { listRenewals } from '../usecases/renewals.ts';
+import { calendarFeedBodySchema, calendarFeedCreatedSchema, calendarFeedListSchema, calendarFeedPathSchema, calendarFilePathSchema, deliveryDeadLetterListSchema } from '../schemas/delivery.ts';
 import type { routes } from './routes.ts';
 
 /**
@@ -30,7 +31,7 @@ import type { routes } from './routes.ts';
  * OpenAPI document, so the document is generated from the very schemas that validate requests.
  * The table is keyed by every route of routes.ts: a route added without an entry here fails `tsc`.
  */
-export type MediaType = 'application/json' | 'text/csv';
+export type MediaType = 'application/json' | 'text/csv' | 'text/calendar';
 
 export interface RouteBodyDoc {
   readonly contentType: MediaType;
@@ -277,6 +278,32 @@ export const routeSchemas: RouteSchemaTable = {
           content: json(listResponseSchema(notificationSchema)),
         },
       },
+    },
+    'POST /calendar-feeds': {
+      description: 'The answer is the only place the secret URL appears (the store keeps its SHA-256). Subscribe a calendar app to `url`.',
+      body: { contentType: 'application/json', schema: calendarFeedBodySchema, required: true },
+      responses: { 201: { description: 'The feed, with its secret URL', content: json(calendarFeedCreatedSchema) } },
+    },
+    'GET /calendar-feeds': {
+      query: pageQuerySchema,
+      responses: { 200: { description: 'Calendar feeds, oldest first, without secrets', content: json(calendarFeedListSchema) } },
+    },
+    'DELETE /calendar-feeds/{feedId}': {
+      params: calendarFeedPathSchema,
+      responses: { 204: { description: 'Revoked: its URL answers 404 from now on' } },
+      errors: [404],
+    },
+    'GET /calendar/{feedFile}': {
+      description:
+        '`<secret>.ics`, the URL a create answered. RFC 5545: one all-day event per contract\'s upcoming notice deadline, with alarms at the policy\'s reminder offsets, and one per open or scheduled review\'s due day; UIDs stay the same across fetches. An unknown, malformed or revoked secret is a 404.',
+      params: calendarFilePathSchema,
+      responses: { 200: { description: 'The calendar', content: { 'text/calendar': z.string() } } },
+      errors: [404],
+    },
+    'GET /deliveries/dead-letters': {
+      description: 'Each Slack message or email digest given up on after its retries (the log has each attempt), oldest first. Never silently dropped: a dead letter stays listed.',
+      query: pageQuerySchema,
+      responses: { 200: { description: 'Dead-lettered deliveries', content: json(deliveryDeadLetterListSchema) } },
     },
     'POST /admin/sweep': {
       description: 'Runs the sweep now, or as if at `now`: what it opens and sends is real.',

@@ -9,7 +9,9 @@ export type RouteAuth =
   /** The Stripe signature over the raw body is the check. */
   | 'stripe-signature'
   /** Bearer token locally; IAM or JWT on AWS. */
-  | 'finance';
+  | 'finance'
+  /** No header: a calendar feed's secret is in its URL (no authorizer on AWS, a throttle of its own). */
+  | 'feed-secret';
 
 import type { Role } from './auth/roles.ts';
 
@@ -53,6 +55,11 @@ export const routes = [
   { method: 'GET', path: '/tasks/{taskId}', auth: 'finance', role: 'viewer', fn: 'api', summary: 'One task with evidence, checklist and decision history' },
   { method: 'GET', path: '/renewals', auth: 'finance', role: 'viewer', fn: 'api', summary: 'Contracts whose notice deadline falls in the window' },
   { method: 'GET', path: '/notifications', auth: 'finance', role: 'viewer', fn: 'api', summary: 'Notifications recorded (renewal reminders, reviews opened)' },
+  { method: 'POST', path: '/calendar-feeds', auth: 'finance', role: 'reviewer', fn: 'api', summary: 'Create a calendar feed; the answer carries its secret URL, once' },
+  { method: 'GET', path: '/calendar-feeds', auth: 'finance', role: 'viewer', fn: 'api', summary: 'Calendar feeds, without their secrets' },
+  { method: 'DELETE', path: '/calendar-feeds/{feedId}', auth: 'finance', role: 'reviewer', fn: 'api', summary: 'Revoke a calendar feed: its URL answers 404 from then on' },
+  { method: 'GET', path: '/calendar/{feedFile}', auth: 'feed-secret', fn: 'api', summary: 'A calendar feed (RFC 5545): notice deadlines and review due dates; the secret in the URL is the credential' },
+  { method: 'GET', path: '/deliveries/dead-letters', auth: 'finance', role: 'admin', fn: 'api', summary: 'Slack messages and email digests given up on after their retries' },
   { method: 'POST', path: '/admin/sweep', auth: 'finance', role: 'admin', fn: 'api', localOnly: true, summary: 'Run the sweep now (local mode only)' },
   { method: 'GET', path: '/admin/dead-letters', auth: 'finance', role: 'admin', fn: 'api', localOnly: true, summary: 'Events the local queue dead-lettered after repeated processing failures (local mode only)' },
   { method: 'POST', path: '/admin/dead-letters/redrive', auth: 'finance', role: 'admin', fn: 'api', localOnly: true, summary: 'Put every dead-lettered event back on the local queue (local mode only)' },

@@ -22,6 +22,8 @@ export const sweepResponseSchema = z.object({
   ...sweepResultSchema.shape,
   /** Notifications handed to the channels after the sweep (local mode: log lines). */
   dispatched: z.optional(z.int()),
+  /** The email digest, per recipient, when it is configured. */
+  digests: z.optional(z.record(z.string(), z.enum(['sent', 'nothing_to_say', 'already_claimed', 'dead_lettered']))),
 });
 
 /** A dead-lettered event, as the local queue reports it: enough to find it in Stripe, nothing more. */

@@ -147,3 +147,17 @@ export async function markDispatched(store: Store, n: Pick<Notification, 'accoun
     }),
   );
 }
+
+/** Notifications recorded after `since` (exclusive) up to `until`, oldest first (the email digest's window). */
+export async function listNotificationsBetween(store: Store, since: string, until: string, limit: number): Promise<Notification[]> {
+  const page = await store.doc.send(
+    new QueryCommand({
+      TableName: store.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :since AND :until',
+      ExpressionAttributeValues: { ':pk': 'NOTIFS', ':since': `${since}#\uffff`, ':until': `${until}#\uffff` },
+      Limit: limit,
+    }),
+  );
+  return (page.Items ?? []).map((item) => notificationSchema.parse(item.notification));
+}

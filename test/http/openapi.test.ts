@@ -334,6 +334,20 @@ describe('the document describes what the API answers', () => {
     expect((await call('POST /admin/dead-letters/redrive', {})).json()).toEqual({ redriven: 0 });
     expect((await call('POST /admin/dead-letters/redrive', jsonBody({ all: true }))).status).toBe(400);
 
+    const feed = await call('POST /calendar-feeds', jsonBody({ name: 'Finance calendar' }));
+    expect(feed.status).toBe(201);
+    expect((await call('POST /calendar-feeds', jsonBody({ name: '' }))).status).toBe(400);
+    expect((await call('GET /calendar-feeds')).json().items.map((f: { id: string }) => f.id)).toEqual([feed.json().id]);
+    const feedPath = new URL(feed.json().url as string).pathname;
+    const calendar = await call('GET /calendar/{feedFile}', { path: feedPath });
+    expect(calendar.contentType).toBe('text/calendar');
+    expect(calendar.text).toContain('BEGIN:VCALENDAR');
+    expect((await call('GET /calendar/{feedFile}', { path: '/calendar/nope.ics' })).status).toBe(404);
+    expect((await call('DELETE /calendar-feeds/{feedId}', { path: `/calendar-feeds/${feed.json().id}` })).status).toBe(204);
+    expect((await call('DELETE /calendar-feeds/{feedId}', { path: `/calendar-feeds/${feed.json().id}` })).status).toBe(404);
+    expect((await call('DELETE /calendar-feeds/{feedId}', { path: '/calendar-feeds/x' })).status).toBe(400);
+    expect((await call('GET /deliveries/dead-letters')).json()).toEqual({ items: [] });
+
     expect([...seen].sort()).toEqual(operations.map((op) => op.key).sort());
   });
 

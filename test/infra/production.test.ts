@@ -199,10 +199,11 @@ describe('alarms that see real failures', () => {
     });
   });
 
-  it('failures the sweep and the dispatcher count', () => {
+  it('failures the sweep, the dispatcher and delivery to people count', () => {
     for (const [prefix, metric] of [
       ['SweepFailuresAlarm', 'SweepFailures'],
       ['DispatchFailuresAlarm', 'DispatchFailures'],
+      ['DeliveriesDeadLetteredAlarm', 'DeliveriesDeadLettered'],
     ] as const) {
       expect(alarm(prod, prefix).Properties, prefix).toMatchObject({
         Namespace: 'Termwatch',
@@ -355,19 +356,20 @@ describe('accepted events and state protected', () => {
 describe('capacity isolation', () => {
   const stage = () => (Object.values(prod.statelessTemplate.findResources('AWS::ApiGatewayV2::Stage'))[0] as Resource).Properties;
 
-  it('gives the webhook and the anonymous routes throttles of their own; finance routes keep the stage default', () => {
+  it('gives the webhook, the anonymous routes and the calendar feed throttles of their own; finance routes keep the stage default', () => {
     const settings = stage().RouteSettings as Record<string, any>;
     expect(settings['POST /webhooks/stripe']).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
     for (const key of ['GET /health', 'GET /openapi.json']) {
       expect(settings[key], key).toMatchObject({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
     }
-    expect(Object.keys(settings).sort()).toEqual(['GET /health', 'GET /openapi.json', 'POST /webhooks/stripe']);
+    expect(settings['GET /calendar/{feedFile}']).toMatchObject({ ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 });
+    expect(Object.keys(settings).sort()).toEqual(['GET /calendar/{feedFile}', 'GET /health', 'GET /openapi.json', 'POST /webhooks/stripe']);
     expect(stage().DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
   });
 
   it('takes the per-route limits from context', () => {
-    const built = quickBuild({ webhookThrottleRate: '80', webhookThrottleBurst: '160', publicThrottleRate: '2', publicThrottleBurst: '4' });
-    expect(built.settings.routeThrottles).toEqual({ webhook: { rateLimit: 80, burstLimit: 160 }, public: { rateLimit: 2, burstLimit: 4 } });
+    const built = quickBuild({ webhookThrottleRate: '80', webhookThrottleBurst: '160', publicThrottleRate: '2', publicThrottleBurst: '4', feedThrottleRate: '1', feedThrottleBurst: '3' });
+    expect(built.settings.routeThrottles).toEqual({ webhook: { rateLimit: 80, burstLimit: 160 }, public: { rateLimit: 2, burstLimit: 4 }, feed: { rateLimit: 1, burstLimit: 3 } });
   });
 
   it('caches the /health store check in the API function', () => {

@@ -45,6 +45,10 @@ describe('npm start', () => {
     expect(token).toBeDefined();
     expect(secret).toBeDefined();
     const javaPort = Number(/DynamoDB Local on port (\d+)/.exec(banner)?.[1]);
+    // Which delivery channels are on (none configured here), and how to turn them on.
+    expect(banner).toMatch(/Slack:\s+off \(set WATCHER_SLACK_WEBHOOK_URL\)/);
+    expect(banner).toMatch(/Email digest:\s+off/);
+    expect(banner).toContain(`Calendar:     on (POST /calendar-feeds; links use http://127.0.0.1:${port})`);
 
     const event = stripeEvent('customer.created', { ...fixture('customer'), id: 'cus_persist', name: 'Persist SA' }, Math.floor(Date.now() / 1000));
     const { body, signature } = signedDelivery(event, secret!);
@@ -74,6 +78,17 @@ describe('npm start', () => {
     expect(result.stderr).toContain('graceDays');
     expect(result.stderr).toContain('latePayer.overdueDays');
   }, 70_000);
+
+  it.each([
+    ['WATCHER_SLACK_WEBHOOK_URL', { WATCHER_SLACK_WEBHOOK_URL: 'hooks.slack.com/services/x' }],
+    ['WATCHER_MAIL_TO', { WATCHER_SMTP_URL: 'smtp://127.0.0.1:2525', WATCHER_MAIL_FROM: 'tw@example.com', WATCHER_MAIL_TO: 'finance@example.com, cfo@example.com\r\nBcc: x@evil.example' }],
+  ])('refuses to start on a malformed %s, naming it', (variable, env) => {
+    const dir = mkdtempSync(join(tmpdir(), 'termwatch-delivery-'));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: root, env: { ...process.env, WATCHER_DATA_DIR: dir, ...env }, encoding: 'utf8', timeout: 30_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`Termwatch cannot start: ${variable}`);
+    expect(result.stdout).not.toContain('Termwatch is running');
+  }, 40_000);
 
   it('says what to install when Java is missing', () => {
     const saved = process.env.PATH;
