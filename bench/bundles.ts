@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { defaultPolicy } from '../shared/config/policy.ts';
+import { defaultPolicy } from '../shared/domain/policy.ts';
 import { nodeChildJson } from './child.ts';
 import { median, percentile } from './stats.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { createProcessor } from '../functions/processor/processor.ts';
-import { defaultPolicy } from '../shared/config/policy.ts';
+import { defaultPolicy } from '../shared/domain/policy.ts';
 import { createStore } from '../shared/store/client.ts';
 import { bundle, handlerEnvironment, readBundlingOptions } from './bundles.ts';
 import { nodeChildJson } from './child.ts';

@@ -1,6 +1,6 @@
 import { PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createProcessor } from '../functions/processor/processor.ts';
-import { defaultPolicy } from '../shared/config/policy.ts';
+import { defaultPolicy } from '../shared/domain/policy.ts';
 import { backoffAfterConflict, type Store } from '../shared/store/client.ts';
 import type { QueuedEvent } from '../shared/stripe/events.ts';
 import { createBenchStore } from './dynamo.ts';

@@ -1,5 +1,6 @@
 import { epoch, fixture, invoiceEvents, stripeEvent, type InvoiceStory } from '../test/support/stripe-events.ts';
 import { random } from '../test/support/random.ts';
+import { DAY_MS, utcDay } from '../shared/domain/days.ts';
 
 /**
  * A realistic stream of Stripe events for a book of B2B customers, built from Stripe's own
@@ -23,11 +24,9 @@ export interface MixOptions {
   months?: number;
 }
 
-const DAY_MS = 86_400_000;
-
 export { random };
 
-const day = (date: Date) => date.toISOString().slice(0, 10);
+const day = utcDay;
 
 /** The whole stream, in the order Stripe would send it (by `created`). */
 export function eventMix(options: MixOptions): StripeEnvelope[] {

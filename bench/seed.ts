@@ -1,5 +1,6 @@
 import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { Policy } from '../shared/config/policy.ts';
+import { DAY_MS } from '../shared/domain/days.ts';
+import type { Policy } from '../shared/domain/policy.ts';
 import { contractFromBody } from '../shared/domain/contract.ts';
 import { reconcileReviews } from '../shared/domain/review.ts';
 import { planReviews } from '../shared/domain/timing.ts';
@@ -98,7 +99,7 @@ export async function renewalAccountTemplate(store: Store, summary: Evaluation['
 /** The template's items for one account and instant (the due instant of a review is `at` + 14 days). */
 export function instantiate(template: SeedTemplate, accountId: string, at: Date): Array<Record<string, unknown>> {
   const iso = at.toISOString();
-  const due = new Date(at.getTime() + 14 * 86_400_000).toISOString();
+  const due = new Date(at.getTime() + 14 * DAY_MS).toISOString();
   const text = JSON.stringify(template.items)
     .replaceAll(SENTINEL.at, iso)
     .replaceAll(SENTINEL.due, due)
@@ -116,7 +117,7 @@ export function instantiate(template: SeedTemplate, accountId: string, at: Date)
 export function notDueInstant(now: Date, rand: () => number): Date {
   const endOfDay = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - 1;
   if (rand() < 0.1) return new Date(now.getTime() + 1 + Math.floor(rand() * (endOfDay - now.getTime() - 1)));
-  return new Date(endOfDay + 1 + Math.floor(rand() * 365 * 86_400_000));
+  return new Date(endOfDay + 1 + Math.floor(rand() * 365 * DAY_MS));
 }
 
 /** Writes `count` copies of each template, for accounts `cus_seed<n>`, with BatchWriteItem on `concurrency` workers. */

@@ -1,4 +1,5 @@
-import { defaultPolicy } from '../shared/config/policy.ts';
+import { DAY_MS, utcDay } from '../shared/domain/days.ts';
+import { defaultPolicy } from '../shared/domain/policy.ts';
 import { getAccount } from '../shared/store/account.ts';
 import type { Store } from '../shared/store/client.ts';
 import { applyStripeEvent } from '../shared/usecases/apply-stripe-event.ts';
@@ -9,7 +10,6 @@ import { DynamoMeter } from './meter.ts';
 import type { StripeEnvelope } from './mix.ts';
 import { accountTemplate, reviewTemplate, seedNotDue } from './seed.ts';
 
-const DAY_MS = 86_400_000;
 
 export interface SweepRun {
   /** Scheduled-but-not-due reviews, and accounts whose re-evaluation is scheduled (a tenth as many). */
@@ -131,7 +131,7 @@ function dueSetEvents(count: number, sweepNow: Date, appliedAt: Date): StripeEnv
     const customer = `cus_due${n}`;
     const late = n % 2 === 0;
     // Review opens at the start of (deadline − reviewLeadDays); deadline = end − notice.
-    const endDate = new Date(sweepNow.getTime() + (30 + policy.reviewLeadDays - 2) * DAY_MS).toISOString().slice(0, 10);
+    const endDate = utcDay(sweepNow.getTime() + (30 + policy.reviewLeadDays - 2) * DAY_MS);
     const metadata = late ? { contract_end_date: endDate, notice_period_days: '30', renewal: 'fixed' } : {};
     events.push(stripeEvent('customer.created', { ...fixture('customer'), id: customer, name: `Due ${n}`, metadata }, epoch(appliedAt) - 200 * 86_400));
     for (let m = 0; m < 6; m++) {

@@ -5,7 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startWatcher, type RunningWatcher } from '../local/watcher.ts';
-import { defaultPolicy } from '../shared/config/policy.ts';
+import { defaultPolicy } from '../shared/domain/policy.ts';
 import { createStore } from '../shared/store/client.ts';
 import { signedDelivery } from '../test/support/stripe-events.ts';
 import { assertLocalEndpoint } from './dynamo.ts';

@@ -1,4 +1,4 @@
-import { defaultPolicy } from '../shared/config/policy.ts';
+import { defaultPolicy } from '../shared/domain/policy.ts';
 import type { Store } from '../shared/store/client.ts';
 import { queuedEventSchema, type QueuedEvent } from '../shared/stripe/events.ts';
 import { applyStripeEvent } from '../shared/usecases/apply-stripe-event.ts';

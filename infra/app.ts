@@ -17,7 +17,7 @@
  * | stage                    | "dev"              | names the stacks, the bus (`termwatch-<stage>`), the secrets |
  * | account                  | CDK_DEFAULT_ACCOUNT| 12-digit account; unset = environment-agnostic               |
  * | region                   | CDK_DEFAULT_REGION | e.g. "eu-west-1"; unset = environment-agnostic               |
- * | policy                   | {}                 | policy object (shared/config/policy.ts), validated at synth, |
+ * | policy                   | {}                 | policy object (shared/domain/policy.ts), validated at synth, |
  * |                          |                    | given to every function as WATCHER_POLICY_JSON               |
  * | auth                     | "cognito"          | finance routes: JWT from the stack's user pool ("cognito"), |
  * |                          |                    | from another issuer ("jwt"), or SigV4 only ("iam", no      |

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
-import { parsePolicy, PolicyError, timeZoneSchema, type Policy } from '../shared/config/policy.ts';
+import { parsePolicy, PolicyError, timeZoneSchema, type Policy } from '../shared/domain/policy.ts';
 
 /**
  * Deployment settings read from CDK context (`cdk.json` "context", or `-c key=value`).

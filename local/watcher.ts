@@ -1,7 +1,7 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Policy } from '../shared/config/policy.ts';
+import type { Policy } from '../shared/domain/policy.ts';
 import { bearerTokenAuthenticator } from '../shared/http/auth.ts';
 import { oidcSettingsFromEnv, oidcVerifier } from '../shared/http/auth/oidc.ts';
 import { readUsersFile, type UserEntry } from '../shared/http/auth/users-file.ts';

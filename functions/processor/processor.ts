@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { Policy } from '../../shared/config/policy.ts';
+import type { Policy } from '../../shared/domain/policy.ts';
 import { logger } from '../../shared/powertools.ts';
 import type { Store } from '../../shared/store/client.ts';
 import { queuedEventSchema } from '../../shared/stripe/events.ts';

@@ -1,5 +1,5 @@
 import * as z from '../zod.ts';
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from './policy.ts';
 import { calendarDateSchema } from './contract.ts';
 import { localDate } from './timing.ts';
 

@@ -1,4 +1,3 @@
-import * as z from '../zod.ts';
 import { ConflictError, ForbiddenError } from '../errors.ts';
 import type { Decision, Task } from './review.ts';
 
@@ -8,8 +7,9 @@ import type { Decision, Task } from './review.ts';
  * approver (or admin) who is not that person approves it (decided) or rejects it (open again,
  * the rejection kept in the history). Retain and renegotiate take one person. No I/O, no clock.
  */
-export const approvalModeSchema = z.enum(['two_person', 'single'], { error: 'must be "two_person" or "single"' });
-export type ApprovalMode = z.infer<typeof approvalModeSchema>;
+import type { ApprovalMode } from './policy.ts';
+// The mode is part of the policy's shape (domain/policy.ts); kept importable from here.
+export { approvalModeSchema, type ApprovalMode } from './policy.ts';
 
 export interface Actor {
   name: string;

@@ -1,5 +1,7 @@
 import * as z from '../zod.ts';
-import { currencySchema, type Policy } from '../config/policy.ts';
+import { currencySchema } from './money.ts';
+import { DAY_MS, wholeDaysBetween } from './days.ts';
+import type { Policy } from './policy.ts';
 import { invoiceStatus, invoiceStatusSchema, mergeObservations, type InvoiceFacts, type InvoiceStatus } from './invoice.ts';
 
 /**
@@ -24,8 +26,6 @@ import { invoiceStatus, invoiceStatusSchema, mergeObservations, type InvoiceFact
  *   in the past); `now` only measures elapsed time and places the window.
  * - Facts may hold several observations of one invoice; they are merged by invoice id first.
  */
-
-const DAY_MS = 86_400_000;
 
 export const latePaymentEvidenceSchema = z.object({
   invoiceId: z.string().check(z.minLength(1)),
@@ -78,10 +78,6 @@ interface Assessment {
   ticking: boolean;
 }
 
-function wholeDays(fromMs: number, toMs: number): number {
-  return Math.floor((toMs - fromMs) / DAY_MS);
-}
-
 function assess(f: InvoiceFacts, graceDays: number, nowMs: number): Assessment | undefined {
   if (f.finalizedAt === undefined || f.amountDue <= 0) return undefined;
   const status = invoiceStatus(f);
@@ -94,18 +90,18 @@ function assess(f: InvoiceFacts, graceDays: number, nowMs: number): Assessment |
   const base = { facts: f, status, refMs };
   switch (status) {
     case 'paid': {
-      const days = Math.max(0, wholeDays(refMs, Date.parse(f.paidAt as string)));
+      const days = Math.max(0, wholeDaysBetween(refMs, Date.parse(f.paidAt as string)));
       const late = accountable && days > graceDays;
       return { ...settled, counted: true, late, isDefault: false, daysLate: accountable ? days : 0 };
     }
     case 'void': {
-      const days = Math.max(0, wholeDays(refMs, Date.parse(f.voidedAt as string)));
+      const days = Math.max(0, wholeDaysBetween(refMs, Date.parse(f.voidedAt as string)));
       const overdue = accountable && days > graceDays;
       // Voiding is usually a correction and is left out; voiding a debt already overdue is a write-off.
       return { ...settled, counted: overdue, late: overdue, isDefault: overdue, daysLate: overdue ? days : 0 };
     }
     case 'uncollectible': {
-      const days = wholeDays(refMs, nowMs);
+      const days = wholeDaysBetween(refMs, nowMs);
       return {
         ...base,
         counted: true,
@@ -117,7 +113,7 @@ function assess(f: InvoiceFacts, graceDays: number, nowMs: number): Assessment |
       };
     }
     case 'open': {
-      const days = wholeDays(refMs, nowMs);
+      const days = wholeDaysBetween(refMs, nowMs);
       return {
         ...base,
         counted: true,
@@ -196,7 +192,7 @@ export function latePaymentProfile(invoices: InvoiceFacts[], policy: Policy, now
     }
     if (a.ticking) {
       // Next whole-day boundary after now; before the due reference the first change is day 1.
-      const k = Math.max(1, wholeDays(a.refMs, nowMs) + 1);
+      const k = Math.max(1, wholeDaysBetween(a.refMs, nowMs) + 1);
       nextChangeMs = Math.min(nextChangeMs, a.refMs + k * DAY_MS);
     }
     const unpaid = a.status === 'open' || a.status === 'uncollectible';

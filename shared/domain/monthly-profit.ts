@@ -1,7 +1,8 @@
 import * as z from '../zod.ts';
-import { currencySchema } from '../config/policy.ts';
+import { currencySchema } from './money.ts';
 import type { CostEntry } from './cost.ts';
-import type { FixedMonthlyCost, PaidInvoice } from './profitability.ts';
+import type { FixedMonthlyCost } from './fixed-costs.ts';
+import type { PaidInvoice } from './profitability.ts';
 import { localDate } from './timing.ts';
 
 /**

@@ -1,8 +1,11 @@
-import { addMonths, differenceInMonths, lightFormat, subDays, subMonths } from 'date-fns';
+import { lightFormat, subMonths } from 'date-fns';
 import * as z from '../zod.ts';
 import { zoneContext, zonedDate, zonedDayStart } from './zone.ts';
-import { minorDigits } from './money.ts';
-import { currencySchema, type Policy } from '../config/policy.ts';
+import { addMoney, currencySchema, formatMoney, multiplyMoney, roundMoney } from './money.ts';
+import { compareText } from './observation.ts';
+import { disputeSignal, disputeSignalSchema, lostAt } from './dispute-signal.ts';
+import { activeMonths, type FixedMonthlyCost } from './fixed-costs.ts';
+import type { Policy } from './policy.ts';
 import { costEntrySchema, type CostEntry } from './cost.ts';
 import {
   disputeFactSchema,
@@ -58,9 +61,6 @@ export const paidInvoiceSchema = z.object({
 });
 export type PaidInvoice = z.infer<typeof paidInvoiceSchema>;
 
-/** A fixed monthly cost of the policy, already selected for the account. */
-export type FixedMonthlyCost = Pick<Policy['profitability']['fixedMonthlyCosts'][number], 'amount' | 'currency' | 'category'>;
-
 export interface ProfitabilityInput {
   paidInvoices: PaidInvoice[];
   refunds: RefundFact[];
@@ -106,16 +106,6 @@ export const convertedTotalSchema = z.object({
 });
 export type ConvertedTotal = z.infer<typeof convertedTotalSchema>;
 
-export const disputeSignalSchema = z.object({
-  flagged: z.boolean(),
-  /** Disputes created in the dispute window. */
-  count: z.number().check(z.int(), z.gte(0)),
-  /** Disputes lost in the dispute window. */
-  lost: z.number().check(z.int(), z.gte(0)),
-  reasons: z.array(z.string()),
-});
-export type DisputeSignal = z.infer<typeof disputeSignalSchema>;
-
 export const profitabilityResultSchema = z.object({
   /** One per currency, sorted by currency. */
   rows: z.array(profitabilityRowSchema),
@@ -140,47 +130,10 @@ export const profitabilityResultSchema = z.object({
 });
 export type ProfitabilityResult = z.infer<typeof profitabilityResultSchema>;
 
-/** A sum left the range where integers are exact: the result would be wrong, so refuse it. */
-export class MoneyOverflowError extends Error {
-  override readonly name = 'MoneyOverflowError';
-}
-
-function add(a: number, b: number): number {
-  const sum = a + b;
-  if (!Number.isSafeInteger(sum)) throw new MoneyOverflowError(`money sum ${a} + ${b} is not a safe integer`);
-  return sum;
-}
-
-function times(amount: number, count: number): number {
-  const product = amount * count;
-  if (!Number.isSafeInteger(product)) throw new MoneyOverflowError(`money product ${amount} × ${count} is not a safe integer`);
-  return product;
-}
-
-/** Half away from zero, and never −0. */
-function roundMoney(x: number): number {
-  const r = Math.sign(x) * Math.round(Math.abs(x));
-  if (!Number.isSafeInteger(r)) throw new MoneyOverflowError(`converted amount ${x} is not a safe integer`);
-  return r === 0 ? 0 : r;
-}
-
 function toMs(now: Date | string): number {
   const ms = typeof now === 'string' ? Date.parse(now) : now.getTime();
   if (Number.isNaN(ms)) throw new RangeError(`now is not a valid date: ${String(now)}`);
   return ms;
-}
-
-function compareText(a: string, b: string): number {
-  return a === b ? 0 : a < b ? -1 : 1;
-}
-
-/** For reasons only: money as people read it, e.g. "USD -1,500.00", exact (no float division). */
-function formatMoney(minor: number, currency: string): string {
-  const digits = minorDigits(currency);
-  const text = String(Math.abs(minor)).padStart(digits + 1, '0');
-  const whole = text.slice(0, text.length - digits).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const fraction = digits > 0 ? `.${text.slice(text.length - digits)}` : '';
-  return `${currency.toUpperCase()} ${minor < 0 ? '-' : ''}${whole}${fraction}`;
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -205,67 +158,64 @@ interface Totals {
   fixed: number;
 }
 
-/**
- * Profitability of one account at `now`.
- *
- * Steps: place the window; merge revenue observations by id and drop duplicate invoices and
- * costs; find the history start and the months of fixed cost; add up, per currency, paid
- * invoices, succeeded refunds (per charge, never below Stripe's aggregate), lost disputes
- * (amount and fee), cost entries and fixed costs; compute margins and compare them with the
- * minimum once history is long enough; convert to the base currency when rates are given;
- * judge the dispute signal over its own window; collect the evidence.
- */
-export function profitability(input: ProfitabilityInput): ProfitabilityResult {
-  const { policy } = input;
-  const { windowMonths, minMarginPct, minHistoryMonths, exchangeRates } = policy.profitability;
+/** The trailing window at `now`, in the policy time zone. */
+interface ProfitWindow {
+  zone: string;
+  nowMs: number;
+  nowTz: Date;
+  startMs: number;
+  /** An instant in (start, now]. */
+  has: (iso: string) => boolean;
+  /** A calendar date after the window's first day and no later than today. */
+  hasDate: (date: string) => boolean;
+}
+
+function placeWindow(policy: Policy, now: Date | string): ProfitWindow {
   const zone = policy.timeZone;
-  const inZone = zoneContext(zone);
-  const nowMs = toMs(input.now);
+  const nowMs = toMs(now);
   const nowTz = zonedDate(nowMs, zone);
-  const windowStart = subMonths(nowTz, windowMonths);
-  const windowStartMs = windowStart.getTime();
-  const inWindow = (iso: string): boolean => {
-    const t = Date.parse(iso);
-    return t > windowStartMs && t <= nowMs;
-  };
+  const windowStart = subMonths(nowTz, policy.profitability.windowMonths);
+  const startMs = windowStart.getTime();
   const firstDay = lightFormat(windowStart, 'yyyy-MM-dd');
   const today = lightFormat(nowTz, 'yyyy-MM-dd');
-  const dateInWindow = (date: string): boolean => date > firstDay && date <= today;
+  return {
+    zone,
+    nowMs,
+    nowTz,
+    startMs,
+    has: (iso) => {
+      const t = Date.parse(iso);
+      return t > startMs && t <= nowMs;
+    },
+    hasDate: (date) => date > firstDay && date <= today,
+  };
+}
 
-  const invoices = dedupe(
-    input.paidInvoices,
-    (i) => i.invoiceId,
-    (i) => JSON.stringify([i.paidAt, i.amountPaid, i.currency]),
-  );
-  const costs = dedupe(
-    input.costs,
-    (c) => c.costId,
-    (c) => JSON.stringify([c.recordedAt, c.amount, c.currency, c.date, c.category, c.note ?? null]),
-  );
-  const refunds = [...mergeRefundObservations(input.refunds).values()];
-  const disputes = [...mergeDisputeObservations(input.disputes).values()];
+/** The input with revenue observations merged by id and duplicate invoices and costs dropped. */
+function distinctFacts(input: ProfitabilityInput) {
+  return {
+    invoices: dedupe(
+      input.paidInvoices,
+      (i) => i.invoiceId,
+      (i) => JSON.stringify([i.paidAt, i.amountPaid, i.currency]),
+    ),
+    costs: dedupe(
+      input.costs,
+      (c) => c.costId,
+      (c) => JSON.stringify([c.recordedAt, c.amount, c.currency, c.date, c.category, c.note ?? null]),
+    ),
+    refunds: [...mergeRefundObservations(input.refunds).values()],
+    disputes: [...mergeDisputeObservations(input.disputes).values()],
+  };
+}
+type DistinctFacts = ReturnType<typeof distinctFacts>;
 
-  // --- history and fixed-cost months
-  const starts: number[] = [];
-  if (input.firstActivityAt !== undefined) starts.push(Date.parse(input.firstActivityAt));
-  for (const i of invoices) starts.push(Date.parse(i.paidAt));
-  for (const c of costs) {
-    const [y, m, d] = c.date.split('-').map(Number) as [number, number, number];
-    starts.push(zonedDayStart(zone, y, m - 1, d));
-  }
-  const historyStartMs = starts.filter((t) => !Number.isNaN(t)).reduce((a, b) => Math.min(a, b), Infinity);
-  const historyMonths =
-    historyStartMs < nowMs ? Math.max(0, differenceInMonths(nowTz, zonedDate(historyStartMs, zone), { in: inZone })) : 0;
-  let fixedCostMonths = 0;
-  const coverStartMs = Math.max(historyStartMs, windowStartMs);
-  if (Number.isFinite(historyStartMs) && coverStartMs < nowMs) {
-    const coverStart = zonedDate(coverStartMs, zone);
-    const whole = differenceInMonths(nowTz, coverStart, { in: inZone });
-    const begun = addMonths(coverStart, whole, { in: inZone }).getTime() < nowMs ? whole + 1 : whole;
-    fixedCostMonths = Math.min(windowMonths, Math.max(0, begun));
-  }
-
-  // --- totals per currency
+/**
+ * Adds up, per currency, paid invoices, succeeded refunds (per charge, never below Stripe's
+ * aggregate), lost disputes (amount and fee), cost entries and fixed costs in the window; with
+ * the refunds, disputes and costs that counted.
+ */
+function totalsByCurrency(facts: DistinctFacts, fixedMonthlyCosts: FixedMonthlyCost[], fixedCostMonths: number, window: ProfitWindow) {
   const totals = new Map<string, Totals>();
   const row = (currency: string): Totals => {
     let t = totals.get(currency);
@@ -276,55 +226,57 @@ export function profitability(input: ProfitabilityInput): ProfitabilityResult {
     return t;
   };
 
-  for (const i of invoices) {
-    if (inWindow(i.paidAt)) row(i.currency).paid = add(row(i.currency).paid, i.amountPaid);
+  for (const i of facts.invoices) {
+    if (window.has(i.paidAt)) row(i.currency).paid = addMoney(row(i.currency).paid, i.amountPaid);
   }
 
   const refundEvidence: RefundFact[] = [];
   // Succeeded individual refunds per charge, whatever their date: what the aggregate overlaps.
   const individualByCharge = new Map<string, number>();
-  for (const r of refunds) {
+  for (const r of facts.refunds) {
     if (r.kind !== 'refund' || r.status !== 'succeeded') continue;
     if (r.chargeId !== undefined) {
       const key = `${r.chargeId}|${r.currency}`;
-      individualByCharge.set(key, add(individualByCharge.get(key) ?? 0, r.amount));
+      individualByCharge.set(key, addMoney(individualByCharge.get(key) ?? 0, r.amount));
     }
-    if (inWindow(r.createdAt)) {
-      row(r.currency).refunded = add(row(r.currency).refunded, r.amount);
+    if (window.has(r.createdAt)) {
+      row(r.currency).refunded = addMoney(row(r.currency).refunded, r.amount);
       refundEvidence.push(r);
     }
   }
-  for (const r of refunds) {
-    if (r.kind !== 'charge_total' || r.status !== 'succeeded' || !inWindow(r.createdAt)) continue;
+  for (const r of facts.refunds) {
+    if (r.kind !== 'charge_total' || r.status !== 'succeeded' || !window.has(r.createdAt)) continue;
     const seen = r.chargeId === undefined ? 0 : (individualByCharge.get(`${r.chargeId}|${r.currency}`) ?? 0);
     const unseen = r.amount - seen;
     if (unseen > 0) {
-      row(r.currency).refunded = add(row(r.currency).refunded, unseen);
+      row(r.currency).refunded = addMoney(row(r.currency).refunded, unseen);
       refundEvidence.push(r);
     }
   }
 
-  const lostAt = (d: DisputeFact): string => d.closedAt ?? d.createdAt;
-  const lostInWindow = disputes.filter((d) => d.status === 'lost' && inWindow(lostAt(d)));
+  const lostInWindow = facts.disputes.filter((d) => d.status === 'lost' && window.has(lostAt(d)));
   for (const d of lostInWindow) {
-    row(d.currency).disputesLost = add(row(d.currency).disputesLost, d.amount);
-    row(d.feeCurrency).disputesLost = add(row(d.feeCurrency).disputesLost, d.fee);
+    row(d.currency).disputesLost = addMoney(row(d.currency).disputesLost, d.amount);
+    row(d.feeCurrency).disputesLost = addMoney(row(d.feeCurrency).disputesLost, d.fee);
   }
 
-  const costsInWindow = costs.filter((c) => dateInWindow(c.date));
-  for (const c of costsInWindow) row(c.currency).entries = add(row(c.currency).entries, c.amount);
-  for (const f of input.fixedMonthlyCosts) {
-    if (fixedCostMonths > 0) row(f.currency).fixed = add(row(f.currency).fixed, times(f.amount, fixedCostMonths));
+  const costsInWindow = facts.costs.filter((c) => window.hasDate(c.date));
+  for (const c of costsInWindow) row(c.currency).entries = addMoney(row(c.currency).entries, c.amount);
+  for (const f of fixedMonthlyCosts) {
+    if (fixedCostMonths > 0) row(f.currency).fixed = addMoney(row(f.currency).fixed, multiplyMoney(f.amount, fixedCostMonths));
   }
+  return { totals, refundEvidence, lostInWindow, costsInWindow };
+}
 
-  // --- rows and the flag
-  const rows: ProfitabilityRow[] = [...totals.entries()]
+/** One row per currency with money in it, sorted by currency: revenue, cost, margin, against the minimum. */
+function marginRows(totals: Map<string, Totals>, minMarginPct: number): ProfitabilityRow[] {
+  return [...totals.entries()]
     .filter(([, t]) => t.paid !== 0 || t.refunded !== 0 || t.disputesLost !== 0 || t.entries !== 0 || t.fixed !== 0)
     .sort(([a], [b]) => compareText(a, b))
     .map(([currency, t]) => {
-      const revenue = add(add(t.paid, -t.refunded), -t.disputesLost);
-      const cost = add(t.entries, t.fixed);
-      const margin = add(revenue, -cost);
+      const revenue = addMoney(addMoney(t.paid, -t.refunded), -t.disputesLost);
+      const cost = addMoney(t.entries, t.fixed);
+      const margin = addMoney(revenue, -cost);
       const marginPct = revenue > 0 ? Math.round((margin * 10_000) / revenue) / 100 : null;
       // Cross-multiplied so the comparison does not hinge on a rounded percentage.
       const belowMinimum = revenue > 0 ? margin * 100 < minMarginPct * revenue : margin < 0;
@@ -341,7 +293,11 @@ export function profitability(input: ProfitabilityInput): ProfitabilityResult {
         belowMinimum,
       };
     });
+}
 
+/** The flag: a row below the minimum once history is long enough; and why, or why not yet. */
+function judgeMargins(rows: ProfitabilityRow[], historyMonths: number, settings: Policy['profitability']) {
+  const { windowMonths, minMarginPct, minHistoryMonths } = settings;
   const within = `over the trailing ${plural(windowMonths, 'month', 'months')}`;
   const below = rows.filter((r) => r.belowMinimum);
   const enoughHistory = historyMonths >= minHistoryMonths;
@@ -357,59 +313,69 @@ export function profitability(input: ProfitabilityInput): ProfitabilityResult {
       `not flagged yet: only ${plural(historyMonths, 'month', 'months')} of history, at least ${minHistoryMonths} needed`,
     );
   }
-  const unprofitable = below.length > 0 && enoughHistory;
+  return { unprofitable: below.length > 0 && enoughHistory, reasons };
+}
 
-  // --- converted total, labelled with its rates
-  let converted: ConvertedTotal | undefined;
-  if (exchangeRates !== undefined) {
-    let revenue = 0;
-    let cost = 0;
-    const skippedCurrencies: string[] = [];
-    for (const r of rows) {
-      const rate = r.currency === exchangeRates.base ? 1 : exchangeRates.rates[r.currency];
-      if (rate === undefined) {
-        skippedCurrencies.push(r.currency);
-        continue;
-      }
-      revenue = add(revenue, roundMoney(r.revenue * rate));
-      cost = add(cost, roundMoney(r.cost * rate));
+/** The rows converted to the base currency, labelled with the rates' date; currencies without a rate left out. */
+function convertedTotal(rows: ProfitabilityRow[], exchangeRates: Policy['profitability']['exchangeRates']): ConvertedTotal | undefined {
+  if (exchangeRates === undefined) return undefined;
+  let revenue = 0;
+  let cost = 0;
+  const skippedCurrencies: string[] = [];
+  for (const r of rows) {
+    const rate = r.currency === exchangeRates.base ? 1 : exchangeRates.rates[r.currency];
+    if (rate === undefined) {
+      skippedCurrencies.push(r.currency);
+      continue;
     }
-    converted = {
-      currency: exchangeRates.base,
-      revenue,
-      cost,
-      margin: add(revenue, -cost),
-      ratesDate: exchangeRates.date,
-      skippedCurrencies,
-    };
+    revenue = addMoney(revenue, roundMoney(r.revenue * rate));
+    cost = addMoney(cost, roundMoney(r.cost * rate));
   }
-
-  // --- dispute signal, over its own window
-  const { windowDays, minDisputes } = policy.disputes;
-  const signalStartMs = subDays(nowTz, windowDays).getTime();
-  const inSignalWindow = (iso: string): boolean => {
-    const t = Date.parse(iso);
-    return t > signalStartMs && t <= nowMs;
+  return {
+    currency: exchangeRates.base,
+    revenue,
+    cost,
+    margin: addMoney(revenue, -cost),
+    ratesDate: exchangeRates.date,
+    skippedCurrencies,
   };
-  const opened = disputes.filter((d) => inSignalWindow(d.createdAt));
-  const lostRecently = disputes.filter((d) => d.status === 'lost' && inSignalWindow(lostAt(d)));
-  const signalReasons: string[] = [];
-  const inDays = `in the last ${windowDays} days`;
-  if (opened.length >= minDisputes) {
-    signalReasons.push(`${plural(opened.length, 'dispute', 'disputes')} opened ${inDays} (threshold ${minDisputes})`);
-  }
-  if (lostRecently.length > 0) {
-    signalReasons.push(`${plural(lostRecently.length, 'dispute', 'disputes')} lost ${inDays}`);
-  }
+}
 
-  // --- evidence, in an order that does not depend on the input's
+const byTime = <T extends { createdAt: string }>(id: (t: T) => string) => (a: T, b: T) =>
+  compareText(a.createdAt, b.createdAt) || compareText(id(a), id(b));
+
+/**
+ * Profitability of one account at `now`.
+ *
+ * Steps: place the window; merge revenue observations by id and drop duplicate invoices and
+ * costs; find the history start and the months of fixed cost; add up, per currency, paid
+ * invoices, succeeded refunds (per charge, never below Stripe's aggregate), lost disputes
+ * (amount and fee), cost entries and fixed costs; compute margins and compare them with the
+ * minimum once history is long enough; convert to the base currency when rates are given;
+ * judge the dispute signal over its own window; collect the evidence, in an order that does
+ * not depend on the input's.
+ */
+export function profitability(input: ProfitabilityInput): ProfitabilityResult {
+  const { policy } = input;
+  const settings = policy.profitability;
+  const window = placeWindow(policy, input.now);
+  const facts = distinctFacts(input);
+  const { historyMonths, fixedCostMonths } = activeMonths(
+    { firstActivityAt: input.firstActivityAt, paidAt: facts.invoices.map((i) => i.paidAt), costDates: facts.costs.map((c) => c.date) },
+    window,
+    settings.windowMonths,
+  );
+  const { totals, refundEvidence, lostInWindow, costsInWindow } = totalsByCurrency(facts, input.fixedMonthlyCosts, fixedCostMonths, window);
+  const rows = marginRows(totals, settings.minMarginPct);
+  const { unprofitable, reasons } = judgeMargins(rows, historyMonths, settings);
+  const converted = convertedTotal(rows, settings.exchangeRates);
+  const disputes = disputeSignal(facts.disputes, policy.disputes, window);
+
   const topCosts = [...costsInWindow]
     .sort((a, b) => b.amount - a.amount || compareText(b.date, a.date) || compareText(a.costId, b.costId))
     .slice(0, 5);
-  const byTime = <T extends { createdAt: string }>(id: (t: T) => string) => (a: T, b: T) =>
-    compareText(a.createdAt, b.createdAt) || compareText(id(a), id(b));
   const disputeEvidence = dedupe(
-    [...opened, ...lostInWindow],
+    [...disputes.opened, ...lostInWindow],
     (d) => d.disputeId,
     () => '',
   ).sort(byTime((d) => d.disputeId));
@@ -419,7 +385,7 @@ export function profitability(input: ProfitabilityInput): ProfitabilityResult {
     unprofitable,
     historyMonths,
     reasons,
-    windowStart: new Date(windowStartMs).toISOString(),
+    windowStart: new Date(window.startMs).toISOString(),
     fixedCostMonths,
     evidence: {
       topCosts,
@@ -427,55 +393,7 @@ export function profitability(input: ProfitabilityInput): ProfitabilityResult {
       disputes: disputeEvidence,
     },
     ...(converted !== undefined && { converted }),
-    disputeSignal: {
-      flagged: signalReasons.length > 0,
-      count: opened.length,
-      lost: lostRecently.length,
-      reasons: signalReasons,
-    },
+    disputeSignal: disputes.signal,
   };
 }
 
-/** Subscription statuses in which the customer is on the subscription's plans (billed for them). */
-const LIVE_SUBSCRIPTION_STATUSES: ReadonlySet<string> = new Set(['active', 'trialing', 'past_due', 'unpaid']);
-
-/** What fixed monthly costs by plan are selected by, from one Stripe subscription object. */
-export interface SubscriptionPlans {
-  /** Whether the customer is on it now: a live status and not deleted. */
-  live: boolean;
-  /** Its price, product and (legacy) plan ids, each of its items and its top-level plan. */
-  planIds: string[];
-}
-
-/** The plan ids a subscription puts its customer on (pure; from the object as Stripe sends it). */
-export function subscriptionPlans(subscription: unknown): SubscriptionPlans {
-  const object = (subscription ?? {}) as Record<string, unknown>;
-  const idOf = (value: unknown): string | undefined =>
-    typeof value === 'string' && value.length > 0 ? value : typeof (value as { id?: unknown } | null)?.id === 'string' ? (value as { id: string }).id : undefined;
-  const ids = new Set<string>();
-  const addPriced = (priced: unknown) => {
-    for (const id of [idOf(priced), idOf((priced as { product?: unknown } | null)?.product)]) if (id) ids.add(id);
-  };
-  const items = (object.items as { data?: unknown } | undefined)?.data;
-  for (const item of Array.isArray(items) ? items : []) {
-    addPriced((item as { price?: unknown } | null)?.price);
-    addPriced((item as { plan?: unknown } | null)?.plan);
-  }
-  addPriced(object.plan);
-  const live = object.deleted !== true && typeof object.status === 'string' && LIVE_SUBSCRIPTION_STATUSES.has(object.status);
-  return { live, planIds: [...ids].sort() };
-}
-
-/**
- * The policy's fixed monthly costs that apply to an account: those naming it, and those of any
- * plan it is on (its live subscriptions' price, product or plan ids: `subscriptionPlans`).
- */
-export function selectFixedMonthlyCosts(
-  policy: Policy,
-  account: { accountId: string; plans?: readonly string[] | undefined },
-): FixedMonthlyCost[] {
-  const plans = new Set(account.plans ?? []);
-  return policy.profitability.fixedMonthlyCosts
-    .filter((c) => c.accountId === account.accountId || (c.plan !== undefined && plans.has(c.plan)))
-    .map(({ amount, currency, category }) => ({ amount, currency, category }));
-}

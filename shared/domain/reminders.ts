@@ -1,4 +1,4 @@
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from './policy.ts';
 import type { CalendarDate, Contract } from './contract.ts';
 import { addDaysToDate, localTimeOnDate, upcomingTerm } from './timing.ts';
 

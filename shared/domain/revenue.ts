@@ -1,10 +1,10 @@
 import * as z from '../zod.ts';
-import { currencySchema } from '../config/policy.ts';
-import { observationVersion } from '../stripe/events.ts';
+import { currencySchema } from './money.ts';
+import { compact, compareText, earlier, greatest } from './observation.ts';
 
 /**
  * Revenue facts that reduce what an account brought in: refunds and disputes, read from Stripe
- * objects.
+ * objects (shared/stripe/revenue.ts).
  *
  * As with invoices, each event becomes an *observation* and observations combine with a merge
  * that is commutative, associative and idempotent, so the same events in any order, with any
@@ -106,303 +106,9 @@ export const disputeFactSchema = z.object({
 });
 export type DisputeFact = z.infer<typeof disputeFactSchema>;
 
-export class InvalidStripeRevenueObjectError extends Error {
-  override readonly name = 'InvalidStripeRevenueObjectError';
-}
-
 /** Merging facts of two different refunds or disputes is a programming error, never a data condition. */
 export class RevenueFactMismatchError extends Error {
   override readonly name = 'RevenueFactMismatchError';
-}
-
-// --- Reading Stripe objects ----------------------------------------------------------------
-
-/** The part of a Stripe event that an observation needs (`created` in epoch seconds). */
-export const revenueEventRefSchema = z.object({
-  id: z.string().check(z.minLength(1)),
-  type: z.string().check(z.minLength(1)),
-  created: z.number().check(z.int(), z.gte(0), z.lte(999_999_999_999)),
-});
-export type RevenueEventRef = z.infer<typeof revenueEventRefSchema>;
-
-/** What the caller may already know about the object's owner (e.g. from the charge it stored). */
-export interface RevenueContext {
-  customerId?: string | undefined;
-  invoiceId?: string | undefined;
-}
-
-/** Stripe writes a related object either as its id or, when expanded, as the object. */
-const stripeRefSchema = z.union([z.string().check(z.minLength(1)), z.looseObject({ id: z.string().check(z.minLength(1)) })]);
-type StripeRef = z.infer<typeof stripeRefSchema>;
-
-const stripeRefundSchema = z.looseObject({
-  object: z.literal('refund'),
-  id: z.string().check(z.minLength(1)),
-  amount: z.number().check(z.int(), z.gte(0)),
-  currency: z.string().check(z.minLength(1)),
-  status: z.nullish(z.string()),
-  created: z.number().check(z.int(), z.gte(0)),
-  charge: z.nullish(stripeRefSchema),
-  customer: z.nullish(stripeRefSchema),
-});
-
-const stripeChargeSchema = z.looseObject({
-  object: z.literal('charge'),
-  id: z.string().check(z.minLength(1)),
-  currency: z.string().check(z.minLength(1)),
-  amount_refunded: z.nullish(z.number().check(z.int(), z.gte(0))),
-  customer: z.nullish(stripeRefSchema),
-  /** Older API versions only. */
-  invoice: z.nullish(stripeRefSchema),
-  /** Older API versions embed the refunds; the list may be partial (`has_more`). */
-  refunds: z.nullish(z.looseObject({ data: z.nullish(z.array(z.unknown())) })),
-});
-
-const stripeBalanceTransactionSchema = z.looseObject({
-  id: z.string().check(z.minLength(1)),
-  amount: z.nullish(z.number().check(z.int())),
-  fee: z.nullish(z.number().check(z.int())),
-  currency: z.string().check(z.minLength(1)),
-  reporting_category: z.nullish(z.string()),
-});
-
-const stripeDisputeSchema = z.looseObject({
-  object: z.literal('dispute'),
-  id: z.string().check(z.minLength(1)),
-  amount: z.number().check(z.int(), z.gte(0)),
-  currency: z.string().check(z.minLength(1)),
-  status: z.string(),
-  created: z.number().check(z.int(), z.gte(0)),
-  charge: stripeRefSchema,
-  /** Not on the dispute itself in current API versions; read when a caller expanded it. */
-  customer: z.nullish(stripeRefSchema),
-  balance_transactions: z.nullish(z.array(z.unknown())),
-});
-
-/**
- * The part of a refund, charge or dispute object the observations above read, for keeping an
- * object while its owner is unknown: no billing details, card, e-mail or dispute evidence.
- * Observing the trimmed object gives the same facts as observing the whole one.
- */
-export function revenueObjectForParking(object: Record<string, unknown>): Record<string, unknown> {
-  const keep = (source: unknown, keys: readonly string[]): Record<string, unknown> => {
-    const record = (source ?? {}) as Record<string, unknown>;
-    return Object.fromEntries(keys.filter((k) => record[k] !== undefined).map((k) => [k, record[k]]));
-  };
-  const ref = (value: unknown): unknown => {
-    if (value === null || typeof value !== 'object') return value;
-    const { id, customer } = value as { id?: unknown; customer?: unknown };
-    return customer === undefined ? { id } : { id, customer: ref(customer) };
-  };
-  const refund = (value: unknown) => {
-    const r = keep(value, ['object', 'id', 'amount', 'currency', 'status', 'created', 'charge', 'customer']);
-    return { ...r, ...('charge' in r ? { charge: ref(r.charge) } : {}), ...('customer' in r ? { customer: ref(r.customer) } : {}) };
-  };
-  switch (object.object) {
-    case 'refund':
-      return refund(object);
-    case 'charge': {
-      const charge = keep(object, ['object', 'id', 'currency', 'amount_refunded', 'customer', 'invoice']);
-      const refunds = object.refunds as { data?: unknown[] } | null | undefined;
-      return {
-        ...charge,
-        ...('customer' in charge ? { customer: ref(charge.customer) } : {}),
-        ...('invoice' in charge ? { invoice: ref(charge.invoice) } : {}),
-        ...(refunds && Array.isArray(refunds.data) ? { refunds: { data: refunds.data.map(refund) } } : {}),
-      };
-    }
-    case 'dispute': {
-      const dispute = keep(object, ['object', 'id', 'amount', 'currency', 'status', 'created', 'charge', 'customer']);
-      const transactions = object.balance_transactions;
-      return {
-        ...dispute,
-        ...('charge' in dispute ? { charge: ref(dispute.charge) } : {}),
-        ...('customer' in dispute ? { customer: ref(dispute.customer) } : {}),
-        ...(Array.isArray(transactions)
-          ? { balance_transactions: transactions.map((t) => (t !== null && typeof t === 'object' ? keep(t, ['id', 'amount', 'fee', 'currency', 'reporting_category']) : t)) }
-          : {}),
-      };
-    }
-    default:
-      return keep(object, ['object', 'id']);
-  }
-}
-
-function refId(ref: StripeRef | null | undefined): string | undefined {
-  if (ref == null) return undefined;
-  return typeof ref === 'string' ? ref : ref.id;
-}
-
-/** The customer of an expanded charge, when the charge is expanded. */
-function expandedCustomer(ref: StripeRef | null | undefined): string | undefined {
-  if (ref == null || typeof ref === 'string') return undefined;
-  const customer = stripeRefSchema.safeParse(ref.customer);
-  return customer.success ? refId(customer.data) : undefined;
-}
-
-function epochToIso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString();
-}
-
-function parseEvent(event: RevenueEventRef): RevenueEventRef {
-  const ev = revenueEventRefSchema.safeParse(event);
-  if (!ev.success) {
-    throw new InvalidStripeRevenueObjectError(`event reference is not usable: ${z.prettifyError(ev.error)}`, {
-      cause: ev.error,
-    });
-  }
-  return ev.data;
-}
-
-function parseOrThrow<T>(schema: z.ZodMiniType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new InvalidStripeRevenueObjectError(`${what} is not usable: ${z.prettifyError(parsed.error)}`, {
-      cause: parsed.error,
-    });
-  }
-  return parsed.data;
-}
-
-function refundFromStripe(
-  raw: unknown,
-  ev: RevenueEventRef,
-  inherited: { chargeId?: string | undefined; customerId?: string | undefined; invoiceId?: string | undefined },
-): RefundFact {
-  const refund = parseOrThrow(stripeRefundSchema, raw, `refund in event ${ev.id}`);
-  // Stripe's schema allows a null status; not knowing it went through, do not count it as money
-  // returned (the charge's aggregate still covers what was actually refunded).
-  const status = refundStatusSchema.safeParse(refund.status ?? 'pending');
-  if (!status.success) {
-    // A status we do not know cannot be counted safely either way: surface it instead of guessing.
-    throw new InvalidStripeRevenueObjectError(`refund ${refund.id} in event ${ev.id} has unknown status "${refund.status}"`, {
-      cause: status.error,
-    });
-  }
-  return parseOrThrow(
-    refundFactSchema,
-    compact({
-      refundId: refund.id,
-      kind: 'refund' as const,
-      chargeId: refId(refund.charge) ?? inherited.chargeId,
-      invoiceId: inherited.invoiceId,
-      customerId: refId(refund.customer) ?? expandedCustomer(refund.charge) ?? inherited.customerId,
-      amount: refund.amount,
-      currency: refund.currency.toLowerCase(),
-      status: status.data,
-      createdAt: epochToIso(refund.created),
-      version: observationVersion(ev),
-    }),
-    `refund ${refund.id} in event ${ev.id}`,
-  );
-}
-
-/**
- * The refund facts one event tells: one per refund object seen, plus, for a charge, the
- * aggregate of its `amount_refunded`.
- *
- * Steps: validate the event reference; by the object's `object` field — a refund
- * (`refund.created|updated|failed`, `charge.refund.updated`) gives one fact; a charge
- * (`charge.refunded` and any other charge event) gives one fact per embedded refund (older API
- * versions) and the aggregate `charge-refund:<chargeId>` holding `amount_refunded` (even 0, so
- * a total that went down after a failed refund replaces the stale one); anything else gives
- * none. Throws `InvalidStripeRevenueObjectError` for a malformed object or an unknown status.
- */
-export function observeRefunds(event: RevenueEventRef, object: unknown, context: RevenueContext = {}): RefundFact[] {
-  const ev = parseEvent(event);
-  const kind = z.looseObject({ object: z.string() }).safeParse(object);
-  if (!kind.success) return [];
-  if (kind.data.object === 'refund') {
-    return [refundFromStripe(object, ev, context)];
-  }
-  if (kind.data.object !== 'charge') return [];
-
-  const charge = parseOrThrow(stripeChargeSchema, object, `charge in event ${ev.id}`);
-  const customerId = refId(charge.customer) ?? context.customerId;
-  const invoiceId = refId(charge.invoice) ?? context.invoiceId;
-  const facts: RefundFact[] = [];
-  for (const embedded of charge.refunds?.data ?? []) {
-    facts.push(refundFromStripe(embedded, ev, { chargeId: charge.id, customerId, invoiceId }));
-  }
-  if (charge.amount_refunded != null) {
-    facts.push(
-      parseOrThrow(
-        refundFactSchema,
-        compact({
-          refundId: `${CHARGE_REFUND_PREFIX}${charge.id}`,
-          kind: 'charge_total' as const,
-          chargeId: charge.id,
-          invoiceId,
-          customerId,
-          amount: charge.amount_refunded,
-          currency: charge.currency.toLowerCase(),
-          // Stripe's own total of what was refunded; individual statuses come from the refunds.
-          status: 'succeeded' as const,
-          createdAt: epochToIso(ev.created),
-          version: observationVersion(ev),
-        }),
-        `charge ${charge.id} in event ${ev.id}`,
-      ),
-    );
-  }
-  return facts;
-}
-
-/**
- * One event's view of a dispute (`charge.dispute.created|updated|closed|funds_withdrawn|funds_reinstated`).
- *
- * Steps: validate the event reference and the dispute (throws `InvalidStripeRevenueObjectError`
- * when malformed or the status is unknown); read the customer from the dispute, its expanded
- * charge, or the caller's context; keep each expanded balance transaction's id, fee and
- * currency; sum the fees in the fee currency; mark funds withdrawn or reinstated from the event
- * type or the balance transactions; a closed status stamps `closedAt` with the event time.
- */
-export function observeDispute(event: RevenueEventRef, object: unknown, context: RevenueContext = {}): DisputeFact {
-  const ev = parseEvent(event);
-  const dispute = parseOrThrow(stripeDisputeSchema, object, `dispute in event ${ev.id}`);
-  const status = disputeStatusSchema.safeParse(dispute.status);
-  if (!status.success) {
-    throw new InvalidStripeRevenueObjectError(
-      `dispute ${dispute.id} in event ${ev.id} has unknown status "${dispute.status}"`,
-      { cause: status.error },
-    );
-  }
-  const currency = dispute.currency.toLowerCase();
-  const balanceTransactions: DisputeBalanceTransaction[] = [];
-  let withdrawn = ev.type === 'charge.dispute.funds_withdrawn';
-  let reinstated = ev.type === 'charge.dispute.funds_reinstated';
-  for (const raw of dispute.balance_transactions ?? []) {
-    // An unexpanded id tells no fee; skip it rather than fail the whole observation.
-    const txn = stripeBalanceTransactionSchema.safeParse(raw);
-    if (!txn.success) continue;
-    const t = txn.data;
-    balanceTransactions.push({ id: t.id, fee: t.fee ?? 0, currency: t.currency.toLowerCase() });
-    const category = t.reporting_category ?? undefined;
-    if (category === 'dispute' || (category === undefined && (t.amount ?? 0) < 0)) withdrawn = true;
-    if (category === 'dispute_reversal' || (category === undefined && (t.amount ?? 0) > 0)) reinstated = true;
-  }
-  const version = observationVersion(ev);
-  const sortedTxns = sortTransactions(balanceTransactions);
-  return parseOrThrow(
-    disputeFactSchema,
-    compact({
-      disputeId: dispute.id,
-      chargeId: refId(dispute.charge),
-      customerId: refId(dispute.customer) ?? expandedCustomer(dispute.charge) ?? context.customerId,
-      amount: dispute.amount,
-      currency,
-      status: status.data,
-      ...feeOf(sortedTxns, currency),
-      balanceTransactions: sortedTxns,
-      createdAt: epochToIso(dispute.created),
-      closedAt: TERMINAL_DISPUTE_STATUSES.has(status.data) ? epochToIso(ev.created) : undefined,
-      fundsWithdrawn: withdrawn,
-      fundsReinstated: reinstated,
-      version,
-      statusVersion: version,
-    }),
-    `dispute ${dispute.id} in event ${ev.id}`,
-  );
 }
 
 // --- Merging observations ----------------------------------------------------------------------
@@ -425,10 +131,6 @@ const DISPUTE_STAGE: Record<DisputeStatus, number> = {
   lost: 4,
 };
 
-function compareText(a: string, b: string): number {
-  return a === b ? 0 : a < b ? -1 : 1;
-}
-
 /** The `created` part of a version (12 digits, so text order is numeric order). */
 function versionSecond(version: string): string {
   return version.slice(0, version.indexOf('#'));
@@ -446,22 +148,6 @@ function compareRefundObservations(a: RefundFact, b: RefundFact): number {
     compareText(a.version, b.version) ||
     compareText(refundSnapshot(a), refundSnapshot(b))
   );
-}
-
-/** The greater of two optional ids: an order-free choice for values Stripe never changes. */
-function greatest(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return a >= b ? a : b;
-}
-
-/** Earliest instant; equal instants written differently fall back to text order, so it stays a total order. */
-function earlier(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  const diff = Date.parse(a) - Date.parse(b);
-  if (diff !== 0) return diff < 0 ? a : b;
-  return a <= b ? a : b;
 }
 
 /**
@@ -504,7 +190,7 @@ function compareDisputeStatus(a: DisputeFact, b: DisputeFact): number {
   );
 }
 
-function sortTransactions(txns: DisputeBalanceTransaction[]): DisputeBalanceTransaction[] {
+export function sortTransactions(txns: DisputeBalanceTransaction[]): DisputeBalanceTransaction[] {
   return [...txns].sort((x, y) => compareText(x.id, y.id) || compareText(JSON.stringify(x), JSON.stringify(y)));
 }
 
@@ -523,7 +209,7 @@ function unionTransactions(a: DisputeBalanceTransaction[], b: DisputeBalanceTran
  * first settlement currency by name. A dispute's balance transactions all settle in one
  * currency in practice, so no fee is ever dropped; two currencies are never summed.
  */
-function feeOf(txns: DisputeBalanceTransaction[], disputeCurrency: string): { fee: number; feeCurrency: string } {
+export function feeOf(txns: DisputeBalanceTransaction[], disputeCurrency: string): { fee: number; feeCurrency: string } {
   const currencies = [...new Set(txns.map((t) => t.currency))].sort();
   const feeCurrency = currencies.includes(disputeCurrency) ? disputeCurrency : (currencies[0] ?? disputeCurrency);
   const fee = txns.filter((t) => t.currency === feeCurrency).reduce((sum, t) => sum + t.fee, 0);
@@ -583,9 +269,4 @@ export function mergeDisputeObservations(observations: Iterable<DisputeFact>): M
     byId.set(o.disputeId, seen === undefined ? o : mergeDisputeFacts(seen, o));
   }
   return byId;
-}
-
-/** Drops undefined properties so equal facts are also structurally equal (and store cleanly). */
-function compact<T extends Record<string, unknown>>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,5 +1,5 @@
 import * as z from '../zod.ts';
-import { canonicalJson } from '../canonical-json.ts';
+import { canonicalJson } from './canonical-json.ts';
 import { calendarDateSchema } from './contract.ts';
 import { reviewKindSchema, reviewTrackSchema, type ReviewPlan } from './timing.ts';
 

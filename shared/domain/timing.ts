@@ -1,7 +1,8 @@
 import { zoneOffset } from './zone.ts';
+import { DAY_MS, utcDay } from './days.ts';
 import { addDays, addMonths, lightFormat } from 'date-fns';
 import * as z from '../zod.ts';
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from './policy.ts';
 import { calendarDateSchema, termMonthsOf, type CalendarDate, type Contract } from './contract.ts';
 
 /**
@@ -65,7 +66,7 @@ export function localDate(instant: Date | string | number, timeZone: string): Ca
   if (Number.isNaN(offsetMinutes)) throw new TimingInputError(`${timeZone} is not a time zone`);
   // The zone's wall clock, read through UTC fields so the process zone plays no part (and
   // several times cheaper than a TZDate, which matters in the sweep).
-  return new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 10);
+  return utcDay(ms + offsetMinutes * 60_000);
 }
 
 const HOUR_MS = 3_600_000;
@@ -113,7 +114,7 @@ export function endOfLocalDay(date: CalendarDate, timeZone: string): Date {
 
 /** Whole days from `now` until `date` (a calendar date in `timeZone`) has ended, rounded up: a deadline's days left. */
 export function daysUntilEndOf(date: CalendarDate, timeZone: string, now: Date): number {
-  const days = Math.ceil((endOfLocalDay(date, timeZone).getTime() + 1 - now.getTime()) / 86_400_000);
+  const days = Math.ceil((endOfLocalDay(date, timeZone).getTime() + 1 - now.getTime()) / DAY_MS);
   return days === 0 ? 0 : days; // never -0 (a deadline that passed within the last day)
 }
 

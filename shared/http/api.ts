@@ -1,5 +1,5 @@
 import * as z from '../zod.ts';
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from '../domain/policy.ts';
 import { sweepUntil } from '../usecases/sweep.ts';
 import { dispatchNotifications } from '../usecases/dispatch-notifications.ts';
 import type { Notifier } from '../ports/notifier.ts';

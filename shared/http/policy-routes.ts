@@ -1,7 +1,7 @@
-import { defaultPolicy } from '../config/policy.ts';
+import { defaultPolicy, type Policy } from '../config/policy.ts';
 import { previewBodySchema, previewQuerySchema } from '../schemas/preview.ts';
 import { previewPolicy } from '../usecases/policy-preview.ts';
-import type { ApiDeps } from './api.ts';
+import type { Store } from '../store/client.ts';
 import type { RouteHandlers } from './app.ts';
 import { parseRequestPart } from './errors.ts';
 
@@ -9,7 +9,7 @@ import { parseRequestPart } from './errors.ts';
  * The policy in force and the preview of a proposed one (issue 22). The router checks the roles
  * routes.ts gives them before these run: admin for `GET /policy`, approver or admin for the preview.
  */
-export function policyHandlers(deps: ApiDeps): RouteHandlers {
+export function policyHandlers(deps: { store: Store; policy: Policy; clock: () => Date }): RouteHandlers {
   return {
     // The policy holds thresholds only; secrets live in Secrets Manager or the data dir, never here.
     'GET /policy': async () => ({ status: 200, body: { policy: deps.policy, defaults: defaultPolicy } }),

@@ -4,9 +4,9 @@ import { latePaymentEvidenceSchema, paymentHistoryEntrySchema } from '../domain/
 import { humanSignalSchema, overridesBodySchema } from '../domain/account-inputs.ts';
 import { monthlyProfitRowSchema } from '../domain/monthly-profit.ts';
 
-/** The flags an evaluation raises on an account (`GET /accounts?flag=` lists the accounts carrying one). */
-export const accountFlagSchema = z.enum(['late_payer', 'unprofitable', 'disputes']);
-export type AccountFlag = z.infer<typeof accountFlagSchema>;
+import { accountFlagSchema } from '../domain/assessment.ts';
+
+export { accountFlagSchema, type AccountFlag } from '../domain/assessment.ts';
 
 export const latePaymentViewSchema = z.object({
   invoiceCount: z.number().check(z.int()),

@@ -1,5 +1,5 @@
 import * as z from '../zod.ts';
-import { accountFlagSchema } from '../store/account.ts';
+import { accountFlagSchema } from '../domain/assessment.ts';
 import { listQuerySchema } from './common.ts';
 
 export const renewalsQuerySchema = z.strictObject({

@@ -4,7 +4,7 @@ import { humanSignalSchema, overridesBodySchema, type HumanSignal, type Override
 import { accountPartition } from './keys.ts';
 import { factsRevisionBump } from './revision.ts';
 import { auditPut } from './audit.ts';
-import { canonicalJson } from '../canonical-json.ts';
+import { canonicalJson } from '../domain/canonical-json.ts';
 import { IdempotencyConflictError, idForKey, isTransactionConditionFailed, transactThroughConflicts, type Store } from './client.ts';
 
 /** Human signals (`SIGNAL#<at>#<id>`) and the overrides item (`OVERRIDES`), each audited and counted as facts. */

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
-import type { StripeTermsObject, StripeTermsObjectKind } from '../domain/contract-terms.ts';
-import type { SubscriptionPlans } from '../domain/profitability.ts';
+import type { StripeTermsObject, StripeTermsObjectKind } from '../stripe/terms-in-force.ts';
+import type { SubscriptionPlans } from '../domain/fixed-costs.ts';
 import { accountPartition } from './keys.ts';
 import { ConcurrentUpdateError, factsRevisionBump } from './revision.ts';
 import { isConditionFailed, isTransactionConditionFailed, queryAllPages, transactThroughConflicts, type Store } from './client.ts';

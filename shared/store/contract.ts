@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { chooseContract, contractSchema, isStripeSource, type Contract } from '../domain/contract.ts';
-import { canonicalJson } from '../canonical-json.ts';
+import { canonicalJson } from '../domain/canonical-json.ts';
 import { isConditionFailed, isTransactionRace, type Store } from './client.ts';
 import { retryOptimistic } from './optimistic.ts';
 import { accountPartition } from './keys.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { canonicalJson } from '../canonical-json.ts';
+import { canonicalJson } from '../domain/canonical-json.ts';
 import { costEntrySchema, type CostBody, type CostEntry } from '../domain/cost.ts';
 import { IdempotencyConflictError, idForKey, isTransactionConditionFailed, transactThroughConflicts, type Store } from './client.ts';
 import { accountPartition } from './keys.ts';

@@ -1,6 +1,6 @@
 import { BatchGetCommand, GetCommand, TransactWriteCommand, type BatchGetCommandOutput, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import type * as z from '../zod.ts';
-import { canonicalJson } from '../canonical-json.ts';
+import { canonicalJson } from '../domain/canonical-json.ts';
 import { isTransactionRace, MAX_TRANSACTION_ITEMS, type Store } from './client.ts';
 import { retryOptimistic } from './optimistic.ts';
 import { accountPartition } from './keys.ts';

@@ -4,10 +4,10 @@ import {
   mergeDisputeFacts,
   mergeRefundFacts,
   refundFactSchema,
-  revenueObjectForParking,
   type DisputeFact,
   type RefundFact,
 } from '../domain/revenue.ts';
+import { revenueObjectForParking } from '../stripe/revenue.ts';
 import type { Store } from './client.ts';
 import type { FactKind } from './facts.ts';
 

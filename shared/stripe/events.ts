@@ -69,12 +69,5 @@ export const stripeEventSchema = z.object({
 export const queuedEventSchema = z.pick(stripeEventSchema, { id: true, type: true, created: true, api_version: true, livemode: true, data: true });
 export type QueuedEvent = z.infer<typeof queuedEventSchema>;
 
-/** Sortable observation order: Stripe's `created`, then the event id to break ties deterministically. */
-export function observationVersion(event: { id: string; created: number }): string {
-  return `${String(event.created).padStart(12, '0')}#${event.id}`;
-}
-
-/** When the event of an observationVersion was created (ISO 8601). */
-export function observationInstant(version: string): string {
-  return new Date(Number(version.slice(0, version.indexOf('#'))) * 1000).toISOString();
-}
+// Pure, and used by the domain's merges: defined there, kept importable from here.
+export { observationInstant, observationVersion } from '../domain/observation.ts';

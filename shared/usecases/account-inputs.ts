@@ -1,4 +1,4 @@
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from '../domain/policy.ts';
 import type { Overrides, SignalBody } from '../domain/account-inputs.ts';
 import { recordSignal, saveOverrides } from '../store/account-inputs.ts';
 import type { Store } from '../store/client.ts';

@@ -1,7 +1,7 @@
-import type { Policy } from '../config/policy.ts';
-import { observeInvoice } from '../domain/invoice.ts';
-import { observeDispute, observeRefunds } from '../domain/revenue.ts';
-import { subscriptionPlans } from '../domain/profitability.ts';
+import type { Policy } from '../domain/policy.ts';
+import { observeInvoice } from '../stripe/invoice.ts';
+import { observeDispute, observeRefunds } from '../stripe/revenue.ts';
+import { subscriptionPlans } from '../stripe/subscription-plans.ts';
 import { mergeFact } from '../store/facts.ts';
 import { invoiceFacts } from '../store/invoice.ts';
 import { deleteParkedEvent, disputeFacts, getChargeOwner, listParkedEvents, parkEvent, refundFacts, saveChargeOwner } from '../store/revenue.ts';
@@ -20,7 +20,8 @@ import {
   disputeEventTypes,
   type QueuedEvent,
 } from '../stripe/events.ts';
-import { METADATA_KEYS, stripeTermsInForce, termsFieldsOf, type StripeTermsObjectKind } from '../domain/contract-terms.ts';
+import { METADATA_KEYS } from '../stripe/contract-terms.ts';
+import { stripeTermsInForce, termsFieldsOf, type StripeTermsObjectKind } from '../stripe/terms-in-force.ts';
 import { getAccount } from '../store/account.ts';
 import { getContract, putStripeContract } from '../store/contract.ts';
 import { listContractSources, saveContractSource } from '../store/contract-source.ts';

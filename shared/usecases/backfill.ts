@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import type { Policy } from '../config/policy.ts';
-import { InvalidStripeObjectError, observeInvoice } from '../domain/invoice.ts';
+import type { Policy } from '../domain/policy.ts';
+import { InvalidStripeObjectError, observeInvoice } from '../stripe/invoice.ts';
 import { startOfLocalDay } from '../domain/timing.ts';
 import { logger } from '../powertools.ts';
 import {

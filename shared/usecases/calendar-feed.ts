@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import ical, { ICalAlarmType } from 'ical-generator';
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from '../domain/policy.ts';
 import { localDate } from '../domain/timing.ts';
 import type { Task } from '../domain/review.ts';
 import type { Store } from '../store/client.ts';

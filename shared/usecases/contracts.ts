@@ -1,11 +1,12 @@
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from '../domain/policy.ts';
 import { contractBodySchema, contractFromBody, type ContractBody } from '../domain/contract.ts';
 import { ConflictError } from '../errors.ts';
 import { accountIdSchema } from '../schemas/common.ts';
 import type { Store } from '../store/client.ts';
 import { offerContract } from '../store/contract.ts';
 import { numberCell, readCsvRows, type ImportReport } from './csv-import.ts';
-import { contractView, evaluateAfterWrite } from './evaluate-account.ts';
+import { contractView } from '../domain/assessment.ts';
+import { evaluateAfterWrite } from './evaluate-account.ts';
 
 export type { ImportReport, ImportRowError } from './csv-import.ts';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from '../domain/policy.ts';
 import { costBodySchema, type CostBody } from '../domain/cost.ts';
 import { ConflictError } from '../errors.ts';
 import { accountIdSchema } from '../schemas/common.ts';

@@ -1,5 +1,5 @@
 import * as z from '../zod.ts';
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from '../domain/policy.ts';
 import { answerApproval, applyDecision, isApprovalOverdue, type Actor } from '../domain/approval.ts';
 import { decisionKindSchema, type Task } from '../domain/review.ts';
 import { localDate } from '../domain/timing.ts';

@@ -1,6 +1,7 @@
 import type { MailSender } from '../ports/mail-sender.ts';
 import { dashboardLink } from '../domain/dashboard-link.ts';
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from '../domain/policy.ts';
+import { DAY_MS } from '../domain/days.ts';
 import type { Notification } from '../domain/notification.ts';
 import type { Task, TaskStatus } from '../domain/review.ts';
 import { localDate } from '../domain/timing.ts';
@@ -11,7 +12,6 @@ import { claimDelivery, getClaim, lastDigestSent, markDeadLetter, markDelivered 
 import { listNotificationsBetween } from '../store/notification.ts';
 import { listTasksByStatus } from '../store/task.ts';
 
-const DAY_MS = 86_400_000;
 const DUE_WITHIN_DAYS = 14;
 /** Most items of each kind one digest lists; beyond it the digest says how to see the rest. */
 const MAX_ITEMS = 100;

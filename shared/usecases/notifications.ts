@@ -2,8 +2,7 @@ import type { Notification } from '../domain/notification.ts';
 import type { Task } from '../domain/review.ts';
 import type { ReminderDue } from '../domain/reminders.ts';
 import { daysUntilEndOf } from '../domain/timing.ts';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../domain/days.ts';
 
 interface ContractSummary {
   endDate: string;

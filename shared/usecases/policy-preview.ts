@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Policy } from '../config/policy.ts';
-import { canonicalJson } from '../canonical-json.ts';
+import { canonicalJson } from '../domain/canonical-json.ts';
 import type { Store } from '../store/client.ts';
 import { accountFactsFromItems, loadAccountPartition } from '../store/account.ts';
 import { accountIdsAfter } from '../store/account-directory.ts';

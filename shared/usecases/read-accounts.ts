@@ -1,11 +1,11 @@
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from '../domain/policy.ts';
 import { NotFoundError } from '../errors.ts';
 import { contractViewSchema, type AccountView } from '../schemas/accounts.ts';
 import type { Store } from '../store/client.ts';
 import { accountFactsFromItems, listAccountsByFlag, loadAccountPartition, type AccountFlag, type AccountRecord } from '../store/account.ts';
 import { paymentHistory } from '../domain/late-payment.ts';
 import { monthlyRevenueAndCost } from '../domain/monthly-profit.ts';
-import { assessAccount, latePaymentSummary, profitabilityInput, profitabilitySummary } from './evaluate-account.ts';
+import { assessAccount, latePaymentSummary, profitabilityInput, profitabilitySummary } from '../domain/assessment.ts';
 
 /** Months the account page's revenue-against-cost table covers. */
 const MONTHLY_MONTHS = 12;

@@ -1,4 +1,4 @@
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from '../domain/policy.ts';
 import { addDaysToDate, daysUntilEndOf, localDate } from '../domain/timing.ts';
 import type { Store } from '../store/client.ts';
 import { listAccountsByNoticeDeadline, type AccountRecord } from '../store/account.ts';

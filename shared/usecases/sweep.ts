@@ -1,4 +1,5 @@
-import type { Policy } from '../config/policy.ts';
+import type { Policy } from '../domain/policy.ts';
+import { addUtcDays, DAY_MS, utcDay } from '../domain/days.ts';
 import { logger } from '../powertools.ts';
 import type { Store } from '../store/client.ts';
 import { deferEvaluation, listAccountsDueForEvaluation } from '../store/account.ts';
@@ -15,7 +16,6 @@ const MAX_DAYS_PER_RUN = 62;
 const SWEEP_CONCURRENCY = 4;
 /** Days whose index reads are in flight at once. */
 const READ_AHEAD_DAYS = 8;
-const DAY_MS = 86_400_000;
 /** An account whose re-evaluation failed is tried again this long after (the next hourly run). */
 const RETRY_FAILED_AFTER_MS = 3_600_000;
 
@@ -36,9 +36,9 @@ export type { SweepResult };
  * Running it twice does nothing the second time: evaluated accounts are no longer due.
  */
 export async function runSweep(deps: { store: Store; policy: Policy }, now: Date, options: { firstDay?: string } = {}): Promise<SweepResult> {
-  const today = dayOf(now);
+  const today = utcDay(now);
   const storedCheckpoint = await getSweepCheckpoint(deps.store);
-  const checkpoint = storedCheckpoint ?? options.firstDay ?? dayOf(new Date(now.getTime() - FIRST_RUN_LOOKBACK_DAYS * DAY_MS));
+  const checkpoint = storedCheckpoint ?? options.firstDay ?? utcDay(now.getTime() - FIRST_RUN_LOOKBACK_DAYS * DAY_MS);
   let day = checkpoint < today ? checkpoint : today;
   let oldestPending: string | undefined;
   const result: SweepResult = { daysRead: 0, caughtUp: true, accountsReevaluated: 0, reviewsOpened: 0, notificationsRecorded: 0, failures: 0 };
@@ -55,10 +55,9 @@ export async function runSweep(deps: { store: Store; policy: Policy }, now: Date
     }
     return read;
   };
-  const nextDay = (d: string) => dayOf(new Date(Date.parse(`${d}T00:00:00Z`) + DAY_MS));
   for (;;) {
     result.daysRead++;
-    for (let ahead = day, n = result.daysRead; ahead <= today && n <= MAX_DAYS_PER_RUN && n < result.daysRead + READ_AHEAD_DAYS; ahead = nextDay(ahead), n++)
+    for (let ahead = day, n = result.daysRead; ahead <= today && n <= MAX_DAYS_PER_RUN && n < result.daysRead + READ_AHEAD_DAYS; ahead = addUtcDays(ahead, 1), n++)
       void readDay(ahead);
     const [accounts, reviews] = await readDay(day);
     // Opening a review is an evaluation too: the timing rule says "open" once openAt has passed,
@@ -93,7 +92,7 @@ export async function runSweep(deps: { store: Store; policy: Policy }, now: Date
       }
     });
     if (day >= today) break;
-    day = nextDay(day);
+    day = addUtcDays(day, 1);
     if (result.daysRead >= MAX_DAYS_PER_RUN) {
       oldestPending ??= day;
       result.caughtUp = false;
@@ -116,7 +115,7 @@ export async function sweepUntil(deps: { store: Store; policy: Policy }, now: Da
   const total: SweepResult = { daysRead: 0, caughtUp: false, accountsReevaluated: 0, reviewsOpened: 0, notificationsRecorded: 0, failures: 0 };
   // Each run advances the checkpoint by up to MAX_DAYS_PER_RUN days; the bound is a safety net.
   for (let run = 0; run < 1000 && !total.caughtUp; run++) {
-    const result = await runSweep(deps, now, { firstDay: dayOf(today) });
+    const result = await runSweep(deps, now, { firstDay: utcDay(today) });
     total.daysRead += result.daysRead;
     total.accountsReevaluated += result.accountsReevaluated;
     total.reviewsOpened += result.reviewsOpened;
@@ -127,11 +126,6 @@ export async function sweepUntil(deps: { store: Store; policy: Policy }, now: Da
     if (result.failures > 0) break;
   }
   return total;
-}
-
-/** The due-work index is keyed by UTC day (an instant's day, not a business calendar date). */
-function dayOf(date: Date): string {
-  return date.toISOString().slice(0, 10);
 }
 
 /** Runs `work` over `items`, at most `concurrency` at once. */

@@ -2,14 +2,13 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { core } from '../../shared/zod.ts';
+import { InvalidStripeObjectError, observeInvoice } from '../../shared/stripe/invoice.ts';
 import {
-  InvalidStripeObjectError,
   InvoiceMismatchError,
   invoiceFactsSchema,
   invoiceStatus,
   mergeInvoiceFacts,
   mergeObservations,
-  observeInvoice,
   type InvoiceFacts,
 } from '../../shared/domain/invoice.ts';
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy, policySchema, type Policy } from '../../shared/config/policy.ts';
-import { mergeInvoiceFacts, observeInvoice, type InvoiceFacts } from '../../shared/domain/invoice.ts';
+import { defaultPolicy, policySchema, type Policy } from '../../shared/domain/policy.ts';
+import { mergeInvoiceFacts, type InvoiceFacts } from '../../shared/domain/invoice.ts';
+import { observeInvoice } from '../../shared/stripe/invoice.ts';
 import {
   latePaymentProfile,
   latePaymentProfileSchema,

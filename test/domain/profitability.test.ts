@@ -1,25 +1,23 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy, parsePolicy, type Policy, type PolicyInput } from '../../shared/config/policy.ts';
+import { defaultPolicy, parsePolicy, type Policy, type PolicyInput } from '../../shared/domain/policy.ts';
 import { costBodySchema, costEntrySchema, isoCurrencySchema, type CostEntry } from '../../shared/domain/cost.ts';
+import { MoneyOverflowError } from '../../shared/domain/money.ts';
+import { selectFixedMonthlyCosts, type FixedMonthlyCost } from '../../shared/domain/fixed-costs.ts';
 import {
-  MoneyOverflowError,
   profitability,
   profitabilityResultSchema,
-  selectFixedMonthlyCosts,
-  type FixedMonthlyCost,
   type PaidInvoice,
   type ProfitabilityResult,
 } from '../../shared/domain/profitability.ts';
 import {
   mergeDisputeObservations,
   mergeRefundObservations,
-  observeDispute,
-  observeRefunds,
   type DisputeFact,
   type RefundFact,
 } from '../../shared/domain/revenue.ts';
+import { observeDispute, observeRefunds } from '../../shared/stripe/revenue.ts';
 
 /** Stripe's own example objects, current API shape. */
 const resources: Record<'refund' | 'charge' | 'dispute' | 'balance_transaction' | 'invoice', Record<string, unknown>> = JSON.parse(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy } from '../../shared/config/policy.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
 import type { Contract } from '../../shared/domain/contract.ts';
 import { planReminders } from '../../shared/domain/reminders.ts';
 

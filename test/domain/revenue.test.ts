@@ -1,17 +1,15 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { InvalidStripeRevenueObjectError, observeDispute, observeRefunds } from '../../shared/stripe/revenue.ts';
 import {
   CHARGE_REFUND_PREFIX,
-  InvalidStripeRevenueObjectError,
   RevenueFactMismatchError,
   disputeFactSchema,
   mergeDisputeFacts,
   mergeDisputeObservations,
   mergeRefundFacts,
   mergeRefundObservations,
-  observeDispute,
-  observeRefunds,
   refundFactSchema,
   type DisputeFact,
   type RefundFact,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parsePolicy, type Policy, type PolicyInput } from '../../shared/config/policy.ts';
+import { parsePolicy, type Policy, type PolicyInput } from '../../shared/domain/policy.ts';
 import { termMonthsOf, type Contract } from '../../shared/domain/contract.ts';
 import {
   addDaysToDate,

@@ -1,7 +1,7 @@
 import { addDays, formatISO } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWatcher } from '../../local/watcher.ts';
-import { parsePolicy } from '../../shared/config/policy.ts';
+import { parsePolicy } from '../../shared/domain/policy.ts';
 import { client, startTestWatcher } from '../support/watcher.ts';
 import { daysBefore, invoiceEvents, type InvoiceStory } from '../support/stripe-events.ts';
 

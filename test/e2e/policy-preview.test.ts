@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { addDays, formatISO } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWatcher } from '../../local/watcher.ts';
-import { canonicalJson } from '../../shared/canonical-json.ts';
+import { canonicalJson } from '../../shared/domain/canonical-json.ts';
 import { defaultPolicy } from '../../shared/config/policy.ts';
 import { allItems } from '../support/scan.ts';
 import { client, startTestWatcher } from '../support/watcher.ts';

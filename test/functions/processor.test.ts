@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createProcessor } from '../../functions/processor/processor.ts';
-import { defaultPolicy } from '../../shared/config/policy.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
 import type { Store } from '../../shared/store/client.ts';
 import { loadAccountFacts } from '../../shared/store/account.ts';
 const listInvoices = async (store: Store, id: string) => (await loadAccountFacts(store, id)).invoices;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { functionEntries } from '../../bench/bundles.ts';
-import { policySchema } from '../../shared/config/policy.ts';
+import { policySchema } from '../../shared/domain/policy.ts';
 
 /**
  * Cold start is a budget (issue 9: module load at most 1.5 × a bundle holding only the DynamoDB

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWatcher } from '../../local/watcher.ts';
-import { canonicalJson } from '../../shared/canonical-json.ts';
+import { canonicalJson } from '../../shared/domain/canonical-json.ts';
 import { buildOpenApiDocument } from '../../shared/http/openapi.ts';
 import { allItems } from '../support/scan.ts';
 import { daysBefore, invoiceEvents, signedDelivery } from '../support/stripe-events.ts';

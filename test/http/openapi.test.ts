@@ -11,7 +11,7 @@ import { buildOpenApiDocument, FINANCE_SECURITY, OpenApiBuildError, openApiDocum
 import { routes, type RouteSpec } from '../../shared/http/routes.ts';
 import { webhookHandlers } from '../../shared/http/webhook-routes.ts';
 import { taskListQuerySchema } from '../../shared/schemas/tasks.ts';
-import { defaultPolicy } from '../../shared/config/policy.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
 import { daysBefore, invoiceEvents, signedDelivery, type InvoiceStory } from '../support/stripe-events.ts';
 import { personToken, startTestWatcher } from '../support/watcher.ts';
 import { answerOf, expectDocumentedAnswer, inlineRefs, operationsOf, refsOf, resolvePointer, type DocumentedOperation } from './openapi-operations.ts';

@@ -6,7 +6,7 @@ import { addDays, formatISO } from 'date-fns';
 import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWatcher } from '../../local/watcher.ts';
-import { parsePolicy } from '../../shared/config/policy.ts';
+import { parsePolicy } from '../../shared/domain/policy.ts';
 import { UsersFileError } from '../../shared/http/auth/users-file.ts';
 import { startOidcIssuer } from '../support/oidc-issuer.ts';
 import { allItems } from '../support/scan.ts';

@@ -1,6 +1,6 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPolicy } from '../../shared/config/policy.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
 import type { ReviewPlan } from '../../shared/domain/timing.ts';
 import { reconcileReviews } from '../../shared/domain/review.ts';
 import { apiHandlers } from '../../shared/http/api.ts';

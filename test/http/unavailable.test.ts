@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPolicy } from '../../shared/config/policy.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
 import { apiHandlers } from '../../shared/http/api.ts';
 import { createHttpApp } from '../../shared/http/app.ts';
 import { bearerTokenAuthenticator } from '../../shared/http/auth.ts';

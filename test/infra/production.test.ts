@@ -8,7 +8,8 @@ import { buildApp } from '../../infra/build.ts';
 import { repoRoot } from '../../infra/paths.ts';
 import { sdkMaxAttempts, sdkTimeoutsFor } from '../../infra/constructs/watcher-function.ts';
 import { DeployContextError } from '../../infra/settings.ts';
-import { alarmThresholds, ingestRetention } from '../../infra/stacks/stateless-stack.ts';
+import { ingestRetention } from '../../infra/stacks/stateless-stack.ts';
+import { alarmThresholds } from '../../infra/stacks/operational-alarms.ts';
 import { tableDefinition } from '../../shared/store/table.ts';
 import { actionsOf, buildAndSynth, functionStatements, logicalId, unacknowledgedNagFindings, type BuiltApp } from './support.ts';
 

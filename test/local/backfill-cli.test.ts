@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPolicy } from '../../shared/config/policy.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
 import { startWatcher } from '../../local/watcher.ts';
 import { RUNTIME_FILE } from '../../local/local-target.ts';
 import { doneWhenAccount, LATE_CUSTOMER } from '../support/backfill-scenario.ts';

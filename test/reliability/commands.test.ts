@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProcessor } from '../../functions/processor/processor.ts';
-import { defaultPolicy } from '../../shared/config/policy.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
 import type { Store } from '../../shared/store/client.ts';
 import type { QueuedEvent } from '../../shared/stripe/events.ts';
 import { runSweep } from '../../shared/usecases/sweep.ts';

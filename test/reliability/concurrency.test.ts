@@ -2,7 +2,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProcessor } from '../../functions/processor/processor.ts';
 import type { RunningWatcher } from '../../local/watcher.ts';
-import { defaultPolicy } from '../../shared/config/policy.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
 import type { Store } from '../../shared/store/client.ts';
 import type { QueuedEvent } from '../../shared/stripe/events.ts';
 import { allItems } from '../support/scan.ts';

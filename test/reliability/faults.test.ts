@@ -5,7 +5,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProcessor } from '../../functions/processor/processor.ts';
 import { SpoolQueue } from '../../local/spool-queue.ts';
-import { defaultPolicy } from '../../shared/config/policy.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
 import { bearerTokenAuthenticator } from '../../shared/http/auth.ts';
 import { createHttpApp } from '../../shared/http/app.ts';
 import { webhookHandlers } from '../../shared/http/webhook-routes.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { observeInvoice } from '../../shared/domain/invoice.ts';
+import { observeInvoice } from '../../shared/stripe/invoice.ts';
 import { backfillEvent, backfillEvents, customerOf, lastChangeSeconds, UnsupportedBackfillObjectError } from '../../shared/stripe/backfill-events.ts';
 import { stripeEndpoint, StripeSettingsError } from '../../shared/stripe/backfill-client.ts';
 import { RateLimiter } from '../../shared/stripe/rate-limiter.ts';

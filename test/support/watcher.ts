@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
-import { defaultPolicy } from '../../shared/config/policy.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
 import { startWatcher, type RunningWatcher, type WatcherOptions } from '../../local/watcher.ts';
 import { signedDelivery } from './stripe-events.ts';
 import { dynamoEndpoint } from './store.ts';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPolicy } from '../../shared/config/policy.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
 import { localDate } from '../../shared/domain/timing.ts';
 import { getAccount, loadAccountFacts } from '../../shared/store/account.ts';
 import type { Store } from '../../shared/store/client.ts';

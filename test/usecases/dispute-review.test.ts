@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPolicy } from '../../shared/config/policy.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
 import type { Store } from '../../shared/store/client.ts';
 import { applyStripeEvent } from '../../shared/usecases/apply-stripe-event.ts';
 import { getAccountView } from '../../shared/usecases/read-accounts.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePolicy } from '../../shared/config/policy.ts';
+import { parsePolicy } from '../../shared/domain/policy.ts';
 import type { Store } from '../../shared/store/client.ts';
 import { applyStripeEvent } from '../../shared/usecases/apply-stripe-event.ts';
 import { importContractsCsv, recordContract } from '../../shared/usecases/contracts.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPolicy } from '../../shared/config/policy.ts';
-import { observeInvoice } from '../../shared/domain/invoice.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
+import { observeInvoice } from '../../shared/stripe/invoice.ts';
 import { getAccount, loadAccountPartition, saveCustomerFacts } from '../../shared/store/account.ts';
 import type { Store } from '../../shared/store/client.ts';
 import { invoiceFacts } from '../../shared/store/invoice.ts';

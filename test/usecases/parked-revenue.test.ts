@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPolicy } from '../../shared/config/policy.ts';
-import { observeDispute, observeRefunds, revenueObjectForParking } from '../../shared/domain/revenue.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
+import { observeDispute, observeRefunds, revenueObjectForParking } from '../../shared/stripe/revenue.ts';
 import type { Store } from '../../shared/store/client.ts';
 import { applyStripeEvent } from '../../shared/usecases/apply-stripe-event.ts';
 import { allItems } from '../support/scan.ts';

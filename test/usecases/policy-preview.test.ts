@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../shared/canonical-json.ts';
+import { canonicalJson } from '../../shared/domain/canonical-json.ts';
 import { defaultPolicy, parsePolicy, type Policy } from '../../shared/config/policy.ts';
 import { contractFromBody } from '../../shared/domain/contract.ts';
 import type { InvoiceFacts } from '../../shared/domain/invoice.ts';

@@ -1,6 +1,6 @@
 import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultPolicy } from '../../shared/config/policy.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
 import type { ReviewPlan } from '../../shared/domain/timing.ts';
 import { reconcileReviews } from '../../shared/domain/review.ts';
 import type { Store } from '../../shared/store/client.ts';

@@ -7,7 +7,7 @@ import {
   subscriptionBillingMonths,
   subscriptionPeriodEnd,
   type StripeContractInput,
-} from '../../shared/domain/contract-terms.ts';
+} from '../../shared/stripe/contract-terms.ts';
 import {
   chooseContract,
   compareStripeVersions,
