@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     }),
   );
   const report: LoadReport = { wallMs: performance.now() - started, samples };
-  process.stdout.write(JSON.stringify(report) + '\n');
+  process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
 await main();

@@ -52,7 +52,10 @@ export class DynamoMeter {
         tally.items += itemsOf(operation, input);
         const started = performance.now();
         let samples = this.latencies.get(operation);
-        if (!samples) this.latencies.set(operation, (samples = []));
+        if (!samples) {
+          samples = [];
+          this.latencies.set(operation, samples);
+        }
         const done = samples;
         try {
           const result = await next(args);
@@ -91,7 +94,8 @@ export class DynamoMeter {
     for (const [label, operations] of this.tallies) {
       if (!match(label)) continue;
       for (const [operation, tally] of operations) {
-        const sum = (byOperation[operation] ??= emptyTally());
+        byOperation[operation] ??= emptyTally();
+        const sum = byOperation[operation];
         sum.requests += tally.requests;
         sum.items += tally.items;
         sum.units += tally.units;
@@ -119,9 +123,15 @@ export class DynamoMeter {
 
   private tally(label: string, operation: string): Tally {
     let operations = this.tallies.get(label);
-    if (!operations) this.tallies.set(label, (operations = new Map()));
+    if (!operations) {
+      operations = new Map();
+      this.tallies.set(label, operations);
+    }
     let tally = operations.get(operation);
-    if (!tally) operations.set(operation, (tally = emptyTally()));
+    if (!tally) {
+      tally = emptyTally();
+      operations.set(operation, tally);
+    }
     return tally;
   }
 }

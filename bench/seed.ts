@@ -52,7 +52,7 @@ export function reviewTemplate(store: Store, policy: Policy, now: Date): SeedTem
     newId: (kind) => taskIdFor(SENTINEL.account, kind, 1),
   });
   const created = changes.find((c) => c.type === 'create');
-  if (!created || created.type !== 'create' || created.task.status !== 'scheduled') {
+  if (created?.type !== 'create' || created.task.status !== 'scheduled') {
     throw new Error('the timing rule no longer schedules a review for a far contract end: update bench/seed.ts');
   }
   const task = { ...created.task, openAt: SENTINEL.at, dueAt: SENTINEL.due };

@@ -66,13 +66,11 @@ try {
   // The document client shares the client's stack; at the serialize step the input is marshalled.
   store.doc.middlewareStack.add(
     (next, context) => async (args) => {
-      // biome-ignore lint/suspicious/noExplicitAny: a probe over every write shape
       const input = args.input as Record<string, any>;
       const op = String(context.commandName);
       const write = ['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'TransactWriteItemsCommand'].includes(op);
       const result = await next(args);
       if (!write) return result;
-      // biome-ignore lint/suspicious/noExplicitAny: as above
       const consumed = (result.output as any).ConsumedCapacity;
       for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
         reported += c.CapacityUnits ?? 0;

@@ -18,8 +18,12 @@ export function loadLocalSecrets(dataDir: string, env: NodeJS.ProcessEnv = proce
   let kept: { webhookSecret?: string; apiToken?: string } = {};
   if (existsSync(path)) kept = JSON.parse(readFileSync(path, 'utf8')) as typeof kept;
   const generated: LocalSecrets['generated'] = [];
-  const webhookSecret = env.STRIPE_WEBHOOK_SECRET || kept.webhookSecret || (generated.push('webhookSecret'), `whsec_${randomBytes(24).toString('hex')}`);
-  const apiToken = env.WATCHER_API_TOKEN || kept.apiToken || (generated.push('apiToken'), randomBytes(24).toString('base64url'));
+  const generate = (name: (typeof generated)[number], make: () => string) => {
+    generated.push(name);
+    return make();
+  };
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET || kept.webhookSecret || generate('webhookSecret', () => `whsec_${randomBytes(24).toString('hex')}`);
+  const apiToken = env.WATCHER_API_TOKEN || kept.apiToken || generate('apiToken', () => randomBytes(24).toString('base64url'));
   if (generated.length > 0) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(

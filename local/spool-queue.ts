@@ -95,7 +95,7 @@ export class SpoolQueue implements EventQueue {
     }
     await writeFile(
       this.journalPath,
-      [...this.pending.values()].map((m) => JSON.stringify({ op: 'send', id: m.id, body: m.body, at: m.firstSentAt }) + '\n').join(''),
+      [...this.pending.values()].map((m) => `${JSON.stringify({ op: 'send', id: m.id, body: m.body, at: m.firstSentAt })}\n`).join(''),
     );
     if (this.deadLetterPath && existsSync(this.deadLetterPath)) {
       const lines = (await readFile(this.deadLetterPath, 'utf8')).split('\n').filter(Boolean);
@@ -119,7 +119,7 @@ export class SpoolQueue implements EventQueue {
     const path = this.journalPath;
     if (!path) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.journalLines.push(JSON.stringify(entry) + '\n');
+      this.journalLines.push(`${JSON.stringify(entry)}\n`);
       this.journalWaiters.push({ resolve, reject });
       this.flushing ??= this.flushJournal(path);
     });
@@ -131,9 +131,9 @@ export class SpoolQueue implements EventQueue {
       const waiters = this.journalWaiters.splice(0);
       try {
         await appendFile(path, lines.join(''));
-        waiters.forEach((w) => w.resolve());
+        for (const w of waiters) w.resolve();
       } catch (error) {
-        waiters.forEach((w) => w.reject(error));
+        for (const w of waiters) w.reject(error);
       }
     }
     this.flushing = undefined;
@@ -190,7 +190,7 @@ export class SpoolQueue implements EventQueue {
     if (this.pending.size === 0 && this.running === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
-      waiters.forEach((resolve) => resolve());
+      for (const resolve of waiters) resolve();
     }
   }
 
@@ -232,7 +232,7 @@ export class SpoolQueue implements EventQueue {
         this.pending.delete(m.id);
         const letter: DeadLetter = { id: m.id, body: m.body, receiveCount: m.receiveCount, deadAt: new Date().toISOString() };
         this.dead.push(letter);
-        if (this.deadLetterPath) await appendFile(this.deadLetterPath, JSON.stringify(letter) + '\n');
+        if (this.deadLetterPath) await appendFile(this.deadLetterPath, `${JSON.stringify(letter)}\n`);
         written.push(this.journal({ op: 'done', id: m.id }));
         logger.error('event dead-lettered after repeated failures', { messageId: m.id, receiveCount: m.receiveCount });
       } else {

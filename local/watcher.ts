@@ -81,7 +81,8 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
   // Delivery settings too: a malformed URL or address stops start-up, naming the variable.
   const delivery = loadDeliveryConfig(env, { publicUrl: '' });
   let dynamo: RunningDynamoDbLocal | undefined;
-  const endpoint = options.dynamoEndpoint ?? (dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') })).endpoint;
+  if (!options.dynamoEndpoint) dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') });
+  const endpoint = options.dynamoEndpoint ?? (dynamo as RunningDynamoDbLocal).endpoint;
   const tableName = options.tableName ?? tableDefinition.defaultName;
   const admin = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   let table: Awaited<ReturnType<typeof ensureTable>>;

@@ -1,11 +1,11 @@
 import { Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
-  CfnStage,
+  type CfnStage,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
-  HttpStage,
+  type HttpStage,
   LogGroupLogDestination,
   type HttpRoute,
   type IHttpRouteAuthorizer,

@@ -240,6 +240,7 @@ export function settlePlans(plans: ReviewPlan[], tasks: readonly Task[], now: Da
     const openAt = pending ?? new Date(now.getTime() + settleMs).toISOString();
     if (plan.targetEnd !== undefined && openAt >= plan.dueAt) return plan;
     // Plans without a term end (no contract, for cause) are due at once only nominally.
+    // biome-ignore lint/complexity/useMathMinMax: ISO timestamps compared as strings, not numbers
     return { ...plan, status: 'scheduled', openAt, dueAt: plan.dueAt < openAt ? openAt : plan.dueAt };
   });
 }

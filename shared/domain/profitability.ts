@@ -1,6 +1,6 @@
 import { lightFormat, subMonths } from 'date-fns';
 import * as z from '../zod.ts';
-import { zoneContext, zonedDate, zonedDayStart } from './zone.ts';
+import { zonedDate, } from './zone.ts';
 import { addMoney, currencySchema, formatMoney, multiplyMoney, roundMoney } from './money.ts';
 import { compareText } from './observation.ts';
 import { disputeSignal, disputeSignalSchema, lostAt } from './dispute-signal.ts';

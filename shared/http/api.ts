@@ -1,4 +1,4 @@
-import * as z from '../zod.ts';
+
 import type { Policy } from '../domain/policy.ts';
 import { sweepUntil } from '../usecases/sweep.ts';
 import { dispatchNotifications } from '../usecases/dispatch-notifications.ts';

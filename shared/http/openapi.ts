@@ -271,7 +271,9 @@ export function buildOpenApiDocument(
   for (const route of list) {
     const doc = table[`${route.method} ${route.path}`];
     if (!doc) throw new OpenApiBuildError(`${route.method} ${route.path} has no entry in route-schemas.ts`);
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, doc, components);
+    const item = paths[route.path] ?? {};
+    item[route.method.toLowerCase()] = operation(route, doc, components);
+    paths[route.path] = item;
   }
   return {
     openapi: '3.1.1',

@@ -14,7 +14,6 @@ import { listResponseSchema, pageQuerySchema } from '../schemas/common.ts';
 import { policyResponseSchema, previewBodySchema, previewQuerySchema, previewResponseSchema } from '../schemas/preview.ts';
 import type { previewPolicy } from '../usecases/policy-preview.ts';
 import { CSV_EXPORT_MAX_ROWS, taskListQuerySchema, taskPathSchema } from '../schemas/tasks.ts';
-import { accountFlagSchema } from '../domain/assessment.ts';
 import { stripeEventSchema } from '../stripe/events.ts';
 import type { AuditRecord } from '../store/audit.ts';
 import type { addSignal } from '../usecases/account-inputs.ts';

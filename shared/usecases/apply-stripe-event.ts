@@ -6,7 +6,7 @@ import { mergeFact } from '../store/facts.ts';
 import { invoiceFacts } from '../store/invoice.ts';
 import { deleteParkedEvent, disputeFacts, getChargeOwner, listParkedEvents, parkEvent, refundFacts, saveChargeOwner } from '../store/revenue.ts';
 import type { Store } from '../store/client.ts';
-import { ConcurrentUpdateError, saveCustomerFacts } from '../store/account.ts';
+import { saveCustomerFacts } from '../store/account.ts';
 import {
   customerEventTypes,
   invoiceEventTypes,

@@ -1,6 +1,5 @@
 import {
   accountFactsFromItems,
-  ConcurrentUpdateError,
   evaluationWrite,
   loadAccountPartition,
   saveEvaluations,
@@ -60,9 +59,15 @@ export function mergeAndEvaluate(
   options: { settle?: boolean } = {},
 ): Promise<MergeResult> {
   let groups = groupsByDeps.get(deps);
-  if (!groups) groupsByDeps.set(deps, (groups = new Map()));
+  if (!groups) {
+    groups = new Map();
+    groupsByDeps.set(deps, groups);
+  }
   let group = groups.get(accountId);
-  if (!group) groups.set(accountId, (group = { waiting: [], busy: false }));
+  if (!group) {
+    group = { waiting: [], busy: false };
+    groups.set(accountId, group);
+  }
   const target = group;
   const done = new Promise<MergeResult>((resolve, reject) =>
     target.waiting.push({ deps, observations, now, settle: options.settle === true, resolve, reject }),
@@ -100,7 +105,7 @@ async function drain(groups: Map<string, Group>, group: Group, accountId: string
       const now = batch.reduce((latest, w) => (w.now.getTime() > latest.getTime() ? w.now : latest), first.now);
       try {
         const { changed, evaluation } = await mergeRound(first.deps, accountId, batch.map((w) => w.observations), now, { settle: first.settle });
-        batch.forEach((w, i) => w.resolve({ changed: changed[i] ?? false, evaluation }));
+        for (const [i, w] of batch.entries()) w.resolve({ changed: changed[i] ?? false, evaluation });
       } catch (error) {
         if (batch.length === 1) {
           batch[0]!.reject(error);
@@ -207,7 +212,10 @@ const writersByDeps = new WeakMap<EvaluationDeps, Writer>();
  */
 function commitWrite(deps: EvaluationDeps, write: EvaluationWrite): Promise<void> {
   let writer = writersByDeps.get(deps);
-  if (!writer) writersByDeps.set(deps, (writer = { pending: [], busy: false }));
+  if (!writer) {
+    writer = { pending: [], busy: false };
+    writersByDeps.set(deps, writer);
+  }
   const target = writer;
   const done = new Promise<void>((resolve, reject) => target.pending.push({ write, resolve, reject }));
   if (!target.busy) void flush(deps, target);

@@ -1,6 +1,6 @@
 import type { Policy } from '../domain/policy.ts';
 import { NotFoundError } from '../errors.ts';
-import { contractViewSchema, type AccountView } from '../schemas/accounts.ts';
+import type { AccountView } from '../schemas/accounts.ts';
 import type { Store } from '../store/client.ts';
 import { accountFactsFromItems, listAccountsByFlag, loadAccountPartition, type AccountFlag, type AccountRecord } from '../store/account.ts';
 import { paymentHistory } from '../domain/late-payment.ts';

@@ -39,6 +39,7 @@ export async function runSweep(deps: { store: Store; policy: Policy }, now: Date
   const today = utcDay(now);
   const storedCheckpoint = await getSweepCheckpoint(deps.store);
   const checkpoint = storedCheckpoint ?? options.firstDay ?? utcDay(now.getTime() - FIRST_RUN_LOOKBACK_DAYS * DAY_MS);
+  // biome-ignore lint/complexity/useMathMinMax: calendar days compared as YYYY-MM-DD strings
   let day = checkpoint < today ? checkpoint : today;
   let oldestPending: string | undefined;
   const result: SweepResult = { daysRead: 0, caughtUp: true, accountsReevaluated: 0, reviewsOpened: 0, notificationsRecorded: 0, failures: 0 };

@@ -20,7 +20,7 @@ function simulate(c: Contract, from: string, days: number) {
     const now = new Date(Date.parse(`${from}T06:00:00Z`) + d * 86_400_000);
     for (let sweep = 0; sweep < 3; sweep++) {
       const plan = planReminders({ contract: c, policy: defaultPolicy, now, recorded });
-      plan.skipped.forEach((k) => recorded.add(k));
+      for (const k of plan.skipped) recorded.add(k);
       if (plan.due) {
         recorded.add(plan.due.key);
         sent.push({ on: now.toISOString().slice(0, 10), offset: plan.due.offsetDays, termEnd: plan.due.termEnd });

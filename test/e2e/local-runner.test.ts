@@ -36,7 +36,10 @@ const customers = [
 
 function scrambled<T>(items: T[], seed: number): T[] {
   let state = seed;
-  const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
   return items
     .map((item) => ({ item, key: random() }))
     .sort((a, b) => a.key - b.key)

@@ -156,6 +156,7 @@ type Schema = {
 };
 
 const PLAUSIBLE = ['usd', 'eur', 'USD', 'xyz', '', ' ', 'cus_fuzz', 'in_1', 'auto', 'fixed', 'support', 'retain', 'abusive', 'all', 'late_payer'];
+// biome-ignore lint/suspicious/noTemplateCurlyInString: '${jndi:x}' is a hostile input on purpose, not a template
 const HOSTILE = ['\u0000', '<script>alert(1)</script>', "' OR '1'='1", '💥🧨', 'null', 'NaN', '1e309', '__proto__', '../../etc/passwd', '\ud800', '${jndi:x}'];
 const IMPOSSIBLE_DATES = ['2026-02-30', '2025-02-29', '2026-13-01', '2026-00-10', '2026-04-31', '0000-01-01', '0206-03-31', '9999-12-31', '1969-12-31', '2026-1-5', '20260105', '+002026-01-01', '2026-02-28T00:00:00Z'];
 const IMPOSSIBLE_TIMESTAMPS = ['2026-02-30T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T23:60:00Z', '2026-01-01T00:00:00', '2026-01-01T00:00:00+25:00', '2026-01-01', 'yesterday', '0', '275760-09-13T00:00:00Z'];

@@ -53,7 +53,7 @@ export async function tableCallsOf(entry: string): Promise<TableCalls> {
     const module = /^\/\/ ((?:shared|functions)\/\S+\.ts)$/m.exec(region.split('\n', 1)[0] ?? '')?.[1];
     if (!module) continue;
     for (const [action, pattern] of Object.entries(patterns)) {
-      if (pattern.test(region)) (where[action] ??= []).push(module);
+      if (pattern.test(region)) where[action] = [...(where[action] ?? []), module];
     }
     for (const match of region.matchAll(/IndexName:\s*["'`](\w+)["'`]/g)) indexes.add(match[1]!);
   }

@@ -97,9 +97,9 @@ const HOSTILE_BODIES = [
   '['.repeat(200_000),
   '{"a":'.repeat(50_000),
   '\u0000\u0001\u0002',
-  '\ufeff' + validBody, // a BOM before valid JSON is not JSON
+  `\ufeff${validBody}`, // a BOM before valid JSON is not JSON
   validBody.slice(0, -1),
-  validBody + 'x',
+  `${validBody}x`,
   `${validBody}\n${validBody}`,
 ];
 

@@ -101,7 +101,7 @@ describe('backfill: the done-when account', () => {
     expect(await listAccountTasks(store, TERMS_CUSTOMER)).toHaveLength(0);
 
     // The refund counts against revenue once, through the charge's owner.
-    expect((late?.summary as { profitability: Array<{ revenue: number }> }).profitability[0]?.revenue).toBe(6 * 100_000 - 20_000);
+    expect((late?.summary as { profitability: Array<{ revenue: number }> } | undefined)?.profitability[0]?.revenue).toBe(6 * 100_000 - 20_000);
 
     const before = await comparableState(store);
     const again = await backfill(store);

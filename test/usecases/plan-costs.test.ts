@@ -112,7 +112,7 @@ describe('fixed monthly costs for one account', () => {
     const steps = [/contract.*end date.*notice period.*term end/i, /deliverables/i, /conversation/i, /tell the client/i, /transition plan/i, /follow up/i];
     const checklist = (await getTask(store, review!.id))!.task.checklist;
     expect(checklist).toHaveLength(steps.length);
-    steps.forEach((step, i) => expect(checklist[i]).toMatch(step));
+    for (const [i, step] of steps.entries()) expect(checklist[i]).toMatch(step);
   });
 
   it('and to no other account', async () => {
