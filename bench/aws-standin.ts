@@ -46,7 +46,9 @@ export async function startAwsStandIn(secrets: Record<string, string>): Promise<
           return json(res, { ARN: id, Name: id, SecretString: value, VersionId: 'v1', VersionStages: ['AWSCURRENT'], CreatedDate: 0 }, contentType);
         }
         if (target === 'AmazonSQS.SendMessage') {
-          const md5 = createHash('md5').update(String(body.MessageBody ?? '')).digest('hex');
+          const md5 = createHash('md5')
+            .update(String(body.MessageBody ?? ''))
+            .digest('hex');
           return json(res, { MessageId: randomUUID(), MD5OfMessageBody: md5 }, contentType);
         }
         if (target === 'AWSEvents.PutEvents') {

@@ -157,12 +157,15 @@ export function handlerEnvironment(nodeOptions: string): NodeJS.ProcessEnv {
 }
 
 const IMPORT_TIMER =
-  'const t0 = performance.now(); await import(process.env.BENCH_MODULE_URL); ' +
-  'process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }));';
+  'const t0 = performance.now(); await import(process.env.BENCH_MODULE_URL); ' + 'process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }));';
 
 /** One cold `node` process importing the bundle: the module load time, in ms. */
 export async function coldImport(file: string, env: NodeJS.ProcessEnv): Promise<number> {
-  const report = await nodeChildJson<{ ms: number }>(['--input-type=module', '-e', IMPORT_TIMER], { ...env, BENCH_MODULE_URL: pathToFileURL(file).href }, `loading ${file}`);
+  const report = await nodeChildJson<{ ms: number }>(
+    ['--input-type=module', '-e', IMPORT_TIMER],
+    { ...env, BENCH_MODULE_URL: pathToFileURL(file).href },
+    `loading ${file}`,
+  );
   return report.ms;
 }
 

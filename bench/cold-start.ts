@@ -59,14 +59,24 @@ interface ChildResult {
 }
 
 function coldInvoke(file: string, input: unknown, env: NodeJS.ProcessEnv): Promise<ChildResult> {
-  return nodeChildJson<ChildResult>(['--input-type=module', '-e', CHILD], { ...env, BENCH_MODULE_URL: pathToFileURL(file).href, BENCH_INPUT: JSON.stringify(input) }, `cold invocation of ${file}`);
+  return nodeChildJson<ChildResult>(
+    ['--input-type=module', '-e', CHILD],
+    { ...env, BENCH_MODULE_URL: pathToFileURL(file).href, BENCH_INPUT: JSON.stringify(input) },
+    `cold invocation of ${file}`,
+  );
 }
 
 function tasksRequest(): APIGatewayProxyEventV2 {
   return gatewayRequest('GET', '/tasks', { limit: '50' });
 }
 
-function gatewayRequest(method: string, path: string, query: Record<string, string>, body?: string, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
+function gatewayRequest(
+  method: string,
+  path: string,
+  query: Record<string, string>,
+  body?: string,
+  headers: Record<string, string> = {},
+): APIGatewayProxyEventV2 {
   const rawQueryString = new URLSearchParams(query).toString();
   return {
     version: '2.0',
@@ -167,7 +177,10 @@ export async function measureColdStart(endpoint: string, options: { runs: number
       }
     }
     const medianMs = Object.fromEntries(
-      [...samples].map(([name, s]) => [name, { load: median(s.map((r) => r.load)), first: median(s.map((r) => r.first)), total: median(s.map((r) => r.load + r.first)) }]),
+      [...samples].map(([name, s]) => [
+        name,
+        { load: median(s.map((r) => r.load)), first: median(s.map((r) => r.first)), total: median(s.map((r) => r.load + r.first)) },
+      ]),
     );
     const functions = Object.entries(medianMs).filter(([name]) => name !== 'baseline');
     const [worst, worstMs] = functions.reduce((a, b) => (b[1].total > a[1].total ? b : a));

@@ -90,7 +90,10 @@ export async function measureIngest(
     });
     rawStore.doc.destroy();
 
-    const events: QueuedEvent[] = eventMix({ customers: customersFor(wanted), prefix: `i${round}x`, now: options.now, seed: options.seed + round }).slice(0, wanted);
+    const events: QueuedEvent[] = eventMix({ customers: customersFor(wanted), prefix: `i${round}x`, now: options.now, seed: options.seed + round }).slice(
+      0,
+      wanted,
+    );
     const batchSize = options.batchSize ?? 1;
     const bodies = Array.from({ length: Math.ceil(events.length / batchSize) }, (_, b) => sqsBatch(events.slice(b * batchSize, (b + 1) * batchSize)));
     /** The events through processors on a fresh table: one shared by the workers, or one each. */
@@ -168,7 +171,12 @@ export async function measureIngest(
 async function floorEvent(store: Store, pk: string, sk: string): Promise<number> {
   return untilCommitted(async () => {
     const read = await store.doc.send(
-      new QueryCommand({ TableName: store.tableName, KeyConditionExpression: 'pk = :pk AND sk < :end', ExpressionAttributeValues: { ':pk': pk, ':end': '~' }, ConsistentRead: true }),
+      new QueryCommand({
+        TableName: store.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk < :end',
+        ExpressionAttributeValues: { ':pk': pk, ':end': '~' },
+        ConsistentRead: true,
+      }),
     );
     const rev = Number(read.Items?.find((item) => item.sk === 'ACCOUNT')?.factsRev ?? 0);
     await store.doc.send(
@@ -183,7 +191,11 @@ async function floorEvent(store: Store, pk: string, sk: string): Promise<number>
 
 /** The floor's transaction without the read: the revision moves by one whatever it was. Returns the number of retries. */
 async function writeFloorEvent(store: Store, pk: string, sk: string): Promise<number> {
-  return untilCommitted(() => store.doc.send(factTransaction(store, pk, sk, { UpdateExpression: 'ADD factsRev :one, evaluatedRev :one', ExpressionAttributeValues: { ':one': 1 } })).then(() => undefined));
+  return untilCommitted(() =>
+    store.doc
+      .send(factTransaction(store, pk, sk, { UpdateExpression: 'ADD factsRev :one, evaluatedRev :one', ExpressionAttributeValues: { ':one': 1 } }))
+      .then(() => undefined),
+  );
 }
 
 /** Runs `attempt` until its transaction is not cancelled by a concurrent one, backing off as the processor does; the retries. */
@@ -208,7 +220,13 @@ function factTransaction(
 ): TransactWriteCommand {
   return new TransactWriteCommand({
     TransactItems: [
-      { Put: { TableName: store.tableName, Item: { pk, sk, entity: 'invoice', rev: 1, facts: { status: 'open', amountDue: 1000, currency: 'usd' } }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Put: {
+          TableName: store.tableName,
+          Item: { pk, sk, entity: 'invoice', rev: 1, facts: { status: 'open', amountDue: 1000, currency: 'usd' } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
       { Update: { TableName: store.tableName, Key: { pk, sk: 'ACCOUNT' }, ...accountUpdate } },
     ],
   });

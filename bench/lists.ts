@@ -54,13 +54,23 @@ async function listTable(endpoint: string, accounts: number, now: Date): Promise
   try {
     const sample = await getAccount(store, 'cus_due1');
     const rest = accounts - 20 - prepared.notDueAccounts;
-    await seedNotDue(store, [await renewalAccountTemplate(store, sample?.summary ?? { latePayment: { invoiceCount: 0, lateInvoices: 0, maxDaysOverdue: 0, defaults: 0, reasons: [] }, profitability: [] }, now)], {
-      count: rest,
-      now,
-      seed: 9,
-      offset: 1_000_000,
-      instant: (from, rand) => new Date(from.getTime() + (120 + Math.floor(rand() * 330)) * DAY_MS),
-    });
+    await seedNotDue(
+      store,
+      [
+        await renewalAccountTemplate(
+          store,
+          sample?.summary ?? { latePayment: { invoiceCount: 0, lateInvoices: 0, maxDaysOverdue: 0, defaults: 0, reasons: [] }, profitability: [] },
+          now,
+        ),
+      ],
+      {
+        count: rest,
+        now,
+        seed: 9,
+        offset: 1_000_000,
+        instant: (from, rand) => new Date(from.getTime() + (120 + Math.floor(rand() * 330)) * DAY_MS),
+      },
+    );
     const seedMs = performance.now() - started;
     const meter = new DynamoMeter().attach(store);
     const app = createHttpApp({
@@ -71,8 +81,11 @@ async function listTable(endpoint: string, accounts: number, now: Date): Promise
     });
     const queries: ListTable['queries'] = [];
     for (const q of LIST_QUERIES) {
-      const answer = await meter.run(q.name, () => app(apiEvent({ method: 'GET', path: q.path, query: q.query, headers: { authorization: `Bearer ${TOKEN}` } })));
-      if (answer.statusCode !== 200) throw new Error(`${q.path}?${new URLSearchParams(q.query)} answered ${answer.statusCode}: ${String(answer.body).slice(0, 200)}`);
+      const answer = await meter.run(q.name, () =>
+        app(apiEvent({ method: 'GET', path: q.path, query: q.query, headers: { authorization: `Bearer ${TOKEN}` } })),
+      );
+      if (answer.statusCode !== 200)
+        throw new Error(`${q.path}?${new URLSearchParams(q.query)} answered ${answer.statusCode}: ${String(answer.body).slice(0, 200)}`);
       const items = (JSON.parse(String(answer.body)) as { items: Array<{ id?: string; accountId?: string }> }).items;
       const t = meter.totals((label) => label === q.name);
       queries.push({ name: q.name, readUnits: t.readUnits, reads: t.reads, scans: t.scans, ids: items.map((i) => i.id ?? i.accountId ?? '').sort() });

@@ -89,14 +89,28 @@ function customerStory(options: MixOptions, n: number, months: number, rand: () 
       story = { customer, invoiceId, amount, finalizedAt, paidAt: charged };
     } else if (roll < 0.65) {
       // Sent with 30 days to pay, paid on time.
-      story = { customer, invoiceId, amount, finalizedAt, dueAt: new Date(finalizedAt.getTime() + 30 * DAY_MS), paidAt: new Date(finalizedAt.getTime() + 20 * DAY_MS) };
+      story = {
+        customer,
+        invoiceId,
+        amount,
+        finalizedAt,
+        dueAt: new Date(finalizedAt.getTime() + 30 * DAY_MS),
+        paidAt: new Date(finalizedAt.getTime() + 20 * DAY_MS),
+      };
     } else if (roll < 0.8) {
       // A card payment fails, the retry three days later succeeds.
       charged = new Date(finalizedAt.getTime() + 3 * DAY_MS);
       story = { customer, invoiceId, amount, finalizedAt, failedAt: new Date(finalizedAt.getTime() + 3_600_000), paidAt: charged };
     } else if (roll < 0.9) {
       // Paid twelve days late.
-      story = { customer, invoiceId, amount, finalizedAt, dueAt: new Date(finalizedAt.getTime() + 30 * DAY_MS), paidAt: new Date(finalizedAt.getTime() + 42 * DAY_MS) };
+      story = {
+        customer,
+        invoiceId,
+        amount,
+        finalizedAt,
+        dueAt: new Date(finalizedAt.getTime() + 30 * DAY_MS),
+        paidAt: new Date(finalizedAt.getTime() + 42 * DAY_MS),
+      };
     } else if (roll < 0.95) {
       // Overdue and still unpaid.
       story = { customer, invoiceId, amount, finalizedAt, dueAt: new Date(finalizedAt.getTime() + 14 * DAY_MS) };
@@ -115,7 +129,15 @@ function customerStory(options: MixOptions, n: number, months: number, rand: () 
   const refunded = paidCharges[Math.floor(rand() * paidCharges.length)];
   if (refunded && rand() < 0.25) {
     const refundAt = new Date(refunded.at.getTime() + 5 * DAY_MS);
-    const refund = { ...fixture('refund'), id: `re_${refunded.id.slice(3)}`, charge: refunded.id, amount: Math.floor(refunded.amount / 2), currency: 'usd', status: 'succeeded', created: epoch(refundAt) };
+    const refund = {
+      ...fixture('refund'),
+      id: `re_${refunded.id.slice(3)}`,
+      charge: refunded.id,
+      amount: Math.floor(refunded.amount / 2),
+      currency: 'usd',
+      status: 'succeeded',
+      created: epoch(refundAt),
+    };
     events.push(stripeEvent('charge.refunded', chargeObject(refunded.id, customer, refunded.amount, undefined, refund.amount, [refund]), epoch(refundAt)));
     events.push(stripeEvent('refund.created', refund, epoch(refundAt)));
   }
@@ -125,7 +147,16 @@ function customerStory(options: MixOptions, n: number, months: number, rand: () 
     events.push(
       stripeEvent(
         'charge.dispute.created',
-        { ...fixture('dispute'), id: `dp_${disputed.id.slice(3)}`, charge: disputed.id, amount: disputed.amount, currency: 'usd', status: 'needs_response', balance_transactions: [], created: epoch(disputeAt) },
+        {
+          ...fixture('dispute'),
+          id: `dp_${disputed.id.slice(3)}`,
+          charge: disputed.id,
+          amount: disputed.amount,
+          currency: 'usd',
+          status: 'needs_response',
+          balance_transactions: [],
+          created: epoch(disputeAt),
+        },
         epoch(disputeAt),
       ),
     );

@@ -52,11 +52,16 @@ export async function measurePreview(endpoint: string, options: { accounts: numb
       requests = 0;
       changed = 0;
       do {
-        const page = await previewPolicy({ store, policy: defaultPolicy }, { proposed: PROPOSAL, all: false, limit: 200, ...(cursor ? { cursor } : {}) }, options.now);
+        const page = await previewPolicy(
+          { store, policy: defaultPolicy },
+          { proposed: PROPOSAL, all: false, limit: 200, ...(cursor ? { cursor } : {}) },
+          options.now,
+        );
         requests++;
         changed += page.accounts.length;
         cursor = page.nextCursor;
-        if (!cursor && page.summary.accounts !== options.accounts) throw new Error(`the preview examined ${page.summary.accounts} of ${options.accounts} accounts`);
+        if (!cursor && page.summary.accounts !== options.accounts)
+          throw new Error(`the preview examined ${page.summary.accounts} of ${options.accounts} accounts`);
       } while (cursor);
       return performance.now() - started;
     };
@@ -73,7 +78,8 @@ export async function measurePreview(endpoint: string, options: { accounts: numb
         rounds.push({ readMs: await readAll(), previewMs });
       }
     }
-    if (changed !== Math.ceil(options.accounts / 2)) throw new Error(`expected ${Math.ceil(options.accounts / 2)} changed accounts, the preview listed ${changed}`);
+    if (changed !== Math.ceil(options.accounts / 2))
+      throw new Error(`expected ${Math.ceil(options.accounts / 2)} changed accounts, the preview listed ${changed}`);
     return {
       accounts: options.accounts,
       items: seeded.items,
@@ -110,12 +116,17 @@ async function copyTemplates(scratch: Store, store: Store, count: number, now: D
   const deps = { store: scratch, policy: defaultPolicy };
   const appliedAt = new Date(now.getTime() - DAY_MS);
   for (const [t, customer] of TEMPLATES.entries()) {
-    await applyStripeEvent(deps, stripeEvent('customer.created', { ...fixture('customer'), id: customer, name: `Template ${t}`, metadata: {} }, epoch(now) - 300 * 86_400), appliedAt);
+    await applyStripeEvent(
+      deps,
+      stripeEvent('customer.created', { ...fixture('customer'), id: customer, name: `Template ${t}`, metadata: {} }, epoch(now) - 300 * 86_400),
+      appliedAt,
+    );
     for (let m = 0; m < 6; m++) {
       const finalizedAt = new Date(now.getTime() - (200 - m * 30) * DAY_MS);
       const dueAt = new Date(finalizedAt.getTime() + 30 * DAY_MS);
       const paidAt = new Date(dueAt.getTime() + (t === 0 && m < 3 ? 5 : -2) * DAY_MS);
-      for (const event of invoiceEvents({ customer, invoiceId: `in_${customer}x${m}`, amount: 50_000, finalizedAt, dueAt, paidAt })) await applyStripeEvent(deps, event, appliedAt);
+      for (const event of invoiceEvents({ customer, invoiceId: `in_${customer}x${m}`, amount: 50_000, finalizedAt, dueAt, paidAt }))
+        await applyStripeEvent(deps, event, appliedAt);
     }
     await evaluateAccount(deps, customer, now);
   }

@@ -31,7 +31,10 @@ type Phase = (typeof PHASES)[number];
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const unknown = (only ?? []).filter((p) => !(PHASES as readonly string[]).includes(p));
 if (unknown.length > 0) {
   console.error(`unknown phase(s): ${unknown.join(', ')}; phases are ${PHASES.join(', ')}`);
@@ -42,8 +45,42 @@ const quick = flag('quick');
 
 /** Sizes: the issue's, or small ones for a quick check that everything still runs. */
 const size = quick
-  ? { customers: 5, rawPuts: 400, events: 80, rounds: 1, notDueSmall: 100, notDueLarge: 5_000, dueAccounts: 4, initRuns: 5, coldRuns: 2, deliveries: 300, warmUp: 50, listsSmall: 600, listsLarge: 3_000, backfillCustomers: 100, previewAccounts: 200, previewRounds: 1 }
-  : { customers: 20, rawPuts: 1_500, events: 300, rounds: 3, notDueSmall: 1_000, notDueLarge: 100_000, dueAccounts: 20, initRuns: 25, coldRuns: 15, deliveries: 2_000, warmUp: 200, listsSmall: 1_000, listsLarge: 100_000, backfillCustomers: 4_000, previewAccounts: 10_000, previewRounds: 3 };
+  ? {
+      customers: 5,
+      rawPuts: 400,
+      events: 80,
+      rounds: 1,
+      notDueSmall: 100,
+      notDueLarge: 5_000,
+      dueAccounts: 4,
+      initRuns: 5,
+      coldRuns: 2,
+      deliveries: 300,
+      warmUp: 50,
+      listsSmall: 600,
+      listsLarge: 3_000,
+      backfillCustomers: 100,
+      previewAccounts: 200,
+      previewRounds: 1,
+    }
+  : {
+      customers: 20,
+      rawPuts: 1_500,
+      events: 300,
+      rounds: 3,
+      notDueSmall: 1_000,
+      notDueLarge: 100_000,
+      dueAccounts: 20,
+      initRuns: 25,
+      coldRuns: 15,
+      deliveries: 2_000,
+      warmUp: 200,
+      listsSmall: 1_000,
+      listsLarge: 100_000,
+      backfillCustomers: 4_000,
+      previewAccounts: 10_000,
+      previewRounds: 3,
+    };
 
 const started = performance.now();
 const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
@@ -81,7 +118,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const now = new Date();
 try {
   // Bundles first, while no Java process competes for the CPU with the cold `node` processes.
-  if (runs('bundles')) results.bundles = await phase('bundles (esbuild as CDK builds them; cold module loads)', () => measureBundles({ runs: size.initRuns, compareWithoutNodeOptions: flag('init-compare') }));
+  if (runs('bundles'))
+    results.bundles = await phase('bundles (esbuild as CDK builds them; cold module loads)', () =>
+      measureBundles({ runs: size.initRuns, compareWithoutNodeOptions: flag('init-compare') }),
+    );
 
   if (runs('dashboard')) {
     results.dashboard = await phase("dashboard's JavaScript (web/build.ts)", async () => ({ scriptBytes: (await buildDashboard()).scriptBytes }));
@@ -93,7 +133,8 @@ try {
     const endpoint = dynamo.endpoint;
 
     // Before the sweep's seeding starts: cold processes time themselves.
-    if (runs('coldstart')) results.coldStart = await phase('cold start with the first invocation', () => measureColdStart(endpoint, { runs: size.coldRuns, now, seed: 500 }));
+    if (runs('coldstart'))
+      results.coldStart = await phase('cold start with the first invocation', () => measureColdStart(endpoint, { runs: size.coldRuns, now, seed: 500 }));
 
     // The large sweep table is seeded while the write counts run: those are counts, not timings.
     let largePrep: Promise<PreparedSweep> | undefined;
@@ -115,8 +156,12 @@ try {
       results.ingest = await phase('ingest against raw PutItem', () =>
         measureIngest(endpoint, { concurrency: 8, rawPuts: size.rawPuts, events: size.events, rounds: size.rounds, now, seed: 1000 }),
       );
-    if (runs('lists')) results.lists = await phase('list queries against table size', () => measureLists(endpoint, { small: size.listsSmall, large: size.listsLarge, now }));
-    if (runs('backfill')) results.backfill = await phase('backfill against the rate limit', () => measureBackfill(endpoint, { customers: size.backfillCustomers, now, concurrency: 8 }));
+    if (runs('lists'))
+      results.lists = await phase('list queries against table size', () => measureLists(endpoint, { small: size.listsSmall, large: size.listsLarge, now }));
+    if (runs('backfill'))
+      results.backfill = await phase('backfill against the rate limit', () =>
+        measureBackfill(endpoint, { customers: size.backfillCustomers, now, concurrency: 8 }),
+      );
     if (runs('webhook'))
       results.webhook = await phase('webhook p99 on the local stack', () =>
         measureWebhook(endpoint, { deliveries: size.deliveries, warmUp: size.warmUp, concurrency: 50, now, seed: 77 }),

@@ -40,10 +40,7 @@ export interface SeedTemplate {
 
 /** A scheduled review as the evaluation creates it (timing rule → reconcile → store items). */
 export function reviewTemplate(store: Store, policy: Policy, now: Date): SeedTemplate {
-  const contract = contractFromBody(
-    { endDate: '2999-12-31', noticeDays: 60, renewal: 'fixed' },
-    { source: 'manual', recordedAt: now.toISOString() },
-  );
+  const contract = contractFromBody({ endDate: '2999-12-31', noticeDays: 60, renewal: 'fixed' }, { source: 'manual', recordedAt: now.toISOString() });
   const plans = planReviews({ contract, signals: [{ reason: 'late_payer', at: now.toISOString() }], policy, now });
   const changes = reconcileReviews([], plans, {
     accountId: SENTINEL.account,

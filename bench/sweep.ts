@@ -10,7 +10,6 @@ import { DynamoMeter } from './meter.ts';
 import type { StripeEnvelope } from './mix.ts';
 import { accountTemplate, reviewTemplate, seedNotDue } from './seed.ts';
 
-
 export interface SweepRun {
   /** Scheduled-but-not-due reviews, and accounts whose re-evaluation is scheduled (a tenth as many). */
   notDueReviews: number;

@@ -57,7 +57,12 @@ const dynamo = await startBenchDynamo();
 try {
   // The bench reads the default bundling (tracer external); a traced stage bundles everything.
   const untraced = await bundle('untraced', join('functions', 'api', 'handler.ts'), options, outDir);
-  const traced = await bundle('traced', join('functions', 'api', 'handler.ts'), { ...options, external: options.external.filter((m) => m !== '@aws-lambda-powertools/tracer') }, outDir);
+  const traced = await bundle(
+    'traced',
+    join('functions', 'api', 'handler.ts'),
+    { ...options, external: options.external.filter((m) => m !== '@aws-lambda-powertools/tracer') },
+    outDir,
+  );
   const tableName = await createBenchTable(dynamo.endpoint, 'tracer');
   const env = { ...handlerEnvironment(options.nodeOptions), TABLE_NAME: tableName, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint };
   const lambdaLike = {
@@ -87,7 +92,11 @@ try {
   const medians = Object.fromEntries(
     Object.entries(samples).map(([name, s]) => [
       name,
-      { loadMs: Math.round(median(s.map((x) => x.load))), firstMs: Math.round(median(s.map((x) => x.first))), totalMs: Math.round(median(s.map((x) => x.load + x.first))) },
+      {
+        loadMs: Math.round(median(s.map((x) => x.load))),
+        firstMs: Math.round(median(s.map((x) => x.first))),
+        totalMs: Math.round(median(s.map((x) => x.load + x.first))),
+      },
     ]),
   );
   const kb = (file: string) => Math.round(statSync(file).size / 1024);

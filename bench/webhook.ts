@@ -136,14 +136,26 @@ export async function measureWebhook(
     problems.push(...stored.problems);
     const writes = meter.totals().writes;
 
-    const webhookP99Ms = percentile(webhook.map((s) => s.ms), 99);
-    const healthP99Ms = percentile(health.map((s) => s.ms), 99);
+    const webhookP99Ms = percentile(
+      webhook.map((s) => s.ms),
+      99,
+    );
+    const healthP99Ms = percentile(
+      health.map((s) => s.ms),
+      99,
+    );
     return {
       deliveries: webhook.length,
       concurrency: options.concurrency,
-      webhookP50Ms: percentile(webhook.map((s) => s.ms), 50),
+      webhookP50Ms: percentile(
+        webhook.map((s) => s.ms),
+        50,
+      ),
       webhookP99Ms,
-      healthP50Ms: percentile(health.map((s) => s.ms), 50),
+      healthP50Ms: percentile(
+        health.map((s) => s.ms),
+        50,
+      ),
       healthP99Ms,
       ratio: webhookP99Ms / healthP99Ms,
       acceptedPerSecond: webhook.length / ((accepted - started) / 1000),
@@ -175,7 +187,13 @@ async function runLoad(watcher: RunningWatcher, events: readonly StripeEnvelope[
   const requests: PlannedRequest[] = [];
   for (const event of events) {
     const { body, signature } = signedDelivery(event, watcher.webhookSecret);
-    requests.push({ cls: 'webhook', method: 'POST', path: '/webhooks/stripe', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body });
+    requests.push({
+      cls: 'webhook',
+      method: 'POST',
+      path: '/webhooks/stripe',
+      headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+      body,
+    });
     requests.push({ cls: 'health', method: 'GET', path: '/health' });
   }
   const dir = mkdtempSync(join(tmpdir(), 'termwatch-bench-load-'));

@@ -16,9 +16,7 @@ export class DeployContextError extends Error {
 }
 
 /** CloudWatch Logs only accepts these retention periods (days). */
-export const logRetentionChoices = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
+export const logRetentionChoices = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 /** Parses a JSON string given on the command line; anything else passes through unchanged. */
 const fromJsonText = (value: unknown): unknown => {
@@ -32,10 +30,7 @@ const fromJsonText = (value: unknown): unknown => {
 
 const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 
-const positiveInt = z.preprocess(
-  (v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
-  z.number().int().positive(),
-);
+const positiveInt = z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v), z.number().int().positive());
 
 /** A list given as a JSON array, a JSON array string or a comma-separated string. */
 const stringList = <T extends z.ZodType<string>>(item: T) =>
@@ -57,27 +52,56 @@ const contextSchema = z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be lower-case letters, digits and dashes, at most 20, e.g. "prod"')
       .default('dev'),
-    account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as "eu-west-1"').optional(),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+      .optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as "eu-west-1"')
+      .optional(),
     policy: z.preprocess(fromJsonText, z.record(z.string(), z.unknown())).default({}),
     /** Default: `cognito`, or `jwt` when jwtIssuer is given. `iam` is the SigV4-only mode of before (no people, no dashboard). */
     auth: z.enum(['iam', 'jwt', 'cognito']).optional(),
     /** auth=cognito: TOTP MFA required (default) or optional. */
     mfa: z.enum(['required', 'optional']).default('required'),
     /** auth=cognito: the hosted-UI domain prefix (default `termwatch-<stage>`). */
-    cognitoDomainPrefix: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and dashes').optional(),
+    cognitoDomainPrefix: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and dashes')
+      .optional(),
     /** auth=cognito: the dashboard's callback URL(s), https (http only on localhost); default: the CloudFront URL's /app/. */
-    dashboardCallbackUrls: stringList(z.url().refine((u) => u.startsWith('https://') || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(u), 'must be https:// (http:// only on localhost)')).optional(),
+    dashboardCallbackUrls: stringList(
+      z.url().refine((u) => u.startsWith('https://') || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(u), 'must be https:// (http:// only on localhost)'),
+    ).optional(),
     /** The dashboard's own host name on CloudFront (a CNAME you point at the distribution), with its certificate. */
-    dashboardDomainName: z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case host name such as "termwatch.example.com"').optional(),
+    dashboardDomainName: z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case host name such as "termwatch.example.com"')
+      .optional(),
     /** ACM certificate for dashboardDomainName; CloudFront takes only us-east-1 certificates. */
-    dashboardCertificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/, 'must be an ACM certificate ARN in us-east-1 (CloudFront reads certificates there only)').optional(),
+    dashboardCertificateArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/,
+        'must be an ACM certificate ARN in us-east-1 (CloudFront reads certificates there only)',
+      )
+      .optional(),
     /** A WAF web ACL of CLOUDFRONT scope (made in us-east-1) for the distribution. */
-    dashboardWebAclArn: z.string().regex(/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/, 'must be a CLOUDFRONT-scope WAFv2 web ACL ARN, "arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>"').optional(),
+    dashboardWebAclArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/,
+        'must be a CLOUDFRONT-scope WAFv2 web ACL ARN, "arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>"',
+      )
+      .optional(),
     jwtIssuer: z.url({ protocol: /^https$/ }).optional(),
     jwtAudience: stringList(z.string().min(1)).optional(),
     /** auth=jwt: the claim carrying the person's groups (Entra ID `groups` or `roles`, Okta `groups`...). */
-    jwtGroupsClaim: z.string().regex(/^[\w:./-]{1,100}$/, 'must be a claim name such as "groups"').optional(),
+    jwtGroupsClaim: z
+      .string()
+      .regex(/^[\w:./-]{1,100}$/, 'must be a claim name such as "groups"')
+      .optional(),
     throttleRate: positiveInt.default(50),
     throttleBurst: positiveInt.default(100),
     sweepAt: hhmm.optional(),
@@ -107,10 +131,12 @@ const contextSchema = z
     publicUrl: z.url({ protocol: /^https$/ }).optional(),
     /** Slack: a Secrets Manager secret for the incoming-webhook URL, read by the sweep. */
     slack: flag.default(false),
-    processorMaxConcurrency: z.preprocess(
-      (v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
-      z.number().int().min(2, 'must be at least 2 (the SQS event source minimum)').max(1000),
-    ).default(5),
+    processorMaxConcurrency: z
+      .preprocess(
+        (v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
+        z.number().int().min(2, 'must be at least 2 (the SQS event source minimum)').max(1000),
+      )
+      .default(5),
     tracer: flag.default(false),
     stripeEventBridge: flag.default(false),
     stripePartnerEventSource: z
@@ -118,10 +144,12 @@ const contextSchema = z
       .regex(/^aws\.partner\/stripe\.com\/.+$/, 'must be the partner event source name, "aws.partner/stripe.com/ed_..."')
       .optional(),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-    logRetentionDays: z.preprocess(
-      (v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
-      z.literal(logRetentionChoices, { message: `must be one of ${logRetentionChoices.join(', ')} (days)` }),
-    ).default(30),
+    logRetentionDays: z
+      .preprocess(
+        (v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
+        z.literal(logRetentionChoices, { message: `must be one of ${logRetentionChoices.join(', ')} (days)` }),
+      )
+      .default(30),
   })
   .superRefine((ctx, issues) => {
     const auth = ctx.auth ?? (ctx.jwtIssuer !== undefined ? 'jwt' : 'cognito');
@@ -132,7 +160,11 @@ const contextSchema = z
       }
     }
     if (auth !== 'cognito' && ctx.dashboardCallbackUrls !== undefined) {
-      issues.addIssue({ code: 'custom', path: ['dashboardCallbackUrls'], message: `is only read when auth is "cognito" (auth is "${auth}"); the issuer named by jwtIssuer keeps its own callback list` });
+      issues.addIssue({
+        code: 'custom',
+        path: ['dashboardCallbackUrls'],
+        message: `is only read when auth is "cognito" (auth is "${auth}"); the issuer named by jwtIssuer keeps its own callback list`,
+      });
     }
     if ((ctx.dashboardDomainName === undefined) !== (ctx.dashboardCertificateArn === undefined)) {
       const missing = ctx.dashboardDomainName === undefined ? 'dashboardDomainName' : 'dashboardCertificateArn';
@@ -157,7 +189,11 @@ const contextSchema = z
     if (ctx.mailFrom === undefined && ctx.mailTo.length > 0) {
       issues.addIssue({ code: 'custom', path: ['mailFrom'], message: 'is required when mailTo is set (an address of the SES identity)' });
     }
-    if (ctx.mailFrom !== undefined && ctx.mailIdentity !== undefined && !(ctx.mailIdentity.includes('@') ? ctx.mailFrom === ctx.mailIdentity : ctx.mailFrom.endsWith(`@${ctx.mailIdentity}`))) {
+    if (
+      ctx.mailFrom !== undefined &&
+      ctx.mailIdentity !== undefined &&
+      !(ctx.mailIdentity.includes('@') ? ctx.mailFrom === ctx.mailIdentity : ctx.mailFrom.endsWith(`@${ctx.mailIdentity}`))
+    ) {
       issues.addIssue({ code: 'custom', path: ['mailFrom'], message: `must be an address of the SES identity ${ctx.mailIdentity}` });
     }
     if (ctx.stripeEventBridge && ctx.stripePartnerEventSource === undefined) {
@@ -180,8 +216,7 @@ export interface DeploySettings {
   readonly policyInput: Record<string, unknown>;
   /** The same policy, validated and with defaults filled in. */
   readonly policy: Policy;
-  readonly auth:
-    /** SigV4 on every finance route: machines and operators only (a browser cannot sign), so no dashboard. */
+  readonly auth: /** SigV4 on every finance route: machines and operators only (a browser cannot sign), so no dashboard. */
     | { readonly mode: 'iam' }
     /** Another OIDC issuer (Entra ID, Okta, Auth0, Google...) named in context. */
     | { readonly mode: 'jwt'; readonly issuer: string; readonly audience: readonly string[]; readonly groupsClaim?: string }
@@ -242,11 +277,7 @@ export const contextKeys = Object.keys(contextSchema.shape) as (keyof typeof con
  * Reads and validates every setting. `lookup` is `(key) => node.tryGetContext(key)`.
  * Throws DeployContextError naming each bad key, so `cdk synth` stops before building anything.
  */
-export function readDeploySettings(
-  lookup: (key: string) => unknown,
-  env: NodeJS.ProcessEnv = process.env,
-  committed?: StageConfig,
-): DeploySettings {
+export function readDeploySettings(lookup: (key: string) => unknown, env: NodeJS.ProcessEnv = process.env, committed?: StageConfig): DeploySettings {
   const raw: Record<string, unknown> = {};
   for (const key of contextKeys) {
     // Context given for this deploy (-c, cdk.json) wins over the committed file.
@@ -255,9 +286,7 @@ export function readDeploySettings(
   }
   const parsed = contextSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((issue) => `${issue.path.join('.') || '(context)'}: ${issue.message}`)
-      .join('; ');
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(context)'}: ${issue.message}`).join('; ');
     throw new DeployContextError(`CDK context is invalid: ${problems}`);
   }
   const ctx = parsed.data;
@@ -284,15 +313,11 @@ export function readDeploySettings(
   // at a surprising local hour, so a disagreement is refused rather than resolved silently.
   const policyZone = typeof ctx.policy.timeZone === 'string' ? policy.timeZone : undefined;
   if (ctx.timeZone !== undefined && policyZone !== undefined && ctx.timeZone !== policyZone) {
-    throw new DeployContextError(
-      `CDK context is invalid: timeZone "${ctx.timeZone}" disagrees with policy.timeZone "${policyZone}"; give one of them`,
-    );
+    throw new DeployContextError(`CDK context is invalid: timeZone "${ctx.timeZone}" disagrees with policy.timeZone "${policyZone}"; give one of them`);
   }
   const policySweepAt = typeof ctx.policy.sweepAt === 'string' ? policy.sweepAt : undefined;
   if (ctx.sweepAt !== undefined && policySweepAt !== undefined && ctx.sweepAt !== policySweepAt) {
-    throw new DeployContextError(
-      `CDK context is invalid: sweepAt "${ctx.sweepAt}" disagrees with policy.sweepAt "${policySweepAt}"; give one of them`,
-    );
+    throw new DeployContextError(`CDK context is invalid: sweepAt "${ctx.sweepAt}" disagrees with policy.sweepAt "${policySweepAt}"; give one of them`);
   }
 
   // `prod` is always a production stage; another stage becomes one by saying so.
@@ -314,9 +339,19 @@ export function readDeploySettings(
     policy,
     auth:
       authMode === 'jwt'
-        ? { mode: 'jwt', issuer: ctx.jwtIssuer as string, audience: ctx.jwtAudience as string[], ...(ctx.jwtGroupsClaim ? { groupsClaim: ctx.jwtGroupsClaim } : {}) }
+        ? {
+            mode: 'jwt',
+            issuer: ctx.jwtIssuer as string,
+            audience: ctx.jwtAudience as string[],
+            ...(ctx.jwtGroupsClaim ? { groupsClaim: ctx.jwtGroupsClaim } : {}),
+          }
         : authMode === 'cognito'
-          ? { mode: 'cognito', mfa: ctx.mfa, domainPrefix: ctx.cognitoDomainPrefix ?? `termwatch-${ctx.stage}`, callbackUrls: ctx.dashboardCallbackUrls?.length ? ctx.dashboardCallbackUrls : undefined }
+          ? {
+              mode: 'cognito',
+              mfa: ctx.mfa,
+              domainPrefix: ctx.cognitoDomainPrefix ?? `termwatch-${ctx.stage}`,
+              callbackUrls: ctx.dashboardCallbackUrls?.length ? ctx.dashboardCallbackUrls : undefined,
+            }
           : { mode: 'iam' },
     dashboard: authMode !== 'iam',
     dashboardHosting: { domainName: ctx.dashboardDomainName, certificateArn: ctx.dashboardCertificateArn, webAclArn: ctx.dashboardWebAclArn },

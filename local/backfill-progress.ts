@@ -36,11 +36,7 @@ function bar(fraction: number, width = 20): string {
  */
 export function phaseEstimate(progress: BackfillProgress, phaseElapsedMs: number): { fraction?: number; etaMs?: number } {
   const fraction =
-    progress.phase === 'evaluate'
-      ? progress.evaluation.total > 0
-        ? progress.evaluation.done / progress.evaluation.total
-        : undefined
-      : progress.fraction;
+    progress.phase === 'evaluate' ? (progress.evaluation.total > 0 ? progress.evaluation.done / progress.evaluation.total : undefined) : progress.fraction;
   if (fraction === undefined) return {};
   if (fraction <= 0 || phaseElapsedMs <= 0) return { fraction };
   return { fraction, etaMs: (phaseElapsedMs / fraction) * (1 - fraction) };
@@ -49,7 +45,8 @@ export function phaseEstimate(progress: BackfillProgress, phaseElapsedMs: number
 /** One line for a terminal: a bar for the current phase, counts per list, the ETA. */
 export function progressLine(progress: BackfillProgress, phaseElapsedMs: number): string {
   const { fraction, etaMs } = phaseEstimate(progress, phaseElapsedMs);
-  const phase = progress.phase === 'evaluate' ? `evaluating ${progress.evaluation.done}/${progress.evaluation.total} accounts` : `reading ${LABEL[progress.phase]}`;
+  const phase =
+    progress.phase === 'evaluate' ? `evaluating ${progress.evaluation.done}/${progress.evaluation.total} accounts` : `reading ${LABEL[progress.phase]}`;
   const share = fraction === undefined ? '' : ` ${bar(fraction)} ${Math.floor(fraction * 100)}%`;
   const eta = etaMs === undefined ? '' : ` · ETA ${duration(etaMs)}`;
   return `${phase}${share}${eta} | ${counts(progress)}`;
@@ -104,7 +101,8 @@ export function summaryLines(summary: BackfillSummary, extra: { requests?: numbe
       ? `  accounts that would be evaluated: ${summary.accounts}`
       : `  accounts evaluated: ${e.evaluated}, flagged: ${e.flagged}, reviews opened: ${e.reviewsOpened}, reviews scheduled: ${e.reviewsScheduled}, renewal reminders: ${e.reminders}`,
   ];
-  if (extra.requests !== undefined) lines.push(`  Stripe requests: ${extra.requests} (${extra.throttled ?? 0} answered 429 and were retried after slowing down)`);
+  if (extra.requests !== undefined)
+    lines.push(`  Stripe requests: ${extra.requests} (${extra.throttled ?? 0} answered 429 and were retried after slowing down)`);
   for (const s of summary.skipped) lines.push(`  skipped ${s.id}: ${s.reason}`);
   return lines;
 }

@@ -56,7 +56,14 @@ function parseOptions(argv: string[]) {
     throw new UsageError((error as Error).message);
   }
   const v = parsed.values;
-  if (v.since !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(v.since) && !Number.isNaN(Date.parse(`${v.since}T00:00:00Z`)) && new Date(`${v.since}T00:00:00Z`).toISOString().startsWith(v.since))) {
+  if (
+    v.since !== undefined &&
+    !(
+      /^\d{4}-\d{2}-\d{2}$/.test(v.since) &&
+      !Number.isNaN(Date.parse(`${v.since}T00:00:00Z`)) &&
+      new Date(`${v.since}T00:00:00Z`).toISOString().startsWith(v.since)
+    )
+  ) {
     throw new UsageError(`--since must be a calendar date YYYY-MM-DD, got "${v.since}"`);
   }
   if (v.customer !== undefined && !/^cus_\w+$/.test(v.customer)) throw new UsageError(`--customer must be a Stripe customer id (cus_…), got "${v.customer}"`);
@@ -134,7 +141,13 @@ try {
   process.exitCode = await main();
 } catch (error) {
   console.error('');
-  if (error instanceof UsageError || error instanceof StackOutputError || error instanceof BackfillOptionsError || error instanceof StripeSettingsError || error instanceof PolicyError) {
+  if (
+    error instanceof UsageError ||
+    error instanceof StackOutputError ||
+    error instanceof BackfillOptionsError ||
+    error instanceof StripeSettingsError ||
+    error instanceof PolicyError
+  ) {
     console.error(`backfill: ${error.message}`);
     process.exitCode = 2;
   } else if (error instanceof BackfillInterruptedError) {

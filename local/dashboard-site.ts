@@ -46,11 +46,19 @@ export async function dashboardSite(options: { oidcIssuer?: string; oidcClientId
       const path = event.rawPath;
       if (path !== '/' && path !== '/app' && !path.startsWith('/app/')) return undefined;
       if (method !== 'GET' && method !== 'HEAD') {
-        return { statusCode: 405, headers: { ...headers, allow: 'GET, HEAD', 'content-type': 'application/json' }, body: '{"error":{"code":"method_not_allowed","message":"the dashboard is read with GET"}}' };
+        return {
+          statusCode: 405,
+          headers: { ...headers, allow: 'GET, HEAD', 'content-type': 'application/json' },
+          body: '{"error":{"code":"method_not_allowed","message":"the dashboard is read with GET"}}',
+        };
       }
       if (path === '/' || path === '/app') return { statusCode: 302, headers: { ...headers, location: '/app/' }, body: '' };
       if (path === '/app/config.json') {
-        return { statusCode: 200, headers: { ...headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(dashboardConfig(options)) };
+        return {
+          statusCode: 200,
+          headers: { ...headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+          body: JSON.stringify(dashboardConfig(options)),
+        };
       }
       const asset = path.startsWith('/app/assets/') ? bundle.assets.get(path.slice('/app/'.length)) : undefined;
       if (path.startsWith('/app/assets/') && !asset) {

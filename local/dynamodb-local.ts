@@ -32,9 +32,7 @@ export function assertJava17(): void {
   const match = /version "(\d+)(?:\.(\d+))?/.exec(text);
   const major = match ? (match[1] === '1' ? Number(match[2]) : Number(match[1])) : NaN;
   if (!(major >= 17)) {
-    throw new JavaMissingError(
-      `Java 17 or later is required to run DynamoDB Local; found: ${text.split('\n')[0]?.trim() ?? 'unknown'}.`,
-    );
+    throw new JavaMissingError(`Java 17 or later is required to run DynamoDB Local; found: ${text.split('\n')[0]?.trim() ?? 'unknown'}.`);
   }
 }
 

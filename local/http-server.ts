@@ -88,7 +88,11 @@ export function startHttpServer(options: {
         .then((result) => send(res, result))
         .catch((error: unknown) => {
           logger.error('local HTTP adapter failed', { error: error as Error });
-          send(res, { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"error":{"code":"internal_error","message":"internal error"}}' });
+          send(res, {
+            statusCode: 500,
+            headers: { 'content-type': 'application/json' },
+            body: '{"error":{"code":"internal_error","message":"internal error"}}',
+          });
         });
     });
   });

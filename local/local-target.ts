@@ -75,7 +75,11 @@ export class StackOutputError extends Error {
 }
 
 /** The deployed table's name, from the stateful stack's `TableName` output. */
-export async function tableFromStack(stack: string, region: string | undefined, cloudformation = new CloudFormationClient(region ? { region } : {})): Promise<string> {
+export async function tableFromStack(
+  stack: string,
+  region: string | undefined,
+  cloudformation = new CloudFormationClient(region ? { region } : {}),
+): Promise<string> {
   try {
     const result = await cloudformation.send(new DescribeStacksCommand({ StackName: stack }));
     const output = result.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'TableName')?.OutputValue;

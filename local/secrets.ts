@@ -28,7 +28,14 @@ export function loadLocalSecrets(dataDir: string, env: NodeJS.ProcessEnv = proce
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(
       path,
-      JSON.stringify({ webhookSecret: kept.webhookSecret ?? (env.STRIPE_WEBHOOK_SECRET ? undefined : webhookSecret), apiToken: kept.apiToken ?? (env.WATCHER_API_TOKEN ? undefined : apiToken) }, null, 2),
+      JSON.stringify(
+        {
+          webhookSecret: kept.webhookSecret ?? (env.STRIPE_WEBHOOK_SECRET ? undefined : webhookSecret),
+          apiToken: kept.apiToken ?? (env.WATCHER_API_TOKEN ? undefined : apiToken),
+        },
+        null,
+        2,
+      ),
       { mode: 0o600 },
     );
   }

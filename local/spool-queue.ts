@@ -168,9 +168,7 @@ export class SpoolQueue implements EventQueue {
   private async pump(): Promise<void> {
     while (!this.stopped && this.consumer && this.running < this.concurrency) {
       const now = Date.now();
-      const batch = [...this.pending.values()]
-        .filter((m) => !this.inFlight.has(m.id) && m.visibleAt <= now)
-        .slice(0, this.batchSize);
+      const batch = [...this.pending.values()].filter((m) => !this.inFlight.has(m.id) && m.visibleAt <= now).slice(0, this.batchSize);
       if (batch.length === 0) break;
       for (const m of batch) {
         this.inFlight.add(m.id);

@@ -77,7 +77,10 @@ async function addMissingIndexes(client: DynamoDBClient, tableName: string, tabl
     added++;
     // Usable once ACTIVE (DynamoDB Local builds it in a moment, longer when loaded); bounded.
     const deadline = Date.now() + INDEX_ACTIVE_WITHIN_MS;
-    while ((await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.GlobalSecondaryIndexes?.find((g) => g.IndexName === gsi.indexName)?.IndexStatus !== 'ACTIVE') {
+    while (
+      (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.GlobalSecondaryIndexes?.find((g) => g.IndexName === gsi.indexName)
+        ?.IndexStatus !== 'ACTIVE'
+    ) {
       if (Date.now() > deadline) throw new Error(`index ${gsi.indexName} of table ${tableName} is still not active after ${INDEX_ACTIVE_WITHIN_MS / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

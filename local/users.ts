@@ -67,7 +67,10 @@ export function runUsersCommand(argv: readonly string[], env: NodeJS.ProcessEnv)
       if (!name) throw new UsageError(USAGE);
       const users = readUsersFile(path, { missingOk: true });
       if (!users.some((u) => u.name === name)) throw new UsageError(`${name} is not in ${path}`);
-      writeUsers(path, users.filter((u) => u.name !== name));
+      writeUsers(
+        path,
+        users.filter((u) => u.name !== name),
+      );
       return `Revoked ${name}; restart the watcher for it to take effect.`;
     }
     default:

@@ -105,7 +105,9 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
   const notifiers: Notifier[] = [new LogNotifier()];
   if (delivery.slack) {
     const { leaseMs, ...send } = options.slack ?? {};
-    notifiers.push(new SlackNotifier({ store, webhookUrl: delivery.slack.webhookUrl, publicUrl: () => publicUrl, now: clock, send, ...(leaseMs ? { leaseMs } : {}) }));
+    notifiers.push(
+      new SlackNotifier({ store, webhookUrl: delivery.slack.webhookUrl, publicUrl: () => publicUrl, now: clock, send, ...(leaseMs ? { leaseMs } : {}) }),
+    );
   }
   const mail = delivery.mail?.smtpUrl ? { sender: smtpMailSender(delivery.mail.smtpUrl), from: delivery.mail.from, to: delivery.mail.to } : undefined;
   const deliver = () =>
@@ -141,7 +143,11 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
       runSweep(apiDeps, clock())
         .then(async (result) => {
           const delivered = await deliver();
-          logger.info('local sweep finished', { ...result, dispatched: delivered.dispatched.sent, ...(delivered.digests ? { digests: delivered.digests } : {}) });
+          logger.info('local sweep finished', {
+            ...result,
+            dispatched: delivered.dispatched.sent,
+            ...(delivered.digests ? { digests: delivered.digests } : {}),
+          });
         })
         .catch((error: unknown) => logger.error('local sweep failed', { error: error as Error }));
     sweepTimer = setInterval(sweep, sweepIntervalMs);

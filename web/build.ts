@@ -50,7 +50,10 @@ function collect(outputFiles: readonly OutputFile[]): DashboardBundle {
   for (const file of outputFiles) {
     const body = Buffer.from(file.contents);
     if (file.path.endsWith('.js')) scriptBytes += body.byteLength;
-    assets.set(`assets/${file.path.split('/').pop()}`, { contentType: file.path.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8', body });
+    assets.set(`assets/${file.path.split('/').pop()}`, {
+      contentType: file.path.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8',
+      body,
+    });
   }
   assets.set('assets/app.css', { contentType: 'text/css; charset=utf-8', body: readFileSync(join(here, 'styles.css')) });
   return { shell: readFileSync(join(here, 'index.html')), assets, scriptBytes };

@@ -16,16 +16,18 @@ function SignIn({ config, onSignedIn, onError }: { config: DashboardConfig; onSi
   const oidc = config.oidc;
   return html`<main id="main" class="signin">
     <h1>Sign in to Termwatch</h1>
-    ${oidc
-      ? html`<p><button type="button" disabled=${leaving} onClick=${() => {
-          setLeaving(true);
-          beginSignIn(oidc, location.pathname + location.search).catch((e: Error) => {
-            setLeaving(false);
-            onError(`Could not reach the identity provider: ${e.message}`);
-          });
-        }}>Sign in with ${new URL(oidc.issuer).host}</button></p>
+    ${
+      oidc
+        ? html`<p><button type="button" disabled=${leaving} onClick=${() => {
+            setLeaving(true);
+            beginSignIn(oidc, location.pathname + location.search).catch((e: Error) => {
+              setLeaving(false);
+              onError(`Could not reach the identity provider: ${e.message}`);
+            });
+          }}>Sign in with ${new URL(oidc.issuer).host}</button></p>
         <h2>Or with an API token</h2>`
-      : null}
+        : null
+    }
     <form onSubmit=${(e: Event) => {
       e.preventDefault();
       session.signIn(token.trim());
@@ -129,7 +131,11 @@ function App() {
     document.title = `Termwatch · ${document.querySelector('h1')?.textContent ?? ''}`;
   });
   if (!config) return html`<main id="main"><p class="state" role="status">Loading Termwatch…</p></main>`;
-  if (!signedIn) return html`${error ? html`<p role="alert" class="state error">${error}</p>` : null}<${SignIn} config=${config} onError=${setError} onSignedIn=${() => { setError(undefined); setSignedIn(true); }} />`;
+  if (!signedIn)
+    return html`${error ? html`<p role="alert" class="state error">${error}</p>` : null}<${SignIn} config=${config} onError=${setError} onSignedIn=${() => {
+      setError(undefined);
+      setSignedIn(true);
+    }} />`;
   if (!me) return html`<main id="main"><p class="state" role="status">Signing in…</p></main>`;
   const pathname = path.split('?')[0]!;
   return html`<header class="top">

@@ -184,18 +184,21 @@ export class DashboardSite extends Construct {
     const distribution = this.distribution.node.defaultChild as cloudfront.CfnDistribution;
     Validations.of(distribution).acknowledge({
       id: 'AwsSolutions-CFR1',
-      reason: 'No geo restriction: finance people sign in from wherever they work; every figure needs a Cognito (or named issuer) token checked by the API, and the static shell holds no data.',
+      reason:
+        'No geo restriction: finance people sign in from wherever they work; every figure needs a Cognito (or named issuer) token checked by the API, and the static shell holds no data.',
     });
     if (!props.webAclArn) {
       Validations.of(distribution).acknowledge({
         id: 'AwsSolutions-CFR2',
-        reason: 'No WAF web ACL given (context dashboardWebAclArn): a CLOUDFRONT-scope ACL must live in us-east-1 (this stack is regional) and costs a fixed monthly fee for a few signed-in users; the API is throttled per stage and per route and refuses every finance call without a valid token before a function runs.',
+        reason:
+          'No WAF web ACL given (context dashboardWebAclArn): a CLOUDFRONT-scope ACL must live in us-east-1 (this stack is regional) and costs a fixed monthly fee for a few signed-in users; the API is throttled per stage and per route and refuses every finance call without a valid token before a function runs.',
       });
     }
     if (!props.customDomain) {
       Validations.of(distribution).acknowledge({
         id: 'AwsSolutions-CFR4',
-        reason: 'The default *.cloudfront.net certificate cannot set a minimum viewer TLS version (CloudFront negotiates TLSv1.2+ with current browsers); give dashboardDomainName and dashboardCertificateArn (us-east-1) to require TLSv1.2_2021.',
+        reason:
+          'The default *.cloudfront.net certificate cannot set a minimum viewer TLS version (CloudFront negotiates TLSv1.2+ with current browsers); give dashboardDomainName and dashboardCertificateArn (us-east-1) to require TLSv1.2_2021.',
       });
     }
 
@@ -255,11 +258,9 @@ export class DashboardSite extends Construct {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-${or(stack.account, 'AccountId')}-${or(stack.region, 'Region')}/*]`,
       reason: `${grant}; read-only on the CDK bootstrap asset bucket, where cdk deploy uploaded the bundle's zip (object keys are content hashes not known in the template).`,
     });
-    const handler = Stack.of(this)
-      .node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'))
-      ?.node.defaultChild;
+    const handler = Stack.of(this).node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'))?.node.defaultChild;
     if (!handler) throw new Error('BucketDeployment made no handler function');
-    const deployTimeOnly = 'CDK\'s BucketDeployment handler runs only during a deployment, as a CloudFormation custom resource';
+    const deployTimeOnly = "CDK's BucketDeployment handler runs only during a deployment, as a CloudFormation custom resource";
     Validations.of(handler).acknowledge({
       id: 'AwsSolutions-L1',
       reason: `${deployTimeOnly}; aws-cdk-lib pins its Python runtime together with the AWS CLI layer it ships, and upgrading aws-cdk-lib upgrades both.`,

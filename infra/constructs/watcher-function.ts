@@ -64,12 +64,7 @@ const tableReadActions = [
   'dynamodb:ConditionCheckItem',
   'dynamodb:DescribeTable',
 ] as const;
-const tableWriteActions = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-] as const;
+const tableWriteActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;
 
 export interface WatcherFunctionProps
   extends Omit<
@@ -201,10 +196,7 @@ export class WatcherFunction extends NodejsFunction {
     this.executionRole.addToPolicy(
       new iam.PolicyStatement({
         actions,
-        resources: [
-          table.tableArn,
-          ...tableDefinition.globalSecondaryIndexes.map((gsi) => `${table.tableArn}/index/${gsi.indexName}`),
-        ],
+        resources: [table.tableArn, ...tableDefinition.globalSecondaryIndexes.map((gsi) => `${table.tableArn}/index/${gsi.indexName}`)],
       }),
     );
   }

@@ -30,7 +30,13 @@ export const alarmThresholds = {
  */
 export function addOperationalAlarms(
   ops: Operations,
-  { api, ingestQueue, ingestRetention, table, sweep }: { api: WatcherApi; ingestQueue: sqs.IQueue; ingestRetention: Duration; table: ITable; sweep: DeploySettings['sweep'] },
+  {
+    api,
+    ingestQueue,
+    ingestRetention,
+    table,
+    sweep,
+  }: { api: WatcherApi; ingestQueue: sqs.IQueue; ingestRetention: Duration; table: ITable; sweep: DeploySettings['sweep'] },
 ): void {
   const fiveMinutes = Duration.minutes(5);
   const webhookRoute = routes.find((r) => r.auth === 'stripe-signature');
@@ -101,7 +107,8 @@ export function addOperationalAlarms(
     evaluationPeriods: 1,
     comparisonOperator: atLeast,
     treatMissingData: notBreaching,
-    alarmDescription: 'Delivery to people: Slack messages or email digests given up on after their retries this hour (GET /deliveries/dead-letters lists them with the reason)',
+    alarmDescription:
+      'Delivery to people: Slack messages or email digests given up on after their retries this hour (GET /deliveries/dead-letters lists them with the reason)',
   });
   ops.alarm('SweepNotRunAlarm', {
     // The sweep counts every run it finishes; none in two hourly periods means the schedule or the
@@ -129,7 +136,9 @@ export function addOperationalAlarms(
   }
   ops.alarm('DynamoThrottlesAlarm', {
     metric: new cloudwatch.MathExpression({
-      expression: Object.keys(throttleMetrics).map((id) => `FILL(${id}, 0)`).join(' + '),
+      expression: Object.keys(throttleMetrics)
+        .map((id) => `FILL(${id}, 0)`)
+        .join(' + '),
       usingMetrics: throttleMetrics,
       period: fiveMinutes,
       label: 'DynamoDB throttle events (table and indexes)',
@@ -141,4 +150,3 @@ export function addOperationalAlarms(
     alarmDescription: `DynamoDB: ${alarmThresholds.dynamoThrottlesPer5Minutes} or more throttled reads or writes in 5 minutes on the table or its indexes (the SDK retries; past its retries requests fail with 503)`,
   });
 }
-

@@ -135,9 +135,7 @@ export class StatefulStack extends Stack {
         usedOutsideRedrivePolicies: true,
       });
       for (const email of props.settings.notifyEmails) {
-        this.notifyTopic.addSubscription(
-          new subscriptions.EmailSubscription(email, { deadLetterQueue: undelivered.queue }),
-        );
+        this.notifyTopic.addSubscription(new subscriptions.EmailSubscription(email, { deadLetterQueue: undelivered.queue }));
       }
     }
 
@@ -158,7 +156,10 @@ export class StatefulStack extends Stack {
       new CfnOutput(this, 'SlackWebhookSecretId', { value: this.slackWebhookSecret.secretName, description: 'Put the Slack incoming-webhook URL here' });
     }
     if (this.mailIdentity) {
-      new CfnOutput(this, 'MailIdentityName', { value: this.mailIdentity.emailIdentityName, description: 'SES identity of the email digest: verify it (and leave the SES sandbox, or verify the recipients)' });
+      new CfnOutput(this, 'MailIdentityName', {
+        value: this.mailIdentity.emailIdentityName,
+        description: 'SES identity of the email digest: verify it (and leave the SES sandbox, or verify the recipients)',
+      });
     }
   }
 
@@ -219,7 +220,7 @@ export class StatefulStack extends Stack {
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.table.node.defaultChild as dynamodb.CfnTable)}.Arn>/backup/*]`,
       reason:
-        'Backup ARNs carry a name DynamoDB generates per recovery point (table/<name>/backup/<timestamp>-<id>); the wildcard is limited to this one table\'s backups.',
+        "Backup ARNs carry a name DynamoDB generates per recovery point (table/<name>/backup/<timestamp>-<id>); the wildcard is limited to this one table's backups.",
     });
     plan.addSelection('Table', { resources: [backup.BackupResource.fromDynamoDbTable(this.table)], role, disableDefaultBackupPolicy: true });
     return plan;
@@ -239,10 +240,8 @@ export class StatefulStack extends Stack {
     });
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason:
-        `Issued by ${issuedBy}, not by AWS: rotation means rolling it in ${issuedBy}'s settings and putting the new value here; a rotation Lambda cannot create ${issuedBy} credentials. Functions cache the value for 5 minutes, so a new value is picked up without a deploy.`,
+      reason: `Issued by ${issuedBy}, not by AWS: rotation means rolling it in ${issuedBy}'s settings and putting the new value here; a rotation Lambda cannot create ${issuedBy} credentials. Functions cache the value for 5 minutes, so a new value is picked up without a deploy.`,
     });
     return secret;
   }
 }
-

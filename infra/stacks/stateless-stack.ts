@@ -1,15 +1,4 @@
-import {
-  CfnOutput,
-  CrossStackReferences,
-  Duration,
-  Lazy,
-  ReferenceStrength,
-  RemovalPolicy,
-  Stack,
-  TimeZone,
-  Validations,
-  type StackProps,
-} from 'aws-cdk-lib';
+import { CfnOutput, CrossStackReferences, Duration, Lazy, ReferenceStrength, RemovalPolicy, Stack, TimeZone, Validations, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
@@ -208,9 +197,7 @@ export class StatelessStack extends Stack {
     const callbackUrls = auth.mode === 'cognito' ? (auth.callbackUrls ?? [callbackUrl]) : [];
     const logoutUrls = auth.mode === 'cognito' ? (auth.callbackUrls ?? [appUrl]) : [];
     this.identity =
-      auth.mode === 'cognito'
-        ? new Identity(this, 'Identity', { mfa: auth.mfa, domainPrefix: auth.domainPrefix, callbackUrls, logoutUrls })
-        : undefined;
+      auth.mode === 'cognito' ? new Identity(this, 'Identity', { mfa: auth.mfa, domainPrefix: auth.domainPrefix, callbackUrls, logoutUrls }) : undefined;
     const identity = this.identity;
     // Outputs inside a construct get a path hash (IdentityUserPoolId10F31C26); the README and the
     // operator use the plain names (UserPoolId, ClientId, Issuer, HostedUiUrl).
@@ -222,7 +209,11 @@ export class StatelessStack extends Stack {
       functions: { api: this.apiFunction, webhook: this.webhookFunction },
       auth: identity ? { mode: 'jwt', issuer: identity.issuer, audience: [identity.clientId] } : (auth as Exclude<DeploySettings['auth'], { mode: 'cognito' }>),
       throttle: settings.throttle,
-      routeThrottles: { 'stripe-signature': settings.routeThrottles.webhook, public: settings.routeThrottles.public, 'feed-secret': settings.routeThrottles.feed },
+      routeThrottles: {
+        'stripe-signature': settings.routeThrottles.webhook,
+        public: settings.routeThrottles.public,
+        'feed-secret': settings.routeThrottles.feed,
+      },
       accessLogRetention: logRetention,
     });
 
@@ -289,16 +280,14 @@ export class StatelessStack extends Stack {
       },
     });
     this.sweepFunction.bindTable(table, tableGrants.sweep);
-    this.sweepFunction.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [notifyTopic.topicArn] }),
-    );
+    this.sweepFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [notifyTopic.topicArn] }));
     // Publishing to a KMS-encrypted topic: SNS asks KMS for a data key on the publisher's behalf.
-    this.sweepFunction.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.notifyKey.keyArn] }),
-    );
+    this.sweepFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.notifyKey.keyArn] }));
     props.eventBus.grantPutEventsTo(this.sweepFunction);
     if (props.slackWebhookSecret) {
-      this.sweepFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.slackWebhookSecret.secretArn] }));
+      this.sweepFunction.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.slackWebhookSecret.secretArn] }),
+      );
     }
     if (settings.delivery.mail) {
       if (!props.mailIdentity) throw new Error('mailFrom is set but the stateful stack made no SES identity');
@@ -325,7 +314,10 @@ export class StatelessStack extends Stack {
     for (const [fn, invokedBy] of [
       [this.webhookFunction, 'API Gateway (synchronously: Stripe sees the error and retries the delivery)'],
       [this.apiFunction, 'API Gateway (synchronously: the caller gets the error)'],
-      [this.processorFunction, `its SQS event source mapping (failed messages return to the queue and go to its dead-letter queue after ${maxReceiveCount} receives)`],
+      [
+        this.processorFunction,
+        `its SQS event source mapping (failed messages return to the queue and go to its dead-letter queue after ${maxReceiveCount} receives)`,
+      ],
     ] as const) {
       Validations.of(fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
@@ -373,12 +365,8 @@ export class StatelessStack extends Stack {
       }),
       description: 'EventBridge Scheduler: starts the hourly sweep',
     });
-    role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sweepFunction.functionArn] }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.sweepDeadLetters.queue.queueArn] }),
-    );
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sweepFunction.functionArn] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.sweepDeadLetters.queue.queueArn] }));
     return new scheduler.Schedule(this, 'SweepSchedule', {
       description: `Hourly sweep at :${String(minute).padStart(2, '0')} ${sweep.timeZone} (reminders at ${sweep.at})`,
       schedule: scheduler.ScheduleExpression.cron({

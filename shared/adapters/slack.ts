@@ -36,7 +36,12 @@ export function slackMessage(n: Notification, options: { publicUrl: string; poss
   const p = n.payload;
   const name = str(p.accountName);
   const who = name ? `${escapeMrkdwn(oneLine(name))} (\`${escapeMrkdwn(oneLine(n.accountId))}\`)` : `\`${escapeMrkdwn(oneLine(n.accountId))}\``;
-  const title = n.type === 'review_opened' ? (p.kind === 'for_cause' ? 'For-cause review opened' : 'Review opened') : `Renewal reminder (${String(p.offsetDays ?? n.offsetDays ?? '')} days)`;
+  const title =
+    n.type === 'review_opened'
+      ? p.kind === 'for_cause'
+        ? 'For-cause review opened'
+        : 'Review opened'
+      : `Renewal reminder (${String(p.offsetDays ?? n.offsetDays ?? '')} days)`;
   const reasons = Array.isArray(p.reasons) ? p.reasons.filter((r): r is string => typeof r === 'string') : [];
   const deadline = str(p.noticeDeadline);
   const daysLeft = typeof p.daysLeft === 'number' ? p.daysLeft : undefined;
@@ -50,7 +55,10 @@ export function slackMessage(n: Notification, options: { publicUrl: string; poss
       type: 'section',
       fields: [
         { type: 'mrkdwn', text: `*Customer*\n${who}` },
-        { type: 'mrkdwn', text: `*Notice deadline*\n${deadline ? `${deadline}${daysLeft !== undefined ? ` (${daysLeft} days left)` : ''}` : 'none on record'}` },
+        {
+          type: 'mrkdwn',
+          text: `*Notice deadline*\n${deadline ? `${deadline}${daysLeft !== undefined ? ` (${daysLeft} days left)` : ''}` : 'none on record'}`,
+        },
       ],
     },
     ...(reasons.length > 0
@@ -58,7 +66,14 @@ export function slackMessage(n: Notification, options: { publicUrl: string; poss
       : []),
     {
       type: 'actions',
-      elements: [{ type: 'button', text: { type: 'plain_text', text: n.taskId ? 'Open the review' : 'Open the account' }, url: dashboardLink(options.publicUrl, n), action_id: 'open' }],
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: n.taskId ? 'Open the review' : 'Open the account' },
+          url: dashboardLink(options.publicUrl, n),
+          action_id: 'open',
+        },
+      ],
     },
   ];
   return { text: options.possibleDuplicate ? `(possible duplicate) ${fallback}` : fallback, blocks };
@@ -83,7 +98,12 @@ async function postOnce(url: string, body: string, timeoutMs: number): Promise<P
     if (response.ok) return { ok: true };
     const retryAfter = Number(response.headers.get('retry-after'));
     const retryable = response.status === 429 || response.status >= 500;
-    return { ok: false, retryable, reason: `HTTP ${response.status} ${text}`, ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}) };
+    return {
+      ok: false,
+      retryable,
+      reason: `HTTP ${response.status} ${text}`,
+      ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+    };
   } catch (error) {
     // Timeouts, refused and dropped connections: Slack may not have it; worth another try.
     const e = error as Error & { cause?: { code?: string } };
@@ -92,7 +112,11 @@ async function postOnce(url: string, body: string, timeoutMs: number): Promise<P
 }
 
 /** POSTs a message, retrying 429 and 5xx (honouring Retry-After) and network failures with backoff. */
-export async function postToSlack(url: string, message: unknown, options: SlackSendOptions = {}): Promise<{ ok: true; attempts: number } | { ok: false; attempts: number; reason: string }> {
+export async function postToSlack(
+  url: string,
+  message: unknown,
+  options: SlackSendOptions = {},
+): Promise<{ ok: true; attempts: number } | { ok: false; attempts: number; reason: string }> {
   const attempts = options.attempts ?? 4;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const body = JSON.stringify(message);
@@ -105,7 +129,8 @@ export async function postToSlack(url: string, message: unknown, options: SlackS
     if (attempt === attempts) break;
     const backoff = (options.baseDelayMs ?? 500) * 2 ** (attempt - 1);
     const wait = result.retryAfterMs ?? backoff;
-    if (wait > (options.maxRetryAfterMs ?? 30_000)) return { ok: false, attempts: attempt, reason: `${last} (Retry-After ${wait / 1000}s is longer than one run waits)` };
+    if (wait > (options.maxRetryAfterMs ?? 30_000))
+      return { ok: false, attempts: attempt, reason: `${last} (Retry-After ${wait / 1000}s is longer than one run waits)` };
     await sleep(wait);
   }
   return { ok: false, attempts, reason: last };
@@ -149,7 +174,8 @@ export class SlackNotifier implements Notifier {
   ) {}
 
   async send(n: Notification): Promise<void> {
-    if (this.deps.now().getTime() < this.pausedUntil) throw new SlackUnavailableError(`slack paused after ${BREAKER_FAILURES} messages in a row failed; ${n.id} stays pending`);
+    if (this.deps.now().getTime() < this.pausedUntil)
+      throw new SlackUnavailableError(`slack paused after ${BREAKER_FAILURES} messages in a row failed; ${n.id} stays pending`);
     const claimed = await claimDelivery(this.deps.store, {
       channel: this.channel,
       messageKey: n.id,
@@ -159,11 +185,20 @@ export class SlackNotifier implements Notifier {
       subject: n.subject,
     });
     if (claimed.state === 'sent' || claimed.state === 'dead') return;
-    if (claimed.state === 'in_flight') throw new DeliveryInFlightError(`slack message ${n.id} is being sent by another run (claimed ${claimed.claim.claimedAt})`);
+    if (claimed.state === 'in_flight')
+      throw new DeliveryInFlightError(`slack message ${n.id} is being sent by another run (claimed ${claimed.claim.claimedAt})`);
     const possibleDuplicate = claimed.state === 'reclaimed';
-    if (possibleDuplicate) logger.warn('slack message claimed before but never confirmed; sending again marked as a possible duplicate', { notificationId: n.id, attempts: claimed.claim.attempts });
+    if (possibleDuplicate)
+      logger.warn('slack message claimed before but never confirmed; sending again marked as a possible duplicate', {
+        notificationId: n.id,
+        attempts: claimed.claim.attempts,
+      });
     const url = typeof this.deps.webhookUrl === 'string' ? this.deps.webhookUrl : await this.deps.webhookUrl();
-    const result = await postToSlack(url, slackMessage(n, { publicUrl: typeof this.deps.publicUrl === 'string' ? this.deps.publicUrl : this.deps.publicUrl(), possibleDuplicate }), this.deps.send);
+    const result = await postToSlack(
+      url,
+      slackMessage(n, { publicUrl: typeof this.deps.publicUrl === 'string' ? this.deps.publicUrl : this.deps.publicUrl(), possibleDuplicate }),
+      this.deps.send,
+    );
     if (result.ok) {
       this.consecutiveFailures = 0;
       await markDelivered(this.deps.store, { channel: this.channel, messageKey: n.id }, this.deps.now().toISOString());

@@ -21,13 +21,16 @@ const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,
 
 const urlWith = (protocols: readonly string[]) =>
   z.string().check(
-    z.refine((value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`),
+    z.refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`,
+    ),
   );
 
 const addressSchema = z.string().check(z.trim(), z.maxLength(254), z.regex(ADDRESS, 'must be an email address like finance@example.com'));
@@ -39,15 +42,17 @@ export const deliveryEnvSchema = z.object({
   WATCHER_SMTP_URL: z.optional(urlWith(['smtp:', 'smtps:'])),
   WATCHER_MAIL_FROM: z.optional(addressSchema),
   WATCHER_MAIL_TO: z.optional(
-    z.pipe(
-      z.string(),
-      z.transform((value) =>
-        value
-          .split(',')
-          .map((a) => a.trim())
-          .filter((a) => a !== ''),
-      ),
-    ).check(z.minLength(1, 'names no address')),
+    z
+      .pipe(
+        z.string(),
+        z.transform((value) =>
+          value
+            .split(',')
+            .map((a) => a.trim())
+            .filter((a) => a !== ''),
+        ),
+      )
+      .check(z.minLength(1, 'names no address')),
   ),
 });
 
@@ -72,12 +77,16 @@ export function loadDeliveryConfig(env: NodeJS.ProcessEnv, defaults: { publicUrl
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? 'delivery settings');
     const index = issue?.path[1];
-    throw new DeliveryConfigError(variable, `${issue?.message ?? 'is malformed'}${index !== undefined ? ` (address ${Number(index) + 1})` : ''}, got ${JSON.stringify(present[variable] ?? '')}`);
+    throw new DeliveryConfigError(
+      variable,
+      `${issue?.message ?? 'is malformed'}${index !== undefined ? ` (address ${Number(index) + 1})` : ''}, got ${JSON.stringify(present[variable] ?? '')}`,
+    );
   }
   const v = parsed.data;
   const to = v.WATCHER_MAIL_TO?.map((address, i) => {
     const one = addressSchema.safeParse(address);
-    if (!one.success) throw new DeliveryConfigError('WATCHER_MAIL_TO', `must list email addresses like finance@example.com, got ${JSON.stringify(address)} (address ${i + 1})`);
+    if (!one.success)
+      throw new DeliveryConfigError('WATCHER_MAIL_TO', `must list email addresses like finance@example.com, got ${JSON.stringify(address)} (address ${i + 1})`);
     return one.data;
   });
   const smtp = defaults.smtp ?? true;
@@ -91,7 +100,11 @@ export function loadDeliveryConfig(env: NodeJS.ProcessEnv, defaults: { publicUrl
   return {
     publicUrl: (v.WATCHER_PUBLIC_URL ?? defaults.publicUrl).replace(/\/+$/, ''),
     ...(v.WATCHER_SLACK_WEBHOOK_URL ? { slack: { webhookUrl: v.WATCHER_SLACK_WEBHOOK_URL } } : {}),
-    ...(v.WATCHER_MAIL_FROM && to ? { mail: { ...(v.WATCHER_SMTP_URL ? { smtpUrl: v.WATCHER_SMTP_URL } : {}), from: v.WATCHER_MAIL_FROM, to: [...new Set(to.map((a) => a.toLowerCase()))] } } : {}),
+    ...(v.WATCHER_MAIL_FROM && to
+      ? {
+          mail: { ...(v.WATCHER_SMTP_URL ? { smtpUrl: v.WATCHER_SMTP_URL } : {}), from: v.WATCHER_MAIL_FROM, to: [...new Set(to.map((a) => a.toLowerCase()))] },
+        }
+      : {}),
   };
 }
 

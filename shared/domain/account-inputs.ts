@@ -13,9 +13,7 @@ export const humanSignalKindSchema = z.enum(['abusive', 'scope_mismatch', 'commu
 
 export const signalBodySchema = z.strictObject({
   signal: humanSignalKindSchema,
-  note: z
-    .string({ error: 'is required' })
-    .check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(2000, 'must be at most 2000 characters')),
+  note: z.string({ error: 'is required' }).check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(2000, 'must be at most 2000 characters')),
   /** Who observed it, when not the caller (e.g. the account manager). */
   recordedBy: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100, 'must be at most 100 characters'))),
   /** Retrying a POST with the same key records the signal once. */
@@ -35,9 +33,7 @@ export const humanSignalSchema = z.object({
 });
 export type HumanSignal = z.infer<typeof humanSignalSchema>;
 
-const reason = z
-  .string({ error: 'is required' })
-  .check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(500, 'must be at most 500 characters'));
+const reason = z.string({ error: 'is required' }).check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(500, 'must be at most 500 characters'));
 
 export const overridesBodySchema = z.strictObject({
   /** Keep the account out of one signal's reviews, or out of all reviews (`all`), with a reason. */
@@ -57,9 +53,7 @@ export const overridesBodySchema = z.strictObject({
   ),
   /** Hold one invoice out of lateness (e.g. under discussion) until a date. */
   invoiceHolds: z._default(
-    z
-      .array(z.strictObject({ invoiceId: z.string().check(z.minLength(1), z.maxLength(255)), reason, until: calendarDateSchema }))
-      .check(z.maxLength(100)),
+    z.array(z.strictObject({ invoiceId: z.string().check(z.minLength(1), z.maxLength(255)), reason, until: calendarDateSchema })).check(z.maxLength(100)),
     [],
   ),
   /** Per-account policy: grace days and the notice period used when the contract gives none. */

@@ -57,7 +57,9 @@ export function applyDecision(task: Task, request: DecisionRequest, by: Actor, a
   if (!CAN_DECIDE.has(by.role)) throw new NotAnApproverError(`deciding needs the reviewer role; ${by.name} is ${by.role}`);
   if (task.status === 'cancelled') throw new TaskNotDecidableError(`task ${task.id} was cancelled; there is nothing to decide`);
   if (task.status === 'pending_approval') {
-    throw new TaskNotDecidableError(`task ${task.id} is waiting for approval of ${task.approval?.requestedBy ?? 'someone'}'s termination; approve or reject it first`);
+    throw new TaskNotDecidableError(
+      `task ${task.id} is waiting for approval of ${task.approval?.requestedBy ?? 'someone'}'s termination; approve or reject it first`,
+    );
   }
   if (request.decision === 'terminate' && mode === 'two_person') {
     const { approval: _a, ...rest } = task;
@@ -101,10 +103,7 @@ export function answerApproval(task: Task, answer: { approve: boolean; note: str
     return {
       ...rest,
       status: 'open',
-      history: [
-        ...task.history,
-        { at, status: 'open', note: `termination requested by ${request.requestedBy} rejected by ${by.name}: ${answer.note}` },
-      ],
+      history: [...task.history, { at, status: 'open', note: `termination requested by ${request.requestedBy} rejected by ${by.name}: ${answer.note}` }],
       updatedAt: at,
     };
   }

@@ -64,7 +64,10 @@ export function profitabilityInput(facts: AssessmentFacts, accountId: string, po
     disputes: facts.disputes,
     costs: facts.costs,
     fixedMonthlyCosts: selectFixedMonthlyCosts(policy, { accountId, plans: facts.subscriptionPlans.filter((p) => p.live).flatMap((p) => p.planIds) }),
-    firstActivityAt: facts.invoices.map((i) => i.facts.finalizedAt).filter((t): t is string => t !== undefined).sort()[0],
+    firstActivityAt: facts.invoices
+      .map((i) => i.facts.finalizedAt)
+      .filter((t): t is string => t !== undefined)
+      .sort()[0],
     policy,
     now,
   };
@@ -236,7 +239,8 @@ export function settlePlans(plans: ReviewPlan[], tasks: readonly Task[], now: Da
     if (current?.status === 'open') return plan;
     // Only a settle time (within the settle period) is kept: a review scheduled months ahead by the
     // timing rule that should now open is settled from now, whichever event came first.
-    const pending = current && Date.parse(current.openAt) > now.getTime() && Date.parse(current.openAt) <= now.getTime() + settleMs ? current.openAt : undefined;
+    const pending =
+      current && Date.parse(current.openAt) > now.getTime() && Date.parse(current.openAt) <= now.getTime() + settleMs ? current.openAt : undefined;
     const openAt = pending ?? new Date(now.getTime() + settleMs).toISOString();
     if (plan.targetEnd !== undefined && openAt >= plan.dueAt) return plan;
     // Plans without a term end (no contract, for cause) are due at once only nominally.
@@ -262,7 +266,10 @@ export function settleReminders(
   const settleMs = assessed.policy.reviewSettleMinutes * 60_000;
   const deferReminders = settle && settleMs > 0 && (assessed.reminders.due !== undefined || assessed.reminders.skipped.length > 0);
   const reminders = deferReminders ? { skipped: [] as string[] } : assessed.reminders;
-  const pending = previous?.nextEvalAt && Date.parse(previous.nextEvalAt) > now.getTime() && Date.parse(previous.nextEvalAt) <= now.getTime() + settleMs ? previous.nextEvalAt : undefined;
+  const pending =
+    previous?.nextEvalAt && Date.parse(previous.nextEvalAt) > now.getTime() && Date.parse(previous.nextEvalAt) <= now.getTime() + settleMs
+      ? previous.nextEvalAt
+      : undefined;
   const nextEvalAt = deferReminders ? earliest([assessed.nextChangeAt, pending ?? new Date(now.getTime() + settleMs).toISOString()]) : assessed.nextChangeAt;
   // Keys of the current term are enough to send each reminder once; older ones are dropped.
   const remindersSent = [...new Set([...(previous?.remindersSent ?? []), ...reminders.skipped, ...(reminders.due ? [reminders.due.key] : [])])]

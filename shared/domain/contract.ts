@@ -38,19 +38,17 @@ export function isCalendarDate(value: string): boolean {
 }
 
 /** A calendar date in the policy's business time zone, `YYYY-MM-DD`. */
-export const calendarDateSchema = z
-  .string({ error: requiredOr('must be a date string in YYYY-MM-DD form') })
-  .check(
-    z.regex(CALENDAR_DATE, { error: 'must be a date in YYYY-MM-DD form, e.g. 2026-03-31', abort: true }),
-    z.refine(isCalendarDate, { error: (issue) => `${String(issue.input)} is not a real calendar date`, abort: true }),
-    z.refine(
-      (value) => {
-        const year = Number(value.slice(0, 4));
-        return year >= MIN_YEAR && year <= MAX_YEAR;
-      },
-      { error: `must be between ${MIN_YEAR}-01-01 and ${MAX_YEAR}-12-31` },
-    ),
-  );
+export const calendarDateSchema = z.string({ error: requiredOr('must be a date string in YYYY-MM-DD form') }).check(
+  z.regex(CALENDAR_DATE, { error: 'must be a date in YYYY-MM-DD form, e.g. 2026-03-31', abort: true }),
+  z.refine(isCalendarDate, { error: (issue) => `${String(issue.input)} is not a real calendar date`, abort: true }),
+  z.refine(
+    (value) => {
+      const year = Number(value.slice(0, 4));
+      return year >= MIN_YEAR && year <= MAX_YEAR;
+    },
+    { error: `must be between ${MIN_YEAR}-01-01 and ${MAX_YEAR}-12-31` },
+  ),
+);
 export type CalendarDate = z.infer<typeof calendarDateSchema>;
 
 export const renewalSchema = z.enum(['auto', 'fixed', 'evergreen'], {
@@ -134,10 +132,7 @@ export function termMonthsOf(contract: Pick<Contract, 'renewal' | 'renewalTermMo
 }
 
 /** Turns a validated body into stored terms recorded by a person. */
-export function contractFromBody(
-  body: ContractBody,
-  meta: { source: PersonSource; recordedAt: string; sourceRef?: string },
-): Contract {
+export function contractFromBody(body: ContractBody, meta: { source: PersonSource; recordedAt: string; sourceRef?: string }): Contract {
   const contract: Contract = {
     endDate: body.endDate,
     renewal: body.renewal,

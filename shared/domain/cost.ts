@@ -18,19 +18,14 @@ function requiredOr(message: string) {
 }
 
 export const COST_CATEGORIES = ['support', 'delivery', 'other'] as const;
-export const costCategorySchema = z.enum(
-  COST_CATEGORIES,
-  requiredOr(`must be one of ${COST_CATEGORIES.map((c) => `"${c}"`).join(', ')}`),
-);
+export const costCategorySchema = z.enum(COST_CATEGORIES, requiredOr(`must be one of ${COST_CATEGORIES.map((c) => `"${c}"`).join(', ')}`));
 export type CostCategory = z.infer<typeof costCategorySchema>;
 
 /** A real ISO 4217 currency code in lower case, e.g. "usd": a made-up "xyz" is refused. */
-export const isoCurrencySchema = z
-  .string(requiredOr('must be a currency code such as "usd"'))
-  .check(
-    z.refine((c) => c === c.toLowerCase(), { message: 'must be lower case, e.g. "usd"', abort: true }),
-    z.refine((c) => ISO_CURRENCIES.has(c), { message: 'must be an ISO 4217 currency code such as "usd" or "eur"' }),
-  );
+export const isoCurrencySchema = z.string(requiredOr('must be a currency code such as "usd"')).check(
+  z.refine((c) => c === c.toLowerCase(), { message: 'must be lower case, e.g. "usd"', abort: true }),
+  z.refine((c) => ISO_CURRENCIES.has(c), { message: 'must be an ISO 4217 currency code such as "usd" or "eur"' }),
+);
 
 /** Years a cost's date may fall in (as for contract dates). */
 const COST_YEARS = { min: 1970, max: 2999 } as const;
@@ -55,9 +50,7 @@ export const costBodySchema = z.strictObject(
     note: z.optional(z.string({ error: 'must be text' }).check(z.maxLength(500, { error: 'must be at most 500 characters' }))),
     /** Retrying a POST with the same key records the cost once. */
     idempotencyKey: z.optional(
-      z
-        .string({ error: 'must be text' })
-        .check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(100, { error: 'must be at most 100 characters' })),
+      z.string({ error: 'must be text' }).check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(100, { error: 'must be at most 100 characters' })),
     ),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : undefined) },

@@ -19,10 +19,7 @@ export interface SubscriptionPlans {
  * The policy's fixed monthly costs that apply to an account: those naming it, and those of any
  * plan it is on (its live subscriptions' price, product or plan ids: `subscriptionPlans`).
  */
-export function selectFixedMonthlyCosts(
-  policy: Policy,
-  account: { accountId: string; plans?: readonly string[] | undefined },
-): FixedMonthlyCost[] {
+export function selectFixedMonthlyCosts(policy: Policy, account: { accountId: string; plans?: readonly string[] | undefined }): FixedMonthlyCost[] {
   const plans = new Set(account.plans ?? []);
   return policy.profitability.fixedMonthlyCosts
     .filter((c) => c.accountId === account.accountId || (c.plan !== undefined && plans.has(c.plan)))
@@ -50,8 +47,7 @@ export function activeMonths(
     instants.push(zonedDayStart(zone, y, m - 1, d));
   }
   const historyStartMs = instants.filter((t) => !Number.isNaN(t)).reduce((a, b) => Math.min(a, b), Infinity);
-  const historyMonths =
-    historyStartMs < nowMs ? Math.max(0, differenceInMonths(nowTz, zonedDate(historyStartMs, zone), { in: inZone })) : 0;
+  const historyMonths = historyStartMs < nowMs ? Math.max(0, differenceInMonths(nowTz, zonedDate(historyStartMs, zone), { in: inZone })) : 0;
   let fixedCostMonths = 0;
   const coverStartMs = Math.max(historyStartMs, window.startMs);
   if (Number.isFinite(historyStartMs) && coverStartMs < nowMs) {

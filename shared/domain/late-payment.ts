@@ -227,9 +227,7 @@ export function latePaymentProfile(invoices: InvoiceFacts[], policy: Policy, now
     );
   }
   if (maxDaysOverdue > overdueDays && mostOverdue !== undefined) {
-    reasons.push(
-      `invoice ${mostOverdue.number ?? mostOverdue.invoiceId} is ${maxDaysOverdue} days overdue (more than ${overdueDays})`,
-    );
+    reasons.push(`invoice ${mostOverdue.number ?? mostOverdue.invoiceId} is ${maxDaysOverdue} days overdue (more than ${overdueDays})`);
   }
   const latePayer = reasons.length > 0;
   if (latePayer && defaults > 0) {

@@ -1,9 +1,7 @@
 import * as z from '../zod.ts';
 
 /** ISO 4217 code as Stripe writes it: three lower-case letters. */
-export const currencySchema = z
-  .string()
-  .check(z.regex(/^[a-z]{3}$/, 'must be a three-letter ISO 4217 code in lower case, e.g. "usd"'));
+export const currencySchema = z.string().check(z.regex(/^[a-z]{3}$/, 'must be a three-letter ISO 4217 code in lower case, e.g. "usd"'));
 
 /**
  * The largest single money entry a person or the policy may give, in minor units: 10^11 (a

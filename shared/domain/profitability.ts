@@ -1,20 +1,13 @@
 import { lightFormat, subMonths } from 'date-fns';
 import * as z from '../zod.ts';
-import { zonedDate, } from './zone.ts';
+import { zonedDate } from './zone.ts';
 import { addMoney, currencySchema, formatMoney, multiplyMoney, roundMoney } from './money.ts';
 import { compareText } from './observation.ts';
 import { disputeSignal, disputeSignalSchema, lostAt } from './dispute-signal.ts';
 import { activeMonths, type FixedMonthlyCost } from './fixed-costs.ts';
 import type { Policy } from './policy.ts';
 import { costEntrySchema, type CostEntry } from './cost.ts';
-import {
-  disputeFactSchema,
-  mergeDisputeObservations,
-  mergeRefundObservations,
-  refundFactSchema,
-  type DisputeFact,
-  type RefundFact,
-} from './revenue.ts';
+import { disputeFactSchema, mergeDisputeObservations, mergeRefundObservations, refundFactSchema, type DisputeFact, type RefundFact } from './revenue.ts';
 
 /**
  * The profitability rule (domain.md, "Profitability"): a pure function of revenue facts, cost
@@ -309,9 +302,7 @@ function judgeMargins(rows: ProfitabilityRow[], historyMonths: number, settings:
         `(${r.marginPct}%) ${within} is below the minimum of ${minMarginPct}%`,
   );
   if (below.length > 0 && !enoughHistory) {
-    reasons.push(
-      `not flagged yet: only ${plural(historyMonths, 'month', 'months')} of history, at least ${minHistoryMonths} needed`,
-    );
+    reasons.push(`not flagged yet: only ${plural(historyMonths, 'month', 'months')} of history, at least ${minHistoryMonths} needed`);
   }
   return { unprofitable: below.length > 0 && enoughHistory, reasons };
 }
@@ -341,8 +332,10 @@ function convertedTotal(rows: ProfitabilityRow[], exchangeRates: Policy['profita
   };
 }
 
-const byTime = <T extends { createdAt: string }>(id: (t: T) => string) => (a: T, b: T) =>
-  compareText(a.createdAt, b.createdAt) || compareText(id(a), id(b));
+const byTime =
+  <T extends { createdAt: string }>(id: (t: T) => string) =>
+  (a: T, b: T) =>
+    compareText(a.createdAt, b.createdAt) || compareText(id(a), id(b));
 
 /**
  * Profitability of one account at `now`.
@@ -371,9 +364,7 @@ export function profitability(input: ProfitabilityInput): ProfitabilityResult {
   const converted = convertedTotal(rows, settings.exchangeRates);
   const disputes = disputeSignal(facts.disputes, policy.disputes, window);
 
-  const topCosts = [...costsInWindow]
-    .sort((a, b) => b.amount - a.amount || compareText(b.date, a.date) || compareText(a.costId, b.costId))
-    .slice(0, 5);
+  const topCosts = [...costsInWindow].sort((a, b) => b.amount - a.amount || compareText(b.date, a.date) || compareText(a.costId, b.costId)).slice(0, 5);
   const disputeEvidence = dedupe(
     [...disputes.opened, ...lostInWindow],
     (d) => d.disputeId,
@@ -396,4 +387,3 @@ export function profitability(input: ProfitabilityInput): ProfitabilityResult {
     disputeSignal: disputes.signal,
   };
 }
-

@@ -58,7 +58,10 @@ export function planReminders(input: { contract: Contract; policy: Policy; now: 
   const come = pending.filter((r) => Date.parse(r.at) <= now.getTime());
   const due = come.at(-1);
   const skipped = come.slice(0, -1).map((r) => r.key);
-  const future = pending.filter((r) => Date.parse(r.at) > now.getTime()).map((r) => r.at).sort()[0];
+  const future = pending
+    .filter((r) => Date.parse(r.at) > now.getTime())
+    .map((r) => r.at)
+    .sort()[0];
   const nextAt = future ?? new Date(term.dueAt.getTime() + 1).toISOString();
   return { ...(due ? { due } : {}), skipped, nextAt };
 }

@@ -62,12 +62,7 @@ export const disputeStatusSchema = z.enum([
 export type DisputeStatus = z.infer<typeof disputeStatusSchema>;
 
 /** A dispute in one of these states is over: no later, non-terminal observation may reopen it. */
-export const TERMINAL_DISPUTE_STATUSES: ReadonlySet<DisputeStatus> = new Set<DisputeStatus>([
-  'won',
-  'lost',
-  'warning_closed',
-  'prevented',
-]);
+export const TERMINAL_DISPUTE_STATUSES: ReadonlySet<DisputeStatus> = new Set<DisputeStatus>(['won', 'lost', 'warning_closed', 'prevented']);
 
 export const disputeBalanceTransactionSchema = z.object({
   id: z.string().check(z.minLength(1)),
@@ -229,8 +224,7 @@ export function mergeDisputeFacts(a: DisputeFact, b: DisputeFact): DisputeFact {
   if (a.disputeId !== b.disputeId) {
     throw new RevenueFactMismatchError(`cannot merge dispute ${a.disputeId} with dispute ${b.disputeId}`);
   }
-  const newer =
-    (compareText(a.version, b.version) || compareText(disputeSnapshot(a), disputeSnapshot(b))) >= 0 ? a : b;
+  const newer = (compareText(a.version, b.version) || compareText(disputeSnapshot(a), disputeSnapshot(b))) >= 0 ? a : b;
   const statusFrom = compareDisputeStatus(a, b) >= 0 ? a : b;
   const balanceTransactions = unionTransactions(a.balanceTransactions, b.balanceTransactions);
   return compact({

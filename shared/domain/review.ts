@@ -239,7 +239,10 @@ function applyPlan(task: Task, plan: ReviewPlan, evidence: Record<string, unknow
   let result = next;
   if (returnNote) result = withHistory(result, nowIso, `${returnNote}: review ${status === 'open' ? 'reopened' : 'rescheduled'}`);
   if (moved) {
-    const note = task.kind === 'for_cause' ? `now about ${slotLabel(plan)} (was ${slotLabel(task)})` : `moved from term end ${task.targetEnd ?? '(none)'} to ${plan.targetEnd ?? '(none)'}`;
+    const note =
+      task.kind === 'for_cause'
+        ? `now about ${slotLabel(plan)} (was ${slotLabel(task)})`
+        : `moved from term end ${task.targetEnd ?? '(none)'} to ${plan.targetEnd ?? '(none)'}`;
     result = withHistory(result, nowIso, note);
   }
   if (reschedule) result = withHistory(result, nowIso, `contract on record: review rescheduled to open ${plan.openAt}`);

@@ -82,9 +82,7 @@ export function startOfLocalDay(date: CalendarDate, timeZone: string): Date {
   // transition the offset before and after differ: try both, keep the earliest that is `date`.
   const wall = Date.UTC(noon.getFullYear(), noon.getMonth(), noon.getDate());
   const offsets = [zoneOffset(timeZone, new Date(wall - 24 * HOUR_MS)), zoneOffset(timeZone, new Date(wall + 24 * HOUR_MS))];
-  const starts = [...new Set(offsets)]
-    .map((minutes) => wall - minutes * 60_000)
-    .filter((instant) => localDate(instant, timeZone) === date);
+  const starts = [...new Set(offsets)].map((minutes) => wall - minutes * 60_000).filter((instant) => localDate(instant, timeZone) === date);
   // No instant has that local date when the zone skipped the whole day (Kiritimati, 1994-12-31).
   if (starts.length === 0) return startOfLocalDay(addDaysToDate(date, 1), timeZone);
   return new Date(Math.min(...starts));
@@ -124,11 +122,7 @@ export function noticeDaysOf(contract: Pick<Contract, 'noticeDays'>, policy: Pol
 }
 
 /** D = E − N for the given term end (the recorded end by default). */
-export function noticeDeadline(
-  contract: Pick<Contract, 'endDate' | 'noticeDays'>,
-  policy: Policy,
-  termEnd: CalendarDate = contract.endDate,
-): CalendarDate {
+export function noticeDeadline(contract: Pick<Contract, 'endDate' | 'noticeDays'>, policy: Policy, termEnd: CalendarDate = contract.endDate): CalendarDate {
   return addDaysToDate(termEnd, -noticeDaysOf(contract, policy));
 }
 
@@ -257,8 +251,7 @@ export type PlanInput = {
   forCauseTrigger?: ForCauseTrigger | undefined;
 };
 
-export const NO_CONTRACT_REASON =
-  'no contract on record: record the contract (end date, notice period, renewal) so the end can be timed';
+export const NO_CONTRACT_REASON = 'no contract on record: record the contract (end date, notice period, renewal) so the end can be timed';
 
 export function contractEndedReason(endDate: CalendarDate): string {
   return `the contract on record ended on ${endDate}: record the current contract so the end can be timed`;

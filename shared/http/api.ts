@@ -1,4 +1,3 @@
-
 import type { Policy } from '../domain/policy.ts';
 import { sweepUntil } from '../usecases/sweep.ts';
 import { dispatchNotifications } from '../usecases/dispatch-notifications.ts';
@@ -168,7 +167,16 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
         };
       }
       const now = deps.clock();
-      return { status: 200, body: { ...page, items: await withNames(deps, page.items.map((t) => withOverdue(t, now, deps.policy.timeZone))) } };
+      return {
+        status: 200,
+        body: {
+          ...page,
+          items: await withNames(
+            deps,
+            page.items.map((t) => withOverdue(t, now, deps.policy.timeZone)),
+          ),
+        },
+      };
     },
     'GET /tasks/{taskId}': async (request) => {
       const { taskId } = parseRequestPart(taskPathSchema, request.params, 'path');
@@ -190,7 +198,10 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
     ...policyHandlers(deps),
     'POST /calendar-feeds': async (request) => {
       const body = parseRequestPart(calendarFeedBodySchema, request.json(), 'body');
-      const created = await createCalendarFeed({ store: deps.store, publicUrl: publicUrlOf(deps, request) }, { name: body.name, actor: actorOf(request), now: deps.clock() });
+      const created = await createCalendarFeed(
+        { store: deps.store, publicUrl: publicUrlOf(deps, request) },
+        { name: body.name, actor: actorOf(request), now: deps.clock() },
+      );
       return { status: 201, body: created };
     },
     'GET /calendar-feeds': async (request) => {

@@ -26,12 +26,7 @@ export function bindRoutes(handlers: RouteHandlers, serve: { fns: readonly Funct
 }
 
 /** The router for one function (or, locally, for all of them). */
-export function createHttpApp(options: {
-  handlers: RouteHandlers;
-  fns: readonly FunctionKind[];
-  includeLocalOnly: boolean;
-  authenticate: Authenticator;
-}) {
+export function createHttpApp(options: { handlers: RouteHandlers; fns: readonly FunctionKind[]; includeLocalOnly: boolean; authenticate: Authenticator }) {
   return createRouter({
     routes: bindRoutes(options.handlers, { fns: options.fns, includeLocalOnly: options.includeLocalOnly }),
     authenticate: options.authenticate,

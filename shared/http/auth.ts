@@ -79,4 +79,3 @@ export function gatewayAuthenticator(options: { groupsClaim?: string } = {}): Au
     return principalFromClaims(jwt.claims, groupsClaim);
   };
 }
-

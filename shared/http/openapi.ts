@@ -63,7 +63,8 @@ const securitySchemes = {
   bearerAuth: {
     type: 'http',
     scheme: 'bearer',
-    description: 'Local mode (`npm start`): `Authorization: Bearer <WATCHER_API_TOKEN>`; when the variable is unset, a token is generated, kept in the data dir and printed.',
+    description:
+      'Local mode (`npm start`): `Authorization: Bearer <WATCHER_API_TOKEN>`; when the variable is unset, a token is generated, kept in the data dir and printed.',
   },
   awsIam: {
     type: 'apiKey',
@@ -88,7 +89,11 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; headers?:
     description: 'No or wrong credentials (checked before the input)',
     headers: { 'WWW-Authenticate': { description: 'Bearer', schema: { type: 'string' } } },
   },
-  403: { name: 'Forbidden', description: "The credentials are good but the person's role lacks the right (the message names the role needed), or they may not do this (e.g. approve their own termination); nothing was written" },
+  403: {
+    name: 'Forbidden',
+    description:
+      "The credentials are good but the person's role lacks the right (the message names the role needed), or they may not do this (e.g. approve their own termination); nothing was written",
+  },
   404: { name: 'NotFound', description: 'No such resource' },
   405: {
     name: 'MethodNotAllowed',
@@ -115,7 +120,11 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string; headers?:
  * their references follow, so every `$ref` resolves inside the document.
  */
 export function toOpenApiSchema(schema: z.core.$ZodType, io: 'input' | 'output', components: Record<string, JsonSchema>, context: string): JsonSchema {
-  const { $schema: _dialect, $defs, ...root } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', override: openResponses(io) }) as JsonSchema & {
+  const {
+    $schema: _dialect,
+    $defs,
+    ...root
+  } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', override: openResponses(io) }) as JsonSchema & {
     $defs?: Record<string, JsonSchema>;
   };
   const names = new Map<string, string>();
@@ -207,7 +216,9 @@ function operation(route: RouteSpec, doc: RouteSchemas, components: Record<strin
   const pathParams = parameters(doc.params, 'path', components, operationId);
   const declared = pathParams.map((p) => p.name);
   if ([...placeholders].sort().join() !== [...declared].sort().join()) {
-    throw new OpenApiBuildError(`${route.method} ${route.path}: path parameters ${placeholders.join(', ') || '(none)'} but schema declares ${declared.join(', ') || '(none)'}`);
+    throw new OpenApiBuildError(
+      `${route.method} ${route.path}: path parameters ${placeholders.join(', ') || '(none)'} but schema declares ${declared.join(', ') || '(none)'}`,
+    );
   }
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(doc.responses)) {
@@ -218,7 +229,11 @@ function operation(route: RouteSpec, doc: RouteSchemas, components: Record<strin
             headers: Object.fromEntries(
               Object.entries(response.headers).map(([name, h]) => [
                 name,
-                { description: h.description, required: h.required ?? false, schema: toOpenApiSchema(h.schema, 'output', components, `${operationId}_${status}_header`) },
+                {
+                  description: h.description,
+                  required: h.required ?? false,
+                  schema: toOpenApiSchema(h.schema, 'output', components, `${operationId}_${status}_header`),
+                },
               ]),
             ),
           }
@@ -226,7 +241,10 @@ function operation(route: RouteSpec, doc: RouteSchemas, components: Record<strin
       ...(response.content
         ? {
             content: Object.fromEntries(
-              Object.entries(response.content).map(([type, schema]) => [type, { schema: toOpenApiSchema(schema, 'output', components, `${operationId}_${status}`) }]),
+              Object.entries(response.content).map(([type, schema]) => [
+                type,
+                { schema: toOpenApiSchema(schema, 'output', components, `${operationId}_${status}`) },
+              ]),
             ),
           }
         : {}),
@@ -236,14 +254,12 @@ function operation(route: RouteSpec, doc: RouteSchemas, components: Record<strin
   return {
     operationId,
     summary: route.summary,
-    ...(route.role || doc.description ? { description: [route.role ? `Needs the \`${route.role}\` role.` : '', doc.description ?? ''].filter(Boolean).join(' ') } : {}),
+    ...(route.role || doc.description
+      ? { description: [route.role ? `Needs the \`${route.role}\` role.` : '', doc.description ?? ''].filter(Boolean).join(' ') }
+      : {}),
     tags: [route.path.split('/')[1] ?? 'root'],
     security: route.auth === 'finance' ? FINANCE_SECURITY : [],
-    parameters: [
-      ...pathParams,
-      ...parameters(doc.query, 'query', components, operationId),
-      ...parameters(doc.headers, 'header', components, operationId),
-    ],
+    parameters: [...pathParams, ...parameters(doc.query, 'query', components, operationId), ...parameters(doc.headers, 'header', components, operationId)],
     ...(doc.body
       ? {
           requestBody: {
@@ -260,9 +276,7 @@ function operation(route: RouteSpec, doc: RouteSchemas, components: Record<strin
 }
 
 /** Builds the document; pure (the same routes and schemas give the same document). */
-export function buildOpenApiDocument(
-  options: { routes?: readonly RouteSpec[]; schemas?: Readonly<Record<string, RouteSchemas>> } = {},
-): OpenApiDocument {
+export function buildOpenApiDocument(options: { routes?: readonly RouteSpec[]; schemas?: Readonly<Record<string, RouteSchemas>> } = {}): OpenApiDocument {
   const list = options.routes ?? (routes as readonly RouteSpec[]);
   const table: Readonly<Record<string, RouteSchemas | undefined>> = options.schemas ?? routeSchemas;
   const components: Record<string, JsonSchema> = {};

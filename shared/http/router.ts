@@ -95,7 +95,13 @@ export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof ForbiddenError) return new HttpError(403, 'forbidden', error.message, undefined, { cause: error });
   if (error instanceof ConflictError) return new HttpError(409, 'conflict', error.message, undefined, { cause: error });
   if (error instanceof InvalidInputError) {
-    return new HttpError(400, 'validation_error', `${error.field}: ${error.message}`, { issues: [{ field: error.field, problem: error.message }] }, { cause: error });
+    return new HttpError(
+      400,
+      'validation_error',
+      `${error.field}: ${error.message}`,
+      { issues: [{ field: error.field, problem: error.message }] },
+      { cause: error },
+    );
   }
   if (isServiceUnavailable(error)) {
     return new HttpError(503, 'unavailable', 'the store is busy or did not answer in time; retry shortly', undefined, {
@@ -119,7 +125,10 @@ export function createRouter(options: { routes: readonly BoundRoute[]; authentic
     const hit = candidates.find((c) => c.route.spec.method === method);
     if (!hit) {
       const allowed = [...new Set(candidates.map((c) => c.route.spec.method))].join(', ');
-      return { ...errorResult(new HttpError(405, 'method_not_allowed', `${method} not allowed on ${path}; use ${allowed}`)), headers: { 'content-type': 'application/json; charset=utf-8', allow: allowed } };
+      return {
+        ...errorResult(new HttpError(405, 'method_not_allowed', `${method} not allowed on ${path}; use ${allowed}`)),
+        headers: { 'content-type': 'application/json; charset=utf-8', allow: allowed },
+      };
     }
     let principal: Principal | undefined;
     if (hit.route.spec.auth === 'finance') {
@@ -141,7 +150,9 @@ export function createRouter(options: { routes: readonly BoundRoute[]; authentic
       }
       const needed = hit.route.spec.role ?? 'admin';
       if (!hasRole(principal.role, needed)) {
-        return errorResult(new HttpError(403, 'forbidden', `${method} ${hit.route.spec.path} needs the ${needed} role; ${principal.name} is ${principal.role}`));
+        return errorResult(
+          new HttpError(403, 'forbidden', `${method} ${hit.route.spec.path} needs the ${needed} role; ${principal.name} is ${principal.role}`),
+        );
       }
     }
     const params: Record<string, string> = {};

@@ -69,7 +69,9 @@ export const accountViewSchema = z.object({
    * revenue from paid invoices by payment month, cost from entries by date plus fixed monthly costs.
    */
   monthly: z.optional(
-    z.array(monthlyProfitRowSchema).check(z.describe('Revenue (paid invoices) against cost per calendar month and currency, last 12 months, integer minor units; currencies never summed')),
+    z
+      .array(monthlyProfitRowSchema)
+      .check(z.describe('Revenue (paid invoices) against cost per calendar month and currency, last 12 months, integer minor units; currencies never summed')),
   ),
   /** Why the profitability flags hold: top costs, refunds and disputes in the window. */
   profitabilityEvidence: z.optional(z.record(z.string(), z.unknown())),

@@ -29,16 +29,45 @@ export function overridesFromItem(item: Record<string, unknown>): Overrides {
  * the same body replays the first signal, another body is a conflict. (The signal's own key holds
  * the time it was recorded, which a retry does not share.)
  */
-export async function recordSignal(store: Store, accountId: string, body: SignalBody, actor: string, at: string): Promise<{ signal: HumanSignal; replayed: boolean }> {
+export async function recordSignal(
+  store: Store,
+  accountId: string,
+  body: SignalBody,
+  actor: string,
+  at: string,
+): Promise<{ signal: HumanSignal; replayed: boolean }> {
   const key = body.idempotencyKey;
-  const signal: HumanSignal = { signalId: key ? idForKey(key) : randomUUID(), accountId, signal: body.signal, note: body.note, recordedBy: body.recordedBy ?? actor, at };
+  const signal: HumanSignal = {
+    signalId: key ? idForKey(key) : randomUUID(),
+    accountId,
+    signal: body.signal,
+    note: body.note,
+    recordedBy: body.recordedBy ?? actor,
+    at,
+  };
   const signalSk = `${SIGNAL_SK_PREFIX}${at}#${signal.signalId}`;
   const request = canonicalJson({ signal: body.signal, note: body.note, recordedBy: body.recordedBy ?? null });
   try {
     await transactThroughConflicts(store, {
       TransactItems: [
-        { Put: { TableName: store.tableName, Item: { pk: accountPartition(accountId), sk: signalSk, entity: 'signal', signal }, ConditionExpression: 'attribute_not_exists(pk)' } },
-        ...(key ? [{ Put: { TableName: store.tableName, Item: { ...signalKeyKey(accountId, signal.signalId), entity: 'signal-key', signalSk, request }, ConditionExpression: 'attribute_not_exists(pk)' } }] : []),
+        {
+          Put: {
+            TableName: store.tableName,
+            Item: { pk: accountPartition(accountId), sk: signalSk, entity: 'signal', signal },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        ...(key
+          ? [
+              {
+                Put: {
+                  TableName: store.tableName,
+                  Item: { ...signalKeyKey(accountId, signal.signalId), entity: 'signal-key', signalSk, request },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ]
+          : []),
         auditPut(store, { accountId, at, by: actor, action: 'signal.recorded', entity: 'signal', entityId: signal.signalId, before: null, after: signal }),
         factsRevisionBump(store, accountId),
       ],
@@ -48,7 +77,9 @@ export async function recordSignal(store: Store, accountId: string, body: Signal
     if (!key || !isTransactionConditionFailed(error)) throw error;
     const marker = await store.doc.send(new GetCommand({ TableName: store.tableName, Key: signalKeyKey(accountId, signal.signalId), ConsistentRead: true }));
     const first = marker.Item
-      ? await store.doc.send(new GetCommand({ TableName: store.tableName, Key: { pk: accountPartition(accountId), sk: String(marker.Item.signalSk) }, ConsistentRead: true }))
+      ? await store.doc.send(
+          new GetCommand({ TableName: store.tableName, Key: { pk: accountPartition(accountId), sk: String(marker.Item.signalSk) }, ConsistentRead: true }),
+        )
       : undefined;
     if (marker.Item?.request === request && first?.Item) return { signal: signalFromItem(first.Item), replayed: true };
     throw new IdempotencyConflictError('idempotencyKey was already used for a different signal', { cause: error });
@@ -66,7 +97,16 @@ export async function saveOverrides(store: Store, accountId: string, overrides: 
   await transactThroughConflicts(store, {
     TransactItems: [
       { Put: { TableName: store.tableName, Item: { ...overridesKey(accountId), entity: 'overrides', overrides, updatedAt: at, updatedBy: actor } } },
-      auditPut(store, { accountId, at, by: actor, action: 'overrides.replaced', entity: 'override', entityId: accountId, before: before ?? null, after: overrides }),
+      auditPut(store, {
+        accountId,
+        at,
+        by: actor,
+        action: 'overrides.replaced',
+        entity: 'override',
+        entityId: accountId,
+        before: before ?? null,
+        after: overrides,
+      }),
       factsRevisionBump(store, accountId),
     ],
   });

@@ -46,10 +46,7 @@ export {
  * view of an older shape as no contract) until the next evaluation rewrites it, so lists never
  * fail on an old item.
  */
-const storedSummarySchema = z.catch(
-  z.optional(z.extend(evaluationSummarySchema, { contract: z.catch(z.optional(contractViewSchema), undefined) })),
-  undefined,
-);
+const storedSummarySchema = z.catch(z.optional(z.extend(evaluationSummarySchema, { contract: z.catch(z.optional(contractViewSchema), undefined) })), undefined);
 
 /** The stored account item, as read back. */
 export const accountRecordSchema = z.object({
@@ -74,9 +71,7 @@ export const accountRecordSchema = z.object({
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
 
 export async function getAccount(store: Store, accountId: string): Promise<AccountRecord | undefined> {
-  const result = await store.doc.send(
-    new GetCommand({ TableName: store.tableName, Key: accountKey(accountId), ConsistentRead: true }),
-  );
+  const result = await store.doc.send(new GetCommand({ TableName: store.tableName, Key: accountKey(accountId), ConsistentRead: true }));
   return result.Item ? accountRecordSchema.parse(result.Item) : undefined;
 }
 
@@ -234,7 +229,6 @@ export async function getAccounts(store: Store, accountIds: readonly string[]): 
     return record ? [record] : [];
   });
 }
-
 
 /**
  * One page of the accounts whose upcoming notice deadline falls between the calendar days

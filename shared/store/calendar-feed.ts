@@ -38,7 +38,13 @@ export async function putCalendarFeed(store: Store, feed: CalendarFeed, tokenHas
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        { Put: { TableName: store.tableName, Item: { ...tokenKey(tokenHash), entity: 'calendar_token', feedId: feed.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: store.tableName,
+            Item: { ...tokenKey(tokenHash), entity: 'calendar_token', feedId: feed.id },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
       ],
     }),
   );

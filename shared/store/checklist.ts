@@ -29,7 +29,10 @@ export async function getChecklistMarks(store: Store, accountId: string, taskId:
 }
 
 /** Records one step's mark with its audit record, in one transaction. */
-export async function saveChecklistMark(store: Store, input: { accountId: string; taskId: string; step: number; mark: ChecklistMark; before?: ChecklistMark }): Promise<void> {
+export async function saveChecklistMark(
+  store: Store,
+  input: { accountId: string; taskId: string; step: number; mark: ChecklistMark; before?: ChecklistMark },
+): Promise<void> {
   await store.doc.send(
     new TransactWriteCommand({
       TransactItems: [

@@ -66,10 +66,7 @@ export function isConditionFailed(error: unknown): boolean {
 /** True when a transaction was cancelled because one of its conditions failed. */
 export function isTransactionConditionFailed(error: unknown): boolean {
   const e = error as { name?: string; CancellationReasons?: Array<{ Code?: string }> } | null;
-  return (
-    e?.name === 'TransactionCanceledException' &&
-    (e.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed')
-  );
+  return e?.name === 'TransactionCanceledException' && (e.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
 }
 
 /** True when a transaction was cancelled because another one was writing the same items at that moment. */

@@ -16,7 +16,10 @@ import { retryOptimistic } from './optimistic.ts';
  * an evaluation reads the contract in force (`CONTRACT`), never these.
  */
 export const CONTRACT_SOURCE_SK_PREFIX = '~SRC#';
-const sourceKey = (accountId: string, kind: StripeTermsObjectKind, id: string) => ({ pk: accountPartition(accountId), sk: `${CONTRACT_SOURCE_SK_PREFIX}${kind}#${id}` });
+const sourceKey = (accountId: string, kind: StripeTermsObjectKind, id: string) => ({
+  pk: accountPartition(accountId),
+  sk: `${CONTRACT_SOURCE_SK_PREFIX}${kind}#${id}`,
+});
 
 const storedSourceSchema = z.object({
   kind: z.enum(['subscription', 'schedule', 'upcoming']),
@@ -79,7 +82,14 @@ export async function saveContractSource(store: Store, accountId: string, source
             {
               Put: {
                 TableName: store.tableName,
-                Item: { ...plansKey(accountId, source.id), entity: 'subscription_plans', accountId, subscriptionId: source.id, version: source.version, ...plans },
+                Item: {
+                  ...plansKey(accountId, source.id),
+                  entity: 'subscription_plans',
+                  accountId,
+                  subscriptionId: source.id,
+                  version: source.version,
+                  ...plans,
+                },
                 ...(storedPlans?.Item
                   ? { ConditionExpression: 'version = :pv', ExpressionAttributeValues: { ':pv': storedPlans.Item.version } }
                   : { ConditionExpression: 'attribute_not_exists(pk)' }),
@@ -98,7 +108,10 @@ export async function saveContractSource(store: Store, accountId: string, source
         throw error;
       }
     },
-    { isRace: isTransactionConditionFailed, exhausted: (error) => new ConcurrentUpdateError(`subscription ${source.id}: its plans kept changing while saving`, { cause: error }) },
+    {
+      isRace: isTransactionConditionFailed,
+      exhausted: (error) => new ConcurrentUpdateError(`subscription ${source.id}: its plans kept changing while saving`, { cause: error }),
+    },
   );
 }
 

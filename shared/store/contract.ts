@@ -76,7 +76,14 @@ export async function putStripeContract(
     await store.doc.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Delete: { TableName: store.tableName, Key: contractKey(accountId), ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': current!.rev } } },
+          {
+            Delete: {
+              TableName: store.tableName,
+              Key: contractKey(accountId),
+              ConditionExpression: 'rev = :rev',
+              ExpressionAttributeValues: { ':rev': current!.rev },
+            },
+          },
           auditPut(store, {
             accountId,
             at: new Date().toISOString(),

@@ -65,9 +65,7 @@ export async function recordCost(
     return { entry, replayed: false };
   } catch (error) {
     if (!isTransactionConditionFailed(error)) throw error;
-    const existing = await store.doc.send(
-      new GetCommand({ TableName: store.tableName, Key: costKey(input.accountId, entry.costId), ConsistentRead: true }),
-    );
+    const existing = await store.doc.send(new GetCommand({ TableName: store.tableName, Key: costKey(input.accountId, entry.costId), ConsistentRead: true }));
     const first = existing.Item ? costFromItem(existing.Item) : undefined;
     const sameRequest = (e: CostEntry) => {
       const { costId: _i, recordedAt: _a, recordedBy: _b, ...rest } = e;

@@ -16,10 +16,7 @@ export function encodeCursor(lastKey: Record<string, unknown> | undefined): stri
   return Buffer.from(JSON.stringify(lastKey), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(
-  cursor: string | undefined,
-  expected: { attribute: string; value: string },
-): Record<string, unknown> | undefined {
+export function decodeCursor(cursor: string | undefined, expected: { attribute: string; value: string }): Record<string, unknown> | undefined {
   if (cursor === undefined) return undefined;
   let parsed: unknown;
   try {

@@ -102,7 +102,12 @@ export async function getClaim(store: Store, channel: string, messageKey: string
 }
 
 /** Records the acknowledgement; a digest claim also joins its recipient's list of digests sent. */
-export async function markDelivered(store: Store, claim: Pick<DeliveryClaim, 'channel' | 'messageKey'>, at: string, digest?: { recipient: string; day: string }): Promise<void> {
+export async function markDelivered(
+  store: Store,
+  claim: Pick<DeliveryClaim, 'channel' | 'messageKey'>,
+  at: string,
+  digest?: { recipient: string; day: string },
+): Promise<void> {
   await store.doc.send(
     new UpdateCommand({
       TableName: store.tableName,
@@ -126,7 +131,10 @@ export async function markDeadLetter(store: Store, claim: Pick<DeliveryClaim, 'c
   );
 }
 
-export async function listDeliveryDeadLetters(store: Store, query: { limit: number; cursor?: string }): Promise<{ items: DeliveryClaim[]; nextCursor?: string }> {
+export async function listDeliveryDeadLetters(
+  store: Store,
+  query: { limit: number; cursor?: string },
+): Promise<{ items: DeliveryClaim[]; nextCursor?: string }> {
   const page = await store.doc.send(
     new QueryCommand({
       TableName: store.tableName,

@@ -152,7 +152,6 @@ function flagChanges(previous: readonly AccountFlag[], next: readonly AccountFla
   return { added: next.filter((f) => !previous.includes(f)), removed: previous.filter((f) => !next.includes(f)) };
 }
 
-
 /**
  * Moves an account whose re-evaluation failed to the due-work index at `retryAt`, so a later
  * sweep tries it again without holding back the days behind it (for every other account). Only

@@ -53,8 +53,15 @@ export async function listNotifications(
       new QueryCommand({
         TableName: store.tableName,
         ...(byAccount
-          ? { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': NOTIFICATION_SK_PREFIX, ...(query.type ? { ':type': query.type } : {}) } }
-          : { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': pk, ...(query.type ? { ':type': query.type } : {}) } }),
+          ? {
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+              ExpressionAttributeValues: { ':pk': pk, ':prefix': NOTIFICATION_SK_PREFIX, ...(query.type ? { ':type': query.type } : {}) },
+            }
+          : {
+              IndexName: 'gsi1',
+              KeyConditionExpression: 'gsi1pk = :pk',
+              ExpressionAttributeValues: { ':pk': pk, ...(query.type ? { ':type': query.type } : {}) },
+            }),
         ...(query.type ? { FilterExpression: 'notification.#type = :type', ExpressionAttributeNames: { '#type': 'type' } } : {}),
         Limit: query.limit - items.length,
         ScanIndexForward: byAccount,

@@ -1,12 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  disputeFactSchema,
-  mergeDisputeFacts,
-  mergeRefundFacts,
-  refundFactSchema,
-  type DisputeFact,
-  type RefundFact,
-} from '../domain/revenue.ts';
+import { disputeFactSchema, mergeDisputeFacts, mergeRefundFacts, refundFactSchema, type DisputeFact, type RefundFact } from '../domain/revenue.ts';
 import { revenueObjectForParking } from '../stripe/revenue.ts';
 import type { Store } from './client.ts';
 import type { FactKind } from './facts.ts';

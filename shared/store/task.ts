@@ -143,7 +143,12 @@ export function taskPut(
   store: Store,
   stored: StoredTask,
   expectedRev: number,
-): { TableName: string; Item: Record<string, NativeAttributeValue>; ConditionExpression: string; ExpressionAttributeValues: Record<string, NativeAttributeValue> } {
+): {
+  TableName: string;
+  Item: Record<string, NativeAttributeValue>;
+  ConditionExpression: string;
+  ExpressionAttributeValues: Record<string, NativeAttributeValue>;
+} {
   return {
     TableName: store.tableName,
     Item: taskItem(stored),
@@ -194,7 +199,11 @@ export async function listTasksByStatus(
         TableName: store.tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: query.dueBefore ? 'gsi1pk = :pk AND gsi1sk < :due' : 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': statusIndexPk(status), ...(query.dueBefore ? { ':due': query.dueBefore } : {}), ...(query.assignee ? { ':assignee': query.assignee } : {}) },
+        ExpressionAttributeValues: {
+          ':pk': statusIndexPk(status),
+          ...(query.dueBefore ? { ':due': query.dueBefore } : {}),
+          ...(query.assignee ? { ':assignee': query.assignee } : {}),
+        },
         // A filtered page may come back short; its cursor carries on.
         ...(query.assignee ? { FilterExpression: 'task.assignee = :assignee' } : {}),
         Limit: query.limit - items.length,

@@ -82,11 +82,7 @@ export function subscriptionBillingMonths(subscription: unknown): number | undef
   const sub = asRecord(subscription);
   if (sub === undefined) return undefined;
   const firstItem = asRecord(listData(sub.items)[0]);
-  const candidates = [
-    asRecord(asRecord(firstItem?.price)?.recurring),
-    asRecord(firstItem?.plan),
-    asRecord(sub.plan),
-  ];
+  const candidates = [asRecord(asRecord(firstItem?.price)?.recurring), asRecord(firstItem?.plan), asRecord(sub.plan)];
   for (const interval of candidates) {
     if (interval === undefined) continue;
     const count = typeof interval.interval_count === 'number' ? interval.interval_count : 1;
@@ -202,13 +198,7 @@ const LIVE_SCHEDULE_STATUSES = new Set(['active', 'not_started']);
 
 type Terms = Omit<Contract, 'source' | 'recordedAt' | 'stripeVersion'> & { source: StripeSource };
 
-function fromSchedule(
-  value: unknown,
-  input: StripeContractInput,
-  observedSeconds: number,
-  meta: MetadataTerms,
-  warnings: string[],
-): Terms | undefined {
+function fromSchedule(value: unknown, input: StripeContractInput, observedSeconds: number, meta: MetadataTerms, warnings: string[]): Terms | undefined {
   const schedule = asRecord(value);
   if (schedule === undefined) return undefined;
   const status = asString(schedule.status);
@@ -232,11 +222,9 @@ function fromSchedule(
       // Legacy: the last phase repeats, so its length is the renewal term.
       renewal = meta.renewal ?? 'auto';
       if (phase.start !== undefined) {
-        const months = differenceInCalendarMonths(
-          localDate(phase.end * 1000, input.timeZone),
-          localDate(phase.start * 1000, input.timeZone),
-          { in: zoneContext('UTC') },
-        );
+        const months = differenceInCalendarMonths(localDate(phase.end * 1000, input.timeZone), localDate(phase.start * 1000, input.timeZone), {
+          in: zoneContext('UTC'),
+        });
         if (months >= MIN_TERM_MONTHS && months <= MAX_TERM_MONTHS) renewalTermMonths = months;
       }
       break;
@@ -316,8 +304,7 @@ export function contractFromStripe(input: StripeContractInput): StripeContractRe
   const meta = readMetadata(holders, warnings);
   const sub = asRecord(input.subscription);
   const schedule = asRecord(input.schedule);
-  const cancelling =
-    epochSeconds(sub?.cancel_at) !== undefined || sub?.cancel_at_period_end === true || schedule?.end_behavior === 'cancel';
+  const cancelling = epochSeconds(sub?.cancel_at) !== undefined || sub?.cancel_at_period_end === true || schedule?.end_behavior === 'cancel';
 
   const terms =
     fromMetadata(meta, input, cancelling, warnings) ??

@@ -80,10 +80,9 @@ export function observeInvoice(event: StripeEventRef, invoice: unknown): Invoice
   }
   const parsed = stripeInvoiceSchema.safeParse(invoice);
   if (!parsed.success) {
-    throw new InvalidStripeObjectError(
-      `invoice in event ${event.id} is not a usable Stripe invoice: ${z.prettifyError(parsed.error)}`,
-      { cause: parsed.error },
-    );
+    throw new InvalidStripeObjectError(`invoice in event ${event.id} is not a usable Stripe invoice: ${z.prettifyError(parsed.error)}`, {
+      cause: parsed.error,
+    });
   }
   const inv = parsed.data;
   const eventAt = epochToIso(ev.data.created);
@@ -93,17 +92,10 @@ export function observeInvoice(event: StripeEventRef, invoice: unknown): Invoice
   const isPaid = status === 'paid' || (status === undefined && inv.paid === true);
   const paidAt = epochToIso(transitions.paid_at) ?? (isPaid ? eventAt : undefined);
   const voidedAt = epochToIso(transitions.voided_at) ?? (status === 'void' ? eventAt : undefined);
-  const uncollectibleAt =
-    epochToIso(transitions.marked_uncollectible_at) ?? (status === 'uncollectible' ? eventAt : undefined);
-  const pastDraft =
-    (status !== undefined && status !== 'draft') ||
-    paidAt !== undefined ||
-    voidedAt !== undefined ||
-    uncollectibleAt !== undefined;
+  const uncollectibleAt = epochToIso(transitions.marked_uncollectible_at) ?? (status === 'uncollectible' ? eventAt : undefined);
+  const pastDraft = (status !== undefined && status !== 'draft') || paidAt !== undefined || voidedAt !== undefined || uncollectibleAt !== undefined;
   // Paid, voided and uncollectible all follow finalisation, so any of them bounds it.
-  const finalizedAt =
-    epochToIso(transitions.finalized_at) ??
-    (pastDraft ? earliestOf([paidAt, voidedAt, uncollectibleAt, eventAt]) : undefined);
+  const finalizedAt = epochToIso(transitions.finalized_at) ?? (pastDraft ? earliestOf([paidAt, voidedAt, uncollectibleAt, eventAt]) : undefined);
 
   const attempts = inv.attempt_count ?? 0;
   const attempted = inv.attempted === true && attempts >= 1;
@@ -150,11 +142,9 @@ export function observeInvoice(event: StripeEventRef, invoice: unknown): Invoice
   });
   const checked = invoiceFactsSchema.safeParse(facts);
   if (!checked.success) {
-    throw new InvalidStripeObjectError(
-      `invoice ${inv.id} in event ${event.id} has unusable values: ${z.prettifyError(checked.error)}`,
-      { cause: checked.error },
-    );
+    throw new InvalidStripeObjectError(`invoice ${inv.id} in event ${event.id} has unusable values: ${z.prettifyError(checked.error)}`, {
+      cause: checked.error,
+    });
   }
   return checked.data;
 }
-

@@ -116,7 +116,11 @@ export function revenueObjectForParking(object: Record<string, unknown>): Record
         ...('charge' in dispute ? { charge: ref(dispute.charge) } : {}),
         ...('customer' in dispute ? { customer: ref(dispute.customer) } : {}),
         ...(Array.isArray(transactions)
-          ? { balance_transactions: transactions.map((t) => (t !== null && typeof t === 'object' ? keep(t, ['id', 'amount', 'fee', 'currency', 'reporting_category']) : t)) }
+          ? {
+              balance_transactions: transactions.map((t) =>
+                t !== null && typeof t === 'object' ? keep(t, ['id', 'amount', 'fee', 'currency', 'reporting_category']) : t,
+              ),
+            }
           : {}),
       };
     }
@@ -243,10 +247,7 @@ export function observeDispute(event: StripeEventRef, object: unknown, context: 
   const dispute = parseOrThrow(stripeDisputeSchema, object, `dispute in event ${ev.id}`);
   const status = disputeStatusSchema.safeParse(dispute.status);
   if (!status.success) {
-    throw new InvalidStripeRevenueObjectError(
-      `dispute ${dispute.id} in event ${ev.id} has unknown status "${dispute.status}"`,
-      { cause: status.error },
-    );
+    throw new InvalidStripeRevenueObjectError(`dispute ${dispute.id} in event ${ev.id} has unknown status "${dispute.status}"`, { cause: status.error });
   }
   const currency = dispute.currency.toLowerCase();
   const balanceTransactions: DisputeBalanceTransaction[] = [];

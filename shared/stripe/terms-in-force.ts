@@ -103,7 +103,12 @@ export function stripeTermsInForce(
     if (sub === undefined) subscriptions.set(id, { ...invoice, kind: 'subscription' });
     else if (later(invoice, sub) === invoice) {
       const { metadata: _old, ...rest } = sub.fields;
-      subscriptions.set(id, { ...sub, version: invoice.version, observedAt: invoice.observedAt, fields: { ...rest, ...(invoice.fields.metadata ? { metadata: invoice.fields.metadata } : {}) } });
+      subscriptions.set(id, {
+        ...sub,
+        version: invoice.version,
+        observedAt: invoice.observedAt,
+        fields: { ...rest, ...(invoice.fields.metadata ? { metadata: invoice.fields.metadata } : {}) },
+      });
     }
   }
   const customerObject = customer && Object.keys(customer.metadata).length > 0 ? { id: customer.id, metadata: customer.metadata } : undefined;

@@ -44,9 +44,7 @@ export interface ApplyDeps {
   policy: Policy;
 }
 
-export type ApplyOutcome =
-  | { outcome: 'applied' | 'unchanged'; accountId: string }
-  | { outcome: 'ignored'; reason: string };
+export type ApplyOutcome = { outcome: 'applied' | 'unchanged'; accountId: string } | { outcome: 'ignored'; reason: string };
 
 const invoiceTypes: ReadonlySet<string> = new Set(invoiceEventTypes);
 const customerTypes: ReadonlySet<string> = new Set(customerEventTypes);
@@ -57,7 +55,10 @@ const contractMetadataKeys: readonly string[] = Object.values(METADATA_KEYS);
 
 const stripeRef = z.union([
   z.string().check(z.minLength(1)),
-  z.pipe(z.looseObject({ id: z.string().check(z.minLength(1)) }), z.transform((o) => o.id)),
+  z.pipe(
+    z.looseObject({ id: z.string().check(z.minLength(1)) }),
+    z.transform((o) => o.id),
+  ),
 ]);
 const ownedObjectSchema = z.looseObject({ customer: stripeRef });
 
@@ -69,9 +70,7 @@ const customerObjectSchema = z.looseObject({
 });
 
 /** What recording an event did, and whether its account's signals may have changed. */
-export type RecordOutcome =
-  | { outcome: 'applied' | 'unchanged'; accountId: string; evaluate: boolean }
-  | { outcome: 'ignored'; reason: string };
+export type RecordOutcome = { outcome: 'applied' | 'unchanged'; accountId: string; evaluate: boolean } | { outcome: 'ignored'; reason: string };
 
 /**
  * Applies one Stripe event to the stored facts, then re-derives the account's signals.
@@ -262,9 +261,7 @@ async function refreshStripeContract(deps: ApplyDeps, accountId: string, actor: 
       const metadata = account?.contractMetadata ?? {};
       const version = account?.customerVersion;
       const customer =
-        Object.keys(metadata).length > 0
-          ? { id: accountId, metadata, ...(version ? { version, observedAt: observationInstant(version) } : {}) }
-          : undefined;
+        Object.keys(metadata).length > 0 ? { id: accountId, metadata, ...(version ? { version, observedAt: observationInstant(version) } : {}) } : undefined;
       const { contract, warnings } = stripeTermsInForce(sources, customer, deps.policy.timeZone);
       if (warnings.length > 0) logger.warn('contract metadata ignored', { accountId, actor, warnings });
       await putStripeContract(deps.store, accountId, current, contract, actor);

@@ -44,7 +44,11 @@ const oneLine = (s: string) => s.replace(/[\r\n\u2028\u2029\u0000-\u001f\u007f]+
  * so a calendar app updates the event when a date moves instead of adding another. ical-generator
  * escapes text values (`;`, `,`, `\`, line breaks), so no name can add a property.
  */
-export async function renderCalendarFeed(deps: { store: Store; policy: Pick<Policy, 'timeZone' | 'reminderOffsetsDays'>; publicUrl: string }, token: string, now: Date): Promise<string> {
+export async function renderCalendarFeed(
+  deps: { store: Store; policy: Pick<Policy, 'timeZone' | 'reminderOffsetsDays'>; publicUrl: string },
+  token: string,
+  now: Date,
+): Promise<string> {
   const feedId = await findFeedByTokenHash(deps.store, hashFeedToken(token));
   if (!feedId) throw new CalendarFeedNotFoundError('calendar feed not found');
   const zone = deps.policy.timeZone;
@@ -70,7 +74,11 @@ export async function renderCalendarFeed(deps: { store: Store; policy: Pick<Poli
       summary: `Notice deadline: ${who}`,
       description: `Term ends ${r.termEnd} (${r.renewal}). Decide before this day: renew, renegotiate or give notice.`,
       url: `${deps.publicUrl}/app/accounts/${encodeURIComponent(r.accountId)}`,
-      alarms: deps.policy.reminderOffsetsDays.map((days) => ({ type: ICalAlarmType.display, trigger: days * 86_400, description: `Notice deadline in ${days} days: ${who}` })),
+      alarms: deps.policy.reminderOffsetsDays.map((days) => ({
+        type: ICalAlarmType.display,
+        trigger: days * 86_400,
+        description: `Notice deadline in ${days} days: ${who}`,
+      })),
     });
   }
 

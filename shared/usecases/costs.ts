@@ -12,10 +12,7 @@ import { evaluateAfterWrite } from './evaluate-account.ts';
  * Records a cost-to-serve entry and re-evaluates the account (its margin may cross the line).
  * A retry with the same idempotency key returns the first entry and changes nothing.
  */
-export async function addCost(
-  deps: { store: Store; policy: Policy },
-  input: { accountId: string; body: CostBody; actor: string; now: Date },
-) {
+export async function addCost(deps: { store: Store; policy: Policy }, input: { accountId: string; body: CostBody; actor: string; now: Date }) {
   const result = await recordCost(deps.store, {
     accountId: input.accountId,
     body: input.body,

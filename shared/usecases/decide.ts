@@ -43,7 +43,13 @@ type Deps = { store: Store; policy?: Pick<Policy, 'approvals' | 'timeZone'> };
  * approvers cannot both apply (the second finds nothing pending: 409). Still racing after the
  * usual attempts: 409, nothing written.
  */
-async function changeTask(deps: Deps, taskId: string, by: string, now: Date, change: (task: Task, at: string) => { after: Task; action: string }): Promise<Task> {
+async function changeTask(
+  deps: Deps,
+  taskId: string,
+  by: string,
+  now: Date,
+  change: (task: Task, at: string) => { after: Task; action: string },
+): Promise<Task> {
   return retryOptimistic(
     async () => {
       const stored = await getTask(deps.store, taskId);
@@ -55,7 +61,8 @@ async function changeTask(deps: Deps, taskId: string, by: string, now: Date, cha
     },
     {
       isRace: isTransactionRace,
-      exhausted: (error) => new TaskBusyError(`task ${taskId} kept changing while the change was recorded; nothing was recorded, send it again`, { cause: error }),
+      exhausted: (error) =>
+        new TaskBusyError(`task ${taskId} kept changing while the change was recorded; nothing was recorded, send it again`, { cause: error }),
     },
   );
 }
@@ -98,7 +105,12 @@ export async function answerTermination(deps: Deps, input: { taskId: string; bod
 /** Sets the task's owner (audited). */
 export async function assignTask(deps: Deps, input: { taskId: string; name: string; actor: Actor; now: Date }): Promise<Task> {
   return changeTask(deps, input.taskId, input.actor.name, input.now, (task, at) => ({
-    after: { ...task, assignee: input.name, history: [...task.history, { at, status: task.status, note: `assigned to ${input.name} by ${input.actor.name}` }], updatedAt: at },
+    after: {
+      ...task,
+      assignee: input.name,
+      history: [...task.history, { at, status: task.status, note: `assigned to ${input.name} by ${input.actor.name}` }],
+      updatedAt: at,
+    },
     action: 'task.assigned',
   }));
 }

@@ -60,7 +60,11 @@ export function renderDigest(d: DigestContent, publicUrl: string): { subject: st
     const items = d[key];
     if (items.length === 0) continue;
     text.push(`${title} (${items.length})`, ...items.map((i) => `- ${who(i)}: ${oneLine(i.detail)}\n  ${i.link}`), '');
-    html.push(`<h2>${escapeHtml(title)} (${items.length})</h2><ul>`, ...items.map((i) => `<li><a href="${escapeHtml(i.link)}">${escapeHtml(who(i))}</a>: ${escapeHtml(i.detail)}</li>`), '</ul>');
+    html.push(
+      `<h2>${escapeHtml(title)} (${items.length})</h2><ul>`,
+      ...items.map((i) => `<li><a href="${escapeHtml(i.link)}">${escapeHtml(who(i))}</a>: ${escapeHtml(i.detail)}</li>`),
+      '</ul>',
+    );
   }
   text.push(`All reviews: ${publicUrl}/app/tasks`);
   html.push(`<p><a href="${escapeHtml(`${publicUrl}/app/tasks`)}">All reviews</a></p>`);
@@ -70,7 +74,10 @@ export function renderDigest(d: DigestContent, publicUrl: string): { subject: st
 function fromNotification(n: Notification, publicUrl: string): DigestItem {
   const p = n.payload;
   const reasons = Array.isArray(p.reasons) ? (p.reasons as unknown[]).filter((r): r is string => typeof r === 'string') : [];
-  const deadline = typeof p.noticeDeadline === 'string' ? `notice deadline ${p.noticeDeadline}${typeof p.daysLeft === 'number' ? ` (${p.daysLeft} days left)` : ''}` : 'no notice deadline on record';
+  const deadline =
+    typeof p.noticeDeadline === 'string'
+      ? `notice deadline ${p.noticeDeadline}${typeof p.daysLeft === 'number' ? ` (${p.daysLeft} days left)` : ''}`
+      : 'no notice deadline on record';
   const head = n.type === 'renewal_reminder' ? `reminder ${String(p.offsetDays ?? n.offsetDays)} days before; ` : '';
   return {
     accountId: n.accountId,
@@ -81,7 +88,11 @@ function fromNotification(n: Notification, publicUrl: string): DigestItem {
 }
 
 /** Gathers what a recipient's digest for `now`'s day says, since `since`. */
-export async function composeDigest(deps: { store: Store; policy: Pick<Policy, 'timeZone'>; publicUrl: string }, since: Date, now: Date): Promise<DigestContent> {
+export async function composeDigest(
+  deps: { store: Store; policy: Pick<Policy, 'timeZone'>; publicUrl: string },
+  since: Date,
+  now: Date,
+): Promise<DigestContent> {
   const day = localDate(now, deps.policy.timeZone);
   const notifications = await listNotificationsBetween(deps.store, since.toISOString(), now.toISOString(), MAX_ITEMS * 2);
   const dueBefore = new Date(now.getTime() + DUE_WITHIN_DAYS * DAY_MS).toISOString();
@@ -94,15 +105,31 @@ export async function composeDigest(deps: { store: Store; policy: Pick<Policy, '
   const names = new Map((await getAccounts(deps.store, [...new Set(tasks.map((t) => t.accountId))])).map((a) => [a.accountId, a.name]));
   const fromTask = (t: Task, detail: string): DigestItem => {
     const name = names.get(t.accountId);
-    return { accountId: t.accountId, ...(name ? { accountName: name } : {}), detail, link: dashboardLink(deps.publicUrl, { accountId: t.accountId, taskId: t.id }) };
+    return {
+      accountId: t.accountId,
+      ...(name ? { accountName: name } : {}),
+      detail,
+      link: dashboardLink(deps.publicUrl, { accountId: t.accountId, taskId: t.id }),
+    };
   };
   return {
     day,
-    opened: notifications.filter((n) => n.type === 'review_opened').slice(0, MAX_ITEMS).map((n) => fromNotification(n, deps.publicUrl)),
-    reminders: notifications.filter((n) => n.type === 'renewal_reminder').slice(0, MAX_ITEMS).map((n) => fromNotification(n, deps.publicUrl)),
+    opened: notifications
+      .filter((n) => n.type === 'review_opened')
+      .slice(0, MAX_ITEMS)
+      .map((n) => fromNotification(n, deps.publicUrl)),
+    reminders: notifications
+      .filter((n) => n.type === 'renewal_reminder')
+      .slice(0, MAX_ITEMS)
+      .map((n) => fromNotification(n, deps.publicUrl)),
     dueSoon: due.items
       .filter((t) => t.dueAt >= now.toISOString())
-      .map((t) => fromTask(t, `${t.status} review due ${localDate(t.dueAt, deps.policy.timeZone)}${t.noticeDeadline ? `, notice deadline ${t.noticeDeadline}` : ''}; ${t.reasons.join('; ')}`)),
+      .map((t) =>
+        fromTask(
+          t,
+          `${t.status} review due ${localDate(t.dueAt, deps.policy.timeZone)}${t.noticeDeadline ? `, notice deadline ${t.noticeDeadline}` : ''}; ${t.reasons.join('; ')}`,
+        ),
+      ),
     pendingApproval: pending.items.map((t) => fromTask(t, `decision ${t.decisions.at(-1)?.decision ?? ''} waiting for approval`)),
   };
 }
@@ -155,13 +182,26 @@ async function sendDigest(deps: DigestDeps, recipient: string): Promise<DigestOu
   const content = await composeDigest(deps, since, now);
   if (isEmptyDigest(content)) return 'nothing_to_say';
   const rendered = renderDigest(content, deps.publicUrl);
-  const claim = await claimDelivery(deps.store, { channel: CHANNEL, messageKey, now, leaseMs: Number.POSITIVE_INFINITY, allowReclaim: false, subject: rendered.subject, extra: { windowEnd: now.toISOString() } });
+  const claim = await claimDelivery(deps.store, {
+    channel: CHANNEL,
+    messageKey,
+    now,
+    leaseMs: Number.POSITIVE_INFINITY,
+    allowReclaim: false,
+    subject: rendered.subject,
+    extra: { windowEnd: now.toISOString() },
+  });
   if (claim.state !== 'claimed') return 'already_claimed';
   const attempts = deps.attempts ?? 3;
   let lastError = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      await deps.mail.sender.send({ from: deps.mail.from, to: recipient, ...rendered, messageId: `<digest-${day}-${Buffer.from(recipient).toString('hex').slice(0, 40)}@termwatch>` });
+      await deps.mail.sender.send({
+        from: deps.mail.from,
+        to: recipient,
+        ...rendered,
+        messageId: `<digest-${day}-${Buffer.from(recipient).toString('hex').slice(0, 40)}@termwatch>`,
+      });
     } catch (error) {
       // An SMTP server takes a message only with its reply to the end of the data: an error before
       // that (refused, 4xx, dropped mid-message) means it does not have it, so another try is safe.

@@ -50,12 +50,7 @@ export interface AccountEvaluation {
  *    meanwhile; otherwise start again from 1.
  * Writes nothing when the stored evaluation is already this one.
  */
-export async function evaluateAccount(
-  deps: EvaluationDeps,
-  accountId: string,
-  now: Date,
-  options: { settle?: boolean } = {},
-): Promise<AccountEvaluation> {
+export async function evaluateAccount(deps: EvaluationDeps, accountId: string, now: Date, options: { settle?: boolean } = {}): Promise<AccountEvaluation> {
   return retryOptimistic(
     async () => {
       const { account, items } = await loadAccountPartition(deps.store, accountId);
@@ -133,7 +128,13 @@ export function planEvaluation(
     ...(upcoming ? { contract: upcoming } : {}),
   };
   const { reminders, nextEvalAt, remindersSent } = settleReminders(assessed, account, now, options.settle === true);
-  if (account && changes.length === 0 && !reminders.due && canonicalJson(account.remindersSent) === canonicalJson(remindersSent) && isCurrent(account, factsRev, flags, flagSince, summary, nextEvalAt)) {
+  if (
+    account &&
+    changes.length === 0 &&
+    !reminders.due &&
+    canonicalJson(account.remindersSent) === canonicalJson(remindersSent) &&
+    isCurrent(account, factsRev, flags, flagSince, summary, nextEvalAt)
+  ) {
     return { result: { accountId, flags, latePayment, reviewChanges: [], changed: false } };
   }
   const revs = new Map(facts.tasks.map((t) => [t.task.id, t.rev]));

@@ -1,10 +1,4 @@
-import {
-  accountFactsFromItems,
-  evaluationWrite,
-  loadAccountPartition,
-  saveEvaluations,
-  type EvaluationWrite,
-} from '../store/account.ts';
+import { accountFactsFromItems, evaluationWrite, loadAccountPartition, saveEvaluations, type EvaluationWrite } from '../store/account.ts';
 import { MAX_TRANSACTION_ITEMS } from '../store/client.ts';
 import { retryOptimistic } from '../store/optimistic.ts';
 import { isConcurrentUpdate } from '../store/revision.ts';
@@ -104,7 +98,13 @@ async function drain(groups: Map<string, Group>, group: Group, accountId: string
       group.waiting = group.waiting.filter((w) => !batch.includes(w));
       const now = batch.reduce((latest, w) => (w.now.getTime() > latest.getTime() ? w.now : latest), first.now);
       try {
-        const { changed, evaluation } = await mergeRound(first.deps, accountId, batch.map((w) => w.observations), now, { settle: first.settle });
+        const { changed, evaluation } = await mergeRound(
+          first.deps,
+          accountId,
+          batch.map((w) => w.observations),
+          now,
+          { settle: first.settle },
+        );
         for (const [i, w] of batch.entries()) w.resolve({ changed: changed[i] ?? false, evaluation });
       } catch (error) {
         if (batch.length === 1) {
@@ -234,7 +234,10 @@ async function flush(deps: EvaluationDeps, writer: Writer): Promise<void> {
         size += next.write.items.length;
       }
       try {
-        await saveEvaluations(deps.store, batch.map((p) => p.write));
+        await saveEvaluations(
+          deps.store,
+          batch.map((p) => p.write),
+        );
         for (const p of batch) p.resolve();
       } catch (error) {
         if (batch.length === 1) {

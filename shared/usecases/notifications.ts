@@ -26,7 +26,9 @@ export function reviewOpenedNotification(
   const decide = 'Decide: retain, renegotiate (new terms at renewal) or terminate (do not renew / give notice).';
   const lines = [
     `A ${task.kind === 'for_cause' ? 'for-cause review' : 'review'} is open for ${who}.`,
-    task.targetEnd ? `Contract term ends ${task.targetEnd}; notice deadline ${deadline} (${daysLeft} days left).` : 'No usable contract on record: record it so the end can be timed.',
+    task.targetEnd
+      ? `Contract term ends ${task.targetEnd}; notice deadline ${deadline} (${daysLeft} days left).`
+      : 'No usable contract on record: record it so the end can be timed.',
     ...(ctx.contract ? [`Renewal: ${ctx.contract.renewal}.`] : []),
     `Flags: ${ctx.flags.length > 0 ? ctx.flags.join(', ') : 'none'}.`,
     `Reasons: ${task.reasons.join('; ')}.`,

@@ -177,7 +177,11 @@ function writePosition(binding: string, position: Required<Position>): string | 
  * When the consumer stops, no further work starts; what is in flight (fewer than `concurrency`)
  * finishes unread.
  */
-async function* inOrder<T, R>(source: AsyncGenerator<T, void, undefined>, work: (value: T) => Promise<R>, concurrency: number): AsyncGenerator<R, void, undefined> {
+async function* inOrder<T, R>(
+  source: AsyncGenerator<T, void, undefined>,
+  work: (value: T) => Promise<R>,
+  concurrency: number,
+): AsyncGenerator<R, void, undefined> {
   const inFlight: Array<Promise<R>> = [];
   let done = false;
   const fill = async () => {

@@ -18,11 +18,7 @@ export class AccountNotFoundError extends NotFoundError {
  * One account as finance sees it, derived live from its stored facts at `now` (so an invoice
  * crossing a threshold today shows today, before the sweep refreshes the stored flags).
  */
-export async function getAccountView(
-  deps: { store: Store; policy: Policy },
-  accountId: string,
-  now: Date,
-): Promise<AccountView> {
+export async function getAccountView(deps: { store: Store; policy: Policy }, accountId: string, now: Date): Promise<AccountView> {
   // One Query of the partition: the account item and its facts, as an evaluation reads them.
   const { account, items } = await loadAccountPartition(deps.store, accountId);
   const facts = accountFactsFromItems(items.values());
@@ -51,7 +47,11 @@ export async function getAccountView(
     ...(facts.overrides ? { overrides: facts.overrides } : {}),
     ...(assessed.upcoming ? { contract: assessed.upcoming } : {}),
     // The account's policy (its overrides on the watcher's): the grace line is the one it is judged by.
-    paymentHistory: paymentHistory(invoices.map((i) => i.facts), assessed.policy, now),
+    paymentHistory: paymentHistory(
+      invoices.map((i) => i.facts),
+      assessed.policy,
+      now,
+    ),
     graceDays: assessed.policy.graceDays,
     openTasks: facts.tasks.filter((t) => t.task.status === 'open' || t.task.status === 'scheduled').map((t) => t.task.id),
     ...(account?.evaluatedAt ? { evaluatedAt: account.evaluatedAt } : {}),
@@ -75,10 +75,7 @@ function monthlyFor(input: ReturnType<typeof profitabilityInput>, timeZone: stri
  * its contract as of that evaluation (`evaluatedAt`): what a finance team needs beside a flag is
  * when the term ends and by when notice must be given.
  */
-export async function listFlaggedAccounts(
-  deps: { store: Store },
-  query: { flag: AccountFlag; limit: number; cursor?: string },
-) {
+export async function listFlaggedAccounts(deps: { store: Store }, query: { flag: AccountFlag; limit: number; cursor?: string }) {
   const page = await listAccountsByFlag(deps.store, query.flag, query);
   return { items: page.items.map(toSummary), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }

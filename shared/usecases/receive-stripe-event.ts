@@ -41,10 +41,7 @@ export type { ReceiveOutcome };
  * 4. Queue it for the processor (if that fails: 500, nothing recorded, Stripe retries).
  * 5. Record the event id once (conditional write); a redelivery is answered `duplicate`.
  */
-export async function receiveStripeEvent(
-  deps: ReceiveStripeEventDeps,
-  request: { rawBody: Buffer; signature: string | undefined },
-): Promise<ReceiveOutcome> {
+export async function receiveStripeEvent(deps: ReceiveStripeEventDeps, request: { rawBody: Buffer; signature: string | undefined }): Promise<ReceiveOutcome> {
   if (request.rawBody.byteLength > MAX_WEBHOOK_BYTES) {
     throw new WebhookRejectedError('payload_too_large', `body exceeds ${MAX_WEBHOOK_BYTES} bytes`);
   }

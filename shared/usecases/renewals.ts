@@ -20,7 +20,10 @@ export function riskRank(account: Pick<AccountRecord, 'flags' | 'summary'>): num
  * (gsi1 `RENEWALS`, kept current by every evaluation and by the sweep when terms roll). Today
  * and the days left are counted in the policy's time zone, as the deadlines are.
  */
-export async function listRenewals(deps: { store: Store; policy: Pick<Policy, 'timeZone'> }, query: { withinDays: number; limit: number; cursor?: string; now: Date }) {
+export async function listRenewals(
+  deps: { store: Store; policy: Pick<Policy, 'timeZone'> },
+  query: { withinDays: number; limit: number; cursor?: string; now: Date },
+) {
   const zone = deps.policy.timeZone;
   const from = localDate(query.now, zone);
   const to = addDaysToDate(from, query.withinDays);

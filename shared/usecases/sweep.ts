@@ -58,7 +58,11 @@ export async function runSweep(deps: { store: Store; policy: Policy }, now: Date
   };
   for (;;) {
     result.daysRead++;
-    for (let ahead = day, n = result.daysRead; ahead <= today && n <= MAX_DAYS_PER_RUN && n < result.daysRead + READ_AHEAD_DAYS; ahead = addUtcDays(ahead, 1), n++)
+    for (
+      let ahead = day, n = result.daysRead;
+      ahead <= today && n <= MAX_DAYS_PER_RUN && n < result.daysRead + READ_AHEAD_DAYS;
+      ahead = addUtcDays(ahead, 1), n++
+    )
       void readDay(ahead);
     const [accounts, reviews] = await readDay(day);
     // Opening a review is an evaluation too: the timing rule says "open" once openAt has passed,

@@ -25,7 +25,9 @@ export type TaskView = z.infer<typeof taskViewSchema>;
 export const taskListItemSchema = z.extend(taskSchema, { name: z.optional(z.string()) });
 
 export const checklistBodySchema = z.strictObject({
-  step: z.number({ error: 'must be a step number' }).check(z.int('must be a whole number'), z.gte(1, 'must be 1 to 6'), z.lte(REVIEW_CHECKLIST.length, `must be 1 to ${REVIEW_CHECKLIST.length}`)),
+  step: z
+    .number({ error: 'must be a step number' })
+    .check(z.int('must be a whole number'), z.gte(1, 'must be 1 to 6'), z.lte(REVIEW_CHECKLIST.length, `must be 1 to ${REVIEW_CHECKLIST.length}`)),
   done: z.boolean({ error: 'must be true or false' }),
 });
 export type ChecklistBody = z.infer<typeof checklistBodySchema>;

@@ -55,6 +55,8 @@ describe('notification channels', () => {
 
   it('fails when EventBridge refuses the entry, so the notification stays pending', async () => {
     events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }] });
-    await expect(new EventBridgeNotifier('termwatch-prod', new EventBridgeClient({ region: 'eu-west-1' })).send(notification)).rejects.toThrow(/ThrottlingException/);
+    await expect(new EventBridgeNotifier('termwatch-prod', new EventBridgeClient({ region: 'eu-west-1' })).send(notification)).rejects.toThrow(
+      /ThrottlingException/,
+    );
   });
 });

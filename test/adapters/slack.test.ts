@@ -53,7 +53,14 @@ async function receiver(...args: Parameters<typeof startSlackReceiver>) {
 }
 
 const slack = (url: string, now: () => Date = () => new Date(), leaseMs?: number) =>
-  new SlackNotifier({ store, webhookUrl: url, publicUrl: 'https://termwatch.example', now, send: { baseDelayMs: 10, timeoutMs: 2000 }, ...(leaseMs ? { leaseMs } : {}) });
+  new SlackNotifier({
+    store,
+    webhookUrl: url,
+    publicUrl: 'https://termwatch.example',
+    now,
+    send: { baseDelayMs: 10, timeoutMs: 2000 },
+    ...(leaseMs ? { leaseMs } : {}),
+  });
 
 /** Dispatches only this test's notifications (the table is shared by the file's tests). */
 async function dispatch(notifier: SlackNotifier, now: () => Date = () => new Date()) {
@@ -97,7 +104,15 @@ describe('Slack delivery', () => {
     expect(r.requests).toHaveLength(4);
     expect(r.delivered()).toHaveLength(0);
     const dead = await listDeliveryDeadLetters(store, { limit: 50 });
-    expect(dead.items).toContainEqual(expect.objectContaining({ channel: 'slack', messageKey: n.id, subject: 'Review open', deadAt: expect.any(String), lastError: expect.stringContaining('HTTP 500 internal_error') }));
+    expect(dead.items).toContainEqual(
+      expect.objectContaining({
+        channel: 'slack',
+        messageKey: n.id,
+        subject: 'Review open',
+        deadAt: expect.any(String),
+        lastError: expect.stringContaining('HTTP 500 internal_error'),
+      }),
+    );
     expect((await listUndispatched(store, 1000)).map((p) => p.id)).not.toContain(n.id);
     await dispatch(slack(r.url));
     await slack(r.url).send(n);
@@ -110,7 +125,7 @@ describe('Slack delivery', () => {
     await record(n);
     await dispatch(slack(r.url));
     expect(r.requests).toHaveLength(1);
-    expect((await getClaim(store, 'slack', n.id))).toMatchObject({ deadAt: expect.any(String), lastError: expect.stringContaining('404') });
+    expect(await getClaim(store, 'slack', n.id)).toMatchObject({ deadAt: expect.any(String), lastError: expect.stringContaining('404') });
   });
 
   it('cannot be made to post a link, a mention or an extra line by a customer name', async () => {
@@ -138,7 +153,8 @@ describe('Slack delivery', () => {
     store.doc.middlewareStack.add(
       (next) => async (args) => {
         const input = args.input as { UpdateExpression?: string; Key?: { pk?: string } };
-        if (crash && input.UpdateExpression?.startsWith('SET sentAt') && input.Key?.pk === `DELIVERY#slack#${n.id}`) throw new Error('killed after the POST, before recording it');
+        if (crash && input.UpdateExpression?.startsWith('SET sentAt') && input.Key?.pk === `DELIVERY#slack#${n.id}`)
+          throw new Error('killed after the POST, before recording it');
         return next(args);
       },
       { step: 'initialize', name: 'crashAfterSlackPost' },
@@ -197,7 +213,13 @@ describe('Slack delivery', () => {
     const r = await receiver(['hang', 'hang']);
     const n = notification();
     await record(n);
-    const notifier = new SlackNotifier({ store, webhookUrl: r.url, publicUrl: 'https://termwatch.example', now: () => new Date(), send: { baseDelayMs: 10, timeoutMs: 300 } });
+    const notifier = new SlackNotifier({
+      store,
+      webhookUrl: r.url,
+      publicUrl: 'https://termwatch.example',
+      now: () => new Date(),
+      send: { baseDelayMs: 10, timeoutMs: 300 },
+    });
     const started = Date.now();
     await dispatch(notifier);
     expect(Date.now() - started).toBeLessThan(5_000);

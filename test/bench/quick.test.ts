@@ -25,7 +25,15 @@ describe('npm run bench -- --quick --json', () => {
     expect(code, stderr.split('\n').slice(-20).join('\n')).toBe(0);
     const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(summary.errors).toEqual([]);
-    for (const key of ['ingestVsRawPutRatio', 'initVsBaselineRatio', 'webhookP99Ms', 'webhookVsHealthP99Ratio', 'ingestFloorRatio', 'ingestSeparateProcessorsRatio', 'previewVsReadRatio']) {
+    for (const key of [
+      'ingestVsRawPutRatio',
+      'initVsBaselineRatio',
+      'webhookP99Ms',
+      'webhookVsHealthP99Ratio',
+      'ingestFloorRatio',
+      'ingestSeparateProcessorsRatio',
+      'previewVsReadRatio',
+    ]) {
       expect(summary[key], key).toEqual(expect.any(Number));
       expect(summary[key] as number, key).toBeGreaterThan(0);
     }
@@ -51,7 +59,17 @@ describe('npm run bench -- --quick --json', () => {
     }
     // Every key of issue 23's table is reported: a number, or null with why (built on another branch).
     const notes = summary.notes as Record<string, string>;
-    for (const key of ['ingestVsFloorRatio', 'coldStartVsBaselineRatio', 'listReadRatio', 'backfillVsRateLimitRatio', 'dashboardBundleKb', 'previewVsReadRatio', 'usdPerMillionEvents', 'ddbWritesPerEvent', 'ddbWriteUnitsPerEvent']) {
+    for (const key of [
+      'ingestVsFloorRatio',
+      'coldStartVsBaselineRatio',
+      'listReadRatio',
+      'backfillVsRateLimitRatio',
+      'dashboardBundleKb',
+      'previewVsReadRatio',
+      'usdPerMillionEvents',
+      'ddbWritesPerEvent',
+      'ddbWriteUnitsPerEvent',
+    ]) {
       expect(key in summary, key).toBe(true);
       if (summary[key] === null) expect(notes[key], `${key} is null without a note`).toMatch(/not built in this tree/);
       else expect(summary[key], key).toEqual(expect.any(Number));

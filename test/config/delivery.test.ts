@@ -40,7 +40,10 @@ describe('delivery settings from the environment', () => {
     ['WATCHER_SMTP_URL', { WATCHER_SMTP_URL: 'http://mail.example.com', WATCHER_MAIL_FROM: 'a@example.com', WATCHER_MAIL_TO: 'b@example.com' }],
     ['WATCHER_MAIL_FROM', { WATCHER_SMTP_URL: 'smtp://m.example.com', WATCHER_MAIL_FROM: 'Termwatch <a@example.com>', WATCHER_MAIL_TO: 'b@example.com' }],
     ['WATCHER_MAIL_FROM', { WATCHER_SMTP_URL: 'smtp://m.example.com', WATCHER_MAIL_TO: 'b@example.com' }],
-    ['WATCHER_MAIL_TO', { WATCHER_SMTP_URL: 'smtp://m.example.com', WATCHER_MAIL_FROM: 'a@example.com', WATCHER_MAIL_TO: 'b@example.com,\r\nBcc: c@evil.example' }],
+    [
+      'WATCHER_MAIL_TO',
+      { WATCHER_SMTP_URL: 'smtp://m.example.com', WATCHER_MAIL_FROM: 'a@example.com', WATCHER_MAIL_TO: 'b@example.com,\r\nBcc: c@evil.example' },
+    ],
     ['WATCHER_MAIL_TO', { WATCHER_SMTP_URL: 'smtp://m.example.com', WATCHER_MAIL_FROM: 'a@example.com', WATCHER_MAIL_TO: ' , ' }],
     ['WATCHER_MAIL_TO', { WATCHER_SMTP_URL: 'smtp://m.example.com', WATCHER_MAIL_FROM: 'a@example.com' }],
     ['WATCHER_SMTP_URL', { WATCHER_MAIL_FROM: 'a@example.com', WATCHER_MAIL_TO: 'b@example.com' }],
@@ -58,6 +61,9 @@ describe('delivery settings from the environment', () => {
 
   it('on AWS (SES sends) refuses an SMTP URL and needs only the addresses', () => {
     expect(() => loadDeliveryConfig({ WATCHER_SMTP_URL: 'smtp://m.example.com' }, { ...local, smtp: false })).toThrow(/WATCHER_SMTP_URL is not used here/);
-    expect(loadDeliveryConfig({ WATCHER_MAIL_FROM: 'a@example.com', WATCHER_MAIL_TO: 'b@example.com' }, { ...local, smtp: false }).mail).toEqual({ from: 'a@example.com', to: ['b@example.com'] });
+    expect(loadDeliveryConfig({ WATCHER_MAIL_FROM: 'a@example.com', WATCHER_MAIL_TO: 'b@example.com' }, { ...local, smtp: false }).mail).toEqual({
+      from: 'a@example.com',
+      to: ['b@example.com'],
+    });
   });
 });

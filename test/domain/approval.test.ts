@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { answerApproval, applyDecision, isApprovalOverdue, NotPendingApprovalError, OwnApprovalError, TaskNotDecidableError, type Actor } from '../../shared/domain/approval.ts';
+import {
+  answerApproval,
+  applyDecision,
+  isApprovalOverdue,
+  NotPendingApprovalError,
+  OwnApprovalError,
+  TaskNotDecidableError,
+  type Actor,
+} from '../../shared/domain/approval.ts';
 import { ForbiddenError } from '../../shared/errors.ts';
 import { REVIEW_CHECKLIST, type Task } from '../../shared/domain/review.ts';
 
@@ -70,8 +78,14 @@ describe('applyDecision and answerApproval', () => {
   });
 
   it('decides retain, renegotiate, and (single) terminate with one person', () => {
-    expect(applyDecision(openTask, { decision: 'retain', note: 'x' }, ana, at, 'two_person')).toMatchObject({ status: 'decided', decisions: [{ decision: 'retain', by: 'ana' }] });
-    expect(applyDecision(openTask, { decision: 'terminate', note: 'x' }, ana, at, 'single')).toMatchObject({ status: 'decided', decisions: [{ decision: 'terminate', by: 'ana' }] });
+    expect(applyDecision(openTask, { decision: 'retain', note: 'x' }, ana, at, 'two_person')).toMatchObject({
+      status: 'decided',
+      decisions: [{ decision: 'retain', by: 'ana' }],
+    });
+    expect(applyDecision(openTask, { decision: 'terminate', note: 'x' }, ana, at, 'single')).toMatchObject({
+      status: 'decided',
+      decisions: [{ decision: 'terminate', by: 'ana' }],
+    });
   });
 
   it('marks a request overdue once its notice deadline has passed', () => {
@@ -105,7 +119,10 @@ describe('property: two distinct people, one an approver, behind every terminati
           roleOf.set(s.by.name, s.by.role);
           const before = task;
           try {
-            task = s.kind === 'decide' ? applyDecision(task, { decision: s.decision, note: 'n' }, s.by, at, 'two_person') : answerApproval(task, { approve: s.approve, note: 'n' }, s.by, at);
+            task =
+              s.kind === 'decide'
+                ? applyDecision(task, { decision: s.decision, note: 'n' }, s.by, at, 'two_person')
+                : answerApproval(task, { approve: s.approve, note: 'n' }, s.by, at);
           } catch (error) {
             // A refused step changes nothing.
             expect(error).toSatisfy((e: unknown) => e instanceof ForbiddenError || e instanceof TaskNotDecidableError || e instanceof NotPendingApprovalError);

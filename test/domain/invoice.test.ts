@@ -13,9 +13,8 @@ import {
 } from '../../shared/domain/invoice.ts';
 
 /** Stripe's own example invoice, current API shape (reference copy beside the checkout). */
-const fixtureInvoice: Record<string, unknown> = JSON.parse(
-  readFileSync(new URL('../fixtures/stripe/fixtures3.json', import.meta.url), 'utf8'),
-).resources.invoice;
+const fixtureInvoice: Record<string, unknown> = JSON.parse(readFileSync(new URL('../fixtures/stripe/fixtures3.json', import.meta.url), 'utf8')).resources
+  .invoice;
 
 const T0 = 1_750_000_000; // epoch seconds
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
@@ -155,14 +154,28 @@ describe('observeInvoice', () => {
     {
       name: 'attempted once, open, no retry scheduled (a bank debit still processing): no failure',
       type: 'invoice.updated',
-      overrides: { status: 'open', due_date: null, status_transitions: transitions({ finalized_at: T0 - 60 }), attempted: true, attempt_count: 1, next_payment_attempt: null },
+      overrides: {
+        status: 'open',
+        due_date: null,
+        status_transitions: transitions({ finalized_at: T0 - 60 }),
+        attempted: true,
+        attempt_count: 1,
+        next_payment_attempt: null,
+      },
       expected: { firstFailedAt: undefined },
       status: 'open',
     },
     {
       name: 'attempted once, open, a retry scheduled: failure inferred',
       type: 'invoice.updated',
-      overrides: { status: 'open', due_date: null, status_transitions: transitions({ finalized_at: T0 - 60 }), attempted: true, attempt_count: 1, next_payment_attempt: T0 + 86_400 },
+      overrides: {
+        status: 'open',
+        due_date: null,
+        status_transitions: transitions({ finalized_at: T0 - 60 }),
+        attempted: true,
+        attempt_count: 1,
+        next_payment_attempt: T0 + 86_400,
+      },
       expected: { firstFailedAt: iso(T0) },
       status: 'open',
     },
@@ -252,9 +265,7 @@ describe('observeInvoice', () => {
   });
 
   it('refuses something that is not an invoice at all', () => {
-    expect(() => observeInvoice(evt('e', 'invoice.deleted', T0), { id: 'in_1', object: 'invoice', deleted: true })).toThrow(
-      InvalidStripeObjectError,
-    );
+    expect(() => observeInvoice(evt('e', 'invoice.deleted', T0), { id: 'in_1', object: 'invoice', deleted: true })).toThrow(InvalidStripeObjectError);
     expect(() => observeInvoice(evt('e', 'invoice.updated', T0), 'in_1')).toThrow(InvalidStripeObjectError);
   });
 
@@ -336,12 +347,10 @@ function compact(o: Record<string, unknown>): InvoiceFacts {
 }
 
 /** Instants on a coarse grid so collisions happen; some written without milliseconds. */
-const instantArb = fc
-  .tuple(fc.integer({ min: 0, max: 40 }), fc.boolean())
-  .map(([h, short]) => {
-    const s = new Date(Date.UTC(2025, 0, 1) + h * 3_600_000).toISOString();
-    return short ? s.replace('.000Z', 'Z') : s;
-  });
+const instantArb = fc.tuple(fc.integer({ min: 0, max: 40 }), fc.boolean()).map(([h, short]) => {
+  const s = new Date(Date.UTC(2025, 0, 1) + h * 3_600_000).toISOString();
+  return short ? s.replace('.000Z', 'Z') : s;
+});
 const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 
 /** Arbitrary observations of one invoice, including impossible ones: the laws must hold for all. */
@@ -405,10 +414,12 @@ describe('mergeInvoiceFacts is a join semilattice', () => {
         expect(mergeInvoiceFacts(a, a)).toStrictEqual(a);
       }),
     );
-    fc.assert(fc.property(factsArb, factsArb, (a, b) => {
-      const ab = mergeInvoiceFacts(a, b);
-      expect(mergeInvoiceFacts(ab, b)).toStrictEqual(ab);
-    }));
+    fc.assert(
+      fc.property(factsArb, factsArb, (a, b) => {
+        const ab = mergeInvoiceFacts(a, b);
+        expect(mergeInvoiceFacts(ab, b)).toStrictEqual(ab);
+      }),
+    );
   });
 
   it('folds any permutation of observations, with any duplicates, to the same facts', () => {
@@ -426,7 +437,10 @@ describe('mergeInvoiceFacts is a join semilattice', () => {
       fc.property(fc.array(factsArb, { minLength: 1, maxLength: 6 }), (list) => {
         const merged = fold(list);
         for (const field of fields) {
-          const seen = list.map((f) => f[field]).filter((v): v is string => v !== undefined).map((v) => Date.parse(v));
+          const seen = list
+            .map((f) => f[field])
+            .filter((v): v is string => v !== undefined)
+            .map((v) => Date.parse(v));
           const got = merged[field];
           expect(got === undefined ? undefined : Date.parse(got), field).toBe(seen.length ? Math.min(...seen) : undefined);
         }

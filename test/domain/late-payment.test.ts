@@ -3,11 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultPolicy, policySchema, type Policy } from '../../shared/domain/policy.ts';
 import { mergeInvoiceFacts, type InvoiceFacts } from '../../shared/domain/invoice.ts';
 import { observeInvoice } from '../../shared/stripe/invoice.ts';
-import {
-  latePaymentProfile,
-  latePaymentProfileSchema,
-  type LatePaymentProfile,
-} from '../../shared/domain/late-payment.ts';
+import { latePaymentProfile, latePaymentProfileSchema, type LatePaymentProfile } from '../../shared/domain/late-payment.ts';
 
 const DAY = 86_400_000;
 const NOW = new Date('2025-06-30T12:00:00.000Z');
@@ -51,8 +47,7 @@ function invoice(o: {
   return f;
 }
 
-const profile = (invoices: InvoiceFacts[], now: Date | string = NOW, policy: Policy = defaultPolicy) =>
-  latePaymentProfile(invoices, policy, now);
+const profile = (invoices: InvoiceFacts[], now: Date | string = NOW, policy: Policy = defaultPolicy) => latePaymentProfile(invoices, policy, now);
 
 /** n invoices paid on time, due in the last months. */
 const onTime = (n: number) => Array.from({ length: n }, (_, i) => invoice({ due: -10 - i * 20, paid: -11 - i * 20 }));

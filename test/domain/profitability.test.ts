@@ -5,18 +5,8 @@ import { defaultPolicy, parsePolicy, type Policy, type PolicyInput } from '../..
 import { costBodySchema, costEntrySchema, isoCurrencySchema, type CostEntry } from '../../shared/domain/cost.ts';
 import { MoneyOverflowError } from '../../shared/domain/money.ts';
 import { selectFixedMonthlyCosts, type FixedMonthlyCost } from '../../shared/domain/fixed-costs.ts';
-import {
-  profitability,
-  profitabilityResultSchema,
-  type PaidInvoice,
-  type ProfitabilityResult,
-} from '../../shared/domain/profitability.ts';
-import {
-  mergeDisputeObservations,
-  mergeRefundObservations,
-  type DisputeFact,
-  type RefundFact,
-} from '../../shared/domain/revenue.ts';
+import { profitability, profitabilityResultSchema, type PaidInvoice, type ProfitabilityResult } from '../../shared/domain/profitability.ts';
+import { mergeDisputeObservations, mergeRefundObservations, type DisputeFact, type RefundFact } from '../../shared/domain/revenue.ts';
 import { observeDispute, observeRefunds } from '../../shared/stripe/revenue.ts';
 
 /** Stripe's own example objects, current API shape. */
@@ -537,9 +527,7 @@ describe('profitability: evidence and guards', () => {
   });
 
   it('refuses sums beyond the safe integer range instead of returning a wrong number', () => {
-    expect(() =>
-      run({ invoices: [paid('in_1', Number.MAX_SAFE_INTEGER, 10), paid('in_2', Number.MAX_SAFE_INTEGER, 20)] }),
-    ).toThrow(MoneyOverflowError);
+    expect(() => run({ invoices: [paid('in_1', Number.MAX_SAFE_INTEGER, 10), paid('in_2', Number.MAX_SAFE_INTEGER, 20)] })).toThrow(MoneyOverflowError);
   });
 
   it('reads calendar dates in the policy time zone', () => {
@@ -603,9 +591,7 @@ const deliveryArb: fc.Arbitrary<StripeDelivery> = fc.oneof(
       status: fc.constantFrom('succeeded', 'pending', 'failed', 'canceled'),
       charge: fc.constantFrom(...chargeIds),
     })
-    .map((r) =>
-      refundEvent(`evt_r${r.e}`, ago(r.days), { id: `re_${r.refund}`, amount: r.amount, status: r.status, charge: r.charge }),
-    ),
+    .map((r) => refundEvent(`evt_r${r.e}`, ago(r.days), { id: `re_${r.refund}`, amount: r.amount, status: r.status, charge: r.charge })),
   fc
     .record({
       e: fc.integer({ min: 0, max: 9 }),
@@ -639,12 +625,10 @@ const deliveryArb: fc.Arbitrary<StripeDelivery> = fc.oneof(
 
 /** The same items, each at least once, some repeated, in any order. */
 function shuffledWithDuplicates<T>(items: T[]): fc.Arbitrary<T[]> {
-  return fc
-    .array(fc.nat({ max: Math.max(0, items.length - 1) }), { maxLength: items.length })
-    .chain((extra) => {
-      const all = items.length === 0 ? [] : [...items, ...extra.map((i) => items[i] as T)];
-      return fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length });
-    });
+  return fc.array(fc.nat({ max: Math.max(0, items.length - 1) }), { maxLength: items.length }).chain((extra) => {
+    const all = items.length === 0 ? [] : [...items, ...extra.map((i) => items[i] as T)];
+    return fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length });
+  });
 }
 
 const invoicesArb = fc.uniqueArray(
@@ -697,9 +681,7 @@ describe('profitability: properties', () => {
         // Upper bound per charge: the larger of its succeeded refunds' sum and its latest total.
         let bound = 0;
         for (const ch of chargeIds) {
-          const individual = merged
-            .filter((r) => r.kind === 'refund' && r.chargeId === ch && r.status === 'succeeded')
-            .reduce((s, r) => s + r.amount, 0);
+          const individual = merged.filter((r) => r.kind === 'refund' && r.chargeId === ch && r.status === 'succeeded').reduce((s, r) => s + r.amount, 0);
           const total = merged.find((r) => r.kind === 'charge_total' && r.chargeId === ch)?.amount ?? 0;
           bound += Math.max(individual, total);
         }
@@ -716,7 +698,14 @@ describe('profitability: properties', () => {
     fc.assert(
       fc.property(
         fc.array(fc.record({ amount: big, days: fc.integer({ min: 0, max: 500 }), currency: fc.constantFrom('usd', 'eur', 'jpy') }), { maxLength: 20 }),
-        fc.array(fc.record({ amount: fc.integer({ min: 1, max: 10_000_000_000 }), days: fc.integer({ min: -5, max: 500 }), currency: fc.constantFrom('usd', 'eur', 'gbp') }), { maxLength: 20 }),
+        fc.array(
+          fc.record({
+            amount: fc.integer({ min: 1, max: 10_000_000_000 }),
+            days: fc.integer({ min: -5, max: 500 }),
+            currency: fc.constantFrom('usd', 'eur', 'gbp'),
+          }),
+          { maxLength: 20 },
+        ),
         fc.array(deliveryArb, { maxLength: 15 }),
         fc.array(fc.record({ amount: fc.integer({ min: 1, max: 100_000_000 }), currency: fc.constantFrom('usd', 'jpy') }), { maxLength: 3 }),
         fc.double({ min: 0.0001, max: 1000, noNaN: true }),

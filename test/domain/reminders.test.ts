@@ -70,7 +70,10 @@ describe('renewal reminders', () => {
     expect(planReminders({ contract: edited, policy: defaultPolicy, now: at('2027-05-01'), recorded }).due).toBeUndefined();
     const next = planReminders({ contract: edited, policy: defaultPolicy, now: at('2027-05-01'), recorded }).nextAt;
     expect(next).toBe('2027-07-02T06:00:00.000Z');
-    expect(planReminders({ contract: edited, policy: defaultPolicy, now: at('2027-07-02'), recorded }).due).toMatchObject({ offsetDays: 60, termEnd: '2027-09-30' });
+    expect(planReminders({ contract: edited, policy: defaultPolicy, now: at('2027-07-02'), recorded }).due).toMatchObject({
+      offsetDays: 60,
+      termEnd: '2027-09-30',
+    });
   });
 
   it('falls due at sweepAt in the policy zone, so finance hears at a working hour however often the sweep runs', () => {
@@ -83,7 +86,12 @@ describe('renewal reminders', () => {
   });
 
   it('sends nothing after a fixed term has ended', () => {
-    const plan = planReminders({ contract: contract('2027-06-30', 'fixed'), policy: defaultPolicy, now: new Date('2027-08-01T00:00:00Z'), recorded: new Set() });
+    const plan = planReminders({
+      contract: contract('2027-06-30', 'fixed'),
+      policy: defaultPolicy,
+      now: new Date('2027-08-01T00:00:00Z'),
+      recorded: new Set(),
+    });
     expect(plan).toEqual({ skipped: [] });
   });
 });

@@ -67,9 +67,10 @@ describe('observeRefunds', () => {
   it('takes the customer from the object, then an expanded charge, then the caller', () => {
     const ev = evt('evt_1', 'refund.updated', T0);
     expect(observeRefunds(ev, refund({ customer: 'cus_own' }), { customerId: 'cus_ctx' })[0]?.customerId).toBe('cus_own');
-    expect(
-      observeRefunds(ev, refund({ charge: { id: 'ch_x', object: 'charge', customer: { id: 'cus_exp' } } }))[0],
-    ).toMatchObject({ chargeId: 'ch_x', customerId: 'cus_exp' });
+    expect(observeRefunds(ev, refund({ charge: { id: 'ch_x', object: 'charge', customer: { id: 'cus_exp' } } }))[0]).toMatchObject({
+      chargeId: 'ch_x',
+      customerId: 'cus_exp',
+    });
     expect(observeRefunds(ev, refund(), { customerId: 'cus_ctx' })[0]?.customerId).toBe('cus_ctx');
     expect(observeRefunds(ev, refund())[0]?.customerId).toBeUndefined();
   });
@@ -133,15 +134,9 @@ describe('observeRefunds', () => {
   });
 
   it('refuses a malformed refund or an unknown status, naming the refund', () => {
-    expect(() => observeRefunds(evt('evt_6', 'refund.created', T0), refund({ amount: 10.5 }))).toThrow(
-      InvalidStripeRevenueObjectError,
-    );
-    expect(() => observeRefunds(evt('evt_6', 'refund.created', T0), refund({ status: 'reversed' }))).toThrow(
-      /re_1Pgc72B7WZ01zgkWqPvrRrPE.*"reversed"/,
-    );
-    expect(() => observeRefunds({ id: '', type: 'refund.created', created: T0 }, refund())).toThrow(
-      InvalidStripeRevenueObjectError,
-    );
+    expect(() => observeRefunds(evt('evt_6', 'refund.created', T0), refund({ amount: 10.5 }))).toThrow(InvalidStripeRevenueObjectError);
+    expect(() => observeRefunds(evt('evt_6', 'refund.created', T0), refund({ status: 'reversed' }))).toThrow(/re_1Pgc72B7WZ01zgkWqPvrRrPE.*"reversed"/);
+    expect(() => observeRefunds({ id: '', type: 'refund.created', created: T0 }, refund())).toThrow(InvalidStripeRevenueObjectError);
   });
 });
 
@@ -238,15 +233,12 @@ describe('observeDispute', () => {
   });
 
   it('refuses an unknown status', () => {
-    expect(() => observeDispute(evt('evt_6', 'charge.dispute.updated', T0), dispute({ status: 'reopened' }))).toThrow(
-      InvalidStripeRevenueObjectError,
-    );
+    expect(() => observeDispute(evt('evt_6', 'charge.dispute.updated', T0), dispute({ status: 'reopened' }))).toThrow(InvalidStripeRevenueObjectError);
   });
 });
 
 describe('mergeDisputeFacts', () => {
-  const obs = (id: string, type: string, created: number, overrides: Record<string, unknown>) =>
-    observeDispute(evt(id, type, created), dispute(overrides));
+  const obs = (id: string, type: string, created: number, overrides: Record<string, unknown>) => observeDispute(evt(id, type, created), dispute(overrides));
 
   it('never lets a late open status reopen a closed dispute', () => {
     const lost = obs('evt_c', 'charge.dispute.closed', T0, { status: 'lost' });
@@ -295,9 +287,7 @@ const refundObservationArb: fc.Arbitrary<RefundFact> = fc
     customer: fc.constantFrom(null, 'cus_1', 'cus_2'),
     charge: fc.constantFrom(null, 'ch_1', 'ch_2'),
   })
-  .map((r) =>
-    observeRefunds(evt(r.eventId, 'refund.updated', r.created), refund({ id: 're_1', ...r, created: T0 - 1000 }))[0] as RefundFact,
-  );
+  .map((r) => observeRefunds(evt(r.eventId, 'refund.updated', r.created), refund({ id: 're_1', ...r, created: T0 - 1000 }))[0] as RefundFact);
 
 const disputeObservationArb: fc.Arbitrary<DisputeFact> = fc
   .record({
@@ -308,12 +298,7 @@ const disputeObservationArb: fc.Arbitrary<DisputeFact> = fc
     amount: fc.integer({ min: 0, max: 100_000 }),
     txns: fc.subarray([txn('txn_1', -1000, 1500, 'usd', 'dispute'), txn('txn_2', 1000, -1500, 'usd', 'dispute_reversal'), txn('txn_3', -5, 7, 'eur')]),
   })
-  .map((d) =>
-    observeDispute(
-      evt(d.eventId, d.type, d.created),
-      dispute({ id: 'dp_1', status: d.status, amount: d.amount, balance_transactions: d.txns }),
-    ),
-  );
+  .map((d) => observeDispute(evt(d.eventId, d.type, d.created), dispute({ id: 'dp_1', status: d.status, amount: d.amount, balance_transactions: d.txns })));
 
 describe('merge laws', () => {
   it('mergeRefundFacts is commutative, associative and idempotent', () => {
@@ -368,10 +353,8 @@ describe('merge laws', () => {
 
 /** The same items, each at least once, some repeated, in any order. */
 function shuffledWithDuplicates<T>(items: T[]): fc.Arbitrary<T[]> {
-  return fc
-    .array(fc.nat({ max: items.length - 1 }), { maxLength: items.length })
-    .chain((extra) => {
-      const all = [...items, ...extra.map((i) => items[i] as T)];
-      return fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length });
-    });
+  return fc.array(fc.nat({ max: items.length - 1 }), { maxLength: items.length }).chain((extra) => {
+    const all = [...items, ...extra.map((i) => items[i] as T)];
+    return fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length });
+  });
 }

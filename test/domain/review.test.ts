@@ -61,7 +61,11 @@ describe('reconcileReviews', () => {
 
   it('never sends an open review back to scheduled (a timed one)', () => {
     const task = created(plan({ status: 'open', track: 'within_window' }));
-    const [change] = reconcileReviews([task], [plan({ status: 'scheduled', targetEnd: '2028-03-31', noticeDeadline: '2028-03-01', track: 'auto_rolled' })], ctx);
+    const [change] = reconcileReviews(
+      [task],
+      [plan({ status: 'scheduled', targetEnd: '2028-03-31', noticeDeadline: '2028-03-01', track: 'auto_rolled' })],
+      ctx,
+    );
     expect(change?.type === 'move' && change.after.status).toBe('open');
   });
 

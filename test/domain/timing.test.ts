@@ -40,15 +40,7 @@ function contract(overrides: Partial<Contract> = {}): Contract {
   };
 }
 
-const zones = [
-  'UTC',
-  'America/Los_Angeles',
-  'Pacific/Auckland',
-  'America/Santiago',
-  'Asia/Kolkata',
-  'Pacific/Kiritimati',
-  'Pacific/Pago_Pago',
-] as const;
+const zones = ['UTC', 'America/Los_Angeles', 'Pacific/Auckland', 'America/Santiago', 'Asia/Kolkata', 'Pacific/Kiritimati', 'Pacific/Pago_Pago'] as const;
 
 const latePayer: PlanSignal[] = [{ reason: 'late_payer', at: '2025-12-20T09:00:00.000Z', evidence: { lateInvoices: 3 } }];
 
@@ -108,21 +100,13 @@ describe('calendar helpers', () => {
 describe('noticeDeadline, nextTermEnd, upcomingTerm', () => {
   it('D = E − N, with the policy default when the contract gives no notice period', () => {
     expect(noticeDeadline(contract({ endDate: '2026-05-01', noticeDays: 30 }), utc)).toBe('2026-04-01');
-    expect(noticeDeadline(contract({ endDate: '2026-05-01', noticeDays: undefined }), policyWith({ noticeDays: 60 }))).toBe(
-      '2026-03-02',
-    );
+    expect(noticeDeadline(contract({ endDate: '2026-05-01', noticeDays: undefined }), policyWith({ noticeDays: 60 }))).toBe('2026-03-02');
     expect(noticeDeadline(contract({ endDate: '2026-03-01', noticeDays: 0 }), utc)).toBe('2026-03-01');
   });
 
   it('termEndAt counts from the original end, never chained', () => {
     const monthly = contract({ endDate: '2026-01-31', renewalTermMonths: 1 });
-    expect([0, 1, 2, 3, 4].map((k) => termEndAt(monthly, k))).toEqual([
-      '2026-01-31',
-      '2026-02-28',
-      '2026-03-31',
-      '2026-04-30',
-      '2026-05-31',
-    ]);
+    expect([0, 1, 2, 3, 4].map((k) => termEndAt(monthly, k))).toEqual(['2026-01-31', '2026-02-28', '2026-03-31', '2026-04-30', '2026-05-31']);
   });
 
   it.each<[string, Partial<Contract>, string, string | null]>([
@@ -211,10 +195,7 @@ const rows: Row[] = [
       noticeDeadline: '2027-04-01',
       openAt: '2027-03-18T00:00:00.000Z',
       dueAt: '2027-04-01T23:59:59.999Z',
-      reasons: [
-        'late_payer',
-        'notice deadline 2026-04-01 for the term ending 2026-05-01 has passed: targeting the term ending 2027-05-01',
-      ],
+      reasons: ['late_payer', 'notice deadline 2026-04-01 for the term ending 2026-05-01 has passed: targeting the term ending 2027-05-01'],
     },
   },
   {
@@ -428,9 +409,9 @@ describe('planReview: every branch', () => {
 
   it('refuses an invalid now or signal time with a named error', () => {
     expect(() => planReview({ contract: contract(), signals: latePayer, policy: utc, now: 'yesterday' })).toThrow(TimingInputError);
-    expect(() =>
-      planReview({ contract: contract(), signals: [{ reason: 'late_payer', at: 'soon' }], policy: utc, now: acceptanceNow }),
-    ).toThrow(TimingInputError);
+    expect(() => planReview({ contract: contract(), signals: [{ reason: 'late_payer', at: 'soon' }], policy: utc, now: acceptanceNow })).toThrow(
+      TimingInputError,
+    );
   });
 });
 
@@ -557,9 +538,7 @@ describe('planReview properties', () => {
         expect(targetEnd >= localDate(now, policy.timeZone)).toBe(true);
         expect(dueAt).toBeLessThanOrEqual(endOfLocalDay(targetEnd, policy.timeZone).getTime());
         expect(plan.noticeDeadline).toBe(noticeDeadline(c, policy, targetEnd));
-        expect(plan.openAt).toBe(
-          startOfLocalDay(addDaysToDate(plan.noticeDeadline ?? '', -policy.reviewLeadDays), policy.timeZone).toISOString(),
-        );
+        expect(plan.openAt).toBe(startOfLocalDay(addDaysToDate(plan.noticeDeadline ?? '', -policy.reviewLeadDays), policy.timeZone).toISOString());
         if (plan.track === 'fixed_past_deadline') {
           expect(plan.dueAt).toBe(endOfLocalDay(targetEnd, policy.timeZone).toISOString());
         } else {
@@ -583,9 +562,7 @@ describe('planReview properties', () => {
       fc.property(
         fc.option(contractArb, { nil: undefined }),
         policyArb,
-        signalsArb.chain((signals) =>
-          fc.tuple(fc.constant(signals), fc.shuffledSubarray(signals, { minLength: signals.length, maxLength: signals.length })),
-        ),
+        signalsArb.chain((signals) => fc.tuple(fc.constant(signals), fc.shuffledSubarray(signals, { minLength: signals.length, maxLength: signals.length }))),
         instantArb,
         (c, policy, [signals, shuffled], nowMs) => {
           const first = planReview({ contract: c, signals, policy, now: new Date(nowMs) });

@@ -13,7 +13,12 @@ import { client, startTestWatcher } from '../support/watcher.ts';
 let watcher: RunningWatcher;
 let api: ReturnType<typeof client>;
 const now = new Date();
-const orphan = stripeEvent('refund.created', { ...fixture('refund'), id: 're_orphan', charge: null, customer: null, created: epoch(now) - 60 }, epoch(now) - 60, 'evt_orphan_refund');
+const orphan = stripeEvent(
+  'refund.created',
+  { ...fixture('refund'), id: 're_orphan', charge: null, customer: null, created: epoch(now) - 60 },
+  epoch(now) - 60,
+  'evt_orphan_refund',
+);
 
 beforeAll(async () => {
   watcher = await startTestWatcher({ queue: { maxReceives: 2, retryBaseMs: 5 } });
@@ -39,7 +44,9 @@ describe('dead letters in local mode', () => {
     expect((await api.deliver(orphan)).status).toBe(200);
     const listed = await deadLetters(1);
     expect(listed.status).toBe(200);
-    expect(listed.body.items).toEqual([{ messageId: expect.any(String), eventId: 'evt_orphan_refund', eventType: 'refund.created', receiveCount: 2, deadAt: expect.any(String) }]);
+    expect(listed.body.items).toEqual([
+      { messageId: expect.any(String), eventId: 'evt_orphan_refund', eventType: 'refund.created', receiveCount: 2, deadAt: expect.any(String) },
+    ]);
     expect(watcher.queue.depth).toBe(0);
   });
 

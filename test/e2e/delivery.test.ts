@@ -34,10 +34,13 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'termwatch-delivery-'));
   const users = join(dir, 'users.json');
   const sha = (t: string) => createHash('sha256').update(t).digest('hex');
-  writeFileSync(users, JSON.stringify([
-    { name: 'vera@finance', role: 'viewer', tokenSha256: sha(tokens.viewer) },
-    { name: 'rita@finance', role: 'reviewer', tokenSha256: sha(tokens.reviewer) },
-  ]));
+  writeFileSync(
+    users,
+    JSON.stringify([
+      { name: 'vera@finance', role: 'viewer', tokenSha256: sha(tokens.viewer) },
+      { name: 'rita@finance', role: 'reviewer', tokenSha256: sha(tokens.reviewer) },
+    ]),
+  );
   watcher = await startTestWatcher({
     policy: parsePolicy({ timeZone: ZONE }),
     env: {
@@ -62,7 +65,11 @@ afterAll(async () => {
 
 const as = (who: keyof typeof tokens) => ({ authorization: `Bearer ${tokens[who]}` });
 async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${watcher.apiToken}` }) {
-  const response = await fetch(`${watcher.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${watcher.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   const text = await response.text();
   let json: any;
   try {
@@ -92,7 +99,11 @@ describe('delivery on the local runner', () => {
   let taskId: string;
 
   it('knows which channels are on, the public URL without its trailing slash', () => {
-    expect(watcher.delivery).toMatchObject({ publicUrl: PUBLIC_URL, slack: { webhookUrl: slack.url }, mail: { to: ['finance@example.com', 'cfo@example.com'] } });
+    expect(watcher.delivery).toMatchObject({
+      publicUrl: PUBLIC_URL,
+      slack: { webhookUrl: slack.url },
+      mail: { to: ['finance@example.com', 'cfo@example.com'] },
+    });
   });
 
   it('a review opened reaches Slack once and the day digest arrives once, with two sweeps racing', async () => {
@@ -109,16 +120,25 @@ describe('delivery on the local runner', () => {
     const digestOutcomes = [a.json.digests, b.json.digests].flatMap((d: Record<string, string>) => Object.values(d));
     expect(digestOutcomes.filter((o) => o === 'sent')).toHaveLength(2);
     // And a third sweep later the same day.
-    expect((await request('POST', '/admin/sweep', {})).json.digests).toEqual({ 'finance@example.com': 'already_claimed', 'cfo@example.com': 'already_claimed' });
+    expect((await request('POST', '/admin/sweep', {})).json.digests).toEqual({
+      'finance@example.com': 'already_claimed',
+      'cfo@example.com': 'already_claimed',
+    });
 
-    const notifications = (await request('GET', '/notifications?limit=200')).json.items as Array<{ id: string; type: string; accountId: string; taskId?: string }>;
+    const notifications = (await request('GET', '/notifications?limit=200')).json.items as Array<{
+      id: string;
+      type: string;
+      accountId: string;
+      taskId?: string;
+    }>;
     const opened = notifications.find((n) => n.type === 'review_opened' && n.accountId === 'cus_evil')!;
     expect(opened).toBeDefined();
     taskId = opened.taskId!;
     // Exactly one Slack message per notification.
     const posted = slack.delivered().map((r) => JSON.stringify(r.body));
     expect(posted).toHaveLength(notifications.length);
-    const about = (n: { accountId: string; type: string }) => posted.filter((p) => p.includes(`\`${n.accountId}\``) && p.includes(n.type === 'review_opened' ? 'Review opened' : 'Renewal reminder'));
+    const about = (n: { accountId: string; type: string }) =>
+      posted.filter((p) => p.includes(`\`${n.accountId}\``) && p.includes(n.type === 'review_opened' ? 'Review opened' : 'Renewal reminder'));
     for (const n of notifications) expect(about(n), n.id).toHaveLength(1);
     const reviewMessage = slack.delivered().find((r) => JSON.stringify(r.body).includes('Review opened') && JSON.stringify(r.body).includes('cus_evil'))!.body;
     expect(reviewMessage.blocks.at(-1).elements[0].url).toBe(`${PUBLIC_URL}/app/tasks/${encodeURIComponent(taskId)}`);
@@ -140,7 +160,12 @@ describe('delivery on the local runner', () => {
     expect((await request('POST', '/calendar-feeds', { name: 'mine' }, as('viewer'))).status).toBe(403);
     const created = await request('POST', '/calendar-feeds', { name: 'Finance team' }, as('reviewer'));
     expect(created.status).toBe(201);
-    expect(created.json).toEqual({ id: expect.stringMatching(/^cf_/), name: 'Finance team', url: expect.stringMatching(new RegExp(`^${PUBLIC_URL}/calendar/[A-Za-z0-9_-]{43}\\.ics$`)), createdAt: expect.any(String) });
+    expect(created.json).toEqual({
+      id: expect.stringMatching(/^cf_/),
+      name: 'Finance team',
+      url: expect.stringMatching(new RegExp(`^${PUBLIC_URL}/calendar/[A-Za-z0-9_-]{43}\\.ics$`)),
+      createdAt: expect.any(String),
+    });
     const listed = await request('GET', '/calendar-feeds', undefined, as('viewer'));
     expect(listed.status).toBe(200);
     expect(listed.json.items).toEqual([{ id: created.json.id, name: 'Finance team', createdAt: created.json.createdAt, createdBy: 'rita@finance' }]);
@@ -166,7 +191,11 @@ describe('delivery on the local runner', () => {
     expect(evil.attendees).toBe(0);
     expect(evil.summary).toContain('Evil DTSTART:19700101 ATTENDEE:mailto:x@evil.example');
 
-    const tasks = [...(await request('GET', '/tasks?status=open')).json.items, ...(await request('GET', '/tasks?status=scheduled')).json.items] as Array<{ id: string; accountId: string; dueAt: string }>;
+    const tasks = [...(await request('GET', '/tasks?status=open')).json.items, ...(await request('GET', '/tasks?status=scheduled')).json.items] as Array<{
+      id: string;
+      accountId: string;
+      dueAt: string;
+    }>;
     const reviewEvents = got.filter((e) => /^Review due/.test(e.summary));
     expect(reviewEvents.map((e) => e.summary.match(/(cus_[a-z]+)/)?.[1]).sort()).toEqual(tasks.map((t) => t.accountId).sort());
     expect(tasks.map((t) => t.accountId)).toEqual(expect.arrayContaining(['cus_evil', 'cus_sched']));

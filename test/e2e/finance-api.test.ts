@@ -83,7 +83,9 @@ describe('decisions and audit', () => {
 
     const audit = (await api.get('/accounts/cus_decide/audit?limit=200')).body.items as Array<{ action: string; by: string; before: unknown; after: unknown }>;
     const actions = audit.map((a) => a.action);
-    expect(actions).toEqual(expect.arrayContaining(['contract.recorded', 'signal.recorded', 'task.created', 'task.decided.renegotiate', 'task.decided.terminate']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['contract.recorded', 'signal.recorded', 'task.created', 'task.decided.renegotiate', 'task.decided.terminate']),
+    );
     const decided = audit.find((a) => a.action === 'task.decided.terminate')!;
     expect(decided.by).toBe('ana@finance');
     expect(decided.before).toMatchObject({ status: 'decided' });
@@ -95,7 +97,9 @@ describe('overrides', () => {
     await send('PUT', '/accounts/cus_excluded/contract', { endDate: day(200), noticeDays: 30, renewal: 'auto' });
     await lateStories('cus_excluded');
     expect((await api.get('/tasks?accountId=cus_excluded&status=scheduled')).body.items).toHaveLength(1);
-    const put = await send('PUT', '/accounts/cus_excluded/overrides', { exclusions: [{ scope: 'all', reason: 'Strategic partner; CFO decision', until: day(90) }] });
+    const put = await send('PUT', '/accounts/cus_excluded/overrides', {
+      exclusions: [{ scope: 'all', reason: 'Strategic partner; CFO decision', until: day(90) }],
+    });
     expect(put.status).toBe(200);
     expect((await api.get('/tasks?accountId=cus_excluded&status=scheduled')).body.items).toHaveLength(0);
     expect((await api.get('/accounts/cus_excluded')).body.overrides.exclusions[0].reason).toContain('CFO');

@@ -34,7 +34,13 @@ let api: ReturnType<typeof client>;
 function stories(customer: string, lateDays: readonly number[]): InvoiceStory[] {
   return lateDays.map((late, i) => {
     const dueAt = daysBefore(now, 250 - i * 40);
-    return { customer, invoiceId: `in_${customer}_${i}`, finalizedAt: daysBefore(now, 280 - i * 40), dueAt, paidAt: new Date(dueAt.getTime() + late * 86_400_000) };
+    return {
+      customer,
+      invoiceId: `in_${customer}_${i}`,
+      finalizedAt: daysBefore(now, 280 - i * 40),
+      dueAt,
+      paidAt: new Date(dueAt.getTime() + late * 86_400_000),
+    };
   });
 }
 
@@ -61,7 +67,11 @@ beforeAll(async () => {
     ['cus_pv_ok', [-3, -3, -3, -3]],
   ];
   for (const [customer, late] of accounts) {
-    const created = stripeEvent('customer.created', { ...fixture('customer'), id: customer, name: `Name of ${customer}`, metadata: {} }, epoch(daysBefore(now, 400)));
+    const created = stripeEvent(
+      'customer.created',
+      { ...fixture('customer'), id: customer, name: `Name of ${customer}`, metadata: {} },
+      epoch(daysBefore(now, 400)),
+    );
     expect((await api.deliver(created)).status).toBe(200);
     for (const event of stories(customer, late).flatMap(invoiceEvents)) expect((await api.deliver(event)).status).toBe(200);
   }
@@ -208,7 +218,14 @@ describe('POST /policy/preview', () => {
       expect((await preview({ policy: PROPOSAL }, query)).status).toBe(200);
     }
     // A proposal that would flag everything and open reviews at once, too.
-    const harsh = { policy: { graceDays: 0, latePayer: { minLateInvoices: 1, overdueDays: 1 }, profitability: { minMarginPct: 1000 }, forCause: { enabled: true, cureDays: 1 } } };
+    const harsh = {
+      policy: {
+        graceDays: 0,
+        latePayer: { minLateInvoices: 1, overdueDays: 1 },
+        profitability: { minMarginPct: 1000 },
+        forCause: { enabled: true, cureDays: 1 },
+      },
+    };
     const harshResult = await preview(harsh, '?all=true');
     expect(harshResult.status).toBe(200);
     expect(harshResult.body.summary.flaggedUnderPreview).toBe(4);

@@ -40,16 +40,37 @@ describe('profitability end to end', () => {
   it('shows revenue 250,000, cost 400,000, margin -150,000, the unprofitable flag and a review with that reason', async () => {
     await paidInvoices('cus_loss', [100_000, 100_000, 100_000]);
     const chargeId = 'ch_loss_1';
-    const refund = stripeEvent('refund.created', { ...fixture('refund'), id: 're_loss_1', charge: chargeId, amount: 50_000, currency: 'usd', status: 'succeeded', created: epoch(daysBefore(now, 60)) }, epoch(daysBefore(now, 60)));
+    const refund = stripeEvent(
+      'refund.created',
+      { ...fixture('refund'), id: 're_loss_1', charge: chargeId, amount: 50_000, currency: 'usd', status: 'succeeded', created: epoch(daysBefore(now, 60)) },
+      epoch(daysBefore(now, 60)),
+    );
     // The refund arrives before its charge (parked), and twice.
     expect((await api.deliver(refund)).status).toBe(200);
     await watcher.queue.drained();
-    const charge = stripeEvent('charge.succeeded', { ...fixture('charge'), id: chargeId, customer: 'cus_loss', amount: 100_000, currency: 'usd' }, epoch(daysBefore(now, 100)));
+    const charge = stripeEvent(
+      'charge.succeeded',
+      { ...fixture('charge'), id: chargeId, customer: 'cus_loss', amount: 100_000, currency: 'usd' },
+      epoch(daysBefore(now, 100)),
+    );
     expect((await api.deliver(charge)).status).toBe(200);
     expect((await api.deliver({ ...refund, id: `${refund.id}x` })).status).toBe(200);
     await watcher.queue.drained();
-    expect((await post('/accounts/cus_loss/costs', { amount: 250_000, currency: 'usd', date: daysBefore(now, 30).toISOString().slice(0, 10), category: 'delivery' })).status).toBe(201);
-    expect((await post('/accounts/cus_loss/costs', { amount: 150_000, currency: 'usd', date: daysBefore(now, 20).toISOString().slice(0, 10), category: 'support', note: 'extra support hours' })).status).toBe(201);
+    expect(
+      (await post('/accounts/cus_loss/costs', { amount: 250_000, currency: 'usd', date: daysBefore(now, 30).toISOString().slice(0, 10), category: 'delivery' }))
+        .status,
+    ).toBe(201);
+    expect(
+      (
+        await post('/accounts/cus_loss/costs', {
+          amount: 150_000,
+          currency: 'usd',
+          date: daysBefore(now, 20).toISOString().slice(0, 10),
+          category: 'support',
+          note: 'extra support hours',
+        })
+      ).status,
+    ).toBe(201);
 
     const { body } = await api.get('/accounts/cus_loss');
     expect(body.profitability).toEqual([expect.objectContaining({ currency: 'usd', revenue: 250_000, cost: 400_000, margin: -150_000 })]);
@@ -67,7 +88,16 @@ describe('profitability end to end', () => {
   it('shows no flag for a healthy account', async () => {
     await paidInvoices('cus_healthy', [100_000, 100_000, 100_000, 100_000]);
     await watcher.queue.drained();
-    expect((await post('/accounts/cus_healthy/costs', { amount: 50_000, currency: 'usd', date: daysBefore(now, 10).toISOString().slice(0, 10), category: 'support' })).status).toBe(201);
+    expect(
+      (
+        await post('/accounts/cus_healthy/costs', {
+          amount: 50_000,
+          currency: 'usd',
+          date: daysBefore(now, 10).toISOString().slice(0, 10),
+          category: 'support',
+        })
+      ).status,
+    ).toBe(201);
     const { body } = await api.get('/accounts/cus_healthy');
     expect(body.flags).toEqual([]);
     expect(body.profitability).toEqual([expect.objectContaining({ currency: 'usd', revenue: 400_000, cost: 50_000, margin: 350_000 })]);
@@ -80,7 +110,10 @@ describe('profitability end to end', () => {
   it('keeps euro revenue and dollar cost in separate rows', async () => {
     await paidInvoices('cus_mix', [80_000, 80_000, 80_000], 'eur');
     await watcher.queue.drained();
-    expect((await post('/accounts/cus_mix/costs', { amount: 30_000, currency: 'usd', date: daysBefore(now, 10).toISOString().slice(0, 10), category: 'other' })).status).toBe(201);
+    expect(
+      (await post('/accounts/cus_mix/costs', { amount: 30_000, currency: 'usd', date: daysBefore(now, 10).toISOString().slice(0, 10), category: 'other' }))
+        .status,
+    ).toBe(201);
     const { body } = await api.get('/accounts/cus_mix');
     expect(body.profitability).toEqual([
       expect.objectContaining({ currency: 'eur', revenue: 240_000, cost: 0, margin: 240_000 }),
@@ -110,7 +143,9 @@ describe('profitability end to end', () => {
   it('accepts the largest entry allowed, and an account holding several stays evaluable', async () => {
     const date = daysBefore(now, 5).toISOString().slice(0, 10);
     for (const key of ['big-1', 'big-2']) {
-      expect((await post('/accounts/cus_big_costs/costs', { amount: MAX_MONEY_ENTRY, currency: 'usd', date, category: 'delivery', idempotencyKey: key })).status).toBe(201);
+      expect(
+        (await post('/accounts/cus_big_costs/costs', { amount: MAX_MONEY_ENTRY, currency: 'usd', date, category: 'delivery', idempotencyKey: key })).status,
+      ).toBe(201);
     }
     const account = await api.get('/accounts/cus_big_costs');
     expect(account.status).toBe(200);

@@ -188,7 +188,9 @@ describe('the timing rule, end to end', () => {
     await makeLatePayer(customer);
     await putContract(customer, { endDate: day(120), noticeDays: 30, renewal: 'auto', renewalTermMonths: 12 });
     const [first] = await reviewsOf(customer);
-    expect((await api.post(`/tasks/${encodeURIComponent(first!.id)}/decision`, { decision: 'retain', note: 'paying on time since the call' })).status).toBe(200);
+    expect((await api.post(`/tasks/${encodeURIComponent(first!.id)}/decision`, { decision: 'retain', note: 'paying on time since the call' })).status).toBe(
+      200,
+    );
     await putContract(customer, { endDate: day(150), noticeDays: 30, renewal: 'auto', renewalTermMonths: 12 });
     const second = (await reviewsOf(customer)).find((t) => t.id !== first!.id)!;
     expect(second).toMatchObject({ status: 'scheduled', targetEnd: day(150) });

@@ -22,9 +22,7 @@ beforeAll(async () => {
 describe('event processor', () => {
   it('reports only the failed records of a batch and keeps the good ones', async () => {
     const good = (n: number) =>
-      JSON.stringify(
-        stripeEvent('invoice.finalized', { ...fixture('invoice'), id: `in_batch${n}`, customer: 'cus_batch' }, epoch(now) - 100),
-      );
+      JSON.stringify(stripeEvent('invoice.finalized', { ...fixture('invoice'), id: `in_batch${n}`, customer: 'cus_batch' }, epoch(now) - 100));
     const noCustomer = { ...fixture('invoice'), id: 'in_bad' } as Record<string, unknown>;
     delete noCustomer.customer;
     const response = await createProcessor(deps())(
@@ -66,27 +64,25 @@ describe('event processor', () => {
       { customer, invoiceId: `${customer}_d`, finalizedAt: daysBefore(now, 60), dueAt: daysBefore(now, 40) },
       { customer, invoiceId: `${customer}_e`, finalizedAt: daysBefore(now, 30), dueAt: daysBefore(now, 20), voidedAt: daysBefore(now, 25) },
     ];
-    const inOrder = stories('cus_ref').flatMap(invoiceEvents).sort((a, b) => a.created - b.created);
+    const inOrder = stories('cus_ref')
+      .flatMap(invoiceEvents)
+      .sort((a, b) => a.created - b.created);
     for (const e of inOrder) await applyStripeEvent(deps(), e, now);
     const reference = await getAccountView(deps(), 'cus_ref', now);
     expect(reference.flags).toEqual(['late_payer']);
 
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.nat(), { minLength: 20, maxLength: 20 }),
-        fc.array(fc.nat({ max: 19 }), { maxLength: 8 }),
-        async (keys, duplicates) => {
-          const customer = `cus_run${run++}`;
-          const events = stories(customer).flatMap(invoiceEvents);
-          const delivered = [...events, ...duplicates.map((i) => events[i % events.length]!)];
-          const order = delivered.map((e, i) => ({ e, k: keys[i % keys.length]! + i / 1000 })).sort((a, b) => a.k - b.k);
-          for (const { e } of order) await applyStripeEvent(deps(), e, now);
-          const view = await getAccountView(deps(), customer, now);
-          const normalise = (v: typeof view) => JSON.parse(JSON.stringify(v).replaceAll(customer, 'X').replaceAll('cus_ref', 'X'));
-          expect(normalise(view)).toEqual(normalise(reference));
-        },
-      ),
+      fc.asyncProperty(fc.array(fc.nat(), { minLength: 20, maxLength: 20 }), fc.array(fc.nat({ max: 19 }), { maxLength: 8 }), async (keys, duplicates) => {
+        const customer = `cus_run${run++}`;
+        const events = stories(customer).flatMap(invoiceEvents);
+        const delivered = [...events, ...duplicates.map((i) => events[i % events.length]!)];
+        const order = delivered.map((e, i) => ({ e, k: keys[i % keys.length]! + i / 1000 })).sort((a, b) => a.k - b.k);
+        for (const { e } of order) await applyStripeEvent(deps(), e, now);
+        const view = await getAccountView(deps(), customer, now);
+        const normalise = (v: typeof view) => JSON.parse(JSON.stringify(v).replaceAll(customer, 'X').replaceAll('cus_ref', 'X'));
+        expect(normalise(view)).toEqual(normalise(reference));
+      }),
       { numRuns: 8 },
     );
   });
@@ -95,10 +91,22 @@ describe('event processor', () => {
 describe('refunds and disputes whose charge owner arrives concurrently', () => {
   it('loses none when charge and dispute events race', async () => {
     const pairs = Array.from({ length: 30 }, (_, i) => {
-      const charge = stripeEvent('charge.succeeded', { ...fixture('charge'), id: `ch_race${i}`, customer: `cus_race${i % 3}`, amount: 5_000, currency: 'usd' }, epoch(now) - 500);
+      const charge = stripeEvent(
+        'charge.succeeded',
+        { ...fixture('charge'), id: `ch_race${i}`, customer: `cus_race${i % 3}`, amount: 5_000, currency: 'usd' },
+        epoch(now) - 500,
+      );
       const dispute = stripeEvent(
         'charge.dispute.created',
-        { ...fixture('dispute'), id: `dp_race${i}`, charge: `ch_race${i}`, amount: 5_000, currency: 'usd', status: 'needs_response', created: epoch(now) - 400 },
+        {
+          ...fixture('dispute'),
+          id: `dp_race${i}`,
+          charge: `ch_race${i}`,
+          amount: 5_000,
+          currency: 'usd',
+          status: 'needs_response',
+          created: epoch(now) - 400,
+        },
         epoch(now) - 400,
       );
       return [charge, dispute];

@@ -73,24 +73,27 @@ describe('secured operations', () => {
     ['an empty bearer', () => 'Bearer '],
   ];
 
-  it.each(secured.map((op) => [op.key, op] as const))('%s answers 401 to missing or wrong credentials, before validating, and writes nothing', async (_key, op) => {
-    const before = (await allItems(watcher.store)).length;
-    for (const [what, credentials] of wrongCredentials) {
-      const answer = await send(op, credentials(watcher.apiToken));
-      expect(answer.status, `${op.key} with ${what}: ${answer.text}`).toBe(401);
-      expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'unauthorized' } });
-      expect(answer.www).toBe('Bearer');
-      expectDocumentedAnswer(doc, op, answer, what);
-    }
-    expect((await allItems(watcher.store)).length).toBe(before);
+  it.each(secured.map((op) => [op.key, op] as const))(
+    '%s answers 401 to missing or wrong credentials, before validating, and writes nothing',
+    async (_key, op) => {
+      const before = (await allItems(watcher.store)).length;
+      for (const [what, credentials] of wrongCredentials) {
+        const answer = await send(op, credentials(watcher.apiToken));
+        expect(answer.status, `${op.key} with ${what}: ${answer.text}`).toBe(401);
+        expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'unauthorized' } });
+        expect(answer.www).toBe('Bearer');
+        expectDocumentedAnswer(doc, op, answer, what);
+      }
+      expect((await allItems(watcher.store)).length).toBe(before);
 
-    // Control: with the right token the same request is refused for its input, never served; an
-    // operation that takes no input (GET /admin/dead-letters) is served.
-    const control = await send(op, `Bearer ${watcher.apiToken}`);
-    const takesInput = op.operation.parameters.length > 0 || op.operation.requestBody !== undefined;
-    expect(takesInput ? [400, 415] : [200], `${op.key} with the right token: ${control.status} ${control.text}`).toContain(control.status);
-    expectDocumentedAnswer(doc, op, control, 'control');
-  });
+      // Control: with the right token the same request is refused for its input, never served; an
+      // operation that takes no input (GET /admin/dead-letters) is served.
+      const control = await send(op, `Bearer ${watcher.apiToken}`);
+      const takesInput = op.operation.parameters.length > 0 || op.operation.requestBody !== undefined;
+      expect(takesInput ? [400, 415] : [200], `${op.key} with the right token: ${control.status} ${control.text}`).toContain(control.status);
+      expectDocumentedAnswer(doc, op, control, 'control');
+    },
+  );
 });
 
 describe('public operations', () => {
@@ -98,11 +101,14 @@ describe('public operations', () => {
     expect(open.map((op) => op.key).sort()).toEqual(['GET /calendar/{feedFile}', 'GET /health', 'GET /openapi.json', 'POST /webhooks/stripe']);
   });
 
-  it.each(open.filter((op) => op.method === 'GET' && op.key !== 'GET /calendar/{feedFile}').map((op) => [op.key, op] as const))('%s answers 200 without credentials', async (_key, op) => {
-    const answer = await answerOf(await fetch(`${watcher.url}${op.path}`));
-    expect(answer.status).toBe(200);
-    expectDocumentedAnswer(doc, op, answer);
-  });
+  it.each(open.filter((op) => op.method === 'GET' && op.key !== 'GET /calendar/{feedFile}').map((op) => [op.key, op] as const))(
+    '%s answers 200 without credentials',
+    async (_key, op) => {
+      const answer = await answerOf(await fetch(`${watcher.url}${op.path}`));
+      expect(answer.status).toBe(200);
+      expectDocumentedAnswer(doc, op, answer);
+    },
+  );
 
   it('the calendar feed: its secret URL is the credential (200 with no header), an unknown secret is a 404, never a 401', async () => {
     const op = open.find((o) => o.key === 'GET /calendar/{feedFile}')!;
@@ -136,7 +142,9 @@ describe('public operations', () => {
       expectDocumentedAnswer(doc, op, answer);
     }
     // Its own check is the signature: unsigned is a 400, never a 401.
-    const unsigned = await answerOf(await fetch(`${watcher.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }));
+    const unsigned = await answerOf(
+      await fetch(`${watcher.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+    );
     expect(unsigned.status).toBe(400);
     expectDocumentedAnswer(doc, op, unsigned, 'unsigned');
   });

@@ -63,7 +63,11 @@ async function seedStore() {
     }));
     for (const event of stories.flatMap(invoiceEvents)) {
       const { body, signature } = signedDelivery(event, watcher.webhookSecret);
-      const response = await fetch(`${watcher.url}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body });
+      const response = await fetch(`${watcher.url}/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+        body,
+      });
       expect(response.status).toBe(200);
     }
     await watcher.queue.drained();
@@ -125,7 +129,10 @@ async function probe(op: DocumentedOperation, request: Probe): Promise<number> {
     ...(request.body === undefined ? {} : { body: request.body }),
   });
   const answer = await answerOf(response);
-  const shown = { ...request, body: request.body && request.body.length > 300 ? `${request.body.slice(0, 300)}… (${request.body.length} chars)` : request.body };
+  const shown = {
+    ...request,
+    body: request.body && request.body.length > 300 ? `${request.body.slice(0, 300)}… (${request.body.length} chars)` : request.body,
+  };
   expect(answer.status, `${op.key} ${JSON.stringify(shown)} → ${answer.status} ${answer.text.slice(0, 500)}`).toBeLessThan(500);
   expectDocumentedAnswer(doc, op, answer, JSON.stringify(shown).slice(0, 400));
   const after = await tableState();
@@ -158,11 +165,37 @@ type Schema = {
 const PLAUSIBLE = ['usd', 'eur', 'USD', 'xyz', '', ' ', 'cus_fuzz', 'in_1', 'auto', 'fixed', 'support', 'retain', 'abusive', 'all', 'late_payer'];
 // biome-ignore lint/suspicious/noTemplateCurlyInString: '${jndi:x}' is a hostile input on purpose, not a template
 const HOSTILE = ['\u0000', '<script>alert(1)</script>', "' OR '1'='1", '💥🧨', 'null', 'NaN', '1e309', '__proto__', '../../etc/passwd', '\ud800', '${jndi:x}'];
-const IMPOSSIBLE_DATES = ['2026-02-30', '2025-02-29', '2026-13-01', '2026-00-10', '2026-04-31', '0000-01-01', '0206-03-31', '9999-12-31', '1969-12-31', '2026-1-5', '20260105', '+002026-01-01', '2026-02-28T00:00:00Z'];
-const IMPOSSIBLE_TIMESTAMPS = ['2026-02-30T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T23:60:00Z', '2026-01-01T00:00:00', '2026-01-01T00:00:00+25:00', '2026-01-01', 'yesterday', '0', '275760-09-13T00:00:00Z'];
+const IMPOSSIBLE_DATES = [
+  '2026-02-30',
+  '2025-02-29',
+  '2026-13-01',
+  '2026-00-10',
+  '2026-04-31',
+  '0000-01-01',
+  '0206-03-31',
+  '9999-12-31',
+  '1969-12-31',
+  '2026-1-5',
+  '20260105',
+  '+002026-01-01',
+  '2026-02-28T00:00:00Z',
+];
+const IMPOSSIBLE_TIMESTAMPS = [
+  '2026-02-30T00:00:00Z',
+  '2026-01-01T24:00:00Z',
+  '2026-01-01T23:60:00Z',
+  '2026-01-01T00:00:00',
+  '2026-01-01T00:00:00+25:00',
+  '2026-01-01',
+  'yesterday',
+  '0',
+  '275760-09-13T00:00:00Z',
+];
 const DAY = 86_400_000;
 
-const validDate = fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2999-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+const validDate = fc
+  .date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2999-12-31T00:00:00Z'), noInvalidDate: true })
+  .map((d) => d.toISOString().slice(0, 10));
 // Valid timestamps stay within weeks of today: the sweep reads one day at a time up to `now` (see the report).
 const validTimestamp = fc.integer({ min: -20, max: 20 }).map((days) => new Date(Date.now() + days * DAY).toISOString());
 const wrongType: fc.Arbitrary<unknown> = fc.oneof(
@@ -175,14 +208,24 @@ const wrongType: fc.Arbitrary<unknown> = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
 );
 const hugeString = fc.integer({ min: 2_000, max: 200_000 }).map((n) => 'é'.repeat(n));
-const text = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...PLAUSIBLE) }, fc.constantFrom(...HOSTILE), fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }));
+const text = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...PLAUSIBLE) },
+  fc.constantFrom(...HOSTILE),
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+);
 
 const isType = (s: Schema, t: string) => s.type === t || (Array.isArray(s.type) && s.type.includes(t));
 
 /** Values the schema describes, near its edges, and ones it does not (unknown enum values, impossible dates). */
 function goodValue(s: Schema, depth: number): fc.Arbitrary<unknown> {
   if (s.const !== undefined) return fc.constant(s.const);
-  if (s.enum) return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...s.enum) }, fc.string({ maxLength: 12 }), fc.constantFrom(...s.enum).map((v) => (typeof v === 'string' ? v.toUpperCase() : v)));
+  if (s.enum)
+    return fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...s.enum) },
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom(...s.enum).map((v) => (typeof v === 'string' ? v.toUpperCase() : v)),
+    );
   const alternatives = s.anyOf ?? s.oneOf;
   if (alternatives) return fc.oneof(...alternatives.map((a) => goodValue(a, depth)));
   if (isType(s, 'object')) return objectValue(s, depth + 1);
@@ -196,7 +239,11 @@ function goodValue(s: Schema, depth: number): fc.Arbitrary<unknown> {
   if (isType(s, 'string')) {
     if (s.format === 'date' || s.pattern?.includes('\\d{4}')) return fc.oneof({ weight: 3, arbitrary: validDate }, fc.constantFrom(...IMPOSSIBLE_DATES), text);
     if (s.format === 'date-time') return fc.oneof({ weight: 3, arbitrary: validTimestamp }, fc.constantFrom(...IMPOSSIBLE_TIMESTAMPS), text);
-    if (s.maxLength !== undefined) return fc.oneof(text, fc.integer({ min: Math.max(s.maxLength - 1, 0), max: s.maxLength + 1 }).map((n) => 'a'.repeat(n)));
+    if (s.maxLength !== undefined)
+      return fc.oneof(
+        text,
+        fc.integer({ min: Math.max(s.maxLength - 1, 0), max: s.maxLength + 1 }).map((n) => 'a'.repeat(n)),
+      );
     return text;
   }
   return fc.jsonValue({ maxDepth: 2 });
@@ -214,7 +261,9 @@ function objectValue(s: Schema, depth: number): fc.Arbitrary<unknown> {
     { weight: 4, arbitrary: fc.record(properties, { requiredKeys: required }) },
     { weight: 1, arbitrary: fc.record(properties, { requiredKeys: [] }) },
   );
-  const withUnknownKey = fc.tuple(documented, fc.string({ minLength: 1, maxLength: 12 }), fc.jsonValue({ maxDepth: 1 })).map(([o, k, v]) => ({ ...(o as object), [k]: v }));
+  const withUnknownKey = fc
+    .tuple(documented, fc.string({ minLength: 1, maxLength: 12 }), fc.jsonValue({ maxDepth: 1 }))
+    .map(([o, k, v]) => ({ ...(o as object), [k]: v }));
   return fc.oneof({ weight: 5, arbitrary: documented }, withUnknownKey);
 }
 
@@ -227,15 +276,35 @@ function jsonBody(schema: Schema): fc.Arbitrary<{ body: string; contentType?: st
     {
       weight: 1,
       arbitrary: fc
-        .oneof(fc.string(), fc.constantFrom('', 'null', '[]', '{', '"x"', '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"x":1}}}', '1'.repeat(400)))
+        .oneof(
+          fc.string(),
+          fc.constantFrom('', 'null', '[]', '{', '"x"', '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"x":1}}}', '1'.repeat(400)),
+        )
         .map((body) => ({ body, contentType: 'application/json' })),
     },
     { weight: 1, arbitrary: value(schema, 0).map((v) => ({ body: json(v), contentType: 'text/plain' })) },
-    { weight: 1, arbitrary: fc.integer({ min: 1_050_000, max: 1_200_000 }).map((n) => ({ body: `{"note":"${'x'.repeat(n)}"}`, contentType: 'application/json' })) },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 1_050_000, max: 1_200_000 }).map((n) => ({ body: `{"note":"${'x'.repeat(n)}"}`, contentType: 'application/json' })),
+    },
   );
 }
 
-const CSV_COLUMNS = ['accountId', 'amount', 'currency', 'date', 'category', 'note', 'idempotencyKey', 'endDate', 'noticeDays', 'renewal', 'renewalTermMonths', 'bogus', ''];
+const CSV_COLUMNS = [
+  'accountId',
+  'amount',
+  'currency',
+  'date',
+  'category',
+  'note',
+  'idempotencyKey',
+  'endDate',
+  'noticeDays',
+  'renewal',
+  'renewalTermMonths',
+  'bogus',
+  '',
+];
 const csvCell = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('cus_fuzz', 'cus_csv', '1500', '-1', '2.5', 'usd', 'xyz', 'support', 'auto', 'fixed', '30', '12', '', '=cmd()') },
   validDate,
@@ -266,7 +335,11 @@ const cursor = fc.oneof(
       fc.constantFrom('', 'open.', 'scheduled.', 'decided.', 'bogus.'),
       fc.dictionary(
         fc.constantFrom('pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'x'),
-        fc.oneof(fc.constantFrom('NOTIFS', 'RENEWALS', 'FLAG#late_payer', 'ACCT#cus_fuzz', 'TASKS#open', 'TASKS#scheduled', 'COST#', 'AUDIT#', ''), fc.string({ maxLength: 10 }), fc.integer()),
+        fc.oneof(
+          fc.constantFrom('NOTIFS', 'RENEWALS', 'FLAG#late_payer', 'ACCT#cus_fuzz', 'TASKS#open', 'TASKS#scheduled', 'COST#', 'AUDIT#', ''),
+          fc.string({ maxLength: 10 }),
+          fc.integer(),
+        ),
         { minKeys: 1, maxKeys: 4 },
       ),
     )
@@ -285,7 +358,9 @@ function mutatedCursor(issued: string): fc.Arbitrary<string> {
   }
   const names = Object.keys(key);
   if (names.length === 0) return fc.constant(issued);
-  const drop = fc.subarray(names, { minLength: 1, maxLength: Math.max(1, names.length - 1) }).map((gone) => Object.fromEntries(Object.entries(key).filter(([k]) => !gone.includes(k))));
+  const drop = fc
+    .subarray(names, { minLength: 1, maxLength: Math.max(1, names.length - 1) })
+    .map((gone) => Object.fromEntries(Object.entries(key).filter(([k]) => !gone.includes(k))));
   const change = fc
     .tuple(fc.constantFrom(...names), fc.oneof(fc.constant(''), fc.string({ maxLength: 12 }), fc.integer(), fc.constant(null), fc.constant({ S: 'x' })))
     .map(([k, v]) => ({ ...key, [k]: v }));
@@ -312,7 +387,11 @@ function cursorExamples(op: DocumentedOperation): Array<[string]> {
 function queryValue(param: { name: string; schema: Schema }): fc.Arbitrary<string> {
   const s = param.schema;
   const numeric = fc.constantFrom('0', '-1', '1', '50', '200', '201', '1e3', '0x10', ' 5', '5.0', '5.5', '', 'NaN', 'Infinity', '9'.repeat(400));
-  const options: Array<fc.Arbitrary<string>> = [fc.string({ maxLength: 20 }), fc.constantFrom(...HOSTILE), fc.integer({ min: 3000, max: 6000 }).map((n) => 'q'.repeat(n))];
+  const options: Array<fc.Arbitrary<string>> = [
+    fc.string({ maxLength: 20 }),
+    fc.constantFrom(...HOSTILE),
+    fc.integer({ min: 3000, max: 6000 }).map((n) => 'q'.repeat(n)),
+  ];
   if (param.name === 'cursor') options.push(cursor, cursor);
   if (isType(s, 'integer') || isType(s, 'number')) options.push(numeric, fc.integer({ min: -5, max: 4000 }).map(String));
   if (s.enum) options.push(fc.constantFrom(...s.enum.map(String)), fc.constantFrom(...s.enum.map(String)));
@@ -336,7 +415,10 @@ function encode(value: string): string {
 function queryString(op: DocumentedOperation): fc.Arbitrary<string> {
   const params = op.operation.parameters.filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema as Schema }));
   const documented = fc.constantFrom(...params).chain((p) => queryValue(p).map((v) => [p.name, v] as const));
-  const unknown = fc.tuple(fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty')), fc.string({ maxLength: 10 }));
+  const unknown = fc.tuple(
+    fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty')),
+    fc.string({ maxLength: 10 }),
+  );
   const pairs = fc.array(fc.oneof({ weight: 5, arbitrary: documented }, { weight: 1, arbitrary: unknown }), { maxLength: 6 });
   const encoded = (ps: ReadonlyArray<readonly [string, string]>) => ps.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&');
   const issued = issuedCursors.get(op.key) ?? [];
@@ -398,27 +480,35 @@ describe('fuzzing the API over HTTP', () => {
     60_000,
   );
 
-  it(
-    'path parameters of every route that has them: never 5xx, only documented answers, no write on 4xx',
-    async () => {
-      const segment = fc.oneof(
-        { weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s !== '.' && s !== '..').map(encode) },
-        { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).filter((s) => s !== '.' && s !== '..').map(encode) },
-        { weight: 1, arbitrary: fc.constantFrom('%zz', '%E0%A4%A', '%', 'a%00b', '%2F', 'cus_x~r1', 'x'.repeat(1000), 'cus.x', 'CUS_FUZZ') },
-      );
-      await fc.assert(
-        fc.asyncProperty(fc.constantFrom(...withPathParams), segment, async (op, raw) => {
-          const path = op.path.replace(/\{(\w+)\}/g, raw);
-          const schema = requestBodySchema(op);
-          // A body the route may accept, so a bad path is what gets judged.
-          const body = schema?.kind === 'json' ? { body: '{}', contentType: 'application/json' } : {};
-          await probe(op, { path, ...body });
-        }),
-        runOptions(RUNS.path),
-      );
-    },
-    60_000,
-  );
+  it('path parameters of every route that has them: never 5xx, only documented answers, no write on 4xx', async () => {
+    const segment = fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc
+          .string({ minLength: 1, maxLength: 40 })
+          .filter((s) => s !== '.' && s !== '..')
+          .map(encode),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .string({ unit: 'binary', minLength: 1, maxLength: 20 })
+          .filter((s) => s !== '.' && s !== '..')
+          .map(encode),
+      },
+      { weight: 1, arbitrary: fc.constantFrom('%zz', '%E0%A4%A', '%', 'a%00b', '%2F', 'cus_x~r1', 'x'.repeat(1000), 'cus.x', 'CUS_FUZZ') },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...withPathParams), segment, async (op, raw) => {
+        const path = op.path.replace(/\{(\w+)\}/g, raw);
+        const schema = requestBodySchema(op);
+        // A body the route may accept, so a bad path is what gets judged.
+        const body = schema?.kind === 'json' ? { body: '{}', contentType: 'application/json' } : {};
+        await probe(op, { path, ...body });
+      }),
+      runOptions(RUNS.path),
+    );
+  }, 60_000);
 
   it('reached both the handlers’ writes and their refusals', () => {
     const seen = [...outcomes.values()].flatMap((s) => [...s]);

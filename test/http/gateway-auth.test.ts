@@ -4,13 +4,17 @@ import { gatewayAuthenticator, NoRoleError } from '../../shared/http/auth.ts';
 import { checkIssuerUrl, groupsOf, OidcConfigError, oidcSettingsFromEnv } from '../../shared/http/auth/oidc.ts';
 
 /** On AWS API Gateway has verified the caller; the function reads who it was from the authorizer context. */
-const event = (authorizer?: Record<string, unknown>) => ({ requestContext: { ...(authorizer ? { authorizer } : {}) }, headers: {} }) as unknown as APIGatewayProxyEventV2;
+const event = (authorizer?: Record<string, unknown>) =>
+  ({ requestContext: { ...(authorizer ? { authorizer } : {}) }, headers: {} }) as unknown as APIGatewayProxyEventV2;
 
 describe('gatewayAuthenticator', () => {
   const authenticate = gatewayAuthenticator();
 
   it('reads the JWT claims API Gateway passes on, groups as its "[a b]" string or an array', async () => {
-    expect(await authenticate(event({ jwt: { claims: { sub: 's-1', email: 'ana@example.com', 'cognito:groups': '[viewer approver]' } } }))).toEqual({ name: 'ana@example.com', role: 'approver' });
+    expect(await authenticate(event({ jwt: { claims: { sub: 's-1', email: 'ana@example.com', 'cognito:groups': '[viewer approver]' } } }))).toEqual({
+      name: 'ana@example.com',
+      role: 'approver',
+    });
     expect(await authenticate(event({ jwt: { claims: { sub: 's-2', 'cognito:groups': ['reviewer'] } } }))).toEqual({ name: 's-2', role: 'reviewer' });
     const groups = gatewayAuthenticator({ groupsClaim: 'groups' });
     expect(await groups(event({ jwt: { claims: { sub: 's-3', groups: 'admin' } } }))).toEqual({ name: 's-3', role: 'admin' });
@@ -23,7 +27,10 @@ describe('gatewayAuthenticator', () => {
   });
 
   it('an IAM caller (a role allowed execute-api:Invoke) is an admin named by its ARN', async () => {
-    expect(await authenticate(event({ iam: { userArn: 'arn:aws:sts::123456789012:assumed-role/ops/jo' } }))).toEqual({ name: 'arn:aws:sts::123456789012:assumed-role/ops/jo', role: 'admin' });
+    expect(await authenticate(event({ iam: { userArn: 'arn:aws:sts::123456789012:assumed-role/ops/jo' } }))).toEqual({
+      name: 'arn:aws:sts::123456789012:assumed-role/ops/jo',
+      role: 'admin',
+    });
   });
 });
 
@@ -39,7 +46,11 @@ describe('OIDC settings', () => {
   it('needs an audience with an issuer, and defaults the groups claim', () => {
     expect(oidcSettingsFromEnv({})).toBeUndefined();
     expect(() => oidcSettingsFromEnv({ WATCHER_OIDC_ISSUER: 'https://id.example.com' })).toThrow(/WATCHER_OIDC_AUDIENCE/);
-    expect(oidcSettingsFromEnv({ WATCHER_OIDC_ISSUER: 'https://id.example.com', WATCHER_OIDC_AUDIENCE: 'app' })).toEqual({ issuer: 'https://id.example.com', audience: 'app', groupsClaim: 'cognito:groups' });
+    expect(oidcSettingsFromEnv({ WATCHER_OIDC_ISSUER: 'https://id.example.com', WATCHER_OIDC_AUDIENCE: 'app' })).toEqual({
+      issuer: 'https://id.example.com',
+      audience: 'app',
+      groupsClaim: 'cognito:groups',
+    });
   });
 
   it('reads groups from arrays and API Gateway strings, ignoring anything else', () => {

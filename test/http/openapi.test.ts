@@ -99,7 +99,10 @@ describe('the document is structurally valid OpenAPI 3.1', () => {
     for (const op of operations) {
       const responses = Object.entries(op.operation.responses);
       expect(responses.length, op.key).toBeGreaterThan(0);
-      expect(responses.some(([status]) => /^2\d\d$/.test(status)), op.key).toBe(true);
+      expect(
+        responses.some(([status]) => /^2\d\d$/.test(status)),
+        op.key,
+      ).toBe(true);
       for (const [status, response] of responses) {
         expect(status, op.key).toMatch(/^[1-5]\d\d$/);
         const resolved = inlineRefs(doc, response) as { description?: unknown };
@@ -204,7 +207,12 @@ describe('building the document', () => {
       name: string;
       children: Node[];
     }
-    const node: z.ZodMiniType<Node> = z.object({ name: z.string(), get children() { return z.array(node); } });
+    const node: z.ZodMiniType<Node> = z.object({
+      name: z.string(),
+      get children() {
+        return z.array(node);
+      },
+    });
     const components: Record<string, Record<string, unknown>> = {};
     const root = toOpenApiSchema(node, 'output', components, 'tree');
     const nested = toOpenApiSchema(z.object({ top: node, other: node }), 'output', components, 'forest');
@@ -268,9 +276,17 @@ describe('the document describes what the API answers', () => {
     await watcher.queue.drained();
 
     const contractPath = (id: string) => `/accounts/${id}/contract`;
-    expect((await call('PUT /accounts/{accountId}/contract', { path: contractPath('cus_doc'), ...jsonBody({ endDate: day(10), noticeDays: 30, renewal: 'fixed' }) })).status).toBe(200);
-    expect((await call('PUT /accounts/{accountId}/contract', { path: contractPath('cus_doc2'), ...jsonBody({ endDate: day(60), noticeDays: 30, renewal: 'auto' }) })).status).toBe(200);
-    expect((await call('PUT /accounts/{accountId}/contract', { path: contractPath('cus_doc2'), ...jsonBody({ endDate: '2026-02-30', renewal: 'auto' }) })).status).toBe(400);
+    expect(
+      (await call('PUT /accounts/{accountId}/contract', { path: contractPath('cus_doc'), ...jsonBody({ endDate: day(10), noticeDays: 30, renewal: 'fixed' }) }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await call('PUT /accounts/{accountId}/contract', { path: contractPath('cus_doc2'), ...jsonBody({ endDate: day(60), noticeDays: 30, renewal: 'auto' }) }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await call('PUT /accounts/{accountId}/contract', { path: contractPath('cus_doc2'), ...jsonBody({ endDate: '2026-02-30', renewal: 'auto' }) })).status,
+    ).toBe(400);
 
     const cost = { amount: 1500, currency: 'usd', date: day(-3), category: 'support', note: 'setup', idempotencyKey: 'doc-1' };
     const costs = '/accounts/cus_doc/costs';
@@ -287,7 +303,9 @@ describe('the document describes what the API answers', () => {
     expect((await call('POST /costs/import', csvBody(`accountId,amount,currency,date,category\ncus_doc2,2500,usd,${day(-5)},delivery\n`))).status).toBe(200);
     expect((await call('POST /costs/import', csvBody('accountId,amount,currency,date,category\ncus_doc2,-1,usd,2026-02-30,nope\n'))).status).toBe(400);
     expect((await call('POST /costs/import', jsonBody({ rows: [] }))).status).toBe(415);
-    expect((await call('POST /contracts/import', csvBody(`accountId,endDate,noticeDays,renewal,renewalTermMonths\ncus_doc3,${day(300)},30,auto,12\n`))).status).toBe(200);
+    expect(
+      (await call('POST /contracts/import', csvBody(`accountId,endDate,noticeDays,renewal,renewalTermMonths\ncus_doc3,${day(300)},30,auto,12\n`))).status,
+    ).toBe(200);
 
     const tasks = (await call('GET /tasks', { query: 'accountId=cus_doc' })).json().items as Array<{ id: string; status: string }>;
     expect(tasks.map((t) => t.status)).toContain('open');
@@ -302,27 +320,48 @@ describe('the document describes what the API answers', () => {
     expect((await call('POST /tasks/{taskId}/checklist', { path: checklist(tasks[0]!.id), ...jsonBody({ step: 7, done: true }) })).status).toBe(400);
     expect((await call('POST /tasks/{taskId}/checklist', { path: checklist('cus_nobody~r1'), ...jsonBody({ step: 1, done: true }) })).status).toBe(404);
     const decide = (id: string) => `/tasks/${encodeURIComponent(id)}/decision`;
-    expect((await call('POST /tasks/{taskId}/decision', { path: decide(tasks[0]!.id), ...jsonBody({ decision: 'retain', note: 'paying again' }) })).status).toBe(200);
+    expect(
+      (await call('POST /tasks/{taskId}/decision', { path: decide(tasks[0]!.id), ...jsonBody({ decision: 'retain', note: 'paying again' }) })).status,
+    ).toBe(200);
     expect((await call('POST /tasks/{taskId}/decision', { path: decide('cus_nobody~r1'), ...jsonBody({ decision: 'retain', note: 'x' }) })).status).toBe(404);
     // Four eyes: the owner asks for a termination, cannot approve it, and another admin does.
     const approval = `/tasks/${encodeURIComponent(tasks[0]!.id)}/approval`;
-    expect((await call('POST /tasks/{taskId}/decision', { path: decide(tasks[0]!.id), ...jsonBody({ decision: 'terminate', note: 'ends it' }) })).json().status).toBe('pending_approval');
+    expect(
+      (await call('POST /tasks/{taskId}/decision', { path: decide(tasks[0]!.id), ...jsonBody({ decision: 'terminate', note: 'ends it' }) })).json().status,
+    ).toBe('pending_approval');
     expect((await call('POST /tasks/{taskId}/approval', { path: approval, ...jsonBody({ approve: true, note: 'mine' }) })).status).toBe(403);
     const ana = { authorization: `Bearer ${personToken(watcher, 'ana@finance')}` };
-    const approved = await call('POST /tasks/{taskId}/approval', { path: approval, body: JSON.stringify({ approve: true, note: 'agreed' }), headers: { 'content-type': 'application/json', ...ana } });
+    const approved = await call('POST /tasks/{taskId}/approval', {
+      path: approval,
+      body: JSON.stringify({ approve: true, note: 'agreed' }),
+      headers: { 'content-type': 'application/json', ...ana },
+    });
     expect(approved.json()).toMatchObject({ status: 'decided', decisions: [{}, { decision: 'terminate', by: 'owner', approvedBy: 'ana@finance' }] });
-    expect((await call('POST /tasks/{taskId}/approval', { path: approval, body: JSON.stringify({ approve: false, note: 'late' }), headers: { 'content-type': 'application/json', ...ana } })).status).toBe(409);
+    expect(
+      (
+        await call('POST /tasks/{taskId}/approval', {
+          path: approval,
+          body: JSON.stringify({ approve: false, note: 'late' }),
+          headers: { 'content-type': 'application/json', ...ana },
+        })
+      ).status,
+    ).toBe(409);
     const assignee = `/tasks/${encodeURIComponent(tasks[0]!.id)}/assignee`;
     expect((await call('POST /tasks/{taskId}/assignee', { path: assignee, ...jsonBody({ name: 'ana@finance' }) })).json().assignee).toBe('ana@finance');
     expect((await call('POST /tasks/{taskId}/assignee', { path: assignee, ...jsonBody({}) })).status).toBe(400);
     expect((await call('GET /tasks', { query: 'assignee=ana%40finance' })).json().items.map((t: { id: string }) => t.id)).toEqual([tasks[0]!.id]);
     expect((await call('GET /me')).json()).toEqual({ name: 'owner', role: 'admin' });
 
-    expect((await call('POST /accounts/{accountId}/signals', { path: '/accounts/cus_doc/signals', ...jsonBody({ signal: 'communication', note: 'slow replies' }) })).status).toBe(201);
+    expect(
+      (await call('POST /accounts/{accountId}/signals', { path: '/accounts/cus_doc/signals', ...jsonBody({ signal: 'communication', note: 'slow replies' }) }))
+        .status,
+    ).toBe(201);
     expect((await call('POST /accounts/{accountId}/signals', { path: '/accounts/cus_doc/signals', ...jsonBody({ signal: 'rude' }) })).status).toBe(400);
     const overrides = '/accounts/cus_doc/overrides';
     expect((await call('GET /accounts/{accountId}/overrides', { path: overrides })).status).toBe(200);
-    expect((await call('PUT /accounts/{accountId}/overrides', { path: overrides, ...jsonBody({ policy: { graceDays: 5 } }) })).json()).toMatchObject({ policy: { graceDays: 5 } });
+    expect((await call('PUT /accounts/{accountId}/overrides', { path: overrides, ...jsonBody({ policy: { graceDays: 5 } }) })).json()).toMatchObject({
+      policy: { graceDays: 5 },
+    });
     expect((await call('PUT /accounts/{accountId}/overrides', { path: overrides, ...jsonBody({ policy: { graceDays: -5 } }) })).status).toBe(400);
     expect((await call('GET /accounts/{accountId}/audit', { path: '/accounts/cus_doc/audit' })).json().items.length).toBeGreaterThan(0);
 

@@ -58,8 +58,13 @@ async function call(method: string, path: string, options: { as?: Person; bearer
 
 /** An account with an open review (an abusive signal opens it now). */
 async function openReview(accountId: string, endInDays = 120) {
-  expect((await call('PUT', `/accounts/${accountId}/contract`, { as: 'ana@example.com', body: { endDate: day(endInDays), noticeDays: 30, renewal: 'fixed' } })).status).toBe(200);
-  expect((await call('POST', `/accounts/${accountId}/signals`, { as: 'ana@example.com', body: { signal: 'abusive', note: 'shouted at support' } })).status).toBe(201);
+  expect(
+    (await call('PUT', `/accounts/${accountId}/contract`, { as: 'ana@example.com', body: { endDate: day(endInDays), noticeDays: 30, renewal: 'fixed' } }))
+      .status,
+  ).toBe(200);
+  expect(
+    (await call('POST', `/accounts/${accountId}/signals`, { as: 'ana@example.com', body: { signal: 'abusive', note: 'shouted at support' } })).status,
+  ).toBe(201);
   const [task] = (await call('GET', `/tasks?accountId=${accountId}`)).body.items;
   expect(task.status).toBe('open');
   return task as { id: string };
@@ -75,7 +80,10 @@ describe('local tokens', () => {
     await openReview('cus_people_who');
     const audit = (await call('GET', '/accounts/cus_people_who/audit?limit=200')).body.items as Array<{ action: string; by: string }>;
     expect(audit.filter((a) => !a.by.startsWith('system:')).map((a) => a.by)).toEqual(['ana@example.com', 'ana@example.com']);
-    const cost = await call('POST', '/accounts/cus_people_who/costs', { as: 'bo@example.com', body: { amount: 500, currency: 'usd', date: day(-3), category: 'support' } });
+    const cost = await call('POST', '/accounts/cus_people_who/costs', {
+      as: 'bo@example.com',
+      body: { amount: 500, currency: 'usd', date: day(-3), category: 'support' },
+    });
     expect(cost.status).toBe(201);
     expect(JSON.stringify(await allItems(watcher.store))).not.toContain('mallory');
   });
@@ -110,7 +118,9 @@ describe('OIDC bearer tokens', () => {
 
   it('accepts a valid token (RS256 or ES256), naming the person by email else sub, with the highest group', async () => {
     expect((await call('GET', '/me', { bearer: await issuer.sign(claims) })).body).toEqual({ name: 'oidc.person@example.com', role: 'reviewer' });
-    expect((await call('GET', '/me', { bearer: await issuer.sign({ sub: 'only-sub', 'cognito:groups': ['admin', 'viewer'] }, { alg: 'ES256' }) })).body).toEqual({ name: 'only-sub', role: 'admin' });
+    expect(
+      (await call('GET', '/me', { bearer: await issuer.sign({ sub: 'only-sub', 'cognito:groups': ['admin', 'viewer'] }, { alg: 'ES256' }) })).body,
+    ).toEqual({ name: 'only-sub', role: 'admin' });
     // A Cognito access token: no aud, the app client in client_id.
     const access = await issuer.sign({ sub: 'u-9', client_id: issuer.audience, token_use: 'access', 'cognito:groups': ['approver'] }, { audience: null });
     expect((await call('GET', '/me', { bearer: access })).body).toEqual({ name: 'u-9', role: 'approver' });
@@ -165,7 +175,11 @@ describe('four eyes on terminations', () => {
     const task = await openReview('cus_four_eyes');
     const asked = await call('POST', `/tasks/${task.id}/decision`, { as: 'bo@example.com', body: { decision: 'terminate', note: 'abuse and late payment' } });
     expect(asked.status).toBe(200);
-    expect(asked.body).toMatchObject({ status: 'pending_approval', approval: { requestedBy: 'bo@example.com', note: 'abuse and late payment' }, decisions: [] });
+    expect(asked.body).toMatchObject({
+      status: 'pending_approval',
+      approval: { requestedBy: 'bo@example.com', note: 'abuse and late payment' },
+      decisions: [],
+    });
     expect((await call('GET', '/tasks?status=pending_approval')).body.items.map((t: { id: string }) => t.id)).toContain(task.id);
 
     const before = (await allItems(watcher.store)).length;
@@ -180,7 +194,13 @@ describe('four eyes on terminations', () => {
     const approved = await call('POST', `/tasks/${task.id}/approval`, { as: 'cy@example.com', body: { approve: true, note: 'confirmed with the CFO' } });
     expect(approved.status).toBe(200);
     expect(approved.body.status).toBe('decided');
-    expect(approved.body.decisions.at(-1)).toMatchObject({ decision: 'terminate', by: 'bo@example.com', approvedBy: 'cy@example.com', note: 'abuse and late payment', approvalNote: 'confirmed with the CFO' });
+    expect(approved.body.decisions.at(-1)).toMatchObject({
+      decision: 'terminate',
+      by: 'bo@example.com',
+      approvedBy: 'cy@example.com',
+      note: 'abuse and late payment',
+      approvalNote: 'confirmed with the CFO',
+    });
     const audit = (await call('GET', '/accounts/cus_four_eyes/audit?limit=200')).body.items as Array<{ action: string; by: string; at: string }>;
     expect(audit.filter((a) => a.action.startsWith('task.termination')).map((a) => [a.action, a.by])).toEqual([
       ['task.termination.requested', 'bo@example.com'],
@@ -198,7 +218,10 @@ describe('four eyes on terminations', () => {
     const audit = (await call('GET', '/accounts/cus_rejected/audit?limit=200')).body.items as Array<{ action: string; by: string }>;
     expect(audit.find((a) => a.action === 'task.termination.rejected')?.by).toBe('bo@example.com');
     // Retain takes one person.
-    expect((await call('POST', `/tasks/${task.id}/decision`, { as: 'ana@example.com', body: { decision: 'retain', note: 'they paid' } })).body).toMatchObject({ status: 'decided', decisions: [{ decision: 'retain', by: 'ana@example.com' }] });
+    expect((await call('POST', `/tasks/${task.id}/decision`, { as: 'ana@example.com', body: { decision: 'retain', note: 'they paid' } })).body).toMatchObject({
+      status: 'decided',
+      decisions: [{ decision: 'retain', by: 'ana@example.com' }],
+    });
   });
 
   it('two approvers racing: exactly one answer applies, the other is a 409', async () => {
@@ -261,7 +284,13 @@ describe('the users file', () => {
   it('a malformed file stops start-up naming the entry and field', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'termwatch-badusers-'));
     const file = join(dir, 'users.json');
-    writeFileSync(file, JSON.stringify([{ name: 'ok@example.com', role: 'viewer', tokenSha256: 'a'.repeat(64) }, { name: 'bad@example.com', role: 'boss', tokenSha256: 'a'.repeat(64) }]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { name: 'ok@example.com', role: 'viewer', tokenSha256: 'a'.repeat(64) },
+        { name: 'bad@example.com', role: 'boss', tokenSha256: 'a'.repeat(64) },
+      ]),
+    );
     const error = await startTestWatcher({ env: { WATCHER_USERS: file } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsersFileError);
     expect((error as Error).message).toContain('entry 1 field role');

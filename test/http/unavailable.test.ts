@@ -46,7 +46,8 @@ const throttled = () =>
     $retryable: { throttling: true },
   });
 const timedOut = () => Object.assign(new Error('Connection timed out after 1000 ms'), { name: 'TimeoutError' });
-const rejected = () => Object.assign(new Error('One or more parameter values were invalid'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+const rejected = () =>
+  Object.assign(new Error('One or more parameter values were invalid'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
 
 const send = (method: string, path: string, body?: unknown) =>
   app(

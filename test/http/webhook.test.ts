@@ -34,9 +34,7 @@ function invoiceEvent(id = 'evt_1') {
 }
 
 async function deliver(body: string, signature?: string, base64 = false) {
-  const result = await app(
-    apiEvent({ method: 'POST', path: '/webhooks/stripe', body, base64, headers: signature ? { 'stripe-signature': signature } : {} }),
-  );
+  const result = await app(apiEvent({ method: 'POST', path: '/webhooks/stripe', body, base64, headers: signature ? { 'stripe-signature': signature } : {} }));
   return { status: result.statusCode, body: JSON.parse(result.body ?? '{}') as Record<string, any> };
 }
 
@@ -116,7 +114,7 @@ describe('POST /webhooks/stripe', () => {
     expect(await allItems(store)).toHaveLength(0);
   });
 
-  it('records nothing when the event cannot be queued, so Stripe\'s retry is accepted as new', async () => {
+  it("records nothing when the event cannot be queued, so Stripe's retry is accepted as new", async () => {
     const failing = createHttpApp({
       handlers: webhookHandlers({
         store,
@@ -167,5 +165,7 @@ describe('POST /webhooks/stripe', () => {
 
 import { createHmac } from 'node:crypto';
 function sign(body: string) {
-  return createHmac('sha256', secret).update(`${epoch(now)}.${body}`).digest('hex');
+  return createHmac('sha256', secret)
+    .update(`${epoch(now)}.${body}`)
+    .digest('hex');
 }

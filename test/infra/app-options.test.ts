@@ -52,9 +52,7 @@ describe('app with every option', () => {
       JwtConfiguration: { Issuer: 'https://auth.example.com/', Audience: ['termwatch-api', 'termwatch-cli'] },
     });
     const authorizerId = Object.keys(t.findResources('AWS::ApiGatewayV2::Authorizer'))[0]!;
-    const byKey = new Map(
-      Object.values(t.findResources('AWS::ApiGatewayV2::Route')).map((r: any) => [r.Properties.RouteKey as string, r.Properties]),
-    );
+    const byKey = new Map(Object.values(t.findResources('AWS::ApiGatewayV2::Route')).map((r: any) => [r.Properties.RouteKey as string, r.Properties]));
     const deployed = routes.filter((r) => !('localOnly' in r && r.localOnly));
     expect(byKey.size).toBe(deployed.length);
     for (const spec of deployed) {

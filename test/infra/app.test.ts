@@ -214,9 +214,7 @@ describe('ingestion', () => {
     t.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: logicalId(built.stateless.ingestQueue) }],
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
     });
   });
@@ -254,12 +252,7 @@ describe('ingestion', () => {
         OKActions: topicAction,
       });
     }
-    const fns = [
-      built.stateless.webhookFunction,
-      built.stateless.processorFunction,
-      built.stateless.apiFunction,
-      built.stateless.sweepFunction,
-    ];
+    const fns = [built.stateless.webhookFunction, built.stateless.processorFunction, built.stateless.apiFunction, built.stateless.sweepFunction];
     for (const fn of fns) {
       for (const metric of ['Errors', 'Throttles']) {
         t.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -281,8 +274,14 @@ describe('HTTP API', () => {
   const routeResources = () => Object.values(built.statelessTemplate.findResources('AWS::ApiGatewayV2::Route')) as Route[];
 
   it('declares every deployable route of the shared list on its own, and nothing else', () => {
-    const keys = routeResources().map((r) => r.Properties.RouteKey).sort();
-    expect(keys).toEqual(deployedRoutes().map((r) => `${r.method} ${r.path}`).sort());
+    const keys = routeResources()
+      .map((r) => r.Properties.RouteKey)
+      .sort();
+    expect(keys).toEqual(
+      deployedRoutes()
+        .map((r) => `${r.method} ${r.path}`)
+        .sort(),
+    );
     for (const key of keys) {
       expect(key).not.toBe('$default');
       expect(key).not.toContain('{proxy+}');
@@ -402,7 +401,12 @@ describe('least privilege', () => {
   it.each(['webhook', 'processor', 'api', 'sweep'] as const)(
     'gives the %s function exactly the table actions its bundled code calls, and Query on exactly the indexes it names',
     async (name) => {
-      const fn = { webhook: built.stateless.webhookFunction, processor: built.stateless.processorFunction, api: built.stateless.apiFunction, sweep: built.stateless.sweepFunction }[name];
+      const fn = {
+        webhook: built.stateless.webhookFunction,
+        processor: built.stateless.processorFunction,
+        api: built.stateless.apiFunction,
+        sweep: built.stateless.sweepFunction,
+      }[name];
       const calls = await tableCallsOf(`functions/${name}/handler.ts`);
       const statements = functionStatements(built.statelessTemplate, logicalId(fn)).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
       const onTable = statements.filter((s) => resourcesOf(s).every((r) => !JSON.stringify(r).includes('/index/')));
@@ -412,7 +416,10 @@ describe('least privilege', () => {
       expect(resourcesOf(onTable[0]!), 'the table only, no index and no wildcard').toHaveLength(1);
       // Both ways: nothing the code calls is missing (it would fail with AccessDenied), nothing more is granted.
       expect([...actionsOf(onTable[0]!)].sort(), JSON.stringify(calls.where)).toEqual(calls.actions);
-      const indexResources = onIndexes.flatMap(resourcesOf).map((r) => /\/index\/(\w+)/.exec(JSON.stringify(r))?.[1]).sort();
+      const indexResources = onIndexes
+        .flatMap(resourcesOf)
+        .map((r) => /\/index\/(\w+)/.exec(JSON.stringify(r))?.[1])
+        .sort();
       expect(indexResources).toEqual(calls.indexes);
       for (const s of onIndexes) expect(actionsOf(s)).toEqual(['dynamodb:Query']);
       expect(JSON.stringify(statements)).not.toContain('/index/*');

@@ -37,7 +37,11 @@ describe('Cognito by default', () => {
     const t = built.statelessTemplate;
     expect(built.settings.auth.mode).toBe('cognito');
     t.resourceCountIs('AWS::Cognito::UserPool', 1);
-    expect(resourcesOfType('AWS::Cognito::UserPoolGroup').map((g) => g.Properties.GroupName).sort()).toEqual(['admin', 'approver', 'reviewer', 'viewer']);
+    expect(
+      resourcesOfType('AWS::Cognito::UserPoolGroup')
+        .map((g) => g.Properties.GroupName)
+        .sort(),
+    ).toEqual(['admin', 'approver', 'reviewer', 'viewer']);
     t.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'termwatch-dev' });
     t.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       GenerateSecret: false,
@@ -131,15 +135,25 @@ describe('the dashboard on S3 behind CloudFront', () => {
     // Every route the dashboard calls (all finance routes) reaches the API through one of them.
     const matches = (pattern: string, path: string) => path.startsWith(pattern.slice(0, -1));
     for (const spec of deployedRoutes().filter((r) => r.auth === 'finance')) {
-      expect(patterns.some((p) => matches(p, spec.path)), spec.path).toBe(true);
+      expect(
+        patterns.some((p) => matches(p, spec.path)),
+        spec.path,
+      ).toBe(true);
     }
-    for (const path of ['/app/', '/app/tasks/x', '/app/assets/app.js']) expect(patterns.some((p) => matches(p, path)), path).toBe(false);
+    for (const path of ['/app/', '/app/tasks/x', '/app/assets/app.js'])
+      expect(
+        patterns.some((p) => matches(p, path)),
+        path,
+      ).toBe(false);
     expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
     expect(config.DefaultCacheBehavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: expect.anything() }]);
     const fn = resourcesOfType('AWS::CloudFront::Function')[0]!.Properties;
     expect(fn.FunctionCode).toContain("request.uri = '/app/index.html'");
     expect(fn.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
-    expect(config.Logging).toMatchObject({ Bucket: { 'Fn::GetAtt': [logicalId(built.stateless.dashboard!.logBucket), 'RegionalDomainName'] }, Prefix: 'cloudfront/' });
+    expect(config.Logging).toMatchObject({
+      Bucket: { 'Fn::GetAtt': [logicalId(built.stateless.dashboard!.logBucket), 'RegionalDomainName'] },
+      Prefix: 'cloudfront/',
+    });
   });
 
   it('routes the way npm start does: / and /app to /app/, deep links to the shell, assets and config.json as stored', () => {
@@ -224,13 +238,20 @@ describe('the dashboard on S3 behind CloudFront', () => {
     }
     expect(checked).toBe(lambdas.length);
     // And the check can fail: the markers are in the dashboard's own asset.
-    expect(markers.every((m) => readFileSync(join(site.assetDir, 'app/assets/app.js'), 'utf8').includes(m) || readFileSync(join(site.assetDir, 'app/index.html'), 'utf8').includes(m))).toBe(true);
+    expect(
+      markers.every(
+        (m) =>
+          readFileSync(join(site.assetDir, 'app/assets/app.js'), 'utf8').includes(m) || readFileSync(join(site.assetDir, 'app/index.html'), 'utf8').includes(m),
+      ),
+    ).toBe(true);
   });
 
   it('outputs the dashboard URL, and links Slack messages and digests to it', () => {
     expect(built.statelessTemplate.findOutputs('DashboardUrl').DashboardUrl?.Value).toEqual(appUrl());
     const sweep = built.statelessTemplate.toJSON().Resources[logicalId(built.stateless.sweepFunction)].Properties.Environment.Variables;
-    expect(sweep.WATCHER_PUBLIC_URL).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(built.stateless.dashboard!.distribution), 'DomainName'] }]] });
+    expect(sweep.WATCHER_PUBLIC_URL).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(built.stateless.dashboard!.distribution), 'DomainName'] }]],
+    });
   });
 });
 
@@ -256,10 +277,15 @@ describe('the dashboard with its own host name and a WAF web ACL (context)', () 
         WebACLId: webAclArn,
       }),
     });
-    t.hasResourceProperties('AWS::Cognito::UserPoolClient', { CallbackURLs: ['https://termwatch.example.com/app/callback'], LogoutURLs: ['https://termwatch.example.com/app/'] });
+    t.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      CallbackURLs: ['https://termwatch.example.com/app/callback'],
+      LogoutURLs: ['https://termwatch.example.com/app/'],
+    });
     expect(t.findOutputs('DashboardUrl').DashboardUrl?.Value).toBe('https://termwatch.example.com/app/');
     expect(unacknowledgedNagFindings(app.app)).toEqual([]);
-    const rules = acknowledgements(app.stateless).filter((a) => a.path.includes('/Dashboard/')).map((a) => a.rule);
+    const rules = acknowledgements(app.stateless)
+      .filter((a) => a.path.includes('/Dashboard/'))
+      .map((a) => a.rule);
     expect(rules).toContain('AwsSolutions-CFR1');
     expect(rules).not.toContain('AwsSolutions-CFR2');
     expect(rules).not.toContain('AwsSolutions-CFR4');
@@ -290,9 +316,20 @@ describe('least privilege and cdk-nag with the dashboard', () => {
     // CloudFront and S3: access logs and OAC are fixed, not acknowledged; geo, WAF and TLS are, with reasons.
     const onSite = acks.filter((a) => a.path.includes('/Dashboard/')).map((a) => a.rule);
     expect(onSite).toEqual(expect.arrayContaining(['AwsSolutions-CFR1', 'AwsSolutions-CFR2', 'AwsSolutions-CFR4']));
-    for (const fixed of ['AwsSolutions-CFR3', 'AwsSolutions-CFR5', 'AwsSolutions-CFR6', 'AwsSolutions-CFR7', 'AwsSolutions-S1', 'AwsSolutions-S10', 'AwsSolutions-IAM4']) {
+    for (const fixed of [
+      'AwsSolutions-CFR3',
+      'AwsSolutions-CFR5',
+      'AwsSolutions-CFR6',
+      'AwsSolutions-CFR7',
+      'AwsSolutions-S1',
+      'AwsSolutions-S10',
+      'AwsSolutions-IAM4',
+    ]) {
       expect(onSite, fixed).not.toContain(fixed);
-      expect(raw.filter((f) => f.rule === fixed), fixed).toEqual([]);
+      expect(
+        raw.filter((f) => f.rule === fixed),
+        fixed,
+      ).toEqual([]);
     }
   });
 });

@@ -40,27 +40,41 @@ describe('delivery on AWS', () => {
     const everyoneElse = policyStatements(built.statelessTemplate).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
     expect(everyoneElse).toHaveLength(1);
     // The Slack secret: read by the sweep only.
-    const secretReaders = statements.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue') && JSON.stringify(resourcesOf(s)).includes('SlackWebhookSecret'));
+    const secretReaders = statements.filter(
+      (s) => actionsOf(s).includes('secretsmanager:GetSecretValue') && JSON.stringify(resourcesOf(s)).includes('SlackWebhookSecret'),
+    );
     expect(secretReaders).toHaveLength(1);
   });
 
   it('configures the sweep with the addresses, the dashboard URL and the secret id, never the secret', () => {
     const sweep = built.statelessTemplate.toJSON().Resources[logicalId(built.stateless.sweepFunction)].Properties.Environment.Variables;
-    expect(sweep).toMatchObject({ WATCHER_MAIL_FROM: 'termwatch@mail.example.com', WATCHER_MAIL_TO: 'finance@example.com,cfo@example.com', WATCHER_PUBLIC_URL: 'https://termwatch.example.com' });
+    expect(sweep).toMatchObject({
+      WATCHER_MAIL_FROM: 'termwatch@mail.example.com',
+      WATCHER_MAIL_TO: 'finance@example.com,cfo@example.com',
+      WATCHER_PUBLIC_URL: 'https://termwatch.example.com',
+    });
     expect(JSON.stringify(sweep.SLACK_WEBHOOK_SECRET_ID)).toContain('SlackWebhookSecret');
     expect(sweep.WATCHER_SMTP_URL).toBeUndefined();
   });
 
   it('serves the calendar feed without an authorizer and with its own throttle; the feed list and create need credentials', () => {
     const t = built.statelessTemplate.toJSON();
-    const routes = Object.values(t.Resources as Record<string, { Type: string; Properties: { RouteKey: string; AuthorizationType?: string } }>).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
+    const routes = Object.values(t.Resources as Record<string, { Type: string; Properties: { RouteKey: string; AuthorizationType?: string } }>).filter(
+      (r) => r.Type === 'AWS::ApiGatewayV2::Route',
+    );
     const byKey = new Map(routes.map((r) => [r.Properties.RouteKey, r.Properties]));
     expect(byKey.get('GET /calendar/{feedFile}')?.AuthorizationType ?? 'NONE').toBe('NONE');
     expect(byKey.get('POST /calendar-feeds')?.AuthorizationType).toBe('AWS_IAM');
     expect(byKey.get('GET /calendar-feeds')?.AuthorizationType).toBe('AWS_IAM');
     expect(byKey.get('DELETE /calendar-feeds/{feedId}')?.AuthorizationType).toBe('AWS_IAM');
-    const stage = Object.values(t.Resources as Record<string, { Type: string; Properties: { RouteSettings?: Record<string, unknown> } }>).find((r) => r.Type === 'AWS::ApiGatewayV2::Stage')!;
-    expect(stage.Properties.RouteSettings?.['GET /calendar/{feedFile}']).toEqual({ ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5, DetailedMetricsEnabled: true });
+    const stage = Object.values(t.Resources as Record<string, { Type: string; Properties: { RouteSettings?: Record<string, unknown> } }>).find(
+      (r) => r.Type === 'AWS::ApiGatewayV2::Stage',
+    )!;
+    expect(stage.Properties.RouteSettings?.['GET /calendar/{feedFile}']).toEqual({
+      ThrottlingRateLimit: 2,
+      ThrottlingBurstLimit: 5,
+      DetailedMetricsEnabled: true,
+    });
   });
 
   it('stays cdk-nag clean', () => {

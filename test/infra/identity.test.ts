@@ -7,7 +7,13 @@ import { routes } from '../../shared/http/routes.ts';
 import { acknowledgements, allNagFindings, buildAndSynth, logicalId, unacknowledgedNagFindings, type BuiltApp } from './support.ts';
 
 /** auth=cognito: the stack makes the user pool people sign in to, and the API trusts it. */
-const context = { stage: 'prod', region: 'eu-west-1', account: '123456789012', auth: 'cognito', dashboardCallbackUrls: 'https://termwatch.example.com/app/,http://localhost:3000/app/' };
+const context = {
+  stage: 'prod',
+  region: 'eu-west-1',
+  account: '123456789012',
+  auth: 'cognito',
+  dashboardCallbackUrls: 'https://termwatch.example.com/app/,http://localhost:3000/app/',
+};
 
 let built: BuiltApp;
 beforeAll(() => {
@@ -23,7 +29,9 @@ describe('the Cognito identity (auth=cognito)', () => {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
       MfaConfiguration: 'ON',
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
-      Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 12, RequireSymbols: true, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true }) },
+      Policies: {
+        PasswordPolicy: Match.objectLike({ MinimumLength: 12, RequireSymbols: true, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true }),
+      },
       DeletionProtection: 'ACTIVE',
     });
     t.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
@@ -31,7 +39,9 @@ describe('the Cognito identity (auth=cognito)', () => {
 
   it('has one group per role, the hosted-UI domain and a public code-flow client with the dashboard callbacks', () => {
     const t = built.statelessTemplate;
-    const groups = Object.values(t.findResources('AWS::Cognito::UserPoolGroup')).map((g: any) => g.Properties.GroupName).sort();
+    const groups = Object.values(t.findResources('AWS::Cognito::UserPoolGroup'))
+      .map((g: any) => g.Properties.GroupName)
+      .sort();
     expect(groups).toEqual(['admin', 'approver', 'reviewer', 'viewer']);
     t.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'termwatch-prod' });
     t.hasResourceProperties('AWS::Cognito::UserPoolClient', {
@@ -80,7 +90,11 @@ describe('Identity alone', () => {
     expect(unacknowledgedNagFindings(app)).toEqual([]);
     // Without the acknowledgements cdk-nag does flag both: they are reasoned, not missed.
     expect(allNagFindings(app).map((f) => f.rule)).toEqual(expect.arrayContaining(['AwsSolutions-COG2', 'AwsSolutions-COG8']));
-    expect(acknowledgements(stack).map((a) => a.rule).sort()).toEqual(['AwsSolutions-COG2', 'AwsSolutions-COG8']);
+    expect(
+      acknowledgements(stack)
+        .map((a) => a.rule)
+        .sort(),
+    ).toEqual(['AwsSolutions-COG2', 'AwsSolutions-COG8']);
   });
 
   it('refuses an http callback off localhost (without one, the callback is the CloudFront URL: dashboard.test.ts)', () => {

@@ -28,8 +28,7 @@ const quickBuild = (context: Record<string, unknown>, configDir?: string) =>
   buildApp({ context: { 'aws:cdk:bundling-stacks': [], ...context }, ...(configDir ? { configDir } : {}) });
 
 type Resource = { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string };
-const resources = (app: BuiltApp, which: 'statefulTemplate' | 'statelessTemplate') =>
-  app[which].toJSON().Resources as Record<string, Resource>;
+const resources = (app: BuiltApp, which: 'statefulTemplate' | 'statelessTemplate') => app[which].toJSON().Resources as Record<string, Resource>;
 const alarms = (app: BuiltApp) =>
   [...Object.entries(resources(app, 'statefulTemplate')), ...Object.entries(resources(app, 'statelessTemplate'))].filter(
     ([, r]) => r.Type === 'AWS::CloudWatch::Alarm',
@@ -37,7 +36,10 @@ const alarms = (app: BuiltApp) =>
 /** The alarm whose CloudFormation logical id starts with `prefix`. */
 const alarm = (app: BuiltApp, prefix: string): Resource => {
   const found = alarms(app).filter(([id]) => id.startsWith(prefix));
-  expect(found.map(([id]) => id), prefix).toHaveLength(1);
+  expect(
+    found.map(([id]) => id),
+    prefix,
+  ).toHaveLength(1);
   return found[0]![1];
 };
 
@@ -102,7 +104,10 @@ describe('operations alarm topic', () => {
     const t = prod.statefulTemplate;
     const alarmTopic = logicalId(prod.stateful.alarmTopic);
     expect(alarmTopic).not.toBe(logicalId(prod.stateful.notifyTopic));
-    t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(prod.stateful.notifyKey), 'Arn'] }, DisplayName: 'Termwatch prod alarms' });
+    t.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(prod.stateful.notifyKey), 'Arn'] },
+      DisplayName: 'Termwatch prod alarms',
+    });
     const subscriptions = Object.values(t.findResources('AWS::SNS::Subscription')) as Resource[];
     const onAlarmTopic = subscriptions.filter((s) => s.Properties.TopicArn.Ref === alarmTopic);
     const onNotifyTopic = subscriptions.filter((s) => s.Properties.TopicArn.Ref === logicalId(prod.stateful.notifyTopic));
@@ -240,7 +245,10 @@ describe('alarms that see real failures', () => {
       expect(JSON.stringify(dims.TableName)).toContain(logicalId(prod.stateful.table));
       return `${m.MetricStat.Metric.MetricName}:${dims.GlobalSecondaryIndexName ?? 'table'}`;
     });
-    const expected = ['table', ...tableDefinition.globalSecondaryIndexes.map((g) => g.indexName)].flatMap((on) => [`ReadThrottleEvents:${on}`, `WriteThrottleEvents:${on}`]);
+    const expected = ['table', ...tableDefinition.globalSecondaryIndexes.map((g) => g.indexName)].flatMap((on) => [
+      `ReadThrottleEvents:${on}`,
+      `WriteThrottleEvents:${on}`,
+    ]);
     expect(seen.sort()).toEqual(expected.sort());
     const expression = (a.Metrics as any[]).find((m) => m.Expression);
     expect(expression.ReturnData).not.toBe(false);
@@ -251,7 +259,12 @@ describe('alarms that see real failures', () => {
     const queues = [...Object.entries(resources(prod, 'statefulTemplate')), ...Object.entries(resources(prod, 'statelessTemplate'))].filter(
       ([id, r]) => r.Type === 'AWS::SQS::Queue' && id !== logicalId(prod.stateless.ingestQueue),
     );
-    expect(queues.map(([id]) => id.replace(/Queue[0-9A-F]{8}$/, '')).sort()).toEqual(['AlarmDeadLetters', 'IngestDeadLetters', 'NotifyDeadLetters', 'SweepDeadLetters']);
+    expect(queues.map(([id]) => id.replace(/Queue[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'AlarmDeadLetters',
+      'IngestDeadLetters',
+      'NotifyDeadLetters',
+      'SweepDeadLetters',
+    ]);
     for (const [id] of queues) {
       const watching = alarms(prod).filter(
         ([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Properties.Dimensions).includes(`"${id}"`),
@@ -309,7 +322,14 @@ describe('accepted events and state protected', () => {
       .filter((p: any) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
       .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
     expect(statements.flatMap(actionsOf).sort()).toEqual(
-      ['dynamodb:CreateBackup', 'dynamodb:DeleteBackup', 'dynamodb:DescribeBackup', 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:StartAwsBackupJob'].sort(),
+      [
+        'dynamodb:CreateBackup',
+        'dynamodb:DeleteBackup',
+        'dynamodb:DescribeBackup',
+        'dynamodb:DescribeTable',
+        'dynamodb:ListTagsOfResource',
+        'dynamodb:StartAwsBackupJob',
+      ].sort(),
     );
   });
 
@@ -368,8 +388,19 @@ describe('capacity isolation', () => {
   });
 
   it('takes the per-route limits from context', () => {
-    const built = quickBuild({ webhookThrottleRate: '80', webhookThrottleBurst: '160', publicThrottleRate: '2', publicThrottleBurst: '4', feedThrottleRate: '1', feedThrottleBurst: '3' });
-    expect(built.settings.routeThrottles).toEqual({ webhook: { rateLimit: 80, burstLimit: 160 }, public: { rateLimit: 2, burstLimit: 4 }, feed: { rateLimit: 1, burstLimit: 3 } });
+    const built = quickBuild({
+      webhookThrottleRate: '80',
+      webhookThrottleBurst: '160',
+      publicThrottleRate: '2',
+      publicThrottleBurst: '4',
+      feedThrottleRate: '1',
+      feedThrottleBurst: '3',
+    });
+    expect(built.settings.routeThrottles).toEqual({
+      webhook: { rateLimit: 80, burstLimit: 160 },
+      public: { rateLimit: 2, burstLimit: 4 },
+      feed: { rateLimit: 1, burstLimit: 3 },
+    });
   });
 
   it('caches the /health store check in the API function', () => {
@@ -392,7 +423,9 @@ describe('capacity isolation', () => {
       MaximumEventAgeInSeconds: 3600,
       MaximumRetryAttempts: 2,
     });
-    t.hasResourceProperties('AWS::Scheduler::Schedule', { Target: Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 } }) });
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Target: Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 } }),
+    });
   });
 
   it('sizes SDK request timeouts to each function: every attempt ends before the function times out', () => {

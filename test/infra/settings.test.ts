@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build.ts';
 import { DeployContextError, readDeploySettings } from '../../infra/settings.ts';
 
-const read = (context: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) =>
-  readDeploySettings((key) => context[key], env);
+const read = (context: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) => readDeploySettings((key) => context[key], env);
 
 describe('readDeploySettings', () => {
   it('documents its defaults by returning them for an empty context', () => {
@@ -72,10 +71,19 @@ describe('readDeploySettings', () => {
     [{ auth: 'oidc' }, /auth/],
     [{ auth: 'iam', jwtIssuer: 'https://issuer.example.com/' }, /jwtIssuer: is only read when auth is "jwt" \(auth is "iam"\)/],
     [{ jwtAudience: 'termwatch' }, /jwtAudience: is only read when auth is "jwt" \(auth is "cognito"\)/],
-    [{ auth: 'jwt', jwtIssuer: 'https://issuer.example.com/', jwtAudience: 'x', dashboardCallbackUrls: 'https://x.example.com/app/' }, /dashboardCallbackUrls: is only read when auth is "cognito"/],
+    [
+      { auth: 'jwt', jwtIssuer: 'https://issuer.example.com/', jwtAudience: 'x', dashboardCallbackUrls: 'https://x.example.com/app/' },
+      /dashboardCallbackUrls: is only read when auth is "cognito"/,
+    ],
     [{ dashboardCallbackUrls: 'http://evil.example.com/app/' }, /dashboardCallbackUrls\.0: must be https/],
     [{ dashboardDomainName: 'termwatch.example.com' }, /dashboardCertificateArn: is required with the other/],
-    [{ dashboardDomainName: 'termwatch.example.com', dashboardCertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012' }, /dashboardCertificateArn: must be an ACM certificate ARN in us-east-1/],
+    [
+      {
+        dashboardDomainName: 'termwatch.example.com',
+        dashboardCertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
+      },
+      /dashboardCertificateArn: must be an ACM certificate ARN in us-east-1/,
+    ],
     [{ auth: 'iam', dashboardWebAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/t/1' }, /dashboardWebAclArn: is only read with a dashboard/],
     [{ dashboardWebAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/t/1' }, /dashboardWebAclArn: must be a CLOUDFRONT-scope/],
     [{ throttleRate: '-1' }, /throttleRate/],
@@ -134,9 +142,7 @@ describe('readDeploySettings', () => {
 describe('buildApp', () => {
   it('fails synth with a clear error before building anything when JWT mode lacks its settings', () => {
     expect(() => buildApp({ context: { auth: 'jwt', jwtAudience: 'termwatch' } })).toThrow(
-      new DeployContextError(
-        'CDK context is invalid: jwtIssuer: is required when auth is "jwt" (e.g. -c jwtIssuer=https://issuer.example.com/)',
-      ),
+      new DeployContextError('CDK context is invalid: jwtIssuer: is required when auth is "jwt" (e.g. -c jwtIssuer=https://issuer.example.com/)'),
     );
   });
 });

@@ -98,15 +98,11 @@ export function functionStatements(template: Template, functionLogicalId: string
     .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
 }
 
-export const actionsOf = (statement: Statement): string[] =>
-  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+export const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
 
-export const resourcesOf = (statement: Statement): unknown[] =>
-  Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+export const resourcesOf = (statement: Statement): unknown[] => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]);
 
 /** Actions a function may take on resources whose definition mentions `logicalIdPart`. */
 export function actionsOn(statements: Statement[], logicalIdPart: string): string[] {
-  return statements
-    .filter((s) => s.Effect === 'Allow' && resourcesOf(s).some((r) => JSON.stringify(r).includes(logicalIdPart)))
-    .flatMap(actionsOf);
+  return statements.filter((s) => s.Effect === 'Allow' && resourcesOf(s).some((r) => JSON.stringify(r).includes(logicalIdPart))).flatMap(actionsOf);
 }

@@ -29,13 +29,16 @@ beforeAll(() => {
 
 describe('WatcherFunction', () => {
   it('grants read-only access as exactly the read actions, on the table and its named indexes', () => {
-    const statements = functionStatements(template, logicalId(fn)).filter((s) =>
-      actionsOf(s).some((a) => a.startsWith('dynamodb:')),
-    );
+    const statements = functionStatements(template, logicalId(fn)).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
     expect(statements).toHaveLength(1);
-    expect(actionsOf(statements[0]!).sort()).toEqual(
-      ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
-    );
+    expect(actionsOf(statements[0]!).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DescribeTable',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+    ]);
     expect(resourcesOf(statements[0]!)).toHaveLength(1 + tableDefinition.globalSecondaryIndexes.length);
   });
 

@@ -44,7 +44,12 @@ describe('the account directory on a table that predates it', { timeout: 240_000
     const store = createStore({ tableName, endpoint });
     try {
       for (const id of ['cus_old_b', 'cus_old_a']) {
-        await store.doc.send(new PutCommand({ TableName: tableName, Item: { ...accountKey(id), accountId: id, entity: 'account', factsRev: 1, evaluatedRev: 1, flags: [], flagSince: {} } }));
+        await store.doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...accountKey(id), accountId: id, entity: 'account', factsRev: 1, evaluatedRev: 1, flags: [], flagSince: {} },
+          }),
+        );
       }
       expect(await ensureTable(admin, tableName)).toBe('indexes-added');
       const indexes = (await admin.send(new DescribeTableCommand({ TableName: tableName }))).Table?.GlobalSecondaryIndexes ?? [];

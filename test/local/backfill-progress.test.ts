@@ -19,7 +19,9 @@ describe('backfill progress', () => {
   });
 
   it('shows a bar, the ETA and counts per list on one line', () => {
-    expect(progressLine(progress, 30_000)).toBe('reading invoices [#####---------------] 25% · ETA 1:30 | customers 40 ✓ · subscriptions 38 ✓ · invoices 1,200');
+    expect(progressLine(progress, 30_000)).toBe(
+      'reading invoices [#####---------------] 25% · ETA 1:30 | customers 40 ✓ · subscriptions 38 ✓ · invoices 1,200',
+    );
   });
 
   it('redraws in place on a terminal and writes throttled plain lines otherwise', () => {

@@ -42,7 +42,9 @@ describe('local queue (the SQS stand-in)', () => {
     queue.start(async (e) => {
       deliveries.push(...idsOf(e));
       return {
-        batchItemFailures: e.Records.filter((r) => !poisonFixed && (JSON.parse(r.body) as QueuedEvent).id === 'evt_poison').map((r) => ({ itemIdentifier: r.messageId })),
+        batchItemFailures: e.Records.filter((r) => !poisonFixed && (JSON.parse(r.body) as QueuedEvent).id === 'evt_poison').map((r) => ({
+          itemIdentifier: r.messageId,
+        })),
       };
     });
     await queue.send(event('evt_good'));

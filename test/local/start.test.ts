@@ -76,7 +76,12 @@ describe('npm start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'termwatch-policy-'));
     const policyPath = join(dir, 'policy.json');
     writeFileSync(policyPath, JSON.stringify({ graceDays: -2, latePayer: { overdueDays: 'thirty' } }));
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: root, env: { ...process.env, WATCHER_POLICY: policyPath, WATCHER_DATA_DIR: dir }, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+      cwd: root,
+      env: { ...process.env, WATCHER_POLICY: policyPath, WATCHER_DATA_DIR: dir },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('graceDays');
     expect(result.stderr).toContain('latePayer.overdueDays');
@@ -84,14 +89,30 @@ describe('npm start', () => {
 
   it.each([
     ['WATCHER_SLACK_WEBHOOK_URL', { WATCHER_SLACK_WEBHOOK_URL: 'hooks.slack.com/services/x' }],
-    ['WATCHER_MAIL_TO', { WATCHER_SMTP_URL: 'smtp://127.0.0.1:2525', WATCHER_MAIL_FROM: 'tw@example.com', WATCHER_MAIL_TO: 'finance@example.com, cfo@example.com\r\nBcc: x@evil.example' }],
-  ])('refuses to start on a malformed %s, naming it', (variable, env) => {
-    const dir = mkdtempSync(join(tmpdir(), 'termwatch-delivery-'));
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: root, env: { ...process.env, WATCHER_DATA_DIR: dir, ...env }, encoding: 'utf8', timeout: 30_000 });
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`Termwatch cannot start: ${variable}`);
-    expect(result.stdout).not.toContain('Termwatch is running');
-  }, 40_000);
+    [
+      'WATCHER_MAIL_TO',
+      {
+        WATCHER_SMTP_URL: 'smtp://127.0.0.1:2525',
+        WATCHER_MAIL_FROM: 'tw@example.com',
+        WATCHER_MAIL_TO: 'finance@example.com, cfo@example.com\r\nBcc: x@evil.example',
+      },
+    ],
+  ])(
+    'refuses to start on a malformed %s, naming it',
+    (variable, env) => {
+      const dir = mkdtempSync(join(tmpdir(), 'termwatch-delivery-'));
+      const result = spawnSync(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+        cwd: root,
+        env: { ...process.env, WATCHER_DATA_DIR: dir, ...env },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`Termwatch cannot start: ${variable}`);
+      expect(result.stdout).not.toContain('Termwatch is running');
+    },
+    40_000,
+  );
 
   it('says what to install when Java is missing', () => {
     const saved = process.env.PATH;

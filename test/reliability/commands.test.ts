@@ -85,7 +85,10 @@ class DeliverBatch implements fc.AsyncCommand<Model, Real> {
   constructor(readonly indexes: readonly number[]) {}
   check = () => true;
   async run(model: Model, real: Real) {
-    await deliver(real, this.indexes.map((i) => events[i] as QueuedEvent));
+    await deliver(
+      real,
+      this.indexes.map((i) => events[i] as QueuedEvent),
+    );
     for (const i of this.indexes) model.delivered.add(i);
   }
   toString = () => `DeliverBatch(${this.indexes.join(',')})`;
@@ -129,7 +132,15 @@ describe('model-based convergence: any interleaving of deliveries, redeliveries 
   it('the small history and its in-order state are not trivial', () => {
     expect(events.length).toBeGreaterThanOrEqual(20);
     expect(events.length).toBeLessThanOrEqual(40);
-    for (const type of ['invoice.overdue', 'charge.succeeded', 'refund.created', 'charge.refunded', 'charge.dispute.created', 'charge.dispute.closed', 'customer.updated']) {
+    for (const type of [
+      'invoice.overdue',
+      'charge.succeeded',
+      'refund.created',
+      'charge.refunded',
+      'charge.dispute.created',
+      'charge.dispute.closed',
+      'customer.updated',
+    ]) {
       expect(stream.countsByType[type] ?? 0, type).toBeGreaterThan(0);
     }
     const counts = stateCounts(expected);

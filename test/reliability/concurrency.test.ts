@@ -39,10 +39,12 @@ describe('the same event delivered 20 times at once, over HTTP into the local ru
     // Every copy of every account's event at once: 160 requests in flight.
     outcomes = await Promise.all(
       events.map((event) =>
-        Promise.all(Array.from({ length: 20 }, async () => {
-          const r = await api.deliver(event);
-          return { status: r.status, outcome: r.body?.outcome as string | undefined };
-        })),
+        Promise.all(
+          Array.from({ length: 20 }, async () => {
+            const r = await api.deliver(event);
+            return { status: r.status, outcome: r.body?.outcome as string | undefined };
+          }),
+        ),
       ),
     );
     await watcher.queue.drained();
@@ -108,7 +110,14 @@ describe('two events of one account processed at once, in the processor', () => 
    */
   async function race(pairs: Array<[QueuedEvent, QueuedEvent]>) {
     const responses = await Promise.all(
-      pairs.flatMap(([a, b]) => [processor(batch([a])), processor(batch([b])), processor(batch([b, a])), processor(batch([a, b])), processor(batch([a])), processor(batch([b]))]),
+      pairs.flatMap(([a, b]) => [
+        processor(batch([a])),
+        processor(batch([b])),
+        processor(batch([b, a])),
+        processor(batch([a, b])),
+        processor(batch([a])),
+        processor(batch([b])),
+      ]),
     );
     for (const response of responses) expect(response.batchItemFailures).toEqual([]);
     return allItems(store);
@@ -148,14 +157,25 @@ describe('two events of one account processed at once, in the processor', () => 
   it('the finalisation and the late payment of one invoice at once: one fact, paid, no flag, no review', async () => {
     const accounts = Array.from({ length: 8 }, (_, i) => `cus_conc_paid${i}`);
     const pairs = accounts.map((customer): [QueuedEvent, QueuedEvent] => {
-      const [finalized, ...rest] = invoiceEvents({ customer, invoiceId: `in_${customer}`, finalizedAt: daysBefore(now, 70), dueAt: daysBefore(now, 40), paidAt: daysBefore(now, 30) });
+      const [finalized, ...rest] = invoiceEvents({
+        customer,
+        invoiceId: `in_${customer}`,
+        finalizedAt: daysBefore(now, 70),
+        dueAt: daysBefore(now, 40),
+        paidAt: daysBefore(now, 30),
+      });
       return [finalized!, rest.find((e) => e.type === 'invoice.paid')!];
     });
     const items = await race(pairs);
     for (const customer of accounts) {
       const facts = inAccount(items, customer, 'INV#');
       expect(facts).toHaveLength(1);
-      expect(facts[0]!.facts).toMatchObject({ paidAt: daysBefore(now, 30).toISOString().replace(/\.\d{3}Z$/, '.000Z'), amountRemaining: 0 });
+      expect(facts[0]!.facts).toMatchObject({
+        paidAt: daysBefore(now, 30)
+          .toISOString()
+          .replace(/\.\d{3}Z$/, '.000Z'),
+        amountRemaining: 0,
+      });
       // One late invoice is no habit: no flag, and no review left behind by the moment it looked unpaid.
       expect(inAccount(items, customer, 'ACCOUNT')[0]?.flags).toEqual([]);
       const live = inAccount(items, customer, 'TASK#').filter((i) => (i.task as { status: string }).status !== 'cancelled');

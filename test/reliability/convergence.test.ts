@@ -94,7 +94,9 @@ describe('convergence: any delivery order, with duplicates, gives the same state
       expect(stream.countsByType[type] ?? 0, type).toBeGreaterThan(0);
     }
     // Contract terms taken off a customer again (they must leave the record in every order).
-    const removals = stream.events.filter((e) => e.type === 'customer.updated' && JSON.stringify((e.data.object as { metadata?: unknown }).metadata) === '{"plan":"gold"}');
+    const removals = stream.events.filter(
+      (e) => e.type === 'customer.updated' && JSON.stringify((e.data.object as { metadata?: unknown }).metadata) === '{"plan":"gold"}',
+    );
     expect(removals.length).toBeGreaterThan(1);
     // Same seed, same stream: a failure can be replayed.
     expect(generateStripeStream({ seed: SEED, customers: 50, now: NOW }).events).toEqual(stream.events);
@@ -121,7 +123,9 @@ describe('convergence: any delivery order, with duplicates, gives the same state
     expect(counts.notificationsByType.review_opened ?? 0).toBe(counts.tasksByStatus.open ?? 0);
     expect(counts.notificationsByType.renewal_reminder ?? 0).toBeGreaterThan(3);
     expect(counts.contracts).toBeGreaterThan(10);
-    expect(counts.invoices).toBe(new Set(stream.events.filter((e) => e.type.startsWith('invoice.') && e.type !== 'invoice.upcoming').map((e) => e.data.object.id)).size);
+    expect(counts.invoices).toBe(
+      new Set(stream.events.filter((e) => e.type.startsWith('invoice.') && e.type !== 'invoice.upcoming').map((e) => e.data.object.id)).size,
+    );
     expect(counts.refunds).toBeGreaterThan(0);
     expect(counts.disputes).toBe(new Set(stream.events.filter((e) => e.type.startsWith('charge.dispute.')).map((e) => e.data.object.id)).size);
 
@@ -152,10 +156,26 @@ describe('a newer contract version re-times a review scheduled for a far window'
   it('the same four events in two orders end in the same state', async () => {
     const customer = 'cus_repro_settle';
     const base = { ...fixture('customer'), id: customer, name: 'Repro Ltd', email: null };
-    const far = stripeEvent('customer.updated', { ...base, metadata: { contract_end_date: '2027-12-16', notice_period_days: '30', renewal: 'fixed' } }, epoch('2026-09-01T00:00:00Z'), 'evt_repro_far');
-    const near = stripeEvent('customer.updated', { ...base, metadata: { contract_end_date: '2026-12-16', notice_period_days: '60', renewal: 'fixed' } }, epoch('2026-10-01T00:00:00Z'), 'evt_repro_near');
+    const far = stripeEvent(
+      'customer.updated',
+      { ...base, metadata: { contract_end_date: '2027-12-16', notice_period_days: '30', renewal: 'fixed' } },
+      epoch('2026-09-01T00:00:00Z'),
+      'evt_repro_far',
+    );
+    const near = stripeEvent(
+      'customer.updated',
+      { ...base, metadata: { contract_end_date: '2026-12-16', notice_period_days: '60', renewal: 'fixed' } },
+      epoch('2026-10-01T00:00:00Z'),
+      'evt_repro_near',
+    );
     // Finalised in July, due in August, never paid: more than 30 days overdue at NOW (late payer).
-    const overdue = invoiceEvents({ customer, invoiceId: 'in_repro_1', finalizedAt: new Date('2026-07-01T00:00:00Z'), dueAt: new Date('2026-08-01T00:00:00Z'), amount: 50_000 });
+    const overdue = invoiceEvents({
+      customer,
+      invoiceId: 'in_repro_1',
+      finalizedAt: new Date('2026-07-01T00:00:00Z'),
+      dueAt: new Date('2026-08-01T00:00:00Z'),
+      amount: 50_000,
+    });
     const created = stripeEvent('customer.created', { ...base, metadata: {} }, epoch('2026-06-01T00:00:00Z'), 'evt_repro_created');
     const head = [created, ...overdue];
     const [olderFirst, newerFirst] = await Promise.all([replaySequential([...head, far, near]), replaySequential([...head, near, far])]);

@@ -160,7 +160,9 @@ describe('10% DynamoDB faults and processor crashes mid-batch', () => {
     // Roughly the configured rate of the calls made while faults were on.
     expect(faulted / faults.counts.calls).toBeGreaterThan(FAULT_RATE / 2);
     expect(faulted / faults.counts.calls).toBeLessThan(FAULT_RATE * 2);
-    console.info(`faults: ${stream.events.length} events, ${deliveries.length} deliveries; ${JSON.stringify(faults.counts)}; ${faulty.crashedBatches} batches crashed; ${deadLetterIds.length} dead letters`);
+    console.info(
+      `faults: ${stream.events.length} events, ${deliveries.length} deliveries; ${JSON.stringify(faults.counts)}; ${faulty.crashedBatches} batches crashed; ${deadLetterIds.length} dead letters`,
+    );
   });
 
   it('the fault-free run accepted every delivery at the first attempt and dead-lettered nothing', () => {
@@ -224,7 +226,10 @@ describe('10% DynamoDB faults and processor crashes mid-batch', () => {
     // applies it directly and leaves the parked copy to its TTL (bookkeeping, harmless).
     const applied = new Set(items.filter((i) => /^(REFUND|DISPUTE)#/.test(String(i.sk))).map((i) => String(i.sk).split('#')[1]));
     const parked = items.filter((i) => String(i.sk).startsWith('PARKED#')).map((i) => String((i.event as { data: { object: { id: string } } }).data.object.id));
-    expect(parked.filter((id) => !applied.has(id)), 'parked and never applied').toEqual([]);
+    expect(
+      parked.filter((id) => !applied.has(id)),
+      'parked and never applied',
+    ).toEqual([]);
     // The late-payment verdicts, account by account, are the fault-free ones.
     const verdicts = (all: Array<Record<string, unknown>>) =>
       all
@@ -246,7 +251,6 @@ describe('10% DynamoDB faults and processor crashes mid-batch', () => {
   });
 });
 
-
 /**
  * Crash at every point: for each DynamoDB call the processor makes while applying an event, a
  * run in which the process dies right after that call (what it wrote stays), followed by the
@@ -255,7 +259,16 @@ describe('10% DynamoDB faults and processor crashes mid-batch', () => {
 describe('a crash after any one DynamoDB call, then redelivery', () => {
   const customer = 'cus_crashpoint';
   const day = 86_400;
-  const charge = { ...fixture('charge'), id: 'ch_crashpoint', customer, amount: 90_000, amount_refunded: 0, currency: 'usd', refunds: null, created: epoch(now) - 30 * day };
+  const charge = {
+    ...fixture('charge'),
+    id: 'ch_crashpoint',
+    customer,
+    amount: 90_000,
+    amount_refunded: 0,
+    currency: 'usd',
+    refunds: null,
+    created: epoch(now) - 30 * day,
+  };
   const scenarios: Array<{ name: string; before: QueuedEvent[]; event: QueuedEvent }> = [
     {
       // The owner of a parked refund arrives: the refund is applied from the park, the park
@@ -263,7 +276,19 @@ describe('a crash after any one DynamoDB call, then redelivery', () => {
       name: 'a charge that applies a refund parked while its owner was unknown',
       before: [
         ...invoiceEvents({ customer, invoiceId: 'in_crashpoint', finalizedAt: daysBefore(now, 40), paidAt: daysBefore(now, 30), amount: 90_000 }),
-        stripeEvent('refund.created', { ...fixture('refund'), id: 're_crashpoint', charge: 'ch_crashpoint', amount: 90_000, currency: 'usd', status: 'succeeded', created: epoch(now) - 20 * day }, epoch(now) - 20 * day),
+        stripeEvent(
+          'refund.created',
+          {
+            ...fixture('refund'),
+            id: 're_crashpoint',
+            charge: 'ch_crashpoint',
+            amount: 90_000,
+            currency: 'usd',
+            status: 'succeeded',
+            created: epoch(now) - 20 * day,
+          },
+          epoch(now) - 20 * day,
+        ),
       ],
       event: stripeEvent('charge.succeeded', charge, epoch(now) - 30 * day),
     },
@@ -271,7 +296,16 @@ describe('a crash after any one DynamoDB call, then redelivery', () => {
       // An overdue invoice makes the account a late payer: fact, flag, review, in that order.
       name: 'an invoice that makes the account a late payer and schedules its review',
       before: [
-        stripeEvent('customer.updated', { ...fixture('customer'), id: customer, name: 'Crash Point', metadata: { contract_end_date: '2027-09-30', notice_period_days: '30', renewal: 'auto' } }, epoch(now) - 50 * day),
+        stripeEvent(
+          'customer.updated',
+          {
+            ...fixture('customer'),
+            id: customer,
+            name: 'Crash Point',
+            metadata: { contract_end_date: '2027-09-30', notice_period_days: '30', renewal: 'auto' },
+          },
+          epoch(now) - 50 * day,
+        ),
       ],
       event: invoiceEvents({ customer, invoiceId: 'in_crashpoint_late', finalizedAt: daysBefore(now, 80), dueAt: daysBefore(now, 50) })[0]!,
     },
@@ -280,7 +314,16 @@ describe('a crash after any one DynamoDB call, then redelivery', () => {
       // (a late payer with a review at that term end) evaluated again without them.
       name: "contract metadata removed from a late payer's customer",
       before: [
-        stripeEvent('customer.updated', { ...fixture('customer'), id: customer, name: 'Crash Point', metadata: { contract_end_date: '2027-09-30', notice_period_days: '30', renewal: 'auto' } }, epoch(now) - 50 * day),
+        stripeEvent(
+          'customer.updated',
+          {
+            ...fixture('customer'),
+            id: customer,
+            name: 'Crash Point',
+            metadata: { contract_end_date: '2027-09-30', notice_period_days: '30', renewal: 'auto' },
+          },
+          epoch(now) - 50 * day,
+        ),
         ...invoiceEvents({ customer, invoiceId: 'in_crashpoint_late', finalizedAt: daysBefore(now, 80), dueAt: daysBefore(now, 50) }).slice(0, 1),
       ],
       event: stripeEvent('customer.updated', { ...fixture('customer'), id: customer, name: 'Crash Point', metadata: {} }, epoch(now) - 10 * day),
@@ -290,9 +333,35 @@ describe('a crash after any one DynamoDB call, then redelivery', () => {
       // date withdrawn, the account evaluated.
       name: 'a subscription reactivated after it was set to cancel',
       before: [
-        stripeEvent('customer.subscription.updated', { ...fixture('subscription'), id: 'sub_crashpoint', customer, status: 'active', schedule: null, metadata: {}, cancel_at: epoch(now) + 40 * day, cancel_at_period_end: true }, epoch(now) - 20 * day),
+        stripeEvent(
+          'customer.subscription.updated',
+          {
+            ...fixture('subscription'),
+            id: 'sub_crashpoint',
+            customer,
+            status: 'active',
+            schedule: null,
+            metadata: {},
+            cancel_at: epoch(now) + 40 * day,
+            cancel_at_period_end: true,
+          },
+          epoch(now) - 20 * day,
+        ),
       ],
-      event: stripeEvent('customer.subscription.updated', { ...fixture('subscription'), id: 'sub_crashpoint', customer, status: 'active', schedule: null, metadata: {}, cancel_at: null, cancel_at_period_end: false }, epoch(now) - 10 * day),
+      event: stripeEvent(
+        'customer.subscription.updated',
+        {
+          ...fixture('subscription'),
+          id: 'sub_crashpoint',
+          customer,
+          status: 'active',
+          schedule: null,
+          metadata: {},
+          cancel_at: null,
+          cancel_at_period_end: false,
+        },
+        epoch(now) - 10 * day,
+      ),
     },
   ];
 
@@ -368,7 +437,12 @@ describe('one processor shared by concurrent batches', () => {
       });
       const [first, second] = await Promise.all([
         // An unreadable record fails at once; its neighbour takes a few DynamoDB calls.
-        processor(batch([['first-bad', '{not json'], ['first-good', event('cus_shared_a')]])),
+        processor(
+          batch([
+            ['first-bad', '{not json'],
+            ['first-good', event('cus_shared_a')],
+          ]),
+        ),
         // A second batch, as the local queue starts one while the first is in flight.
         new Promise((resolve) => setTimeout(resolve, 5)).then(() => processor(batch([['second-good', event('cus_shared_b')]]))),
       ]);

@@ -73,7 +73,11 @@ function isStripeEvent(body: string): boolean {
 const brokenEvent: fc.Arbitrary<string> = fc
   .tuple(
     fc.constantFrom('id', 'object', 'type', 'created', 'data', 'data.object', 'data.object.object'),
-    fc.oneof(fc.constant<unknown>(undefined), fc.jsonValue(), fc.constantFrom<unknown>('in_not_an_event', 'event ', -1, 0, 1.5, '1700000000', null, [], '', 'x'.repeat(200))),
+    fc.oneof(
+      fc.constant<unknown>(undefined),
+      fc.jsonValue(),
+      fc.constantFrom<unknown>('in_not_an_event', 'event ', -1, 0, 1.5, '1700000000', null, [], '', 'x'.repeat(200)),
+    ),
   )
   .map(([path, value]) => {
     const event = validEvent() as unknown as Record<string, any>;
@@ -117,7 +121,10 @@ const badBody: fc.Arbitrary<Body> = fc
     { weight: 4, arbitrary: brokenEvent.map((text): Body => ({ text })) },
     { weight: 1, arbitrary: fc.constantFrom(...HOSTILE_BODIES).map((text): Body => ({ text })) },
     // Raw bytes, handed over base64-encoded as API Gateway does for binary content.
-    { weight: 2, arbitrary: fc.uint8Array({ maxLength: 600 }).map((bytes): Body => ({ text: Buffer.from(bytes).toString('latin1'), base64: Buffer.from(bytes) })) },
+    {
+      weight: 2,
+      arbitrary: fc.uint8Array({ maxLength: 600 }).map((bytes): Body => ({ text: Buffer.from(bytes).toString('latin1'), base64: Buffer.from(bytes) })),
+    },
   )
   .filter(({ text, base64 }) => !isStripeEvent(base64 ? base64.toString('utf8') : text));
 
@@ -131,18 +138,32 @@ const t = epoch(now);
 
 /** A Stripe-Signature header that must not verify for `body` (or no header at all). */
 function badSignature(body: string): fc.Arbitrary<string | undefined> {
-  return fc.oneof(
-    fc.constant(undefined),
-    fc.string({ maxLength: 200 }),
-    fc.constantFrom('', 't=', 'v1=', 't=,v1=', `t=${t}`, `v1=${'0'.repeat(64)}`, 't=abc,v1=zzz', `t=${t},v0=${'a'.repeat(64)}`, `t=${t},v1=${'a'.repeat(64)}`, 't=-1,v1=', `t=${'9'.repeat(400)},v1=00`),
-    fc.tuple(fc.integer(), hex).map(([ts, h]) => `t=${ts},v1=${h}`),
-    // Real signatures that must still fail: another secret, too old. (A future timestamp with the
-    // right secret passes, as in Stripe's SDK: only the secret's holder can make one.)
-    fc.constant(signedDelivery(JSON.parse(validBody), 'whsec_someone_else', t).signature),
-    fc.integer({ min: 301, max: 10_000_000 }).map((age) => signedDelivery(JSON.parse(validBody), SECRET, t - age).signature),
-    // A real, fresh signature of the valid event with something appended: right for that body only.
-    fc.string({ minLength: 1, maxLength: 30 }).map((other) => signedFor(validBody) + other),
-  ).filter((header) => header === undefined || !verifies(body, header));
+  return fc
+    .oneof(
+      fc.constant(undefined),
+      fc.string({ maxLength: 200 }),
+      fc.constantFrom(
+        '',
+        't=',
+        'v1=',
+        't=,v1=',
+        `t=${t}`,
+        `v1=${'0'.repeat(64)}`,
+        't=abc,v1=zzz',
+        `t=${t},v0=${'a'.repeat(64)}`,
+        `t=${t},v1=${'a'.repeat(64)}`,
+        't=-1,v1=',
+        `t=${'9'.repeat(400)},v1=00`,
+      ),
+      fc.tuple(fc.integer(), hex).map(([ts, h]) => `t=${ts},v1=${h}`),
+      // Real signatures that must still fail: another secret, too old. (A future timestamp with the
+      // right secret passes, as in Stripe's SDK: only the secret's holder can make one.)
+      fc.constant(signedDelivery(JSON.parse(validBody), 'whsec_someone_else', t).signature),
+      fc.integer({ min: 301, max: 10_000_000 }).map((age) => signedDelivery(JSON.parse(validBody), SECRET, t - age).signature),
+      // A real, fresh signature of the valid event with something appended: right for that body only.
+      fc.string({ minLength: 1, maxLength: 30 }).map((other) => signedFor(validBody) + other),
+    )
+    .filter((header) => header === undefined || !verifies(body, header));
 }
 
 /**
@@ -163,14 +184,19 @@ function verifies(body: string, header: string): boolean {
 }
 
 /** Headers around the signature: random names and values, content types. */
-const extraHeaders = fc.dictionary(
-  fc.oneof(fc.constantFrom('content-type', 'content-length', 'x-forwarded-for', 'user-agent', 'stripe-signature-2', 'authorization'), fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/)),
-  fc.string({ maxLength: 100 }),
-  { maxKeys: 4 },
-).map((h) => {
-  delete h['stripe-signature'];
-  return h;
-});
+const extraHeaders = fc
+  .dictionary(
+    fc.oneof(
+      fc.constantFrom('content-type', 'content-length', 'x-forwarded-for', 'user-agent', 'stripe-signature-2', 'authorization'),
+      fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/),
+    ),
+    fc.string({ maxLength: 100 }),
+    { maxKeys: 4 },
+  )
+  .map((h) => {
+    delete h['stripe-signature'];
+    return h;
+  });
 
 /** A fresh, correct signature over the body (Stripe's SDK checks the body decoded as UTF-8). */
 const signedFor = (text: string) => `t=${t},v1=${hmac(`${t}.${text}`)}`;
@@ -192,7 +218,9 @@ describe('1,000 fuzzed webhook deliveries', () => {
   let deliveries = 0;
 
   it('are all refused with 400 and a named reason, and nothing is stored or queued', async () => {
-    const unsigned = anyBody.chain((body) => fc.record({ body: fc.constant(body), signature: badSignature(body.base64 ? body.base64.toString('utf8') : body.text), headers: extraHeaders }));
+    const unsigned = anyBody.chain((body) =>
+      fc.record({ body: fc.constant(body), signature: badSignature(body.base64 ? body.base64.toString('utf8') : body.text), headers: extraHeaders }),
+    );
     // Correctly signed over the exact bytes, but not a Stripe event: only the envelope check stands.
     const signedGarbage = fc.record({ body: badBody, headers: extraHeaders }).map(({ body, headers }) => ({
       body,
@@ -200,17 +228,21 @@ describe('1,000 fuzzed webhook deliveries', () => {
       headers,
     }));
     await fc.assert(
-      fc.asyncProperty(fc.oneof(unsigned, signedGarbage), fc.constantFrom('stripe-signature', 'Stripe-Signature', 'STRIPE-SIGNATURE'), async ({ body, signature, headers }, name) => {
-        const result = await deliverRaw(body, { ...headers, ...(signature === undefined ? {} : { [name]: signature }) });
-        expect(result.status, JSON.stringify({ body: body.text.slice(0, 200), signature })).toBe(400);
-        expect(['missing_signature', 'invalid_signature', 'malformed_event']).toContain(result.body.error?.code);
-        expect(result.body.error?.message).toEqual(expect.any(String));
-        seen[result.body.error!.code] = (seen[result.body.error!.code] ?? 0) + 1;
-        expect(queue.depth).toBe(0);
-        // A refusal that wrote would stay written: a scan every 25 deliveries and one at the end
-        // catch it (and name the neighbourhood) without 1,000 scans.
-        if (++deliveries % 25 === 0) expect(await allItems(store)).toEqual([]);
-      }),
+      fc.asyncProperty(
+        fc.oneof(unsigned, signedGarbage),
+        fc.constantFrom('stripe-signature', 'Stripe-Signature', 'STRIPE-SIGNATURE'),
+        async ({ body, signature, headers }, name) => {
+          const result = await deliverRaw(body, { ...headers, ...(signature === undefined ? {} : { [name]: signature }) });
+          expect(result.status, JSON.stringify({ body: body.text.slice(0, 200), signature })).toBe(400);
+          expect(['missing_signature', 'invalid_signature', 'malformed_event']).toContain(result.body.error?.code);
+          expect(result.body.error?.message).toEqual(expect.any(String));
+          seen[result.body.error!.code] = (seen[result.body.error!.code] ?? 0) + 1;
+          expect(queue.depth).toBe(0);
+          // A refusal that wrote would stay written: a scan every 25 deliveries and one at the end
+          // catch it (and name the neighbourhood) without 1,000 scans.
+          if (++deliveries % 25 === 0) expect(await allItems(store)).toEqual([]);
+        },
+      ),
       { numRuns: 1_000 },
     );
     expect(deliveries).toBeGreaterThanOrEqual(1_000);
@@ -231,7 +263,9 @@ describe('1,000 fuzzed webhook deliveries', () => {
         includeLocalOnly: false,
         authenticate: bearerTokenAuthenticator('unused'),
       });
-      const result = await accepting(apiEvent({ method: 'POST', path: '/webhooks/stripe', body: validBody, headers: { 'stripe-signature': signedFor(validBody) } }));
+      const result = await accepting(
+        apiEvent({ method: 'POST', path: '/webhooks/stripe', body: validBody, headers: { 'stripe-signature': signedFor(validBody) } }),
+      );
       expect(result.statusCode).toBe(200);
       expect(localQueue.depth).toBe(1);
       expect(await allItems(local)).toHaveLength(1);
@@ -268,7 +302,8 @@ describe('oversize webhook bodies are refused before parsing', () => {
             return JSON.stringify(event);
           })();
           expect(Buffer.byteLength(padded)).toBeGreaterThan(MAX_WEBHOOK_BYTES);
-          const headers: Record<string, string> = kind === 'signed event' ? { 'stripe-signature': signedFor(padded) } : kind === 'unsigned event' ? {} : { 'stripe-signature': 't=1,v1=00' };
+          const headers: Record<string, string> =
+            kind === 'signed event' ? { 'stripe-signature': signedFor(padded) } : kind === 'unsigned event' ? {} : { 'stripe-signature': 't=1,v1=00' };
           const fetchesBefore = secretFetches;
           const result = await deliverRaw(base64 ? { text: padded, base64: Buffer.from(padded) } : { text: padded }, headers);
           expect(result.status).toBe(413);

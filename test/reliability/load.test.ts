@@ -31,9 +31,13 @@ const stories: InvoiceStory[] = customerIds.flatMap((customer, c): InvoiceStory[
     ? { customer, invoiceId: `in_load${c}_b`, finalizedAt: daysBefore(now, 70), dueAt: daysBefore(now, 40) }
     : { customer, invoiceId: `in_load${c}_b`, finalizedAt: daysBefore(now, 70), dueAt: daysBefore(now, 40), paidAt: daysBefore(now, 41) },
 ]);
-const invoiceDeliveries = stories.flatMap((story) => invoiceEvents(story).filter((e) => ['invoice.finalized', 'invoice.paid', 'invoice.overdue'].includes(e.type)));
+const invoiceDeliveries = stories.flatMap((story) =>
+  invoiceEvents(story).filter((e) => ['invoice.finalized', 'invoice.paid', 'invoice.overdue'].includes(e.type)),
+);
 const renamings = customerIds.flatMap((customer, c) =>
-  [1, 2, 3, 4].map((v) => stripeEvent('customer.updated', { ...fixture('customer'), id: customer, name: `Client ${c} v${v}`, metadata: {} }, epoch(now) - 200 * DAY + v * DAY)),
+  [1, 2, 3, 4].map((v) =>
+    stripeEvent('customer.updated', { ...fixture('customer'), id: customer, name: `Client ${c} v${v}`, metadata: {} }, epoch(now) - 200 * DAY + v * DAY),
+  ),
 );
 const events = [...invoiceDeliveries, ...renamings];
 
@@ -46,7 +50,10 @@ beforeAll(async () => {
   expect(events).toHaveLength(2_000);
   watcher = await startTestWatcher();
   // Interleaved as Stripe would send them: payments of some invoices before the finalisation of others.
-  const order = events.map((event, i) => ({ event, key: (i * 7919) % events.length })).sort((a, b) => a.key - b.key).map((x) => x.event);
+  const order = events
+    .map((event, i) => ({ event, key: (i * 7919) % events.length }))
+    .sort((a, b) => a.key - b.key)
+    .map((x) => x.event);
   answers = new Array(order.length);
   let next = 0;
   const started = performance.now();
@@ -104,11 +111,21 @@ describe('2,000 signed deliveries, 50 at a time, on the local stack', () => {
 
   it('counts exactly: one late payer in five, one live review each, nobody else flagged, every last name kept', async () => {
     const items = await allItems(watcher.store);
-    const accounts = items.filter((i) => i.sk === 'ACCOUNT') as Array<{ accountId: string; name?: string; flags: string[]; summary: { latePayment: Record<string, number> } }>;
+    const accounts = items.filter((i) => i.sk === 'ACCOUNT') as Array<{
+      accountId: string;
+      name?: string;
+      flags: string[];
+      summary: { latePayment: Record<string, number> };
+    }>;
     expect(accounts.map((a) => a.accountId).sort()).toEqual([...customerIds].sort());
     const expected = customerIds.filter((_, c) => isLate(c)).sort();
     expect(expected).toHaveLength(CUSTOMERS / 5);
-    expect(accounts.filter((a) => a.flags.includes('late_payer')).map((a) => a.accountId).sort()).toEqual(expected);
+    expect(
+      accounts
+        .filter((a) => a.flags.includes('late_payer'))
+        .map((a) => a.accountId)
+        .sort(),
+    ).toEqual(expected);
     for (const account of accounts) {
       const c = Number(account.accountId.replace('cus_load', ''));
       expect(account.name).toBe(`Client ${c} v4`);

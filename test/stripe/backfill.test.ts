@@ -22,7 +22,14 @@ describe('backfill events: a Stripe object as the event a webhook would carry', 
   });
 
   it('ignores instants after the read (a scheduled cancellation is not a change yet)', () => {
-    const subscription = { ...fixture('subscription'), created: epoch(day(-100)), start_date: epoch(day(-100)), canceled_at: epoch(day(30)), ended_at: null, current_period_start: epoch(day(-10)) };
+    const subscription = {
+      ...fixture('subscription'),
+      created: epoch(day(-100)),
+      start_date: epoch(day(-100)),
+      canceled_at: epoch(day(30)),
+      ended_at: null,
+      current_period_start: epoch(day(-10)),
+    };
     expect(lastChangeSeconds(subscription, NOW)).toBe(epoch(day(-10)));
   });
 
@@ -43,7 +50,7 @@ describe('backfill events: a Stripe object as the event a webhook would carry', 
     expect(paid.version > snapshot.version).toBe(true);
   });
 
-  it('feeds a refund\'s expanded charge first, so its owner is known', () => {
+  it("feeds a refund's expanded charge first, so its owner is known", () => {
     const charge = { ...fixture('charge'), id: 'ch_1', customer: 'cus_a', created: epoch(day(-5)) };
     const refund = { ...fixture('refund'), id: 're_1', charge, created: epoch(day(-2)) };
     const events = backfillEvents(refund, NOW);

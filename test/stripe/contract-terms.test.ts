@@ -56,8 +56,7 @@ function customer(metadata: Json = {}): Json {
 }
 
 const observedAt = '2026-06-15T08:00:00.000Z';
-const read = (input: Partial<StripeContractInput>) =>
-  contractFromStripe({ observedAt, version: '1750000000', timeZone: 'UTC', ...input });
+const read = (input: Partial<StripeContractInput>) => contractFromStripe({ observedAt, version: '1750000000', timeZone: 'UTC', ...input });
 
 describe('contractBodySchema', () => {
   it.each([
@@ -83,7 +82,12 @@ describe('contractBodySchema', () => {
     ['a zero term', { endDate: '2026-12-31', renewal: 'auto', renewalTermMonths: 0 }, 'renewalTermMonths', 'must be between 1 and 120 months'],
     ['a huge term', { endDate: '2026-12-31', renewal: 'auto', renewalTermMonths: 121 }, 'renewalTermMonths', 'must be between 1 and 120 months'],
     ['a fractional term', { endDate: '2026-12-31', renewal: 'auto', renewalTermMonths: 1.5 }, 'renewalTermMonths', 'must be a whole number of months'],
-    ['a misspelt field', { endDate: '2026-12-31', renewal: 'auto', renewalTermMonth: 24 }, '', 'unknown field "renewalTermMonth": expected endDate, noticeDays, renewal, renewalTermMonths, cureDays'],
+    [
+      'a misspelt field',
+      { endDate: '2026-12-31', renewal: 'auto', renewalTermMonth: 24 },
+      '',
+      'unknown field "renewalTermMonth": expected endDate, noticeDays, renewal, renewalTermMonths, cureDays',
+    ],
   ])('rejects %s, naming the problem', (_name, body, path, message) => {
     const result = contractBodySchema.safeParse(body);
     expect(result.success).toBe(false);
@@ -134,14 +138,24 @@ describe('sourceRank and chooseContract', () => {
       { ...metadata, endDate: '2027-10-31', stripeVersion: '1700000001', recordedAt: '2026-04-01T00:00:00.000Z' },
       { ...metadata, endDate: '2027-10-31', stripeVersion: '1700000001', recordedAt: '2026-04-01T00:00:00.000Z' },
     ],
-    ['an older metadata observation arriving late is ignored', { ...metadata, stripeVersion: '1700000001' }, metadata, { ...metadata, stripeVersion: '1700000001' }],
+    [
+      'an older metadata observation arriving late is ignored',
+      { ...metadata, stripeVersion: '1700000001' },
+      metadata,
+      { ...metadata, stripeVersion: '1700000001' },
+    ],
     [
       'manual and csv: the later recording wins',
       person,
       stored({ source: 'manual', endDate: '2028-01-31', recordedAt: '2026-02-01T00:00:00.000Z' }),
       stored({ source: 'manual', endDate: '2028-01-31', recordedAt: '2026-02-01T00:00:00.000Z' }),
     ],
-    ['csv recorded earlier than the manual terms does not replace them', stored({ source: 'manual', recordedAt: '2026-03-01T00:00:00.000Z' }), person, stored({ source: 'manual', recordedAt: '2026-03-01T00:00:00.000Z' })],
+    [
+      'csv recorded earlier than the manual terms does not replace them',
+      stored({ source: 'manual', recordedAt: '2026-03-01T00:00:00.000Z' }),
+      person,
+      stored({ source: 'manual', recordedAt: '2026-03-01T00:00:00.000Z' }),
+    ],
   ])('%s', (_name, current, candidate, expected) => {
     expect(chooseContract(current, candidate)).toEqual(expected);
   });
@@ -300,7 +314,10 @@ describe('contractFromStripe', () => {
   it('cure_period_days gives the contract its cure period (the for-cause track), from the subscription or the customer', () => {
     const fromSub = read({ subscription: subscription({ metadata: { contract_end_date: '2026-12-31', renewal: 'auto', cure_period_days: '15' } }) });
     expect(fromSub).toMatchObject({ contract: { endDate: '2026-12-31', cureDays: 15 }, warnings: [] });
-    const fromCustomer = read({ subscription: subscription({ metadata: { contract_end_date: '2026-12-31', renewal: 'auto' } }), customer: customer({ cure_period_days: '7' }) });
+    const fromCustomer = read({
+      subscription: subscription({ metadata: { contract_end_date: '2026-12-31', renewal: 'auto' } }),
+      customer: customer({ cure_period_days: '7' }),
+    });
     expect(fromCustomer.contract).toMatchObject({ cureDays: 7 });
     const bad = read({ subscription: subscription({ metadata: { contract_end_date: '2026-12-31', renewal: 'auto', cure_period_days: '-1' } }) });
     expect(bad.contract).not.toHaveProperty('cureDays');

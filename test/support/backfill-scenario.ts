@@ -72,7 +72,15 @@ export function doneWhenAccount(now: Date) {
     metadata: {},
     ...extra,
   });
-  const charge = { ...fixture('charge'), id: 'ch_late01', customer: LATE_CUSTOMER, amount: 100_000, amount_refunded: 20_000, refunded: false, created: epoch(daysBefore(now, 58)) };
+  const charge = {
+    ...fixture('charge'),
+    id: 'ch_late01',
+    customer: LATE_CUSTOMER,
+    amount: 100_000,
+    amount_refunded: 20_000,
+    refunded: false,
+    created: epoch(daysBefore(now, 58)),
+  };
   const termsCharge = { ...fixture('charge'), id: 'ch_terms01', customer: TERMS_CUSTOMER, amount: 100_000, created: epoch(daysBefore(now, 35)) };
 
   return {
@@ -92,8 +100,20 @@ export function doneWhenAccount(now: Date) {
       ],
       subscription_schedules: [schedule],
       invoices: stories.map((story) => invoiceAt(story, now)),
-      refunds: [{ ...fixture('refund'), id: 're_late01', charge: 'ch_late01', amount: 20_000, currency: 'usd', status: 'succeeded', created: epoch(daysBefore(now, 50)) }],
-      disputes: [{ ...fixture('dispute'), id: 'dp_terms01', charge: 'ch_terms01', amount: 100_000, currency: 'usd', status: 'won', created: epoch(daysBefore(now, 20)) }],
+      refunds: [
+        {
+          ...fixture('refund'),
+          id: 're_late01',
+          charge: 'ch_late01',
+          amount: 20_000,
+          currency: 'usd',
+          status: 'succeeded',
+          created: epoch(daysBefore(now, 50)),
+        },
+      ],
+      disputes: [
+        { ...fixture('dispute'), id: 'dp_terms01', charge: 'ch_terms01', amount: 100_000, currency: 'usd', status: 'won', created: epoch(daysBefore(now, 20)) },
+      ],
       charges: [charge, termsCharge],
     } satisfies Partial<FakeStripe['objects']>,
     stories,

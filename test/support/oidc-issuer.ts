@@ -34,7 +34,15 @@ export async function startOidcIssuer() {
 
   async function sign(
     claims: Record<string, unknown>,
-    options: { key?: CryptoKey; kid?: string; alg?: string; issuer?: string; audience?: string | null; expiresIn?: string | number; notBefore?: string | number } = {},
+    options: {
+      key?: CryptoKey;
+      kid?: string;
+      alg?: string;
+      issuer?: string;
+      audience?: string | null;
+      expiresIn?: string | number;
+      notBefore?: string | number;
+    } = {},
   ) {
     const alg = options.alg ?? 'RS256';
     let jwt = new SignJWT(claims)

@@ -46,7 +46,11 @@ async function freshStore(): Promise<Store> {
   return store;
 }
 
-function backfill(store: Store, options: BackfillOptions = {}, client = createBackfillStripe({ apiKey: 'sk_test_backfill', apiBase: fake.url, ratePerSecond: 100 })) {
+function backfill(
+  store: Store,
+  options: BackfillOptions = {},
+  client = createBackfillStripe({ apiKey: 'sk_test_backfill', apiBase: fake.url, ratePerSecond: 100 }),
+) {
   return runBackfill({ store, policy, stripe: client.stripe, now: NOW }, options);
 }
 
@@ -92,7 +96,11 @@ describe('backfill: the done-when account', () => {
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({ kind: 'review', targetEnd: localDate(scenario.scheduleEnd, policy.timeZone) });
     expect(['scheduled', 'open']).toContain(tasks[0]?.status);
-    expect((await getContract(store, LATE_CUSTOMER))?.contract).toMatchObject({ source: 'stripe_schedule', renewal: 'fixed', endDate: localDate(scenario.scheduleEnd, policy.timeZone) });
+    expect((await getContract(store, LATE_CUSTOMER))?.contract).toMatchObject({
+      source: 'stripe_schedule',
+      renewal: 'fixed',
+      endDate: localDate(scenario.scheduleEnd, policy.timeZone),
+    });
 
     const terms = await getContract(store, TERMS_CUSTOMER);
     expect(terms?.contract).toMatchObject({ source: 'stripe_metadata', endDate: '2027-06-30', noticeDays: 60, renewal: 'auto', renewalTermMonths: 12 });
@@ -125,7 +133,13 @@ describe('backfill: the done-when account', () => {
     load(scenario.objects);
     const store = await freshStore();
     const summary = await backfill(store, { customer: TERMS_CUSTOMER });
-    expect(summary.resources).toMatchObject({ customers: { read: 1 }, subscriptions: { read: 2 }, invoices: { read: 3 }, refunds: { read: 0 }, disputes: { read: 1 } });
+    expect(summary.resources).toMatchObject({
+      customers: { read: 1 },
+      subscriptions: { read: 2 },
+      invoices: { read: 3 },
+      refunds: { read: 0 },
+      disputes: { read: 1 },
+    });
     const accounts = new Set((await allItems(store)).filter((i) => String(i.pk).startsWith('ACCT#')).map((i) => i.pk));
     expect([...accounts]).toEqual([`ACCT#${TERMS_CUSTOMER}`]);
     expect(fake.requests.some((r) => r.path === `/v1/customers/${TERMS_CUSTOMER}`)).toBe(true);
@@ -140,7 +154,9 @@ describe('backfill: the done-when account', () => {
     expect(summary.resources.subscriptions?.read).toBe(3);
     expect((await getContract(store, TERMS_CUSTOMER))?.contract.endDate).toBe('2027-06-30');
     expect(fake.requests.filter((r) => r.path === '/v1/invoices').every((r) => r.query.has('created[gte]'))).toBe(true);
-    expect(fake.requests.filter((r) => r.path === '/v1/subscriptions').every((r) => !r.query.has('created[gte]') && r.query.get('status') === 'all')).toBe(true);
+    expect(fake.requests.filter((r) => r.path === '/v1/subscriptions').every((r) => !r.query.has('created[gte]') && r.query.get('status') === 'all')).toBe(
+      true,
+    );
   });
 });
 
@@ -198,7 +214,7 @@ describe('backfill: resumable and polite', () => {
     expect(await comparableState(store)).toEqual(await comparableState(reference));
   });
 
-  it('a wrong API key stops the run with Stripe\'s own message and nothing imported', async () => {
+  it("a wrong API key stops the run with Stripe's own message and nothing imported", async () => {
     load(many);
     const store = await freshStore();
     const client = createBackfillStripe({ apiKey: 'rk_wrong', apiBase: fake.url });
@@ -213,7 +229,11 @@ describe('backfill and webhooks overlapping', () => {
     ...scenario.stories.flatMap((story) => invoiceEvents(story)),
     stripeEvent('charge.succeeded', scenario.objects.charges[0] as Record<string, unknown>, scenario.objects.charges[0]!.created as number),
     stripeEvent('refund.created', scenario.objects.refunds[0] as Record<string, unknown>, scenario.objects.refunds[0]!.created as number),
-    stripeEvent('charge.refunded', { ...scenario.objects.charges[0], refunded: false, amount_refunded: 20_000 } as Record<string, unknown>, scenario.objects.refunds[0]!.created as number),
+    stripeEvent(
+      'charge.refunded',
+      { ...scenario.objects.charges[0], refunded: false, amount_refunded: 20_000 } as Record<string, unknown>,
+      scenario.objects.refunds[0]!.created as number,
+    ),
   ];
   /** What must not depend on the overlap: counted facts, signals, reviews. */
   async function counted(store: Store) {

@@ -26,7 +26,8 @@ describe('CSV imports', () => {
   });
 
   it('report the line a row starts on, counting blank lines and quoted line breaks', async () => {
-    const csv = 'accountId,amount,currency,date,category,note\r\n\r\ncus_csv_lines,100,usd,2026-11-02,support,"two\r\nlines"\r\n\r\ncus_csv_lines,-1,usd,2026-11-02,support,bad\r\n';
+    const csv =
+      'accountId,amount,currency,date,category,note\r\n\r\ncus_csv_lines,100,usd,2026-11-02,support,"two\r\nlines"\r\n\r\ncus_csv_lines,-1,usd,2026-11-02,support,bad\r\n';
     const report = await importCostsCsv(deps(), csv, 'token:finance', now);
     expect(report).toMatchObject({ rows: 2, recorded: 1, errors: [{ line: 6, field: 'amount' }] });
   });
@@ -49,7 +50,11 @@ describe('CSV imports', () => {
 
   it('tell rows apart by all their cells: two rows differing only in a long note are two costs, and a re-import adds nothing', async () => {
     const note = 'x'.repeat(120);
-    const csv = ['accountId,amount,currency,date,category,note', `cus_csv_long,100,usd,2026-11-02,support,${note}a`, `cus_csv_long,100,usd,2026-11-02,support,${note}b`].join('\n');
+    const csv = [
+      'accountId,amount,currency,date,category,note',
+      `cus_csv_long,100,usd,2026-11-02,support,${note}a`,
+      `cus_csv_long,100,usd,2026-11-02,support,${note}b`,
+    ].join('\n');
     expect(await importCostsCsv(deps(), csv, 'token:finance', now)).toMatchObject({ recorded: 2, errors: [] });
     expect(await importCostsCsv(deps(), csv, 'token:finance', now)).toMatchObject({ recorded: 0, unchanged: 2, errors: [] });
     expect(await amounts('cus_csv_long')).toEqual([100, 100]);

@@ -76,7 +76,12 @@ describe('the daily email digest', () => {
     await record(store, opened('cus_a', '2026-11-10T07:00:00.000Z'), reminder('cus_b', '2026-11-10T07:30:00.000Z'));
     const [first, second] = await Promise.all([sendDigests(deps()), sendDigests(deps())]);
     const outcomes = [first, second].flatMap((o) => Object.entries(o));
-    expect(outcomes.filter(([, o]) => o === 'sent').map(([r]) => r).sort()).toEqual(['cfo@example.com', 'finance@example.com']);
+    expect(
+      outcomes
+        .filter(([, o]) => o === 'sent')
+        .map(([r]) => r)
+        .sort(),
+    ).toEqual(['cfo@example.com', 'finance@example.com']);
     expect(outcomes.filter(([, o]) => o !== 'sent').every(([, o]) => o === 'already_claimed')).toBe(true);
     expect(smtp.accepted.map((m) => m.envelopeTo).sort()).toEqual([['cfo@example.com'], ['finance@example.com']]);
 
@@ -161,7 +166,8 @@ describe('the daily email digest', () => {
     store.doc.middlewareStack.add(
       (next) => async (args) => {
         const input = args.input as { UpdateExpression?: string; Key?: { pk?: string } };
-        if (input.UpdateExpression?.startsWith('SET sentAt') && input.Key?.pk === 'DELIVERY#digest#finance@example.com#2026-11-10') throw new Error('killed after SMTP accepted');
+        if (input.UpdateExpression?.startsWith('SET sentAt') && input.Key?.pk === 'DELIVERY#digest#finance@example.com#2026-11-10')
+          throw new Error('killed after SMTP accepted');
         return next(args);
       },
       { step: 'initialize', name: 'crashAfterSmtp' },

@@ -24,14 +24,28 @@ describe('disputes as a signal', () => {
   it('two disputes in the window flag the account and open its review; one does not', async () => {
     const deps = { store, policy: defaultPolicy };
     const customer = 'cus_disputed';
-    await recordContract(deps, { accountId: customer, actor: 'token:finance', source: 'manual', now, body: { endDate: '2027-06-30', renewal: 'fixed', noticeDays: 30 } });
+    await recordContract(deps, {
+      accountId: customer,
+      actor: 'token:finance',
+      source: 'manual',
+      now,
+      body: { endDate: '2027-06-30', renewal: 'fixed', noticeDays: 30 },
+    });
     const dispute = (n: number, daysAgo: number) => {
       const charge = { ...fixture('charge'), id: `ch_disputed_${n}`, customer, amount: 40_000, currency: 'usd' };
       return [
         stripeEvent('charge.succeeded', charge, epoch(now) - (daysAgo + 5) * 86_400, `evt_ch_disputed_${n}`),
         stripeEvent(
           'charge.dispute.created',
-          { ...fixture('dispute'), id: `dp_disputed_${n}`, charge: charge.id, amount: 40_000, currency: 'usd', status: 'needs_response', created: epoch(now) - daysAgo * 86_400 },
+          {
+            ...fixture('dispute'),
+            id: `dp_disputed_${n}`,
+            charge: charge.id,
+            amount: 40_000,
+            currency: 'usd',
+            status: 'needs_response',
+            created: epoch(now) - daysAgo * 86_400,
+          },
           epoch(now) - daysAgo * 86_400,
           `evt_dp_disputed_${n}`,
         ),

@@ -33,18 +33,35 @@ const forCauseOf = async (accountId: string) => (await listTasks(deps(), { accou
 
 describe("the for-cause track's cure period", () => {
   it("is the contract's own when it gives one", async () => {
-    await recordContract(deps(), { accountId: 'cus_cure_10', actor: 'token:finance', source: 'manual', now, body: { endDate: '2027-06-30', renewal: 'fixed', noticeDays: 30, cureDays: 10 } });
+    await recordContract(deps(), {
+      accountId: 'cus_cure_10',
+      actor: 'token:finance',
+      source: 'manual',
+      now,
+      body: { endDate: '2027-06-30', renewal: 'fixed', noticeDays: 30, cureDays: 10 },
+    });
     await unpaid('cus_cure_10', 15);
     const [review, ...more] = await forCauseOf('cus_cure_10');
     expect(more).toEqual([]);
     // Opened by Stripe's events: after the settle period (the next sweep opens it).
-    expect(review).toMatchObject({ kind: 'for_cause', status: 'scheduled', track: 'for_cause', openAt: new Date(now.getTime() + policy.reviewSettleMinutes * 60_000).toISOString() });
+    expect(review).toMatchObject({
+      kind: 'for_cause',
+      status: 'scheduled',
+      track: 'for_cause',
+      openAt: new Date(now.getTime() + policy.reviewSettleMinutes * 60_000).toISOString(),
+    });
     expect(review!.reasons.join(' ')).toContain("the contract's cure period: 10 days");
     expect((await getAccountView(deps(), 'cus_cure_10', now)).contract).toMatchObject({ cureDays: 10 });
   });
 
   it("is the policy's otherwise: 15 days unpaid is within it, 31 past it", async () => {
-    await recordContract(deps(), { accountId: 'cus_cure_policy', actor: 'token:finance', source: 'manual', now, body: { endDate: '2027-06-30', renewal: 'fixed', noticeDays: 30 } });
+    await recordContract(deps(), {
+      accountId: 'cus_cure_policy',
+      actor: 'token:finance',
+      source: 'manual',
+      now,
+      body: { endDate: '2027-06-30', renewal: 'fixed', noticeDays: 30 },
+    });
     await unpaid('cus_cure_policy', 15);
     expect(await forCauseOf('cus_cure_policy')).toEqual([]);
     expect((await getAccountView(deps(), 'cus_cure_policy', now)).contract).not.toHaveProperty('cureDays');
@@ -54,7 +71,11 @@ describe("the for-cause track's cure period", () => {
   });
 
   it('comes from a CSV import too, and a bad one is reported with its field', async () => {
-    const csv = ['accountId,endDate,noticeDays,renewal,renewalTermMonths,cureDays', 'cus_cure_csv,2027-06-30,30,fixed,,5', 'cus_cure_bad,2027-06-30,30,fixed,,-1'].join('\n');
+    const csv = [
+      'accountId,endDate,noticeDays,renewal,renewalTermMonths,cureDays',
+      'cus_cure_csv,2027-06-30,30,fixed,,5',
+      'cus_cure_bad,2027-06-30,30,fixed,,-1',
+    ].join('\n');
     const report = await importContractsCsv(deps(), csv, 'token:finance', now);
     expect(report).toMatchObject({ rows: 2, recorded: 1, errors: [{ line: 3, accountId: 'cus_cure_bad', field: 'cureDays' }] });
     await unpaid('cus_cure_csv', 6);
@@ -65,7 +86,13 @@ describe("the for-cause track's cure period", () => {
 describe('for-cause reviews, one per unpaid invoice', () => {
   it('a decided one stands while its invoice stays unpaid; another invoice left unpaid later gets a review of its own', async () => {
     const customer = 'cus_cause_again';
-    await recordContract(deps(), { accountId: customer, actor: 'token:finance', source: 'manual', now, body: { endDate: '2027-06-30', renewal: 'fixed', noticeDays: 30, cureDays: 10 } });
+    await recordContract(deps(), {
+      accountId: customer,
+      actor: 'token:finance',
+      source: 'manual',
+      now,
+      body: { endDate: '2027-06-30', renewal: 'fixed', noticeDays: 30, cureDays: 10 },
+    });
     const storyA = { customer, invoiceId: 'in_cause_a', finalizedAt: daysBefore(now, 45), dueAt: daysBefore(now, 15) };
     for (const event of invoiceEvents(storyA)) await applyStripeEvent(deps(), event, now);
     await runSweep(deps(), new Date(now.getTime() + 2 * 3_600_000));

@@ -83,7 +83,12 @@ describe('mergeAndEvaluate', () => {
 
   it("one caller's failing observation fails that caller only, not the others grouped with it", async () => {
     const good = observations(story('cus_mae_bad', 'in_mae_good'));
-    const broken: Observation = { ...good[0]!, plan: () => { throw new Error('merge failed'); } };
+    const broken: Observation = {
+      ...good[0]!,
+      plan: () => {
+        throw new Error('merge failed');
+      },
+    };
     const results = await Promise.allSettled([
       mergeAndEvaluate(deps(), 'cus_mae_bad', observations(story('cus_mae_bad', 'in_mae_first')), NOW),
       // These two arrive while the first runs and share the next round, which fails; each is retried alone.
@@ -142,11 +147,16 @@ describe('mergeAndEvaluate', () => {
     // A fact item over DynamoDB's 400 KB item limit: its transaction is refused as a whole.
     const oversize = (a: string): Observation[] => {
       const [first] = good(a);
-      return [{ ...first!, plan: (...args) => {
-        const write = first!.plan(...args)!;
-        const item = { ...write.item, padding: 'x'.repeat(420_000) };
-        return { ...write, item, put: { Put: { ...write.put.Put, Item: item } } };
-      } }];
+      return [
+        {
+          ...first!,
+          plan: (...args) => {
+            const write = first!.plan(...args)!;
+            const item = { ...write.item, padding: 'x'.repeat(420_000) };
+            return { ...write, item, put: { Put: { ...write.put.Put, Item: item } } };
+          },
+        },
+      ];
     };
     const processor = deps();
     const results = await Promise.allSettled([

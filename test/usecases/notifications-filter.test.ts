@@ -10,22 +10,24 @@ import { createTestStore } from '../support/store.ts';
  * short or empty page that still has a cursor. The list reads on until the page is full.
  */
 let store: Store;
-const notification = (n: number, type: Notification['type']): Notification =>
-  ({
-    id: `${type}-${String(n).padStart(3, '0')}`,
-    type,
-    accountId: 'cus_notes',
-    sentAt: new Date(Date.UTC(2026, 10, 1, 0, n)).toISOString(),
-    subject: `${type} ${n}`,
-    text: `${type} ${n}`,
-    payload: {},
-    ...(type === 'renewal_reminder' ? { offsetDays: 30 } : {}),
-  });
+const notification = (n: number, type: Notification['type']): Notification => ({
+  id: `${type}-${String(n).padStart(3, '0')}`,
+  type,
+  accountId: 'cus_notes',
+  sentAt: new Date(Date.UTC(2026, 10, 1, 0, n)).toISOString(),
+  subject: `${type} ${n}`,
+  text: `${type} ${n}`,
+  payload: {},
+  ...(type === 'renewal_reminder' ? { offsetDays: 30 } : {}),
+});
 
 beforeAll(async () => {
   store = await createTestStore();
   // 40 reminders first, then 5 reviews opened (by time).
-  const items = [...Array.from({ length: 40 }, (_, i) => notification(i, 'renewal_reminder')), ...Array.from({ length: 5 }, (_, i) => notification(40 + i, 'review_opened'))];
+  const items = [
+    ...Array.from({ length: 40 }, (_, i) => notification(i, 'renewal_reminder')),
+    ...Array.from({ length: 5 }, (_, i) => notification(40 + i, 'review_opened')),
+  ];
   const puts = items.map((n) => (notificationPut(store, n) as { Item: Record<string, unknown> }).Item);
   for (let i = 0; i < puts.length; i += 25) {
     await store.doc.send(new BatchWriteCommand({ RequestItems: { [store.tableName]: puts.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));

@@ -29,7 +29,10 @@ describe('subscriptionPlans', () => {
     const plans = subscriptionPlans(subscription);
     expect(plans.live).toBe(true);
     expect(plans.planIds).toEqual(expect.arrayContaining([priceId, productId, subscription.items.data[0].plan.id]));
-    expect(subscriptionPlans({ status: 'active', items: { data: [{ price: { id: 'price_a', product: { id: 'prod_a' } } }] } }).planIds).toEqual(['price_a', 'prod_a']);
+    expect(subscriptionPlans({ status: 'active', items: { data: [{ price: { id: 'price_a', product: { id: 'prod_a' } } }] } }).planIds).toEqual([
+      'price_a',
+      'prod_a',
+    ]);
   });
   it('is not live once canceled or deleted, or before it starts', () => {
     expect(subscriptionPlans({ ...subscription, status: 'canceled' }).live).toBe(false);
@@ -54,7 +57,14 @@ describe('fixed monthly costs by plan', () => {
     const customer = 'cus_plan_cost';
     // Four months of paid invoices: history for the months of fixed cost.
     for (const age of [120, 90, 60, 30]) {
-      for (const event of invoiceEvents({ customer, invoiceId: `in_plan_${age}`, amount: 50_000, currency: 'usd', finalizedAt: daysBefore(now, age), paidAt: daysBefore(now, age) })) {
+      for (const event of invoiceEvents({
+        customer,
+        invoiceId: `in_plan_${age}`,
+        amount: 50_000,
+        currency: 'usd',
+        finalizedAt: daysBefore(now, age),
+        paidAt: daysBefore(now, age),
+      })) {
         await applyStripeEvent(deps(), event, now);
       }
     }
@@ -64,7 +74,9 @@ describe('fixed monthly costs by plan', () => {
     const on = await costOf(customer);
     expect(on! - (before ?? 0)).toBeGreaterThanOrEqual(4 * 20_000);
     // The same plan cost under the default policy (no plan costs) is not there.
-    expect((await getAccountView({ store, policy: defaultPolicy }, customer, now)).profitability.find((r) => r.currency === 'usd')?.cost ?? 0).toBe(before ?? 0);
+    expect((await getAccountView({ store, policy: defaultPolicy }, customer, now)).profitability.find((r) => r.currency === 'usd')?.cost ?? 0).toBe(
+      before ?? 0,
+    );
 
     await applyStripeEvent(deps(), stripeEvent('customer.subscription.deleted', { ...sub, status: 'canceled' }, epoch(now) - 50), now);
     expect(await costOf(customer)).toBe(before);
@@ -86,14 +98,27 @@ describe('fixed monthly costs for one account', () => {
   /** Four months of paid 50,000 invoices, through Stripe's events (the processor's path). */
   async function history(customer: string) {
     for (const age of [120, 90, 60, 30]) {
-      for (const event of invoiceEvents({ customer, invoiceId: `in_${customer}_${age}`, amount: 50_000, currency: 'usd', finalizedAt: daysBefore(now, age), paidAt: daysBefore(now, age) })) {
+      for (const event of invoiceEvents({
+        customer,
+        invoiceId: `in_${customer}_${age}`,
+        amount: 50_000,
+        currency: 'usd',
+        finalizedAt: daysBefore(now, age),
+        paidAt: daysBefore(now, age),
+      })) {
         await applyStripeEvent(deps(), event, now);
       }
     }
   }
 
   it('apply to the account named, which costs more than it brings: flagged, and its review carries the checklist', async () => {
-    await recordContract(deps(), { accountId: 'cus_acct_cost', actor: 'token:finance', source: 'manual', now, body: { endDate: '2027-09-30', renewal: 'auto', noticeDays: 30 } });
+    await recordContract(deps(), {
+      accountId: 'cus_acct_cost',
+      actor: 'token:finance',
+      source: 'manual',
+      now,
+      body: { endDate: '2027-09-30', renewal: 'auto', noticeDays: 30 },
+    });
     await history('cus_acct_cost');
     const view = await getAccountView(deps(), 'cus_acct_cost', now);
     const usd = view.profitability.find((r) => r.currency === 'usd')!;
@@ -160,7 +185,11 @@ describe("a subscription's plans move the account's facts revision only when the
     expect(before).toEqual(['contract.recorded']);
     expect(rev).toBeGreaterThan(0);
     // An update that changes neither the plans nor the terms (its description).
-    await applyStripeEvent(deps(), stripeEvent('customer.subscription.updated', { ...sub, description: 'renamed' }, epoch(now) - 50), new Date(now.getTime() + 60_000));
+    await applyStripeEvent(
+      deps(),
+      stripeEvent('customer.subscription.updated', { ...sub, description: 'renamed' }, epoch(now) - 50),
+      new Date(now.getTime() + 60_000),
+    );
     expect(await factsRev('cus_same_plans')).toBe(rev);
     expect((await getAccount(store, 'cus_same_plans'))?.evaluatedAt).toBe(evaluatedAt);
     // The same terms from a newer observation are no change of the contract: no history entry.
@@ -179,7 +208,9 @@ describe("a subscription's plans move the account's facts revision only when the
     expect(await saveContractSource(store, 'cus_plans_race', observe('0003#c', ['price_p']).source, observe('0003#c', ['price_p']).plans)).toBe('saved');
     // Q moved it once, and P back again once: an evaluation at the old revision would miss P.
     expect(await factsRev('cus_plans_race')).toBe(3);
-    const item = await store.doc.send(new GetCommand({ TableName: store.tableName, Key: { pk: 'ACCT#cus_plans_race', sk: 'PLANS#sub_revs' }, ConsistentRead: true }));
+    const item = await store.doc.send(
+      new GetCommand({ TableName: store.tableName, Key: { pk: 'ACCT#cus_plans_race', sk: 'PLANS#sub_revs' }, ConsistentRead: true }),
+    );
     expect(item.Item).toMatchObject({ version: '0003#c', planIds: ['price_p'] });
   });
 });

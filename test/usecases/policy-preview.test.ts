@@ -40,7 +40,11 @@ const accountArb = fc.record({
   invoices: fc.array(invoiceArb, { maxLength: 6 }),
   costs: fc.array(fc.record({ amount: fc.integer({ min: 1, max: 300_000 }), daysAgo: fc.integer({ min: 0, max: 400 }) }), { maxLength: 3 }),
   contract: fc.option(
-    fc.record({ endInDays: fc.integer({ min: -60, max: 400 }), noticeDays: fc.integer({ min: 0, max: 90 }), renewal: fc.constantFrom('auto', 'fixed', 'evergreen') }),
+    fc.record({
+      endInDays: fc.integer({ min: -60, max: 400 }),
+      noticeDays: fc.integer({ min: 0, max: 90 }),
+      renewal: fc.constantFrom('auto', 'fixed', 'evergreen'),
+    }),
     { nil: undefined },
   ),
 });
@@ -115,12 +119,22 @@ async function seed(store: Store, accounts: readonly AccountSpec[]): Promise<str
     }
     if (spec.contract) {
       const endDate = at(-spec.contract.endInDays).slice(0, 10);
-      const body = { endDate, noticeDays: spec.contract.noticeDays, renewal: spec.contract.renewal, ...(spec.contract.renewal === 'auto' ? { renewalTermMonths: 12 } : {}) };
+      const body = {
+        endDate,
+        noticeDays: spec.contract.noticeDays,
+        renewal: spec.contract.renewal,
+        ...(spec.contract.renewal === 'auto' ? { renewalTermMonths: 12 } : {}),
+      };
       await offerContract(store, accountId, contractFromBody(body as never, { source: 'manual', recordedAt: at(100) }), 'test');
     }
     // With no fact at all the account has no item: give it one, as a customer event would.
     if (spec.invoices.length + spec.costs.length === 0 && !spec.contract) {
-      await recordCost(store, { accountId, body: { amount: 1, currency: 'usd', date: at(600).slice(0, 10), category: 'other', idempotencyKey: 'old' }, recordedAt: at(600), recordedBy: 'test' });
+      await recordCost(store, {
+        accountId,
+        body: { amount: 1, currency: 'usd', date: at(600).slice(0, 10), category: 'other', idempotencyKey: 'old' },
+        recordedAt: at(600),
+        recordedBy: 'test',
+      });
     }
   }
   return ids;
@@ -231,7 +245,11 @@ describe('policy preview: the same rules as an evaluation', () => {
 
   it('lists accounts by a Query of the account directory, never a Scan; an item written before the directory joins it at its next evaluation', async () => {
     const store = await createTestStore();
-    const spec = { invoices: [{ finalizedDaysAgo: 100, dueAfterDays: 10, end: 'paid', endAfterDays: 5, failed: false, amount: 5_000 } as const], costs: [], contract: undefined };
+    const spec = {
+      invoices: [{ finalizedDaysAgo: 100, dueAfterDays: 10, end: 'paid', endAfterDays: 5, failed: false, amount: 5_000 } as const],
+      costs: [],
+      contract: undefined,
+    };
     const ids = await seed(store, [spec, spec, spec]);
     const commands: string[] = [];
     store.doc.middlewareStack.add(

@@ -20,7 +20,12 @@ const notifications = async () => (await allItems(store)).filter((i) => String(i
 describe('renewal reminders caused by Stripe events', () => {
   it('wait for the settle period and go out from the sweep, from the settled facts', async () => {
     // Notice deadline 2026-12-31 - 30 days = 2026-12-01: the 30-day reminder fell due on 2026-11-01.
-    const customer = { ...fixture('customer'), id: 'cus_settle', name: 'Settle Ltd', metadata: { contract_end_date: '2026-12-31', renewal: 'auto', notice_period_days: '30' } };
+    const customer = {
+      ...fixture('customer'),
+      id: 'cus_settle',
+      name: 'Settle Ltd',
+      metadata: { contract_end_date: '2026-12-31', renewal: 'auto', notice_period_days: '30' },
+    };
     await applyStripeEvent({ store, policy: defaultPolicy }, stripeEvent('customer.updated', customer, epoch(NOW) - 60), NOW);
     expect(await notifications()).toEqual([]);
     const account = await getAccount(store, 'cus_settle');

@@ -48,7 +48,7 @@ beforeAll(async () => {
       if (context.commandName === 'ScanCommand') reads.scans++;
       const input = args.input as { IndexName?: string };
       if (context.commandName === 'QueryCommand' && input.IndexName === 'gsi2') {
-        reads.dueIndexItems += ((result.output as { Count?: number }).Count ?? 0);
+        reads.dueIndexItems += (result.output as { Count?: number }).Count ?? 0;
       }
       return result;
     },
@@ -71,7 +71,7 @@ describe('daily sweep', () => {
 });
 
 describe('an account whose re-evaluation keeps failing', () => {
-  it('is retried an hour on, and does not hold back every other account\'s due work', async () => {
+  it("is retried an hour on, and does not hold back every other account's due work", async () => {
     const table = await createTestStore();
     // Every read of the poisoned account's partition fails (as a bug in its data would).
     table.doc.middlewareStack.add(
@@ -89,7 +89,15 @@ describe('an account whose re-evaluation keeps failing', () => {
       table.doc.send(
         new PutCommand({
           TableName: table.tableName,
-          Item: { ...accountKey(accountId), entity: 'account', accountId, factsRev: 0, nextEvalAt: at, gsi2pk: `EVAL#${at.slice(0, 10)}`, gsi2sk: `${at}#${accountId}` },
+          Item: {
+            ...accountKey(accountId),
+            entity: 'account',
+            accountId,
+            factsRev: 0,
+            nextEvalAt: at,
+            gsi2pk: `EVAL#${at.slice(0, 10)}`,
+            gsi2sk: `${at}#${accountId}`,
+          },
         }),
       );
     await dueAccount('cus_poison', dayAt(-100));

@@ -77,7 +77,11 @@ describe('a contract write cancelled by a concurrent transaction', () => {
     target = 'CONTRACT';
     conflictsToInject = 1;
     injected = 0;
-    await applyStripeEvent({ store, policy: defaultPolicy }, stripeEvent('customer.updated', { ...customer, metadata: { contract_end_date: '2027-06-30', renewal: 'auto' } }, epoch(now) - 100), now);
+    await applyStripeEvent(
+      { store, policy: defaultPolicy },
+      stripeEvent('customer.updated', { ...customer, metadata: { contract_end_date: '2027-06-30', renewal: 'auto' } }, epoch(now) - 100),
+      now,
+    );
     expect(injected).toBe(1);
     expect((await getContract(store, 'cus_conflict_stripe'))?.contract).toMatchObject({ source: 'stripe_metadata', endDate: '2027-06-30' });
 
@@ -148,7 +152,12 @@ describe("a person's signal, overrides or cost cancelled by a concurrent transac
     target = 'SIGNAL#';
     conflictsToInject = 2;
     injected = 0;
-    await addSignal(deps(), { accountId: 'cus_inputs_race', body: { signal: 'communication', note: 'no answer for three weeks' }, actor: 'token:finance', now });
+    await addSignal(deps(), {
+      accountId: 'cus_inputs_race',
+      body: { signal: 'communication', note: 'no answer for three weeks' },
+      actor: 'token:finance',
+      now,
+    });
     expect(injected).toBe(2);
 
     target = 'OVERRIDES';
@@ -175,7 +184,9 @@ describe("a person's signal, overrides or cost cancelled by a concurrent transac
     target = 'COST#';
     conflictsToInject = 100;
     injected = 0;
-    const error = await addCost(deps(), { accountId: 'cus_inputs_busy', body: { ...cost, idempotencyKey: 'busy-1' }, actor: 'token:finance', now }).catch((e: unknown) => e);
+    const error = await addCost(deps(), { accountId: 'cus_inputs_busy', body: { ...cost, idempotencyKey: 'busy-1' }, actor: 'token:finance', now }).catch(
+      (e: unknown) => e,
+    );
     conflictsToInject = 0;
     expect(error).toBeInstanceOf(StoreBusyError);
     expect(injected).toBeGreaterThan(1);
@@ -188,7 +199,12 @@ describe('a CSV import row that conflicts is reported, and the rest of the file 
   const deps = () => ({ store, policy: defaultPolicy });
 
   it('an idempotencyKey reused with another cost', async () => {
-    const csv = ['accountId,amount,currency,date,category,idempotencyKey', 'cus_csv_key,1500,eur,2026-11-01,support,k1', 'cus_csv_key,2500,eur,2026-11-01,support,k1', 'cus_csv_key,900,eur,2026-11-02,delivery,k2'].join('\n');
+    const csv = [
+      'accountId,amount,currency,date,category,idempotencyKey',
+      'cus_csv_key,1500,eur,2026-11-01,support,k1',
+      'cus_csv_key,2500,eur,2026-11-01,support,k1',
+      'cus_csv_key,900,eur,2026-11-02,delivery,k2',
+    ].join('\n');
     const report = await importCostsCsv(deps(), csv, 'token:finance', now);
     expect(report).toMatchObject({ rows: 3, recorded: 2, unchanged: 0, errors: [{ line: 3, accountId: 'cus_csv_key', field: 'idempotencyKey' }] });
     expect((await listCosts(store, 'cus_csv_key', { limit: 10 })).items.map((c) => c.amount).sort()).toEqual([1500, 900].sort());
@@ -223,7 +239,9 @@ describe('a signal sent again with its idempotencyKey', () => {
 
   it('with another body is a conflict on idempotencyKey, and records nothing', async () => {
     await addSignal(deps(), { accountId: 'cus_sig_other', body, actor: 'token:finance', now });
-    const error = await addSignal(deps(), { accountId: 'cus_sig_other', body: { ...body, note: 'something else' }, actor: 'token:finance', now }).catch((e: unknown) => e);
+    const error = await addSignal(deps(), { accountId: 'cus_sig_other', body: { ...body, note: 'something else' }, actor: 'token:finance', now }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(IdempotencyConflictError);
     expect(await signalsOf('cus_sig_other')).toHaveLength(1);
   });
@@ -244,11 +262,23 @@ describe("a person's write whose re-evaluation keeps losing to other writers", (
   beforeAll(() => {
     store.doc.middlewareStack.add(
       (next) => async (args) => {
-        const input = args.input as { UpdateExpression?: string; Key?: { pk?: string }; TransactItems?: Array<{ Update?: { UpdateExpression?: string; Key?: { pk?: string } } }> };
-        const update = input.UpdateExpression !== undefined ? input : input.TransactItems?.find((item) => item.Update?.UpdateExpression?.includes('evaluatedRev'))?.Update;
+        const input = args.input as {
+          UpdateExpression?: string;
+          Key?: { pk?: string };
+          TransactItems?: Array<{ Update?: { UpdateExpression?: string; Key?: { pk?: string } } }>;
+        };
+        const update =
+          input.UpdateExpression !== undefined ? input : input.TransactItems?.find((item) => item.Update?.UpdateExpression?.includes('evaluatedRev'))?.Update;
         if (evaluationsToBeat > 0 && update?.UpdateExpression?.includes('evaluatedRev')) {
           evaluationsToBeat--;
-          await store.doc.send(new UpdateCommand({ TableName: store.tableName, Key: { pk: update.Key!.pk, sk: 'ACCOUNT' }, UpdateExpression: 'ADD factsRev :one', ExpressionAttributeValues: { ':one': 1 } }));
+          await store.doc.send(
+            new UpdateCommand({
+              TableName: store.tableName,
+              Key: { pk: update.Key!.pk, sk: 'ACCOUNT' },
+              UpdateExpression: 'ADD factsRev :one',
+              ExpressionAttributeValues: { ':one': 1 },
+            }),
+          );
         }
         return next(args);
       },
@@ -278,8 +308,19 @@ describe("a person's write whose re-evaluation keeps losing to other writers", (
 
   it('a cost and a contract succeed the same way', async () => {
     evaluationsToBeat = 100;
-    const cost = await addCost(deps(), { accountId: 'cus_eval_beaten_cost', body: { amount: 700, currency: 'eur', date: '2026-11-20', category: 'support', idempotencyKey: 'beaten-1' }, actor: 'token:finance', now });
-    const contract = await recordContract(deps(), { accountId: 'cus_eval_beaten_contract', actor: 'token:finance', source: 'manual', now, body: { endDate: '2027-06-30', renewal: 'fixed', noticeDays: 30 } });
+    const cost = await addCost(deps(), {
+      accountId: 'cus_eval_beaten_cost',
+      body: { amount: 700, currency: 'eur', date: '2026-11-20', category: 'support', idempotencyKey: 'beaten-1' },
+      actor: 'token:finance',
+      now,
+    });
+    const contract = await recordContract(deps(), {
+      accountId: 'cus_eval_beaten_contract',
+      actor: 'token:finance',
+      source: 'manual',
+      now,
+      body: { endDate: '2027-06-30', renewal: 'fixed', noticeDays: 30 },
+    });
     evaluationsToBeat = 0;
     expect(cost).toMatchObject({ replayed: false, evaluationPending: true });
     expect(contract).toMatchObject({ outcome: 'changed', evaluationPending: true, contract: { endDate: '2027-06-30' } });

@@ -60,8 +60,13 @@ beforeAll(async () => {
   await settled();
   expect((await api.send('PUT', '/accounts/cus_harbor/contract', { endDate: day(20), noticeDays: 30, renewal: 'fixed' })).status).toBe(200);
   expect((await api.send('PUT', '/accounts/cus_hostile/contract', { endDate: day(25), noticeDays: 30, renewal: 'fixed' })).status).toBe(200);
-  expect((await api.send('PUT', '/accounts/cus_northwind/contract', { endDate: day(120), noticeDays: 60, renewal: 'auto', renewalTermMonths: 12 })).status).toBe(200);
-  expect((await api.send('POST', '/accounts/cus_harbor/costs', { amount: 180_000, currency: 'usd', date: day(-40), category: 'support', note: 'Escalations' })).status).toBe(201);
+  expect(
+    (await api.send('PUT', '/accounts/cus_northwind/contract', { endDate: day(120), noticeDays: 60, renewal: 'auto', renewalTermMonths: 12 })).status,
+  ).toBe(200);
+  expect(
+    (await api.send('POST', '/accounts/cus_harbor/costs', { amount: 180_000, currency: 'usd', date: day(-40), category: 'support', note: 'Escalations' }))
+      .status,
+  ).toBe(201);
   const executablePath = await chromium.executablePath();
   browser = await pw.launch({ executablePath, args: chromium.args, headless: true });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -245,7 +250,12 @@ describe('the dashboard', { timeout: 90_000 }, () => {
   it('imports a contracts CSV and shows each bad row with its line and problem', async () => {
     await page.goto(`${watcher.url}/app/import`);
     await page.getByRole('heading', { level: 1, name: 'Import contracts' }).waitFor();
-    const csv = ['accountId,endDate,noticeDays,renewal,renewalTermMonths', `cus_imported,${day(200)},30,fixed,`, 'cus_bad,not-a-date,30,fixed,', 'cus_worse,2027-01-01,-5,weekly,'].join('\n');
+    const csv = [
+      'accountId,endDate,noticeDays,renewal,renewalTermMonths',
+      `cus_imported,${day(200)},30,fixed,`,
+      'cus_bad,not-a-date,30,fixed,',
+      'cus_worse,2027-01-01,-5,weekly,',
+    ].join('\n');
     await page.getByLabel('Contracts CSV file').setInputFiles({ name: 'contracts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.getByRole('button', { name: 'Import' }).click();
     await page.getByText('1 recorded, 0 unchanged, 2 with errors, of 3 rows.').waitFor();
@@ -270,7 +280,10 @@ describe('the dashboard', { timeout: 90_000 }, () => {
 
   it('says so when a page cannot load, and offers to try again; an unknown path is a page of its own', async () => {
     await page.goto(`${watcher.url}/app/tasks/${encodeURIComponent('cus_nobody~r1')}`);
-    await page.getByRole('alert').getByText(/^Could not load: /).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/^Could not load: /)
+      .waitFor();
     await page.getByRole('button', { name: 'Try again' }).waitFor();
     expect(await axe(page)).toEqual([]);
     await page.goto(`${watcher.url}/app/nowhere`);
@@ -285,7 +298,11 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     const reached = new Set<string>();
     for (let i = 0; i < 60; i++) {
       await page.keyboard.press('Tab');
-      reached.add(await page.evaluate<string>("(document.activeElement?.getAttribute('aria-label') || document.activeElement?.labels?.[0]?.textContent || document.activeElement?.textContent || '').trim()"));
+      reached.add(
+        await page.evaluate<string>(
+          "(document.activeElement?.getAttribute('aria-label') || document.activeElement?.labels?.[0]?.textContent || document.activeElement?.textContent || '').trim()",
+        ),
+      );
     }
     for (const name of ['Signal note', 'Cost amount', 'Exclusion reason', 'Grace days', 'Save overrides']) expect([...reached], name).toContain(name);
   });
@@ -302,7 +319,10 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     await page.getByRole('heading', { level: 1, name: 'Reviews' }).waitFor();
     await page.evaluate("sessionStorage.setItem('termwatch.token', 'revoked-meanwhile')");
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();
-    await page.getByRole('alert').getByText(/Your session ended/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/Your session ended/)
+      .waitFor();
     await page.getByRole('textbox', { name: 'API token' }).waitFor();
     expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
   });

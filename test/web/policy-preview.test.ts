@@ -55,10 +55,18 @@ beforeAll(async () => {
     ['cus_pw_grace', 'Grace Period Co', [5, 5, 5, -2]],
     ['cus_pw_ok', 'Punctual Ltd', [-3, -3, -3, -3]],
   ] as const) {
-    expect((await api.deliver(stripeEvent('customer.created', { ...fixture('customer'), id: customer, name, metadata: {} }, epoch(daysBefore(now, 400))))).status).toBe(200);
+    expect(
+      (await api.deliver(stripeEvent('customer.created', { ...fixture('customer'), id: customer, name, metadata: {} }, epoch(daysBefore(now, 400))))).status,
+    ).toBe(200);
     const stories: InvoiceStory[] = late.map((days, i) => {
       const dueAt = daysBefore(now, 250 - i * 40);
-      return { customer, invoiceId: `in_${customer}_${i}`, finalizedAt: daysBefore(now, 280 - i * 40), dueAt, paidAt: new Date(dueAt.getTime() + days * 86_400_000) };
+      return {
+        customer,
+        invoiceId: `in_${customer}_${i}`,
+        finalizedAt: daysBefore(now, 280 - i * 40),
+        dueAt,
+        paidAt: new Date(dueAt.getTime() + days * 86_400_000),
+      };
     });
     for (const event of stories.flatMap(invoiceEvents)) expect((await api.deliver(event)).status).toBe(200);
   }

@@ -18,7 +18,12 @@ export function Day({ date }: { date: string | undefined | null }) {
  */
 export function formatMoney(amount: number, currency: string): string {
   const digits = minorDigits(currency);
-  return new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase(), minimumFractionDigits: digits, maximumFractionDigits: digits }).format(amount / 10 ** digits);
+  return new Intl.NumberFormat('en', {
+    style: 'currency',
+    currency: currency.toUpperCase(),
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(amount / 10 ** digits);
 }
 
 export function Money({ amount, currency }: { amount: number; currency: string }) {

@@ -11,7 +11,13 @@ function SignalForm({ onAdd }: { onAdd: (signal: string, note: string) => Promis
   const [msg, setMsg] = useState('');
   return html`<form onSubmit=${(e: Event) => {
     e.preventDefault();
-    onAdd(signal, note).then(() => { setNote(''); setMsg('Signal recorded.'); }, (err: Error) => setMsg(err.message));
+    onAdd(signal, note).then(
+      () => {
+        setNote('');
+        setMsg('Signal recorded.');
+      },
+      (err: Error) => setMsg(err.message),
+    );
   }}>
     <label for="signal-kind">Signal</label><select id="signal-kind" value=${signal} onChange=${(e: Event) => setSignal((e.target as HTMLSelectElement).value)}>
       ${['abusive', 'scope_mismatch', 'communication', 'other'].map((s) => html`<option value=${s}>${s.replace('_', ' ')}</option>`)}</select>
@@ -29,7 +35,13 @@ function CostForm({ onAdd }: { onAdd: (b: { amount: number; currency: string; da
   return html`<form onSubmit=${(e: Event) => {
     e.preventDefault();
     const minor = Math.round(Number(amount) * 10 ** minorDigits(currency));
-    onAdd({ amount: minor, currency, date, category }).then(() => { setAmount(''); setMsg('Cost recorded.'); }, (err: Error) => setMsg(err.message));
+    onAdd({ amount: minor, currency, date, category }).then(
+      () => {
+        setAmount('');
+        setMsg('Cost recorded.');
+      },
+      (err: Error) => setMsg(err.message),
+    );
   }}>
     <label for="cost-amount">Cost amount</label><input id="cost-amount" inputmode="decimal" value=${amount} onInput=${(e: Event) => setAmount((e.target as HTMLInputElement).value)} />
     <label for="cost-currency">Currency</label><input id="cost-currency" size="4" value=${currency} onInput=${(e: Event) => setCurrency((e.target as HTMLInputElement).value.toLowerCase())} />
@@ -64,11 +76,20 @@ function OverridesForm({ initial, invoices, onSave }: { initial: Overrides; invo
   return html`<form class="overrides" onSubmit=${(e: Event) => {
     e.preventDefault();
     setMsg('Saving…');
-    onSave(o).then(() => setMsg('Overrides saved.'), (err: Error) => setMsg(`Not saved: ${err.message}`));
+    onSave(o).then(
+      () => setMsg('Overrides saved.'),
+      (err: Error) => setMsg(`Not saved: ${err.message}`),
+    );
   }}>
     <fieldset><legend>Exclusions</legend>
-      ${o.exclusions.length === 0 ? html`<p class="muted">None: every signal can open a review.</p>` : html`<ul>${o.exclusions.map((x, i) => html`<li>${x.scope.replace('_', ' ')}: ${x.reason}${x.until ? html` (until <time datetime=${x.until}>${x.until}</time>)` : ''}
-        <button type="button" class="secondary" aria-label=${`Remove exclusion ${x.scope}`} onClick=${() => setO({ ...o, exclusions: o.exclusions.filter((_, j) => j !== i) })}>Remove</button></li>`)}</ul>`}
+      ${
+        o.exclusions.length === 0
+          ? html`<p class="muted">None: every signal can open a review.</p>`
+          : html`<ul>${o.exclusions.map(
+              (x, i) => html`<li>${x.scope.replace('_', ' ')}: ${x.reason}${x.until ? html` (until <time datetime=${x.until}>${x.until}</time>)` : ''}
+        <button type="button" class="secondary" aria-label=${`Remove exclusion ${x.scope}`} onClick=${() => setO({ ...o, exclusions: o.exclusions.filter((_, j) => j !== i) })}>Remove</button></li>`,
+            )}</ul>`
+      }
       <label for="ex-scope">Exclude from</label><select id="ex-scope" value=${scope} onChange=${(e: Event) => setScope(value(e) as (typeof SCOPES)[number])}>${SCOPES.map((sc) => html`<option value=${sc}>${sc === 'all' ? 'all reviews' : sc.replace('_', ' ')}</option>`)}</select>
       <label for="ex-reason">Exclusion reason</label><input id="ex-reason" value=${reason} onInput=${(e: Event) => setReason(value(e))} />
       <label for="ex-until">Exclusion until</label><input id="ex-until" type="date" value=${until} onInput=${(e: Event) => setUntil(value(e))} />
@@ -79,8 +100,14 @@ function OverridesForm({ initial, invoices, onSave }: { initial: Overrides; invo
       }}>Add exclusion</button>
     </fieldset>
     <fieldset><legend>Invoice holds</legend>
-      ${o.invoiceHolds.length === 0 ? html`<p class="muted">None: every invoice counts toward lateness.</p>` : html`<ul>${o.invoiceHolds.map((h, i) => html`<li>${h.invoiceId}: ${h.reason} (until <time datetime=${h.until}>${h.until}</time>)
-        <button type="button" class="secondary" aria-label=${`Remove hold on ${h.invoiceId}`} onClick=${() => setO({ ...o, invoiceHolds: o.invoiceHolds.filter((_, j) => j !== i) })}>Remove</button></li>`)}</ul>`}
+      ${
+        o.invoiceHolds.length === 0
+          ? html`<p class="muted">None: every invoice counts toward lateness.</p>`
+          : html`<ul>${o.invoiceHolds.map(
+              (h, i) => html`<li>${h.invoiceId}: ${h.reason} (until <time datetime=${h.until}>${h.until}</time>)
+        <button type="button" class="secondary" aria-label=${`Remove hold on ${h.invoiceId}`} onClick=${() => setO({ ...o, invoiceHolds: o.invoiceHolds.filter((_, j) => j !== i) })}>Remove</button></li>`,
+            )}</ul>`
+      }
       <label for="hold-invoice">Invoice</label><input id="hold-invoice" list="hold-invoices" value=${hold} onInput=${(e: Event) => setHold(value(e))} />
       <datalist id="hold-invoices">${invoices.map((id) => html`<option value=${id} />`)}</datalist>
       <label for="hold-reason">Hold reason</label><input id="hold-reason" value=${holdReason} onInput=${(e: Event) => setHoldReason(value(e))} />
@@ -103,7 +130,10 @@ function OverridesForm({ initial, invoices, onSave }: { initial: Overrides; invo
 function OverridesList({ overrides }: { overrides: Overrides | undefined }) {
   const p = overrides?.policy ?? {};
   const items = [
-    ...(overrides?.exclusions ?? []).map((x) => html`<li>Excluded from ${x.scope === 'all' ? 'all reviews' : x.scope.replace('_', ' ')}: ${x.reason}${x.until ? html`, until <${Day} date=${x.until} />` : ''}</li>`),
+    ...(overrides?.exclusions ?? []).map(
+      (x) =>
+        html`<li>Excluded from ${x.scope === 'all' ? 'all reviews' : x.scope.replace('_', ' ')}: ${x.reason}${x.until ? html`, until <${Day} date=${x.until} />` : ''}</li>`,
+    ),
     ...(overrides?.invoiceHolds ?? []).map((h) => html`<li>Invoice ${h.invoiceId} held out of lateness until <${Day} date=${h.until} />: ${h.reason}</li>`),
     ...(p.graceDays !== undefined ? [html`<li>Grace days: ${p.graceDays}</li>`] : []),
     ...(p.noticeDays !== undefined ? [html`<li>Notice days without a contract: ${p.noticeDays}</li>`] : []),
@@ -128,14 +158,21 @@ export function AccountView_({ account, now }: { account: AccountView; now: Date
     </section>
     <section aria-labelledby="profit"><h2 id="profit">Revenue against cost, last 12 months</h2>
       <${MonthlyCharts} monthly=${account.monthly ?? []} />
-      ${account.profitability.length === 0 ? html`<${Empty}>No revenue or cost recorded yet.<//>` : html`<table><thead><tr><th scope="col">Currency</th><th scope="col" class="num">Revenue</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Margin</th></tr></thead>
+      ${
+        account.profitability.length === 0
+          ? html`<${Empty}>No revenue or cost recorded yet.<//>`
+          : html`<table><thead><tr><th scope="col">Currency</th><th scope="col" class="num">Revenue</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Margin</th></tr></thead>
       <tbody>${account.profitability.map((p) => html`<tr><td>${p.currency.toUpperCase()}</td><td class="num"><${Money} amount=${p.revenue} currency=${p.currency} /></td><td class="num"><${Money} amount=${p.cost} currency=${p.currency} /></td><td class="num"><${Money} amount=${p.margin} currency=${p.currency} /></td></tr>`)}</tbody></table>
-      <p class="muted">Each currency stands alone: amounts in different currencies are never added together.</p>`}
+      <p class="muted">Each currency stands alone: amounts in different currencies are never added together.</p>`
+      }
     </section>
     <section aria-labelledby="contract"><h2 id="contract">Contract</h2>
-      ${c ? html`<dl><dt>Term end</dt><dd><${Day} date=${c.upcomingTermEnd ?? c.endDate} /></dd><dt>Renewal</dt><dd>${c.renewal}${c.renewalTermMonths ? `, ${c.renewalTermMonths} months` : ''}</dd>
+      ${
+        c
+          ? html`<dl><dt>Term end</dt><dd><${Day} date=${c.upcomingTermEnd ?? c.endDate} /></dd><dt>Renewal</dt><dd>${c.renewal}${c.renewalTermMonths ? `, ${c.renewalTermMonths} months` : ''}</dd>
         <dt>Notice</dt><dd>${c.noticeDays} days</dd><dt>Notice deadline</dt><dd><${Day} date=${c.noticeDeadline} />${c.noticeDeadlinePassed ? ' (passed)' : ''}</dd><dt>Source</dt><dd>${c.source}</dd></dl>`
-        : html`<p>No contract on record: record it so a termination can be timed to the term end.</p>`}
+          : html`<p>No contract on record: record it so a termination can be timed to the term end.</p>`
+      }
       ${(account.openTasks ?? []).map((t) => html`<p><${A} href=${`/app/tasks/${encodeURIComponent(t)}`}>Open review ${t}<//></p>`)}
     </section>
     <section aria-labelledby="signals"><h2 id="signals">Signals</h2>
@@ -161,14 +198,18 @@ export function AccountPage({ id, me, now }: { id: string; me: Me; now: Date }) 
   const account = load.data;
   return html`<article>
     <${AccountView_} account=${account} now=${now} />
-    ${can(me, 'reviewer') ? html`<section aria-labelledby="add"><h2 id="add">Add a signal or a cost</h2>
+    ${
+      can(me, 'reviewer')
+        ? html`<section aria-labelledby="add"><h2 id="add">Add a signal or a cost</h2>
       <${SignalForm} onAdd=${(signal: string, note: string) => api.addSignal(id, { signal, note }).then(reload)} />
       <${CostForm} onAdd=${(b: Parameters<typeof api.addCost>[1]) => api.addCost(id, b).then(reload)} />
     </section>
     <section aria-labelledby="edit-overrides"><h2 id="edit-overrides">Edit overrides</h2>
       <${OverridesForm} key=${JSON.stringify(account.overrides ?? {})} initial=${{ exclusions: [], invoiceHolds: [], policy: {}, ...account.overrides }}
         invoices=${(account.paymentHistory ?? []).map((e) => e.invoiceId)} onSave=${(o: Overrides) => api.putOverrides(id, o).then(reload)} />
-    </section>` : null}
+    </section>`
+        : null
+    }
     <${Audit} id=${id} />
   </article>`;
 }

@@ -10,7 +10,11 @@ export function RenewalsPage() {
   // Every month of the window, the empty ones too: a timeline shows the quiet months as well.
   const months = new Map<string, typeof list.items>();
   const today = new Date();
-  for (let d = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1)); d.getTime() <= today.getTime() + within * 86_400_000; d = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1))) {
+  for (
+    let d = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1));
+    d.getTime() <= today.getTime() + within * 86_400_000;
+    d = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1))
+  ) {
     months.set(d.toISOString().slice(0, 7), []);
   }
   for (const r of [...list.items].sort((a, b) => a.noticeDeadline.localeCompare(b.noticeDeadline))) {
@@ -23,14 +27,26 @@ export function RenewalsPage() {
       ${[90, 180, 365].map((d) => html`<label><input type="radio" name="within" checked=${within === d} onChange=${() => setWithin(d)} /> ${d} days</label>`)}
     </fieldset>
     ${list.state === 'error' ? html`<${Failure} error=${list.error} retry=${list.reload} />` : null}
-    ${list.state === 'loading' && list.items.length === 0 ? html`<${Loading} what="renewals" />` : list.items.length === 0 ? html`<${Empty}>No notice deadline in the next ${within} days.<//>` : html`
+    ${
+      list.state === 'loading' && list.items.length === 0
+        ? html`<${Loading} what="renewals" />`
+        : list.items.length === 0
+          ? html`<${Empty}>No notice deadline in the next ${within} days.<//>`
+          : html`
       <h2>Ranked by risk</h2>
       <table><thead><tr><th scope="col">Customer</th><th scope="col">Flags</th><th scope="col">Notice deadline</th><th scope="col" class="num">Days left</th><th scope="col">Term end</th><th scope="col">Renewal</th></tr></thead>
-      <tbody>${ranked.map((r) => html`<tr><td><${A} href=${`/app/accounts/${encodeURIComponent(r.accountId)}`}>${r.name ?? r.accountId}<//><div class="muted">${r.accountId}</div></td>
-        <td>${r.flags.map((f) => f.replace('_', ' ')).join(', ') || 'none'}</td><td><${Day} date=${r.noticeDeadline} /></td><td class="num">${r.daysLeft}</td><td><${Day} date=${r.termEnd} /></td><td>${r.renewal}</td></tr>`)}</tbody></table>
+      <tbody>${ranked.map(
+        (
+          r,
+        ) => html`<tr><td><${A} href=${`/app/accounts/${encodeURIComponent(r.accountId)}`}>${r.name ?? r.accountId}<//><div class="muted">${r.accountId}</div></td>
+        <td>${r.flags.map((f) => f.replace('_', ' ')).join(', ') || 'none'}</td><td><${Day} date=${r.noticeDeadline} /></td><td class="num">${r.daysLeft}</td><td><${Day} date=${r.termEnd} /></td><td>${r.renewal}</td></tr>`,
+      )}</tbody></table>
       <h2>Month by month</h2>
-      <ol class="timeline">${[...months].map(([m, rs]) => html`<li><h3>${new Date(`${m}-01T00:00:00Z`).toLocaleDateString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' })}</h3>
-        ${rs.length === 0 ? html`<p class="muted">No notice deadline.</p>` : html`<ul>${rs.map((r) => html`<li class=${r.riskRank > 0 ? 'risky' : ''}><${Day} date=${r.noticeDeadline} /> ${r.name ?? r.accountId}${r.flags.length ? ` (${r.flags.map((f) => f.replace('_', ' ')).join(', ')})` : ''}</li>`)}</ul>`}</li>`)}</ol>`}
+      <ol class="timeline">${[...months].map(
+        ([m, rs]) => html`<li><h3>${new Date(`${m}-01T00:00:00Z`).toLocaleDateString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' })}</h3>
+        ${rs.length === 0 ? html`<p class="muted">No notice deadline.</p>` : html`<ul>${rs.map((r) => html`<li class=${r.riskRank > 0 ? 'risky' : ''}><${Day} date=${r.noticeDeadline} /> ${r.name ?? r.accountId}${r.flags.length ? ` (${r.flags.map((f) => f.replace('_', ' ')).join(', ')})` : ''}</li>`)}</ul>`}</li>`,
+      )}</ol>`
+    }
     <${MoreButton} cursor=${list.cursor} onMore=${list.more} label="Load more renewals" />
   </section>`;
 }
@@ -40,9 +56,15 @@ export function NotificationsPage() {
   return html`<section>
     <h1>Notifications</h1>
     ${list.state === 'error' ? html`<${Failure} error=${list.error} retry=${list.reload} />` : null}
-    ${list.state === 'loading' && list.items.length === 0 ? html`<${Loading} what="notifications" />` : list.items.length === 0 ? html`<${Empty}>Nothing sent yet.<//>` : html`
+    ${
+      list.state === 'loading' && list.items.length === 0
+        ? html`<${Loading} what="notifications" />`
+        : list.items.length === 0
+          ? html`<${Empty}>Nothing sent yet.<//>`
+          : html`
     <table><thead><tr><th scope="col">Sent</th><th scope="col">Type</th><th scope="col">Account</th><th scope="col">Detail</th></tr></thead>
-    <tbody>${list.items.map((n) => html`<tr><td><${Day} date=${n.sentAt} /></td><td>${n.type.replace('_', ' ')}</td><td><${A} href=${`/app/accounts/${encodeURIComponent(n.accountId)}`}>${n.accountId}<//></td><td>${n.offsetDays !== undefined ? `${n.offsetDays} days before the notice deadline` : ''}</td></tr>`)}</tbody></table>`}
+    <tbody>${list.items.map((n) => html`<tr><td><${Day} date=${n.sentAt} /></td><td>${n.type.replace('_', ' ')}</td><td><${A} href=${`/app/accounts/${encodeURIComponent(n.accountId)}`}>${n.accountId}<//></td><td>${n.offsetDays !== undefined ? `${n.offsetDays} days before the notice deadline` : ''}</td></tr>`)}</tbody></table>`
+    }
     <${MoreButton} cursor=${list.cursor} onMore=${list.more} label="Load more notifications" />
   </section>`;
 }
@@ -62,9 +84,15 @@ export function AccountsPage() {
     ${list.state === 'error' ? html`<${Failure} error=${list.error} retry=${list.reload} />` : null}
     ${/^cus_[A-Za-z0-9]+$/.test(search.trim()) && !shown.some((a) => a.id === search.trim()) ? html`<p><${A} href=${`/app/accounts/${encodeURIComponent(search.trim())}`}>Open account ${search.trim()}<//> (flagged or not)</p>` : null}
     ${q && list.cursor ? html`<p class="muted">Searching the ${list.items.length} accounts loaded so far; load more to search further.</p>` : null}
-    ${list.state === 'loading' && list.items.length === 0 ? html`<${Loading} what="accounts" />` : shown.length === 0 ? html`<${Empty}>No ${flag.replace('_', ' ')} account matches${q ? ` "${search.trim()}"` : ''}.<//>` : html`
+    ${
+      list.state === 'loading' && list.items.length === 0
+        ? html`<${Loading} what="accounts" />`
+        : shown.length === 0
+          ? html`<${Empty}>No ${flag.replace('_', ' ')} account matches${q ? ` "${search.trim()}"` : ''}.<//>`
+          : html`
     <table><thead><tr><th scope="col">Customer</th><th scope="col">Flags</th><th scope="col" class="num">Late invoices</th><th scope="col" class="num">Most days overdue</th></tr></thead>
-    <tbody>${shown.map((a) => html`<tr><td><${A} href=${`/app/accounts/${encodeURIComponent(a.id)}`}>${a.name ?? a.id}<//><div class="muted">${a.id}</div></td><td>${a.flags.join(', ')}</td><td class="num">${a.latePayment.lateInvoices} of ${a.latePayment.invoiceCount}</td><td class="num">${a.latePayment.maxDaysOverdue}</td></tr>`)}</tbody></table>`}
+    <tbody>${shown.map((a) => html`<tr><td><${A} href=${`/app/accounts/${encodeURIComponent(a.id)}`}>${a.name ?? a.id}<//><div class="muted">${a.id}</div></td><td>${a.flags.join(', ')}</td><td class="num">${a.latePayment.lateInvoices} of ${a.latePayment.invoiceCount}</td><td class="num">${a.latePayment.maxDaysOverdue}</td></tr>`)}</tbody></table>`
+    }
     <${MoreButton} cursor=${list.cursor} onMore=${list.more} label="Load more accounts" />
   </section>`;
 }
@@ -75,18 +103,26 @@ export function ImportPage({ me }: { me: Me }) {
   return html`<section>
     <h1>Import contracts</h1>
     <p>A CSV with the header <code>accountId,endDate,noticeDays,renewal,renewalTermMonths</code>, one contract per account.</p>
-    ${!can(me, 'reviewer') ? html`<p class="state">Importing contracts takes the reviewer role; you are signed in as a ${me.role}.</p>` : html`<form onSubmit=${(e: Event) => {
-      e.preventDefault();
-      const input = (e.target as HTMLFormElement).elements.namedItem('csv') as HTMLInputElement;
-      const file = input.files?.[0];
-      if (!file) return;
-      setError(undefined);
-      file.text().then(api.importContracts).then(setReport, setError);
-    }}>
+    ${
+      !can(me, 'reviewer')
+        ? html`<p class="state">Importing contracts takes the reviewer role; you are signed in as a ${me.role}.</p>`
+        : html`<form onSubmit=${(e: Event) => {
+            e.preventDefault();
+            const input = (e.target as HTMLFormElement).elements.namedItem('csv') as HTMLInputElement;
+            const file = input.files?.[0];
+            if (!file) return;
+            setError(undefined);
+            file.text().then(api.importContracts).then(setReport, setError);
+          }}>
       <label for="csv">Contracts CSV file</label> <input id="csv" name="csv" type="file" accept=".csv,text/csv" /> <button type="submit">Import</button>
-    </form>`}
+    </form>`
+    }
     ${error ? html`<${Failure} error=${error} />` : null}
-    ${report ? html`<div role="status"><p>${report.recorded} recorded, ${report.unchanged} unchanged, ${new Set(report.errors.map((e) => e.line)).size} with errors, of ${report.rows} rows.</p>
-      ${report.errors.length ? html`<table><caption>Rows not imported</caption><thead><tr><th scope="col">Line</th><th scope="col">Account</th><th scope="col">Problem</th></tr></thead><tbody>${report.errors.map((r) => html`<tr><td class="num">${r.line}</td><td>${r.accountId ?? '—'}</td><td>${r.field ? `${r.field}: ` : ''}${r.problem}</td></tr>`)}</tbody></table>` : null}</div>` : null}
+    ${
+      report
+        ? html`<div role="status"><p>${report.recorded} recorded, ${report.unchanged} unchanged, ${new Set(report.errors.map((e) => e.line)).size} with errors, of ${report.rows} rows.</p>
+      ${report.errors.length ? html`<table><caption>Rows not imported</caption><thead><tr><th scope="col">Line</th><th scope="col">Account</th><th scope="col">Problem</th></tr></thead><tbody>${report.errors.map((r) => html`<tr><td class="num">${r.line}</td><td>${r.accountId ?? '—'}</td><td>${r.field ? `${r.field}: ` : ''}${r.problem}</td></tr>`)}</tbody></table>` : null}</div>`
+        : null
+    }
   </section>`;
 }

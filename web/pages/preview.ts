@@ -32,7 +32,9 @@ function fieldsOf(value: Record<string, unknown>, prefix: string[] = []): Field[
 }
 
 const formValues = (fields: Field[]): Values =>
-  Object.fromEntries(fields.map((f) => [f.path.join('.'), typeof f.value === 'boolean' ? f.value : Array.isArray(f.value) ? f.value.join(', ') : String(f.value)]));
+  Object.fromEntries(
+    fields.map((f) => [f.path.join('.'), typeof f.value === 'boolean' ? f.value : Array.isArray(f.value) ? f.value.join(', ') : String(f.value)]),
+  );
 
 /**
  * The proposal: the base policy with the form's values put in. A number left empty or not a
@@ -44,7 +46,12 @@ function proposalOf(base: Policy, fields: Field[], values: Values): Policy {
     const raw = values[field.path.join('.')];
     let value: unknown = raw;
     if (typeof field.value === 'number') value = String(raw).trim() === '' ? null : Number(raw);
-    else if (Array.isArray(field.value)) value = String(raw).split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+    else if (Array.isArray(field.value))
+      value = String(raw)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map(Number);
     let target = proposal;
     for (const key of field.path.slice(0, -1)) target = target[key] as Record<string, unknown>;
     target[field.path.at(-1)!] = typeof value === 'number' && Number.isNaN(value) ? null : value;
@@ -59,7 +66,11 @@ async function basePolicy(me: Me): Promise<{ policy: Policy; inForce: boolean }>
   return { policy: (await api.previewPolicy({}, { all: true, limit: 1 })).policy, inForce: false };
 }
 
-type Run = { state: 'idle' } | { state: 'running' } | { state: 'error'; error: unknown } | { state: 'ready'; result: PolicyPreview; all: boolean; proposal: Policy };
+type Run =
+  | { state: 'idle' }
+  | { state: 'running' }
+  | { state: 'error'; error: unknown }
+  | { state: 'ready'; result: PolicyPreview; all: boolean; proposal: Policy };
 
 export function PreviewPage({ me }: { me: Me }) {
   if (me.role !== 'admin' && me.role !== 'approver') {
@@ -127,9 +138,11 @@ function PreviewForm({ base, inForce }: { base: Policy; inForce: boolean }) {
   };
   return html`
     <p class=${inForce ? 'muted' : 'pending'} role="note">
-      ${inForce
-        ? 'The fields hold the policy in force; change any of them and preview.'
-        : 'Only an admin may read the policy in force, so the fields hold the built-in defaults: a preview compares the policy in force with these values as changed here.'}
+      ${
+        inForce
+          ? 'The fields hold the policy in force; change any of them and preview.'
+          : 'Only an admin may read the policy in force, so the fields hold the built-in defaults: a preview compares the policy in force with these values as changed here.'
+      }
     </p>
     ${inForce ? html`<details><summary>The policy in force</summary><pre class="evidence">${JSON.stringify(base, null, 2)}</pre></details>` : null}
     <form class="policy-form" aria-label="Proposed policy" onSubmit=${submit}>
@@ -164,10 +177,12 @@ function Results({ result, all }: { result: PolicyPreview; all: boolean }) {
       <dt>Cleared</dt><dd>${s.cleared}</dd>
     </dl>
     <h2>${all ? 'Every account' : 'Accounts whose flags would change'}</h2>
-    ${result.accounts.length === 0
-      ? html`<${Empty}>${partial ? 'None among the accounts examined so far.' : 'No account would change.'}<//>`
-      : html`<table><thead><tr><th scope="col">Customer</th><th scope="col">Flags now</th><th scope="col">Under the proposal</th><th scope="col">Why</th><th scope="col">Review it would plan</th></tr></thead>
-        <tbody>${result.accounts.map((a) => html`<${Row} account=${a} />`)}</tbody></table>`}
+    ${
+      result.accounts.length === 0
+        ? html`<${Empty}>${partial ? 'None among the accounts examined so far.' : 'No account would change.'}<//>`
+        : html`<table><thead><tr><th scope="col">Customer</th><th scope="col">Flags now</th><th scope="col">Under the proposal</th><th scope="col">Why</th><th scope="col">Review it would plan</th></tr></thead>
+        <tbody>${result.accounts.map((a) => html`<${Row} account=${a} />`)}</tbody></table>`
+    }
   </div>`;
 }
 
@@ -179,8 +194,10 @@ function Row({ account: a }: { account: PreviewAccount }) {
     <td>${flags(a.flagsNow)}</td>
     <td>${flags(a.flagsUnderPreview)}</td>
     <td>${a.reasonsUnderPreview.length ? html`<ul class="reasons">${a.reasonsUnderPreview.map((r) => html`<li>${r}</li>`)}</ul>` : '—'}</td>
-    <td>${review
-      ? html`${review.status}: opens <${Day} date=${review.openAt} />, due <${Day} date=${review.dueAt} />${review.targetEnd ? html`, for the term ending <${Day} date=${review.targetEnd} />` : ', no contract on record'}`
-      : '—'}</td>
+    <td>${
+      review
+        ? html`${review.status}: opens <${Day} date=${review.openAt} />, due <${Day} date=${review.dueAt} />${review.targetEnd ? html`, for the term ending <${Day} date=${review.targetEnd} />` : ', no contract on record'}`
+        : '—'
+    }</td>
   </tr>`;
 }

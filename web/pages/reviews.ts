@@ -27,7 +27,8 @@ export function sortQueue(tasks: TaskListItem[]): TaskListItem[] {
 
 export function ReviewsView({ tasks, now, status, reason }: { tasks: TaskListItem[]; now: Date; status: string; reason: string }) {
   const shown = sortQueue(tasks).filter((t) => !reason || t.reasons.some((r) => reasonKind(r) === reason));
-  if (shown.length === 0) return html`<${Empty}>No reviews ${status ? `with status ${status.replace('_', ' ')}` : 'yet'}. Termwatch opens one when an account's signals call for a decision.<//>`;
+  if (shown.length === 0)
+    return html`<${Empty}>No reviews ${status ? `with status ${status.replace('_', ' ')}` : 'yet'}. Termwatch opens one when an account's signals call for a decision.<//>`;
   return html`<table>
     <caption class="sr-only">Review tasks</caption>
     <thead><tr><th scope="col">Customer</th><th scope="col">Reasons</th><th scope="col">Term end</th><th scope="col">Notice deadline</th><th scope="col" class="num">Days left</th><th scope="col">Status</th><th scope="col">Owner</th><th scope="col">Last action by</th></tr></thead>
@@ -54,7 +55,10 @@ export function ReviewsPage({ now }: { now: Date }) {
   const [status, setStatus] = useState('');
   const [reason, setReason] = useState('');
   const [mine, setMine] = useState(false);
-  const open = usePages((cursor) => api.tasks({ ...(status ? { status } : {}), ...(mine ? { assignee: 'me' } : {}), ...(cursor ? { cursor } : {}) }), `${status}|${mine}`);
+  const open = usePages(
+    (cursor) => api.tasks({ ...(status ? { status } : {}), ...(mine ? { assignee: 'me' } : {}), ...(cursor ? { cursor } : {}) }),
+    `${status}|${mine}`,
+  );
   // Counts of the rows loaded so far; "+" while more pages remain to load.
   const more = open.cursor ? '+' : '';
   const counts = STATUSES.filter((s) => !status || s === status).map((s) => [s, open.items.filter((t) => t.status === s).length] as const);

@@ -13,9 +13,9 @@ export const userEntrySchema = z.strictObject({
 });
 export type UserEntry = z.infer<typeof userEntrySchema>;
 
-export const usersFileSchema = z.array(userEntrySchema).check(
-  z.refine((users) => new Set(users.map((u) => u.name)).size === users.length, { message: 'names must be unique' }),
-);
+export const usersFileSchema = z
+  .array(userEntrySchema)
+  .check(z.refine((users) => new Set(users.map((u) => u.name)).size === users.length, { message: 'names must be unique' }));
 
 export class UsersFileError extends Error {
   override readonly name = 'UsersFileError';

@@ -136,7 +136,10 @@ export class FaultInjector {
    * Runs `work` so that the process "dies" right after the first DynamoDB call matching `after`
    * succeeds (the command name and its marshalled input): a crash at an exact point.
    */
-  async withCrashAfterCall<T>(after: (command: string, input: Record<string, unknown>) => boolean, work: () => Promise<T>): Promise<{ result: T; crashed: boolean }> {
+  async withCrashAfterCall<T>(
+    after: (command: string, input: Record<string, unknown>) => boolean,
+    work: () => Promise<T>,
+  ): Promise<{ result: T; crashed: boolean }> {
     return this.runCrashing({ callsLeft: Number.POSITIVE_INFINITY, crashed: false, after, armed: false }, work);
   }
 

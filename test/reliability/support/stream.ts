@@ -90,7 +90,11 @@ export function generateStripeStream(options: StreamOptions): GeneratedStream {
     if (customerTerms && chance(0.4)) {
       // Renegotiated: a later version of the same customer with other terms.
       const later = addDays(endDate, pick([30, 90, 365]));
-      push('customer.updated', { ...base, name: `Client ${c} Ltd`, metadata: { ...customerMetadata, contract_end_date: dateOnly(later), renewal: 'auto' } }, ago(int(20, 60)));
+      push(
+        'customer.updated',
+        { ...base, name: `Client ${c} Ltd`, metadata: { ...customerMetadata, contract_end_date: dateOnly(later), renewal: 'auto' } },
+        ago(int(20, 60)),
+      );
     } else if (customerTerms && extra() < 0.5) {
       // The terms taken off the customer again: they must leave the record, whatever the order.
       push('customer.updated', { ...base, name: `Client ${c} Ltd`, metadata: { plan: 'gold' } }, ago(15 + Math.floor(extra() * 26)));
@@ -114,7 +118,10 @@ export function generateStripeStream(options: StreamOptions): GeneratedStream {
       trial_end: null,
       metadata: {},
       schedule: null,
-      items: { object: 'list', data: [{ ...(fixture('subscription') as { items: { data: Array<Record<string, unknown>> } }).items.data[0], current_period_end: periodEnd }] },
+      items: {
+        object: 'list',
+        data: [{ ...(fixture('subscription') as { items: { data: Array<Record<string, unknown>> } }).items.data[0], current_period_end: periodEnd }],
+      },
     };
     push('customer.subscription.created', subscription, start);
     const style = rand();
@@ -132,7 +139,13 @@ export function generateStripeStream(options: StreamOptions): GeneratedStream {
       }
       if (chance(0.3)) {
         // The renewal notice carries the subscription's metadata (and has no id of its own).
-        const upcoming = { ...fixture('invoice'), id: undefined, customer, status: 'draft', parent: { type: 'subscription_details', subscription_details: { subscription: subscriptionId, metadata: subTerms } } };
+        const upcoming = {
+          ...fixture('invoice'),
+          id: undefined,
+          customer,
+          status: 'draft',
+          parent: { type: 'subscription_details', subscription_details: { subscription: subscriptionId, metadata: subTerms } },
+        };
         delete upcoming.id;
         push('invoice.upcoming', upcoming, ago(int(1, 10)));
       }
@@ -161,7 +174,11 @@ export function generateStripeStream(options: StreamOptions): GeneratedStream {
       push('subscription_schedule.created', schedule, phaseStart);
       push('subscription_schedule.updated', { ...schedule, end_behavior: schedule.end_behavior === 'cancel' ? 'release' : 'cancel' }, ago(int(10, 40)));
       if (chance(0.25)) {
-        push('subscription_schedule.released', { ...schedule, status: 'released', released_at: epoch(ago(3)), released_subscription: subscriptionId, current_phase: null }, ago(3));
+        push(
+          'subscription_schedule.released',
+          { ...schedule, status: 'released', released_at: epoch(ago(3)), released_subscription: subscriptionId, current_phase: null },
+          ago(3),
+        );
       }
     } else if (style < 0.65) {
       push('customer.subscription.deleted', { ...subscription, status: 'canceled', canceled_at: epoch(ago(10)), ended_at: epoch(ago(10)) }, ago(10));
@@ -207,7 +224,19 @@ export function generateStripeStream(options: StreamOptions): GeneratedStream {
       // --- Charges, refunds and disputes for invoices paid automatically.
       if (!story.paidAt || !automatic || !(disputer || chance(options.chargeShare ?? 0.2))) continue;
       const chargeId = `ch_s${seed}c${c}i${i}`;
-      const charge = { ...fixture('charge'), id: chargeId, customer, amount: story.amount, amount_refunded: 0, refunded: false, currency: 'usd', created: epoch(story.paidAt), refunds: null, invoice: invoiceId, disputed: false };
+      const charge = {
+        ...fixture('charge'),
+        id: chargeId,
+        customer,
+        amount: story.amount,
+        amount_refunded: 0,
+        refunded: false,
+        currency: 'usd',
+        created: epoch(story.paidAt),
+        refunds: null,
+        invoice: invoiceId,
+        disputed: false,
+      };
       push('charge.succeeded', charge, story.paidAt);
       if (chance(0.6)) {
         const refundAt = beforeNow(addDays(story.paidAt, int(2, 20)));
@@ -221,7 +250,16 @@ export function generateStripeStream(options: StreamOptions): GeneratedStream {
       }
       if (disputer || chance(0.1)) {
         const openedAt = beforeNow(addDays(story.paidAt, int(5, 40)));
-        const dispute = { ...fixture('dispute'), id: `dp_s${seed}c${c}i${i}`, charge: chargeId, amount: story.amount, currency: 'usd', status: 'needs_response', created: epoch(openedAt), balance_transactions: [] };
+        const dispute = {
+          ...fixture('dispute'),
+          id: `dp_s${seed}c${c}i${i}`,
+          charge: chargeId,
+          amount: story.amount,
+          currency: 'usd',
+          status: 'needs_response',
+          created: epoch(openedAt),
+          balance_transactions: [],
+        };
         push('charge.dispute.created', dispute, openedAt);
         push('charge.dispute.updated', { ...dispute, status: 'under_review' }, addDays(openedAt, 3));
         if (chance(0.7)) push('charge.dispute.closed', { ...dispute, status: pick(['won', 'lost']) }, addDays(openedAt, int(10, 30)));
@@ -253,4 +291,3 @@ export function deliveryOrder<T>(items: readonly T[], seed: number, duplicateSha
   }
   return out;
 }
-
