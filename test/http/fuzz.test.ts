@@ -7,6 +7,7 @@ import { allItems } from '../support/scan.ts';
 import { daysBefore, invoiceEvents, signedDelivery } from '../support/stripe-events.ts';
 import { startTestWatcher } from '../support/watcher.ts';
 import { answerOf, expectDocumentedAnswer, fillPath, inlineRefs, operationsOf, type DocumentedOperation } from './openapi-operations.ts';
+import { claimDelivery, markDeadLetter } from '../../shared/store/delivery.ts';
 
 /**
  * Fuzzing over HTTP, generated from the OpenAPI document: random and hostile bodies for every
@@ -77,6 +78,11 @@ async function seedStore() {
   }
   // Two calendar feeds, so their list pages too.
   for (const name of ['fuzz feed one', 'fuzz feed two']) await seed('POST', '/calendar-feeds', { name }, 201);
+  // Two Slack messages given up on (no Slack runs in this watcher), so the dead-letter list pages too.
+  for (const key of ['fuzz-a', 'fuzz-b']) {
+    const outcome = await claimDelivery(watcher.store, { channel: 'slack', messageKey: key, now, leaseMs: 60_000, allowReclaim: true });
+    await markDeadLetter(watcher.store, outcome.claim, now.toISOString(), 'seeded for the fuzz run');
+  }
   for (const amount of [100, 200]) await seed('POST', '/accounts/cus_fuzz/costs', { amount, currency: 'usd', date: inDays(-1), category: 'other' }, 201);
   const tasks = await seed('GET', '/tasks?accountId=cus_fuzz', undefined, 200);
   expect(tasks.items.length).toBeGreaterThan(0);

@@ -205,7 +205,6 @@ describe('the dashboard on S3 behind CloudFront', () => {
     // config.json ({ oidc: { issuer, clientId } }, web/oidc.ts's DashboardConfig), filled in at deploy time.
     const markers = JSON.stringify(deployment.SourceMarkers);
     expect(markers).toContain(logicalId(built.stateless.identity!.client));
-    expect(markers).toContain(logicalId(site.distribution));
     expect(markers).toContain(logicalId(built.stateless.identity!.userPool));
   });
 

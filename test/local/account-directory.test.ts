@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../local/table.ts';
 import { defaultPolicy } from '../../shared/config/policy.ts';
 import { backfillAccountDirectory } from '../../shared/store/account-directory-backfill.ts';
@@ -9,7 +12,7 @@ import { createStore } from '../../shared/store/client.ts';
 import { accountKey } from '../../shared/store/keys.ts';
 import { tableDefinition } from '../../shared/store/table.ts';
 import { previewPolicy } from '../../shared/usecases/policy-preview.ts';
-import { dynamoEndpoint } from '../support/store.ts';
+import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../../local/dynamodb-local.ts';
 
 /**
  * A table made before the account directory (gsi1 and gsi2 only, account items without the
@@ -17,8 +20,21 @@ import { dynamoEndpoint } from '../support/store.ts';
  * old account items in it, once, so the policy preview lists them. DynamoDB Local.
  */
 describe('the account directory on a table that predates it', { timeout: 240_000 }, () => {
+  // A DynamoDB Local of its own, persisting to disk as `npm start`'s does: the upgrade this covers
+  // is of a data dir kept from before, and the suite's shared instance is busy with other files.
+  let dynamo: RunningDynamoDbLocal;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'termwatch-directory-'));
+    dynamo = await startDynamoDbLocal({ dataDir });
+  }, 120_000);
+  afterAll(async () => {
+    await dynamo?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
   it('ensureTable adds the missing index; the migration adds each old account item once', async () => {
-    const endpoint = dynamoEndpoint();
+    const endpoint = dynamo.endpoint;
     const tableName = `old-${randomUUID()}`;
     const admin = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const old = tableDefinition.globalSecondaryIndexes.filter((g) => g.indexName !== 'gsi3');
