@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as z from 'zod';
 import { parsePolicy, PolicyError, timeZoneSchema, type Policy } from '../shared/domain/policy.ts';
+import { DeployContextError, readStageConfig, requireCommittedProductionConfig, type StageConfig } from './stage-config.ts';
+
+export { DeployContextError, productionRequiredKeys, type StageConfig } from './stage-config.ts';
 
 /**
  * Deployment settings read from CDK context (`cdk.json` "context", or `-c key=value`).
@@ -10,10 +11,6 @@ import { parsePolicy, PolicyError, timeZoneSchema, type Policy } from '../shared
  * Values given with `-c` arrive as strings, values in cdk.json keep their JSON type; every
  * schema here takes both forms so the two ways of passing a setting behave the same.
  */
-
-export class DeployContextError extends Error {
-  override readonly name = 'DeployContextError';
-}
 
 /** CloudWatch Logs only accepts these retention periods (days). */
 export const logRetentionChoices = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -381,57 +378,12 @@ export function readDeploySettings(lookup: (key: string) => unknown, env: NodeJS
   };
 }
 
-/** A stage's committed settings: `config/<stage>.json`, an object of the context keys above. */
-export interface StageConfig {
-  readonly path: string;
-  readonly values: Readonly<Record<string, unknown>>;
-}
-
-/** What a production stage must commit, so a deploy never falls back to a default by omission. */
-export const productionRequiredKeys = ['account', 'region', 'policy', 'notifyEmails', 'logRetentionDays'] as const;
-
 /**
- * Reads `<configDir>/<stage>.json` when it exists. `stage` is not a key of the file (the file is
- * named after it); an unknown key is refused like a bad value, so a typo cannot pass unnoticed.
+ * Reads `<configDir>/<stage>.json` when it exists (infra/stage-config.ts), its keys checked
+ * against the context keys above.
  */
 export function loadStageConfig(configDir: string, stage: string): StageConfig | undefined {
-  const path = join(configDir, `${stage}.json`);
-  if (!existsSync(path)) return undefined;
-  let values: unknown;
-  try {
-    values = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw new DeployContextError(`${path} is not valid JSON: ${(cause as Error).message}`, { cause });
-  }
-  if (typeof values !== 'object' || values === null || Array.isArray(values)) {
-    throw new DeployContextError(`${path} must hold one JSON object of context keys`);
-  }
-  const known = new Set<string>(contextKeys);
-  const unknown = Object.keys(values).filter((key) => key === 'stage' || !known.has(key));
-  if (unknown.length > 0) {
-    throw new DeployContextError(
-      `${path}: ${unknown.map((k) => `"${k}"`).join(', ')} ${unknown.length === 1 ? 'is not a' : 'are not'} per-stage key${unknown.length === 1 ? '' : 's'} (the stage is the file's name; keys are listed in docs/deploy-context.md)`,
-    );
-  }
-  return { path, values: values as Record<string, unknown> };
-}
-
-function requireCommittedProductionConfig(stage: string, committed: StageConfig | undefined): void {
-  if (committed === undefined) {
-    throw new DeployContextError(
-      `stage "${stage}" is a production stage and has no committed config/${stage}.json; commit one with ${[...productionRequiredKeys, 'alarmEmails'].join(', ')}`,
-    );
-  }
-  const missing = productionRequiredKeys.filter((key) => committed.values[key] === undefined);
-  const alarms = [committed.values.alarmEmails, committed.values.alarmHttpsEndpoints].some(
-    (v) => (Array.isArray(v) && v.length > 0) || (typeof v === 'string' && v.trim() !== '' && v.trim() !== '[]'),
-  );
-  if (!alarms) missing.push('alarmEmails' as never);
-  if (missing.length > 0) {
-    throw new DeployContextError(
-      `${committed.path}: a production stage must commit ${missing.join(', ')} (a deploy would otherwise fall back to a default, or page nobody)`,
-    );
-  }
+  return readStageConfig(configDir, stage, contextKeys);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -13,15 +13,16 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { routes } from '../../shared/http/routes.ts';
-import { RECEIPT_PARTITION_PREFIX } from '../../shared/store/stripe-event.ts';
 import { handledEventTypes } from '../../shared/stripe/events.ts';
 import { DashboardSite } from '../constructs/dashboard-site.ts';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue.ts';
 import { Identity } from '../constructs/identity.ts';
 import { Operations } from '../constructs/operations.ts';
 import { WatcherApi } from '../constructs/watcher-api.ts';
-import { WatcherFunction, type TableGrant } from '../constructs/watcher-function.ts';
+import { WatcherFunction } from '../constructs/watcher-function.ts';
+import { tableGrants } from './table-grants.ts';
 import { addOperationalAlarms } from './operational-alarms.ts';
+import { dashboardSignIn } from './dashboard-sign-in.ts';
 import type { DeploySettings } from '../settings.ts';
 
 /** The stateful resources this stack uses, passed as typed references (never looked up by name). */
@@ -47,22 +48,7 @@ const processorBatchWindow = Duration.seconds(5);
 /** How long SQS keeps an accepted event: the maximum, so an outage of days loses nothing Stripe got a 200 for. */
 export const ingestRetention = Duration.days(14);
 
-/**
- * What each function's code does with the table (read from functions/ and shared/; the infra test
- * bundles each handler and checks these lists against the calls esbuild keeps, both ways).
- */
-export const tableGrants = {
-  // One conditional PutItem of its receipt (shared/store/stripe-event.ts), under EVT# only.
-  webhook: { actions: ['PutItem'], leadingKeyPrefixes: [RECEIPT_PARTITION_PREFIX] },
-  // Applies events: facts, contracts, tasks, audit, notifications (transactions of Put/Update/Delete).
-  processor: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
-  // Finance routes: lists by flag, status and renewal (gsi1), BatchGet of flagged accounts, and
-  // the policy preview's listing of every account (the account directory, gsi3; no Scan).
-  api: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi1', 'gsi3'] },
-  // Due work by day and undispatched notifications (gsi2), evaluations, the checkpoint; delivery
-  // claims, and for the digest the notifications and tasks by time (gsi1) and account names (BatchGet).
-  sweep: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi1', 'gsi2'] },
-} as const satisfies Record<string, TableGrant>;
+export { tableGrants } from './table-grants.ts';
 
 /**
  * Everything that can be replaced at will: the four functions, the ingest queue, the HTTP API,
@@ -219,20 +205,7 @@ export class StatelessStack extends Stack {
 
     // --- dashboard -------------------------------------------------------------------------------
     if (settings.dashboard) {
-      const hostedUi = auth.mode === 'cognito' ? `https://${auth.domainPrefix}.auth.${this.region}.amazoncognito.com` : undefined;
-      // What the shell reads at /app/config.json (web/oidc.ts DashboardConfig): the issuer and the
-      // public client; the browser discovers the endpoints from the issuer's discovery document.
-      const signInConfig: Record<string, unknown> = identity
-        ? { oidc: { issuer: identity.issuer, clientId: identity.clientId } }
-        : auth.mode === 'jwt'
-          ? { oidc: { issuer: auth.issuer, clientId: auth.audience[0] } }
-          : {};
-      const signInOrigins =
-        auth.mode === 'cognito' && hostedUi
-          ? [hostedUi, `https://cognito-idp.${this.region}.amazonaws.com`]
-          : auth.mode === 'jwt'
-            ? [new URL(auth.issuer).origin]
-            : [];
+      const { signInConfig, signInOrigins } = dashboardSignIn(auth, identity, this.region);
       site = new DashboardSite(this, 'Dashboard', {
         api: this.api.api,
         routes,

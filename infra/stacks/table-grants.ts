@@ -1,0 +1,19 @@
+import { RECEIPT_PARTITION_PREFIX } from '../../shared/store/stripe-event.ts';
+import type { TableGrant } from '../constructs/watcher-function.ts';
+
+/**
+ * What each function's code does with the table (read from functions/ and shared/; the infra test
+ * bundles each handler and checks these lists against the calls esbuild keeps, both ways).
+ */
+export const tableGrants = {
+  // One conditional PutItem of its receipt (shared/store/stripe-event.ts), under EVT# only.
+  webhook: { actions: ['PutItem'], leadingKeyPrefixes: [RECEIPT_PARTITION_PREFIX] },
+  // Applies events: facts, contracts, tasks, audit, notifications (transactions of Put/Update/Delete).
+  processor: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+  // Finance routes: lists by flag, status and renewal (gsi1), BatchGet of flagged accounts, and
+  // the policy preview's listing of every account (the account directory, gsi3; no Scan).
+  api: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi1', 'gsi3'] },
+  // Due work by day and undispatched notifications (gsi2), evaluations, the checkpoint; delivery
+  // claims, and for the digest the notifications and tasks by time (gsi1) and account names (BatchGet).
+  sweep: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi1', 'gsi2'] },
+} as const satisfies Record<string, TableGrant>;
