@@ -68,7 +68,7 @@ module.exports = {
     {
       name: 'no-dynamodb-outside-store',
       severity: 'error',
-      comment: 'DynamoDB commands are built only in shared/store/ (the local runner and bench set up tables through it too).',
+      comment: 'DynamoDB commands are built only in shared/store/ (the local runner and bench set up tables through shared/store/table-admin.ts too).',
       from: { path: '^(shared/(?!store/)|functions/|web/)' },
       to: { path: '^node_modules/@aws-sdk/(client-dynamodb|lib-dynamodb)/', dependencyTypesNot: ['type-only'] },
     },

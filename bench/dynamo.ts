@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../local/dynamodb-local.ts';
-import { ensureTable } from '../local/table.ts';
+import { ensureTable } from '../shared/store/table-admin.ts';
 import { createStore, type Store } from '../shared/store/client.ts';
 
 /** The benchmark only ever talks to a DynamoDB on this machine. */

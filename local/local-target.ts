@@ -6,7 +6,7 @@ import { createStore, type Store } from '../shared/store/client.ts';
 import { tableDefinition } from '../shared/store/table.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { loadLocalSecrets } from './secrets.ts';
-import { ensureTable } from './table.ts';
+import { ensureTable } from '../shared/store/table-admin.ts';
 
 /** Settings every local command shares (see README "Configure"). */
 export function localSettings(env: NodeJS.ProcessEnv = process.env) {

@@ -24,7 +24,7 @@ import { startHttpServer } from './http-server.ts';
 import { dashboardSite } from './dashboard-site.ts';
 import { loadLocalSecrets } from './secrets.ts';
 import { SpoolQueue } from './spool-queue.ts';
-import { ensureTable } from './table.ts';
+import { ensureTable } from '../shared/store/table-admin.ts';
 import { backfillAccountDirectory } from '../shared/store/account-directory-backfill.ts';
 import { RUNTIME_FILE } from './local-target.ts';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTable } from '../../local/table.ts';
+import { ensureTable } from '../../shared/store/table-admin.ts';
 import { defaultPolicy } from '../../shared/config/policy.ts';
 import { backfillAccountDirectory } from '../../shared/store/account-directory-backfill.ts';
 import { createStore } from '../../shared/store/client.ts';

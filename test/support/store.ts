@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { ensureTable } from '../../local/table.ts';
+import { ensureTable } from '../../shared/store/table-admin.ts';
 import { createStore, type Store, type StoreOptions } from '../../shared/store/client.ts';
 
 /** Tests may only ever talk to a DynamoDB on this machine. */

@@ -6,7 +6,7 @@ import {
   type DynamoDBClient,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { tableDefinition } from '../shared/store/table.ts';
+import { tableDefinition } from './table.ts';
 
 const gsiSpec = (gsi: (typeof tableDefinition.globalSecondaryIndexes)[number]) => ({
   IndexName: gsi.indexName,
