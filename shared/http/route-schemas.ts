@@ -39,6 +39,7 @@ import {
   deliveryDeadLetterListSchema,
 } from '../schemas/delivery.ts';
 import type { routes } from './routes.ts';
+import { auditRecordSchema } from '../schemas/audit.ts';
 
 /**
  * For every route of `routes.ts`, the zod schemas its handler validates with (path, query,
@@ -123,18 +124,6 @@ export const signalRecordedSchema = z.extend(humanSignalSchema, {
   /** What the re-evaluation did to the account's reviews (an abusive signal opens one now). */
   reviewChanges: z.array(z.object({ type: z.enum(['create', 'update', 'move']), taskId: z.string() })),
   evaluationPending: evaluationPendingSchema,
-});
-
-export const auditRecordSchema = z.object({
-  accountId: z.string(),
-  at: z.string(),
-  /** A token actor locally, an IAM ARN or JWT subject on AWS, `system:*` for the watcher. */
-  by: z.string(),
-  action: z.string(),
-  entity: z.enum(['contract', 'cost', 'signal', 'override', 'task']),
-  entityId: z.string(),
-  before: z.unknown(),
-  after: z.unknown(),
 });
 
 const csvText = z.string();
