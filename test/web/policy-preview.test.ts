@@ -34,7 +34,10 @@ async function axe(p: Page) {
 
 async function signInAs(token: string) {
   await page.goto(`${watcher.url}/app/`);
-  if ((await page.getByRole('button', { name: 'Sign out' }).count()) > 0) await page.getByRole('button', { name: 'Sign out' }).click();
+  // The shell renders after it has asked who the kept token belongs to: wait for either state.
+  const signOut = page.getByRole('button', { name: 'Sign out' });
+  await signOut.or(page.getByRole('textbox', { name: 'API token' })).first().waitFor();
+  if ((await signOut.count()) > 0) await signOut.click();
   await page.getByRole('textbox', { name: 'API token' }).fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { level: 1, name: 'Reviews' }).waitFor();
