@@ -36,7 +36,10 @@ async function signInAs(token: string) {
   await page.goto(`${watcher.url}/app/`);
   // The shell renders after it has asked who the kept token belongs to: wait for either state.
   const signOut = page.getByRole('button', { name: 'Sign out' });
-  await signOut.or(page.getByRole('textbox', { name: 'API token' })).first().waitFor();
+  await signOut
+    .or(page.getByRole('textbox', { name: 'API token' }))
+    .first()
+    .waitFor();
   if ((await signOut.count()) > 0) await signOut.click();
   await page.getByRole('textbox', { name: 'API token' }).fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
