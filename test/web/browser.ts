@@ -11,6 +11,16 @@ export async function launchBrowser(): Promise<Browser> {
   return pw.launch({ executablePath: await chromium.executablePath(), args: chromium.args, headless: true });
 }
 
+/**
+ * A full-page screenshot of what the test sees. Written over the README's pictures in
+ * docs/screenshots/ only when TERMWATCH_SCREENSHOTS=1 (so `npm test` leaves the tree clean);
+ * otherwise taken and kept in memory, so the page is still rendered to pixels in every run.
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const png = await page.screenshot({ fullPage: true, ...(process.env.TERMWATCH_SCREENSHOTS === '1' ? { path: `docs/screenshots/${name}.png` } : {}) });
+  expect(png.byteLength).toBeGreaterThan(0);
+}
+
 /** Serious and critical axe-core findings on the page as it stands (minor ones are left to review). */
 export async function axe(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).analyze();

@@ -6,6 +6,7 @@ import { addDays, formatISO } from 'date-fns';
 import type { RunningWatcher } from '../../local/watcher.ts';
 import { client, startTestWatcher } from '../support/watcher.ts';
 import { daysBefore, fixture, invoiceEvents, stripeEvent, type InvoiceStory } from '../support/stripe-events.ts';
+import { screenshot } from './browser.ts';
 
 /**
  * The dashboard in a real headless Chromium against the local runner on DynamoDB Local, fed
@@ -125,7 +126,7 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     expect(await page.locator('h1').count()).toBe(1);
     for (const name of ['Reviews', 'Renewals', 'Accounts', 'Notifications']) await page.getByRole('link', { name, exact: true }).waitFor();
     expect(await axe(page)).toEqual([]);
-    await page.screenshot({ path: 'docs/screenshots/queue.png', fullPage: true });
+    await screenshot(page, 'queue');
   });
 
   it('reaches the main controls by keyboard', async () => {
@@ -171,7 +172,7 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     expect(notice).toContain('Harbor Analytics Ltd');
     expect(notice).toContain('transition');
     expect(await axe(page)).toEqual([]);
-    await page.screenshot({ path: 'docs/screenshots/task.png', fullPage: true });
+    await screenshot(page, 'task');
     await page.goto(`${watcher.url}/app/tasks/${encodeURIComponent(task.id)}?lang=es`);
     expect(await page.getByRole('textbox', { name: /Notice text/ }).inputValue()).toContain('Estimado equipo de Harbor Analytics Ltd');
 
@@ -197,7 +198,7 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     expect(await monthly.getAttribute('aria-label')).toContain('cost $1,800.00');
     expect(await page.getByRole('img', { name: /^Revenue against cost in/ }).count()).toBe(1);
     expect(await axe(page)).toEqual([]);
-    await page.screenshot({ path: 'docs/screenshots/account.png', fullPage: true });
+    await screenshot(page, 'account');
   });
 
   it('records a signal, a cost in yen (no minor units) and an exclusion from the account page', async () => {
@@ -250,7 +251,7 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     await expect.poll(() => page.getByRole('heading', { level: 3 }).count()).toBeGreaterThanOrEqual(6);
     await page.getByRole('listitem').filter({ hasText: 'Northwind Logistics GmbH (late payer)' }).last().waitFor();
     expect(await axe(page)).toEqual([]);
-    await page.screenshot({ path: 'docs/screenshots/renewals.png', fullPage: true });
+    await screenshot(page, 'renewals');
   });
 
   it('imports a contracts CSV and shows each bad row with its line and problem', async () => {

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { addDays, formatISO } from 'date-fns';
 import type { RunningWatcher } from '../../local/watcher.ts';
 import { client, startTestWatcher } from '../support/watcher.ts';
-import { axe, latePayer, launchBrowser, signInWithToken } from './browser.ts';
+import { axe, latePayer, launchBrowser, screenshot, signInWithToken } from './browser.ts';
 
 /**
  * People in the dashboard, in a real Chromium against the local runner: each person signs in
@@ -129,7 +129,7 @@ describe('people in the dashboard', { timeout: 90_000 }, () => {
     await row.getByText('pending approval').waitFor();
     await row.getByText('overdue').waitFor();
     await row.getByRole('cell', { name: 'rita@finance', exact: true }).first().waitFor();
-    await page.screenshot({ path: 'docs/screenshots/queue-pending.png', fullPage: true });
+    await screenshot(page, 'queue-pending');
     await page.getByRole('checkbox', { name: 'Only reviews I own' }).check();
     await page.getByRole('row', { name: /Quarry Works SA/ }).waitFor();
     expect(await axe(page)).toEqual([]);
@@ -144,7 +144,7 @@ describe('people in the dashboard', { timeout: 90_000 }, () => {
     await openTask(approver);
     await approver.getByText('Asked by rita@finance').waitFor();
     expect(await axe(approver)).toEqual([]);
-    await approver.screenshot({ path: 'docs/screenshots/approval.png', fullPage: true });
+    await screenshot(approver, 'approval');
     await approver.getByRole('textbox', { name: 'Note' }).fill('Give them the cure period first.');
     await approver.getByRole('button', { name: 'Reject' }).click();
     await approver.getByRole('button', { name: 'Renegotiate' }).waitFor();
