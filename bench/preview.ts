@@ -1,4 +1,4 @@
-import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { defaultPolicy, parsePolicy } from '../shared/config/policy.ts';
 import { loadAccountPartition } from '../shared/store/account.ts';
 import type { Store } from '../shared/store/client.ts';
@@ -8,6 +8,7 @@ import { PREVIEW_CONCURRENCY, previewPolicy } from '../shared/usecases/policy-pr
 import { epoch, fixture, invoiceEvents, stripeEvent } from '../test/support/stripe-events.ts';
 import { createBenchStore } from './dynamo.ts';
 import { runPool } from './ingest.ts';
+import { batchPut } from './seed.ts';
 import { median } from './stats.ts';
 
 const DAY_MS = 86_400_000;
@@ -149,12 +150,7 @@ async function copyTemplates(scratch: Store, store: Store, count: number, now: D
     const writes: Array<Record<string, unknown>> = [];
     for (let n = b * perBatch; n < Math.min(count, (b + 1) * perBatch); n++) writes.push(...copies(n));
     items += writes.length;
-    let pending = writes.map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
-      const result = await store.doc.send(new BatchWriteCommand({ RequestItems: { [store.tableName]: pending } }));
-      pending = (result.UnprocessedItems?.[store.tableName] ?? []) as typeof pending;
-    }
+    await batchPut(store, writes);
   });
   return { items, ms };
 }

@@ -26,8 +26,6 @@ export interface BenchResults {
   /** The dashboard's JavaScript (web/build.ts's buildDashboard), when this tree has it. */
   dashboard?: { scriptBytes: number };
   preview?: PreviewBenchResult;
-  /** Figures this tree cannot measure, with why (reported as null). */
-  notBuilt?: Record<string, string>;
   errors: Array<{ phase: string; message: string }>;
 }
 
@@ -90,7 +88,6 @@ export function figures(r: BenchResults): Figure[] {
       target: 150,
       unit: 'KiB',
       digits: 1,
-      ...note(r, 'dashboardBundleKb'),
     },
     {
       key: 'previewVsReadRatio',
@@ -99,7 +96,6 @@ export function figures(r: BenchResults): Figure[] {
       comparison: '<=',
       target: 1.5,
       digits: 2,
-      ...note(r, 'previewVsReadRatio'),
     },
     {
       key: 'usdPerMillionEvents',
@@ -177,8 +173,6 @@ export function figures(r: BenchResults): Figure[] {
     },
   ];
 }
-
-const note = (r: BenchResults, key: string) => (r.notBuilt?.[key] ? { note: r.notBuilt[key] } : {});
 
 export function verdict(f: Figure): 'ok' | 'MISSED' | 'info' | 'ERROR' | 'n/a' {
   if (f.value === undefined && f.note) return 'n/a';

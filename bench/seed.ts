@@ -117,6 +117,16 @@ export function notDueInstant(now: Date, rand: () => number): Date {
   return new Date(endOfDay + 1 + Math.floor(rand() * 365 * DAY_MS));
 }
 
+/** Puts up to 25 items in one BatchWriteItem, sending again what DynamoDB leaves unprocessed (with backoff). */
+export async function batchPut(store: Store, writes: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+  let pending = writes.map((Item) => ({ PutRequest: { Item } }));
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+    const result = await store.doc.send(new BatchWriteCommand({ RequestItems: { [store.tableName]: pending } }));
+    pending = (result.UnprocessedItems?.[store.tableName] ?? []) as typeof pending;
+  }
+}
+
 /** Writes `count` copies of each template, for accounts `cus_seed<n>`, with BatchWriteItem on `concurrency` workers. */
 export async function seedNotDue(
   store: Store,
@@ -134,12 +144,7 @@ export async function seedNotDue(
       for (const template of templates) writes.push(...instantiate(template, accountId, (options.instant ?? notDueInstant)(options.now, rand)));
     }
     items += writes.length;
-    let pending = writes.map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
-      const result = await store.doc.send(new BatchWriteCommand({ RequestItems: { [store.tableName]: pending } }));
-      pending = (result.UnprocessedItems?.[store.tableName] ?? []) as typeof pending;
-    }
+    await batchPut(store, writes);
   });
   return { items, ms };
 }

@@ -1,5 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addDays, formatISO } from 'date-fns';
@@ -8,7 +7,7 @@ import type { RunningWatcher } from '../../local/watcher.ts';
 import { canonicalJson } from '../../shared/domain/canonical-json.ts';
 import { defaultPolicy } from '../../shared/config/policy.ts';
 import { allItems } from '../support/scan.ts';
-import { client, startTestWatcher } from '../support/watcher.ts';
+import { client, startTestWatcher, writeUsersFile } from '../support/watcher.ts';
 import { daysBefore, epoch, fixture, invoiceEvents, stripeEvent, type InvoiceStory } from '../support/stripe-events.ts';
 
 /**
@@ -52,13 +51,9 @@ async function tableDump(): Promise<string[]> {
 const preview = (body: unknown, query = '') => api.post(`/policy/preview${query}`, body);
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'termwatch-preview-people-'));
-  const users = Object.entries(people).map(([name, role]) => {
-    tokens[name] = `tw_${randomUUID()}`;
-    return { name, role, tokenSha256: createHash('sha256').update(tokens[name]).digest('hex') };
-  });
-  writeFileSync(join(dir, 'users.json'), JSON.stringify(users));
-  watcher = await startTestWatcher({ env: { WATCHER_USERS: join(dir, 'users.json') } });
+  const written = writeUsersFile(mkdtempSync(join(tmpdir(), 'termwatch-preview-people-')), people);
+  Object.assign(tokens, written.tokens);
+  watcher = await startTestWatcher({ env: { WATCHER_USERS: written.file } });
   api = client(watcher);
   const accounts: Array<[string, number[]]> = [
     ['cus_pv_late', [15, 15, 15, 15]],

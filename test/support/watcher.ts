@@ -11,19 +11,30 @@ import { dynamoEndpoint } from './store.ts';
 export const TEST_PEOPLE = { 'ana@finance': 'admin' } as const;
 const peopleTokens = new WeakMap<RunningWatcher, Record<string, string>>();
 
+/**
+ * A WATCHER_USERS file in `dir` for `people` (name → role), each with a fresh token; only the
+ * tokens' sha-256 is written, as `npm run users` does. Answers the file and the tokens by name.
+ */
+export function writeUsersFile(dir: string, people: Readonly<Record<string, string>>, prefix = 'tw'): { file: string; tokens: Record<string, string> } {
+  const tokens: Record<string, string> = {};
+  const users = Object.entries(people).map(([name, role]) => {
+    tokens[name] = `${prefix}_${randomUUID()}`;
+    return { name, role, tokenSha256: createHash('sha256').update(tokens[name]).digest('hex') };
+  });
+  const file = join(dir, 'users.json');
+  writeFileSync(file, JSON.stringify(users));
+  return { file, tokens };
+}
+
 /** The local runner on the run's DynamoDB Local, with a table and data dir of its own. */
 export async function startTestWatcher(options: Partial<WatcherOptions> = {}): Promise<RunningWatcher> {
   const dataDir = mkdtempSync(join(tmpdir(), 'termwatch-'));
-  const tokens: Record<string, string> = {};
+  let tokens: Record<string, string> = {};
   let env = options.env ?? {};
   if (!env.WATCHER_USERS) {
-    const users = Object.entries(TEST_PEOPLE).map(([name, role]) => {
-      tokens[name] = `test-${randomUUID()}`;
-      return { name, role, tokenSha256: createHash('sha256').update(tokens[name]).digest('hex') };
-    });
-    const file = join(dataDir, 'test-users.json');
-    writeFileSync(file, JSON.stringify(users));
-    env = { ...env, WATCHER_USERS: file };
+    const written = writeUsersFile(mkdtempSync(join(tmpdir(), 'termwatch-users-')), TEST_PEOPLE, 'test');
+    tokens = written.tokens;
+    env = { ...env, WATCHER_USERS: written.file };
   }
   const watcher = await startWatcher({
     dataDir,

@@ -1,5 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import { chromium as pw, type Browser, type Page } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 import type { RunningWatcher } from '../../local/watcher.ts';
 import { allItems } from '../support/scan.ts';
-import { client, startTestWatcher } from '../support/watcher.ts';
+import { client, startTestWatcher, writeUsersFile } from '../support/watcher.ts';
 import { daysBefore, epoch, fixture, invoiceEvents, stripeEvent, type InvoiceStory } from '../support/stripe-events.ts';
 
 /**
@@ -49,13 +48,9 @@ async function signInAs(token: string) {
 }
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'termwatch-pw-people-'));
-  const users = Object.entries(people).map(([name, role]) => {
-    tokens[name] = `tw_${randomUUID()}`;
-    return { name, role, tokenSha256: createHash('sha256').update(tokens[name]).digest('hex') };
-  });
-  writeFileSync(join(dir, 'users.json'), JSON.stringify(users));
-  watcher = await startTestWatcher({ env: { WATCHER_USERS: join(dir, 'users.json') } });
+  const written = writeUsersFile(mkdtempSync(join(tmpdir(), 'termwatch-pw-people-')), people);
+  Object.assign(tokens, written.tokens);
+  watcher = await startTestWatcher({ env: { WATCHER_USERS: written.file } });
   const api = client(watcher);
   for (const [customer, name, late] of [
     ['cus_pw_grace', 'Grace Period Co', [5, 5, 5, -2]],
