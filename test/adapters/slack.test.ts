@@ -189,17 +189,19 @@ describe('Slack delivery', () => {
 
   it('while Slack is down, pauses after three messages in a row fail: the others stay pending and go out once it is back', async () => {
     const r = await receiver([], { status: 503 });
-    const ns = [1, 2, 3, 4, 5].map(() => notification());
+    const ns = Array.from({ length: 10 }, () => notification());
     await record(...ns);
     let clock = Date.now();
     const now = () => new Date(clock);
     const notifier = slack(r.url, now);
-    // The dispatcher sends four at a time: the three failures that trip the pause, and at most
-    // one more already in flight when they did, are dead-lettered; the rest wait.
+    // The dispatcher keeps four in flight, starting the next as each ends: four start, the first
+    // and second failures each start one more, the third trips the pause. So the three failures
+    // and at most three more already started are dead-lettered (how many depends on timing);
+    // the rest, at least four of the ten, wait unclaimed.
     const first = await dispatch(notifier, now);
-    expect(first.sent + first.failed).toBe(5);
+    expect(first.sent + first.failed).toBe(10);
     expect(first.sent).toBeGreaterThanOrEqual(3);
-    expect(first.sent).toBeLessThanOrEqual(4);
+    expect(first.sent).toBeLessThanOrEqual(6);
     // Each dead-lettered message's retries (4 attempts each), nothing for the paused ones.
     expect(r.requests).toHaveLength(4 * first.sent);
     const dead = (await listDeliveryDeadLetters(store, { limit: 200 })).items.filter((d) => ns.some((n) => n.id === d.messageKey));
