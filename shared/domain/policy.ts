@@ -1,6 +1,7 @@
 import * as z from '../zod.ts';
 import { isUtcZone } from './zone.ts';
 import { currencySchema, MAX_MONEY_ENTRY } from './money.ts';
+import { APPROVAL_MODES } from './approval-modes.ts';
 
 export { currencySchema } from './money.ts';
 
@@ -22,7 +23,7 @@ export const timeZoneSchema = z.string().check(
 );
 
 /** Four eyes on terminations (domain/approval.ts): a second person, or one person alone. */
-export const approvalModeSchema = z.enum(['two_person', 'single'], { error: 'must be "two_person" or "single"' });
+export const approvalModeSchema = z.enum(APPROVAL_MODES, { error: `must be ${APPROVAL_MODES.map((m) => `"${m}"`).join(' or ')}` });
 export type ApprovalMode = z.infer<typeof approvalModeSchema>;
 
 const wholeDays = z.number().check(z.int(), z.gte(0));

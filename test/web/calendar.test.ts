@@ -4,6 +4,7 @@ import { chromium as pw, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWatcher } from '../../local/watcher.ts';
 import { startTestWatcher } from '../support/watcher.ts';
+import { screenshot } from './browser.ts';
 
 /** The dashboard's calendar feeds page in a real headless Chromium: create (URL shown once), list, revoke. */
 let watcher: RunningWatcher;
@@ -43,6 +44,7 @@ describe('calendar feeds in the dashboard', { timeout: 90_000 }, () => {
     await expect.poll(() => page.getByRole('cell', { name: 'Finance <team>', exact: true }).count(), { timeout: 15_000 }).toBe(1);
     const violations = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(violations.map((v) => v.id)).toEqual([]);
+    await screenshot(page, 'calendar');
 
     await page.getByRole('button', { name: 'Revoke Finance <team>' }).click();
     await expect.poll(() => page.getByText('No calendar feed yet.').count(), { timeout: 15_000 }).toBe(1);

@@ -8,6 +8,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { RunningWatcher } from '../../local/watcher.ts';
 import { allItems } from '../support/scan.ts';
 import { client, startTestWatcher, writeUsersFile } from '../support/watcher.ts';
+import { screenshot } from './browser.ts';
 import { daysBefore, epoch, fixture, invoiceEvents, stripeEvent, type InvoiceStory } from '../support/stripe-events.ts';
 
 /**
@@ -90,6 +91,10 @@ describe('the policy preview page', { timeout: 180_000 }, () => {
     const grace = page.getByRole('spinbutton', { name: 'Grace days' });
     expect(await grace.inputValue()).toBe('3');
     expect(await page.getByRole('spinbutton', { name: 'Min late invoices' }).inputValue()).toBe('3');
+    // A field with a fixed set of values is a choice, not free text.
+    const terminate = page.getByRole('combobox', { name: 'Terminate' });
+    expect(await terminate.inputValue()).toBe('two_person');
+    expect(await terminate.getByRole('option').allTextContents()).toEqual(['Two people (four eyes)', 'One person']);
     expect(await page.getByText('The fields hold the policy in force').count()).toBe(1);
     expect(await axe(page)).toEqual([]);
 
@@ -107,7 +112,9 @@ describe('the policy preview page', { timeout: 180_000 }, () => {
     const summary = page.locator('dl');
     expect(await summary.textContent()).toContain('Cleared1');
     expect(await summary.textContent()).toContain('Accounts examined2');
+    expect(await page.getByText(/^Assessed at \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC\.$/).count()).toBe(1);
     expect(await axe(page)).toEqual([]);
+    await screenshot(page, 'preview');
 
     // Every account, one a page (the page's requests rewritten to limit=1): the rest comes by the cursor.
     await page.route('**/policy/preview?*', (route) => {

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { APPROVAL_MODES } from '../../shared/domain/approval-modes.ts';
 import { api, type Me, type PolicyPreview } from '../api.ts';
 import { A, Day, Empty, Failure, html, Loading, MoreButton } from '../components/ui.ts';
 import { useLoad } from '../components/use-load.ts';
@@ -8,6 +9,11 @@ type PreviewAccount = PolicyPreview['accounts'][number];
 /** A field of the form: one scalar (or list of numbers) of the policy, by its path. */
 type Field = { path: string[]; value: number | boolean | string | number[] };
 type Values = Record<string, string | boolean>;
+
+/** Fields with a fixed set of values, offered as a choice rather than typed (by their path). */
+const CHOICES: Record<string, readonly string[]> = { 'approvals.terminate': APPROVAL_MODES };
+const CHOICE_LABELS: Record<string, string> = { two_person: 'Two people (four eyes)', single: 'One person' };
+const choiceLabel = (value: string) => CHOICE_LABELS[value] ?? humanize(value);
 
 /** Kept as they are in the base policy: lists of records, not thresholds one types in. */
 const KEPT = new Set(['fixedMonthlyCosts', 'exchangeRates']);
@@ -130,7 +136,15 @@ function PreviewForm({ base, inForce }: { base: Policy; inForce: boolean }) {
     const id = idOf(f.path);
     const label = humanize(f.path.at(-1)!);
     if (typeof f.value === 'boolean') {
-      return html`<div class="field"><input id=${id} type="checkbox" checked=${values[key] === true} onChange=${(e: Event) => set(key, (e.target as HTMLInputElement).checked)} /> <label for=${id}>${label}</label></div>`;
+      // Label first, as for every other field, so the fieldset's two columns line up.
+      return html`<div class="field"><label for=${id}>${label}</label><input id=${id} type="checkbox" checked=${values[key] === true} onChange=${(e: Event) => set(key, (e.target as HTMLInputElement).checked)} /></div>`;
+    }
+    const choices = CHOICES[key];
+    if (choices) {
+      return html`<div class="field"><label for=${id}>${label}</label>
+        <select id=${id} value=${String(values[key] ?? '')} onChange=${(e: Event) => set(key, (e.target as HTMLSelectElement).value)}>
+          ${choices.map((c) => html`<option value=${c}>${choiceLabel(c)}</option>`)}
+        </select></div>`;
     }
     const hint = Array.isArray(f.value) ? 'comma-separated' : undefined;
     return html`<div class="field"><label for=${id}>${label}${hint ? html` <span class="muted">(${hint})</span>` : null}</label>
@@ -168,7 +182,7 @@ function Results({ result, all }: { result: PolicyPreview; all: boolean }) {
   const partial = result.nextCursor !== undefined;
   return html`<div aria-live="polite">
     <h2>Summary</h2>
-    <p class="muted">Assessed at ${new Date(result.asOf).toLocaleString('en-GB', { timeZone: 'UTC' })} UTC${partial ? `; ${s.accounts} accounts examined so far, load more to continue` : ''}.</p>
+    <p class="muted">Assessed at ${new Date(result.asOf).toLocaleString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' })} UTC${partial ? `; ${s.accounts} accounts examined so far, load more to continue` : ''}.</p>
     <dl class="summary">
       <dt>Accounts examined</dt><dd>${s.accounts}</dd>
       <dt>Flagged now</dt><dd>${s.flaggedNow}</dd>
