@@ -252,6 +252,9 @@ export function detailSections(r: BenchResults): string {
       `${fmt(b.objectsPerSecond, 0)} objects/s in ${fmt(b.ms / 1000, 1)} s against ${fmt(b.allowedObjectsPerSecond, 0)} allowed (${b.ratePerSecond} requests/s × ${b.pageSize}); ` +
         `${b.stripeRequests} Stripe requests (${b.throttled} throttled), ${b.ddbWrites} DynamoDB writes and ${b.ddbReads} reads; evaluating the touched accounts took ${fmt(b.evaluateShare * 100, 0)} % of the time.`,
       '',
+      `The write floor on this DynamoDB Local (one fact-sized item per object and one per customer, BatchWriteItem, nothing read): ${fmt(b.writeFloorObjectsPerSecond, 0)} objects/s, ` +
+        `${fmt(b.writeFloorObjectsPerSecond / b.allowedObjectsPerSecond, 3)} of the rate limit's ${fmt(b.allowedObjectsPerSecond, 0)}; the backfill ran at ${fmt(b.objectsPerSecond / b.writeFloorObjectsPerSecond, 3)} of that floor.`,
+      '',
     );
   }
   if (r.writes) {
@@ -477,6 +480,9 @@ export function jsonSummary(r: BenchResults): Record<string, unknown> {
     usdPerMillionEventsByService: r.writes ? Object.fromEntries(Object.entries(costPerMillionEvents(r.writes).parts).map(([k, v]) => [k, value(v)])) : null,
     listSameResultSet: r.lists?.sameResultSet ?? null,
     backfillObjectsPerSecond: value(r.backfill?.objectsPerSecond),
+    backfillWriteFloorObjectsPerSecond: value(r.backfill?.writeFloorObjectsPerSecond),
+    backfillWriteFloorVsRateLimitRatio: value(r.backfill ? r.backfill.writeFloorObjectsPerSecond / r.backfill.allowedObjectsPerSecond : undefined),
+    backfillVsWriteFloorRatio: value(r.backfill ? r.backfill.objectsPerSecond / r.backfill.writeFloorObjectsPerSecond : undefined),
     ddbReadsPerEvent: value(r.writes?.readsPerEvent),
     ddbWritesPerQueueRedelivery: value(r.writes?.writesPerQueueRedelivery),
     ddbWritesPerEventUnderLoad: value(r.webhook?.writesPerEvent),

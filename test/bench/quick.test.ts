@@ -33,6 +33,8 @@ describe('npm run bench -- --quick --json', () => {
       'ingestFloorRatio',
       'ingestSeparateProcessorsRatio',
       'previewVsReadRatio',
+      'backfillWriteFloorObjectsPerSecond',
+      'backfillVsWriteFloorRatio',
     ]) {
       expect(summary[key], key).toEqual(expect.any(Number));
       expect(summary[key] as number, key).toBeGreaterThan(0);
