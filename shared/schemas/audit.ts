@@ -1,6 +1,10 @@
 import * as z from '../zod.ts';
 
-/** One audit record: who changed what, when, with the entity before and after. */
+/**
+ * One audit record: who changed what, when. A creation holds the whole entity in `after`, a
+ * removal the whole entity in `before`; an update only what changed (`changed`; see
+ * domain/audit-change.ts). Records written before `changed` existed hold both entities whole.
+ */
 export const auditRecordSchema = z.object({
   accountId: z.string(),
   at: z.string(),
@@ -9,7 +13,16 @@ export const auditRecordSchema = z.object({
   action: z.string(),
   entity: z.enum(['contract', 'cost', 'signal', 'override', 'task']),
   entityId: z.string(),
-  before: z.unknown(),
-  after: z.unknown(),
+  changed: z.optional(
+    z
+      .array(z.string())
+      .check(
+        z.describe(
+          "An update's top-level fields that changed: `before` and `after` hold those (a field absent from a side was absent there) and what names the entity (a task's `id` and `status`, a checklist mark's `step`). Absent for a creation or a removal, whose entity is whole.",
+        ),
+      ),
+  ),
+  before: z.unknown().check(z.describe('The entity before the change (null for a creation); for an update, its changed fields only (see `changed`)')),
+  after: z.unknown().check(z.describe('The entity after the change (null for a removal); for an update, its changed fields only (see `changed`)')),
 });
 export type AuditRecord = z.infer<typeof auditRecordSchema>;

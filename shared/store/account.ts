@@ -54,7 +54,10 @@ export const accountRecordSchema = z.object({
   name: z.optional(z.string()),
   deleted: z.optional(z.boolean()),
   customerVersion: z.optional(z.string()),
-  /** Bumped in the same transaction as every fact write: an evaluation is current only if it saw this revision. */
+  /**
+   * Bumped in the same transaction as every fact write that changes what an evaluation reads (not
+   * one that only moves a fact's ordering `version`): an evaluation is current only if it saw this revision.
+   */
   factsRev: z._default(z.number().check(z.int()), 0),
   evaluatedRev: z.optional(z.number().check(z.int())),
   flags: z._default(z.array(accountFlagSchema), []),

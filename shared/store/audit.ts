@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { auditChange } from '../domain/audit-change.ts';
 import { auditRecordSchema, type AuditRecord } from '../schemas/audit.ts';
 import type { Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -14,10 +15,20 @@ export type { AuditRecord } from '../schemas/audit.ts';
 
 export const AUDIT_SK_PREFIX = '~AUDIT#';
 
+/**
+ * A change to record, with the entity before and after it whole (null for none): auditPut keeps
+ * what changed. `keep`: the fields that name the entity, kept on both sides of an update
+ * (by default a task's id and its status, the stage the change found it in).
+ */
+export type AuditEntry = Omit<AuditRecord, 'changed'> & { keep?: readonly string[] };
+
+const KEEP: Record<AuditRecord['entity'], readonly string[]> = { task: ['id', 'status'], contract: [], cost: ['costId'], signal: ['signalId'], override: [] };
+
 export function auditPut(
   store: Store,
-  record: AuditRecord,
+  entry: AuditEntry,
 ): { Put: { TableName: string; Item: Record<string, NativeAttributeValue>; ConditionExpression: string } } {
+  const { keep, before, after, ...record } = entry;
   return {
     Put: {
       TableName: store.tableName,
@@ -25,7 +36,7 @@ export function auditPut(
         pk: accountPartition(record.accountId),
         sk: `${AUDIT_SK_PREFIX}${record.at}#${randomUUID()}`,
         entity: 'audit',
-        audit: { ...record, before: record.before ?? null, after: record.after ?? null },
+        audit: { ...record, ...auditChange(before, after, keep ?? KEEP[record.entity]) },
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     },

@@ -1,5 +1,5 @@
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { NativeAttributeValue, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { NativeAttributeValue, PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import { accountFlagSchema, evaluationSummarySchema, type AccountFlag } from '../schemas/accounts.ts';
 import { isConditionFailed, isTransactionRace, type Store } from './client.ts';
@@ -45,7 +45,10 @@ export async function saveEvaluation(...args: Parameters<typeof evaluationWrite>
   await saveEvaluations(args[0], [evaluationWrite(...args)]);
 }
 
-/** One account's evaluation as transaction items (the account update first); see saveEvaluation. */
+/**
+ * One account's evaluation as transaction items (the account update first; see saveEvaluation),
+ * or, when the evaluation stored is current, only fact puts that change no evaluation's input.
+ */
 export interface EvaluationWrite {
   accountId: string;
   items: Array<Record<string, unknown>>;
@@ -125,16 +128,19 @@ export function evaluationWrite(
 }
 
 /**
- * Commits evaluations of distinct accounts in one request: a lone account update is an
- * UpdateItem, anything more one transaction (at most MAX_TRANSACTION_ITEMS items; the caller
- * splits). All or nothing: ConcurrentUpdateError when any account's facts changed since its read
- * (or another transaction held its items), and the caller redoes each from a fresh read.
+ * Commits evaluations of distinct accounts in one request: a lone item (an account update, or a
+ * fact put) is an UpdateItem or PutItem, anything more one transaction (at most
+ * MAX_TRANSACTION_ITEMS items; the caller splits). All or nothing: ConcurrentUpdateError when any
+ * account's facts changed since its read (or another transaction held its items), and the caller
+ * redoes each from a fresh read.
  */
 export async function saveEvaluations(store: Store, writes: readonly EvaluationWrite[]): Promise<void> {
   const items = writes.flatMap((w) => w.items);
   try {
     if (items.length === 1) {
-      await store.doc.send(new UpdateCommand((items[0] as { Update: UpdateCommandInput }).Update));
+      const only = items[0] as { Update?: UpdateCommandInput; Put?: PutCommandInput };
+      if (only.Update) await store.doc.send(new UpdateCommand(only.Update));
+      else await store.doc.send(new PutCommand(only.Put!));
       return;
     }
     await store.doc.send(new TransactWriteCommand({ TransactItems: items as never }));

@@ -20,6 +20,12 @@ export interface FactKind<T> {
   schema: z.ZodMiniType<T>;
   idOf: (fact: T) => string;
   merge: (a: T, b: T) => T;
+  /**
+   * Fields that only order observations (which one is newest), read by `merge` and by no rule. A
+   * merge that changes nothing else is stored (later merges need it, so the fact stays the same
+   * in any delivery order) but is no change of what an evaluation reads: see FactWrite.orderingOnly.
+   */
+  ordering?: readonly (keyof T & string)[];
 }
 
 export interface StoredFact<T> {
@@ -45,6 +51,12 @@ export interface FactWrite {
   sk: string;
   item: Record<string, unknown>;
   put: { Put: { TableName: string; Item: Record<string, unknown>; ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> } };
+  /**
+   * Only the kind's ordering fields differ from `storedItem` (a `payment_succeeded` after the
+   * invoice's `paid`, say): every evaluation of the account is what it was, so the write need not
+   * move the account's facts revision nor wait for an evaluation (mergeAndEvaluate).
+   */
+  orderingOnly: boolean;
 }
 
 /**
@@ -75,6 +87,7 @@ export function planFactMerge<T>(
   return {
     sk: key.sk,
     item,
+    orderingOnly: stored !== undefined && canonicalJson(withoutOrdering(kind, stored.facts)) === canonicalJson(withoutOrdering(kind, merged)),
     put: {
       Put: {
         TableName: store.tableName,
@@ -84,6 +97,11 @@ export function planFactMerge<T>(
       },
     },
   };
+}
+
+function withoutOrdering<T>(kind: FactKind<T>, facts: T): Record<string, unknown> {
+  const ordering: readonly string[] = kind.ordering ?? [];
+  return Object.fromEntries(Object.entries(facts as Record<string, unknown>).filter(([k]) => !ordering.includes(k)));
 }
 
 /**

@@ -8,6 +8,7 @@ export const invoiceFacts: FactKind<InvoiceFacts> = {
   schema: invoiceFactsSchema,
   idOf: (f) => f.invoiceId,
   merge: mergeInvoiceFacts,
+  ordering: ['version'],
 };
 
 export type StoredInvoice = StoredFact<InvoiceFacts>;

@@ -10,6 +10,7 @@ export const refundFacts: FactKind<RefundFact> = {
   schema: refundFactSchema,
   idOf: (f) => f.refundId,
   merge: mergeRefundFacts,
+  ordering: ['version'],
 };
 
 export const disputeFacts: FactKind<DisputeFact> = {
@@ -18,6 +19,7 @@ export const disputeFacts: FactKind<DisputeFact> = {
   schema: disputeFactSchema,
   idOf: (f) => f.disputeId,
   merge: mergeDisputeFacts,
+  ordering: ['version', 'statusVersion'],
 };
 
 /**

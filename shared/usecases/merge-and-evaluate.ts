@@ -36,7 +36,9 @@ export interface MergeResult {
  * When another writer got in between, the transaction fails as a whole and the whole is redone
  * from a fresh read (bounded), so concurrent events on one account all land and an evaluation
  * never misses a fact. An observation that adds nothing writes no fact; the evaluation then
- * writes only if it is not current, exactly as evaluateAccount does.
+ * writes only if it is not current, exactly as evaluateAccount does. One that moves only a fact's
+ * ordering version (FactWrite.orderingOnly) writes that fact without moving the revision: alone
+ * (conditioned on the fact's revision read) when the evaluation is current, else with it.
  *
  * Calls with the same `deps` object (one processor: the records of an SQS batch run in parallel)
  * are grouped per account: while one is under way, those that arrive wait, and the next round
@@ -148,8 +150,10 @@ async function mergeRound(
           const stored = items.get(sk);
           // A fact merged earlier in this round is conditioned on the revision read, not its own.
           const expectedRev = writes.has(sk) ? writes.get(sk)!.expectedRev : stored ? Number(stored.rev) : undefined;
-          const write = obs.plan(deps, accountId, stored, expectedRev);
-          if (!write) continue;
+          const planned = obs.plan(deps, accountId, stored, expectedRev);
+          if (!planned) continue;
+          // Ordering-only against what is stored: only if every merge of this round into it was.
+          const write = { ...planned, orderingOnly: planned.orderingOnly && (writes.get(sk)?.write.orderingOnly ?? true) };
           writes.set(sk, { write, expectedRev });
           items.set(sk, write.item);
           changedHere = true;
@@ -157,7 +161,11 @@ async function mergeRound(
         return changedHere;
       });
       const readRev = account?.factsRev ?? 0;
-      const anyChanged = writes.size > 0;
+      // Facts whose merge changed only how observations are ordered are stored without moving the
+      // facts revision: no evaluation reads those fields, so the one stored stays current.
+      const factPuts = [...writes.values()].filter((w) => !w.write.orderingOnly).map((w) => w.write.put);
+      const orderingPuts = [...writes.values()].filter((w) => w.write.orderingOnly).map((w) => w.write.put);
+      const anyChanged = factPuts.length > 0;
       // Key order, as the Query returns them, so the evaluation does not depend on which fact is new.
       const ordered = [...items.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, item]) => item);
       const planned = planEvaluation(deps, accountId, account, accountFactsFromItems(ordered), anyChanged ? readRev + 1 : readRev, now, options);
@@ -165,10 +173,11 @@ async function mergeRound(
       if (!save) {
         // Only reachable when no fact changed: a new fact always moves the revision past the evaluated one.
         if (anyChanged) throw new Error(`evaluation of ${accountId} skipped a new fact`);
+        // Each conditioned on its fact's revision read, as in the transaction they would have joined.
+        if (orderingPuts.length > 0) await commitWrite(deps, { accountId, items: orderingPuts });
         return { changed, evaluation: planned.result };
       }
-      const factPuts = [...writes.values()].map((w) => w.write.put);
-      const write = evaluationWrite(deps.store, accountId, readRev, save.previousFlags, save.evaluation, save.items, factPuts);
+      const write = evaluationWrite(deps.store, accountId, readRev, save.previousFlags, save.evaluation, [...save.items, ...orderingPuts], factPuts);
       // Too much for one transaction (many review changes at once): done apart, below, outside the
       // retry (the merges and the evaluation there redo their own races).
       if (write.items.length > MAX_TRANSACTION_ITEMS) return 'too large';

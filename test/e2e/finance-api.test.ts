@@ -81,7 +81,13 @@ describe('decisions and audit', () => {
     expect((await send('POST', `/tasks/${task.id}/decision`, { decision: 'maybe', note: 'x' })).status).toBe(400);
     expect((await send('POST', '/tasks/cus_decide~r99/decision', { decision: 'retain', note: 'x' })).status).toBe(404);
 
-    const audit = (await api.get('/accounts/cus_decide/audit?limit=200')).body.items as Array<{ action: string; by: string; before: unknown; after: unknown }>;
+    const audit = (await api.get('/accounts/cus_decide/audit?limit=200')).body.items as Array<{
+      action: string;
+      by: string;
+      before: unknown;
+      after: unknown;
+      changed?: string[];
+    }>;
     const actions = audit.map((a) => a.action);
     expect(actions).toEqual(
       expect.arrayContaining(['contract.recorded', 'signal.recorded', 'task.created', 'task.decided.renegotiate', 'task.decided.terminate']),
@@ -89,6 +95,15 @@ describe('decisions and audit', () => {
     const decided = audit.find((a) => a.action === 'task.decided.terminate')!;
     expect(decided.by).toBe('ana@finance');
     expect(decided.before).toMatchObject({ status: 'decided' });
+    // An update keeps only what changed (and the task's id and status); a creation the whole task.
+    expect(decided.changed).toEqual(expect.arrayContaining(['decisions', 'updatedAt']));
+    expect(decided.changed).not.toContain('checklist');
+    expect(Object.keys(decided.after as object).sort()).toEqual([...new Set(['id', 'status', ...decided.changed!])].sort());
+    expect((decided.before as { decisions: unknown[] }).decisions).toHaveLength(1);
+    expect((decided.after as { id: string; decisions: unknown[] }).decisions).toHaveLength(2);
+    const created = audit.find((a) => a.action === 'task.created')!;
+    expect(created.changed).toBeUndefined();
+    expect(created.after).toMatchObject({ id: task.id, checklist: expect.any(Array), evidence: expect.any(Object) });
   });
 });
 

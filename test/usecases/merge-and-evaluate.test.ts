@@ -63,6 +63,44 @@ describe('mergeAndEvaluate', () => {
     expect(await getAccount(store, 'cus_mae_cust')).toMatchObject({ name: 'Acme', factsRev: 1, evaluatedRev: 1 });
   });
 
+  it('stores an observation that only orders the others without moving the facts revision, and it goes on ordering them', async () => {
+    const events = invoiceEvents(story('cus_mae_order', 'in_mae_order'));
+    const paid = observeInvoice(events.find((e) => e.type === 'invoice.paid')!, events.find((e) => e.type === 'invoice.paid')!.data.object);
+    const at = (version: string, extra: Partial<typeof paid> = {}) => observation(invoiceFacts, { ...paid, ...extra, version });
+    await mergeAndEvaluate(deps(), 'cus_mae_order', [at('000000000100#3#evt_a')], NOW);
+    const account = await getAccount(store, 'cus_mae_order');
+    expect(account).toMatchObject({ factsRev: 1, evaluatedRev: 1 });
+    // A later event with the same snapshot (a payment_succeeded after the paid): only the version moves.
+    expect((await mergeAndEvaluate(deps(), 'cus_mae_order', [at('000000000300#3#evt_c')], NOW)).changed).toBe(true);
+    expect(await invoiceItem('cus_mae_order', 'in_mae_order')).toMatchObject({ rev: 2, facts: { version: '000000000300#3#evt_c' } });
+    expect(await getAccount(store, 'cus_mae_order')).toEqual(account);
+    // An observation older than that one, arriving last, loses to it as in any other order.
+    const older = at('000000000200#3#evt_b', { amountPaid: 0, amountRemaining: paid.amountDue });
+    expect((await mergeAndEvaluate(deps(), 'cus_mae_order', [older], NOW)).changed).toBe(false);
+    expect(await invoiceItem('cus_mae_order', 'in_mae_order')).toMatchObject({ rev: 2, facts: { amountRemaining: 0, version: '000000000300#3#evt_c' } });
+    // A change of substance after it moves the revision again, evaluated with it.
+    await mergeAndEvaluate(deps(), 'cus_mae_order', [at('000000000400#3#evt_d', { amountDue: paid.amountDue + 1, total: paid.total + 1 })], NOW);
+    expect(await getAccount(store, 'cus_mae_order')).toMatchObject({ factsRev: 2, evaluatedRev: 2 });
+  });
+
+  it('moves the facts revision when one round merges a change of substance and then an ordering-only one into the same fact', async () => {
+    const events = invoiceEvents(story('cus_mae_mixed', 'in_mae_mixed'));
+    const paid = observeInvoice(events.find((e) => e.type === 'invoice.paid')!, events.find((e) => e.type === 'invoice.paid')!.data.object);
+    const at = (version: string, extra: Partial<typeof paid> = {}) => observation(invoiceFacts, { ...paid, ...extra, version });
+    await mergeAndEvaluate(deps(), 'cus_mae_mixed', [at('000000000100#3#evt_a')], NOW);
+    await mergeAndEvaluate(
+      deps(),
+      'cus_mae_mixed',
+      [at('000000000200#3#evt_b', { amountDue: paid.amountDue + 7 }), at('000000000300#3#evt_c', { amountDue: paid.amountDue + 7 })],
+      NOW,
+    );
+    expect(await invoiceItem('cus_mae_mixed', 'in_mae_mixed')).toMatchObject({
+      rev: 2,
+      facts: { amountDue: paid.amountDue + 7, version: '000000000300#3#evt_c' },
+    });
+    expect(await getAccount(store, 'cus_mae_mixed')).toMatchObject({ factsRev: 2, evaluatedRev: 2 });
+  });
+
   it('tells each grouped caller whether its own observations changed a fact', async () => {
     const a = observations(story('cus_mae_group', 'in_mae_a'));
     const b = observations(story('cus_mae_group', 'in_mae_b'));

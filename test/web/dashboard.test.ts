@@ -197,6 +197,17 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     await monthly.waitFor();
     expect(await monthly.getAttribute('aria-label')).toContain('cost $1,800.00');
     expect(await page.getByRole('img', { name: /^Revenue against cost in/ }).count()).toBe(1);
+    // The audit trail names the fields each update changed; a creation (whole) names none.
+    await page
+      .getByRole('listitem')
+      .filter({ hasText: /task\.created by system:evaluation$/ })
+      .first()
+      .waitFor();
+    await page
+      .getByRole('listitem')
+      .filter({ hasText: /by system:evaluation \(changed: [a-zA-Z, ]*updatedAt\)$/ })
+      .first()
+      .waitFor();
     expect(await axe(page)).toEqual([]);
     await screenshot(page, 'account');
   });

@@ -186,7 +186,7 @@ function Audit({ id }: { id: string }) {
   const audit = usePages((cursor) => api.audit(id, cursor), id);
   return html`<section aria-labelledby="audit"><h2 id="audit">Audit trail</h2>
     ${audit.state === 'error' ? html`<${Failure} error=${audit.error} />` : null}
-    ${audit.items.length === 0 && audit.state === 'ready' ? html`<p class="state empty">Nothing changed by hand yet.</p>` : html`<ul>${audit.items.map((a) => html`<li><${Day} date=${a.at} /> ${a.action} by ${a.by}</li>`)}</ul>`}
+    ${audit.items.length === 0 && audit.state === 'ready' ? html`<p class="state empty">Nothing changed by hand yet.</p>` : html`<ul>${audit.items.map((a) => html`<li><${Day} date=${a.at} /> ${a.action} by ${a.by}${a.changed?.length ? ` (changed: ${a.changed.join(', ')})` : ''}</li>`)}</ul>`}
     <${MoreButton} cursor=${audit.cursor} onMore=${audit.more} label="Older audit records" />
   </section>`;
 }
