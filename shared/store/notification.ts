@@ -97,14 +97,15 @@ const MAX_FILTERED_READS = 20;
 
 /** Notifications recorded but not yet handed to the channels, oldest first. */
 export async function listUndispatched(store: Store, limit: number): Promise<Notification[]> {
-  // The channels need the whole notification, so the items are read (eventually consistent: one
-  // dispatched meanwhile has lost its index key and is skipped, and claimDispatch checks again).
-  const page = await queryIndexItems(store, {
-    IndexName: 'gsi2',
-    KeyConditionExpression: 'gsi2pk = :pk',
-    ExpressionAttributeValues: { ':pk': DISPATCH_PENDING },
-    Limit: limit,
-  });
+  // The channels need the whole notification, so the items are read, consistently: an eventual read
+  // could miss one written a moment ago (the sweep dispatches what its evaluations just recorded),
+  // which would then wait for the next sweep. One dispatched meanwhile has lost its index key and
+  // is skipped (and claimDispatch checks again).
+  const page = await queryIndexItems(
+    store,
+    { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': DISPATCH_PENDING }, Limit: limit },
+    { consistent: true },
+  );
   return page.items.map((item) => notificationSchema.parse(item.notification));
 }
 
@@ -170,13 +171,21 @@ export async function markDispatched(store: Store, n: Pick<Notification, 'accoun
   );
 }
 
-/** Notifications recorded after `since` (exclusive) up to `until`, oldest first (the email digest's window). */
+/**
+ * Notifications recorded after `since` (exclusive) up to `until`, oldest first (the email digest's
+ * window). The items are read consistently: the next window starts at `until`, so one an eventual
+ * read missed would be in no digest.
+ */
 export async function listNotificationsBetween(store: Store, since: string, until: string, limit: number): Promise<Notification[]> {
-  const page = await queryIndexItems(store, {
-    IndexName: 'gsi1',
-    KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :since AND :until',
-    ExpressionAttributeValues: { ':pk': NOTIFICATIONS_INDEX_PK, ':since': `${since}#\uffff`, ':until': `${until}#\uffff` },
-    Limit: limit,
-  });
+  const page = await queryIndexItems(
+    store,
+    {
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :since AND :until',
+      ExpressionAttributeValues: { ':pk': NOTIFICATIONS_INDEX_PK, ':since': `${since}#\uffff`, ':until': `${until}#\uffff` },
+      Limit: limit,
+    },
+    { consistent: true },
+  );
   return page.items.map((item) => notificationSchema.parse(item.notification));
 }
