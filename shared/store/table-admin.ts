@@ -107,7 +107,7 @@ async function waitForIndex(client: DynamoDBClient, tableName: string, indexName
     if (done && table?.TableStatus === 'ACTIVE') return;
     if (Date.now() > deadline) {
       throw new Error(
-        `index ${indexName} of table ${tableName} is still not ${until === 'gone' ? 'deleted' : 'active'} after ${INDEX_CHANGE_WITHIN_MS / 1000} s`,
+        `index ${indexName} of table ${tableName} is still not ${until === 'gone' ? 'deleted' : 'active'} after ${INDEX_CHANGE_WITHIN_MS / 1000} s (index ${index?.IndexStatus ?? 'absent'}, table ${table?.TableStatus})`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));

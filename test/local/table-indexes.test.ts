@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +11,7 @@ import { createStore, type Store } from '../../shared/store/client.ts';
 import { listNotifications, listUndispatched, notificationPut } from '../../shared/store/notification.ts';
 import { tableDefinition } from '../../shared/store/table.ts';
 import { ensureTable } from '../../shared/store/table-admin.ts';
-import { dynamoEndpoint } from '../support/store.ts';
+import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../../local/dynamodb-local.ts';
 
 /**
  * A table made before gsi1 and gsi2 projected keys only (all three indexes there, gsi1 and gsi2
@@ -16,6 +19,8 @@ import { dynamoEndpoint } from '../support/store.ts';
  * indexes with the definition's, DynamoDB Local fills them from the items, and the lists read
  * what was there before. DynamoDB Local.
  */
+let dynamo: RunningDynamoDbLocal;
+let dataDir: string;
 let admin: DynamoDBClient;
 let store: Store;
 const notification = (n: number): Notification => ({
@@ -28,8 +33,13 @@ const notification = (n: number): Notification => ({
   payload: {},
 });
 
+// A DynamoDB Local of its own, persisting to disk as `npm start`'s does (the upgrade is of a data
+// dir kept from before); on the suite's shared instance, busy with every other file, deleting an
+// index once took over two minutes.
 beforeAll(async () => {
-  const endpoint = dynamoEndpoint();
+  dataDir = mkdtempSync(join(tmpdir(), 'termwatch-projection-'));
+  dynamo = await startDynamoDbLocal({ dataDir });
+  const endpoint = dynamo.endpoint;
   admin = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const tableName = `old-projection-${randomUUID()}`;
   const def = tableDefinition;
@@ -58,10 +68,12 @@ beforeAll(async () => {
   store = createStore({ tableName, endpoint });
   await store.doc.send(new TransactWriteCommand({ TransactItems: [1, 2, 3].map((n) => ({ Put: notificationPut(store, notification(n)) as never })) }));
   await putCalendarFeed(store, { id: 'feed1', name: 'Renewals', createdAt: '2026-11-01T00:00:00.000Z', createdBy: 'finance@example.com' }, 'hash1');
-});
-afterAll(() => {
+}, 120_000);
+afterAll(async () => {
   store?.doc.destroy();
   admin?.destroy();
+  await dynamo?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 // Replacing two indexes takes DynamoDB Local some seconds each, longer when the suite loads it.
