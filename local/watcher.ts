@@ -92,8 +92,14 @@ export async function startWatcher(options: WatcherOptions): Promise<RunningWatc
     admin.destroy();
   }
   const store = createStore({ tableName, endpoint });
+  if (table.replaced.length > 0) {
+    logger.info('table indexes replaced: their projection differed from the table definition (keys only now); DynamoDB rebuilt them from the items', {
+      table: tableName,
+      indexes: table.replaced,
+    });
+  }
   // A table from before the account directory (gsi3): its account items join it once.
-  if (table === 'indexes-added') await backfillAccountDirectory(store);
+  if (table.added.includes('gsi3')) await backfillAccountDirectory(store);
   const queue = new SpoolQueue({ dir: join(dataDir, 'queue'), ...options.queue });
   const recoveredEvents = await queue.open();
   queue.start(createProcessor({ store, policy: options.policy, clock }, { throwOnFullBatchFailure: false }));

@@ -10,10 +10,12 @@ export const tableGrants = {
   webhook: { actions: ['PutItem'], leadingKeyPrefixes: [RECEIPT_PARTITION_PREFIX] },
   // Applies events: facts, contracts, tasks, audit, notifications (transactions of Put/Update/Delete).
   processor: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
-  // Finance routes: lists by flag, status and renewal (gsi1), BatchGet of flagged accounts, and
-  // the policy preview's listing of every account (the account directory, gsi3; no Scan).
+  // Finance routes: lists by flag, status and renewal (gsi1; the index holds keys only, so each
+  // list BatchGets its items), and the policy preview's listing of every account (the account
+  // directory, gsi3; no Scan).
   api: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi1', 'gsi3'] },
-  // Due work by day and undispatched notifications (gsi2), evaluations, the checkpoint; delivery
-  // claims, and for the digest the notifications and tasks by time (gsi1) and account names (BatchGet).
+  // Due work by day (gsi2, keys only: the ids) and undispatched notifications (gsi2, then BatchGet of
+  // the items), evaluations, the checkpoint; delivery claims, and for the digest the notifications
+  // and tasks by time (gsi1, then BatchGet) and account names (BatchGet).
   sweep: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queriesIndexes: ['gsi1', 'gsi2'] },
 } as const satisfies Record<string, TableGrant>;

@@ -1,9 +1,10 @@
-import { GetCommand, QueryCommand, UpdateCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import type { BatchGetCommandOutput, NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import { accountFlagSchema, contractViewSchema, evaluationSummarySchema, type AccountFlag } from '../schemas/accounts.ts';
-import { isConditionFailed, queryAllPages, type Store } from './client.ts';
-import { accountDirectorySet, accountKey, accountPartition, ACCOUNT_SK, HISTORY_SK_FROM } from './keys.ts';
+import { batchGetItems, isConditionFailed, queryAllPages, type Store } from './client.ts';
+import { queryIndexItems, queryIndexKeys } from './index-query.ts';
+import { accountDirectorySet, accountIdOfPartition, accountKey, accountPartition, ACCOUNT_SK, HISTORY_SK_FROM } from './keys.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { flagIndexKey, RENEWALS_INDEX_PK } from './evaluation.ts';
 import { invoiceFacts, type StoredInvoice } from './invoice.ts';
@@ -196,41 +197,25 @@ export async function listAccountsByFlag(
   page: { limit: number; cursor?: string },
 ): Promise<{ items: AccountRecord[]; nextCursor?: string }> {
   const indexPk = flagIndexKey('', flag).gsi1pk;
-  const result = await store.doc.send(
-    new QueryCommand({
-      TableName: store.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': indexPk },
-      Limit: page.limit,
-      ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'gsi1pk', value: indexPk }),
-    }),
+  // The entries are the flag membership items, in the account's partition: its key names the account.
+  const result = await queryIndexKeys(store, {
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': indexPk },
+    Limit: page.limit,
+    ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'gsi1pk', value: indexPk }),
+  });
+  const items = await getAccounts(
+    store,
+    result.items.map((entry) => accountIdOfPartition(entry.pk)),
   );
-  const ids = (result.Items ?? []).map((item) => String(item.accountId));
-  const items = await getAccounts(store, ids);
-  const nextCursor = encodeCursor(result.LastEvaluatedKey);
+  const nextCursor = encodeCursor(result.lastEvaluatedKey);
   return nextCursor ? { items, nextCursor } : { items };
 }
 
-/** Account items by id, in the order given (BatchGet, retrying unprocessed keys). */
+/** Account items by id, in the order given, those that exist (BatchGet, retrying unprocessed keys). */
 export async function getAccounts(store: Store, accountIds: readonly string[]): Promise<AccountRecord[]> {
-  const found = new Map<string, AccountRecord>();
-  for (let i = 0; i < accountIds.length; i += 100) {
-    let keys: Array<Record<string, NativeAttributeValue>> | undefined = accountIds.slice(i, i + 100).map(accountKey);
-    for (let attempt = 0; keys && keys.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      const result: BatchGetCommandOutput = await store.doc.send(new BatchGetCommand({ RequestItems: { [store.tableName]: { Keys: keys } } }));
-      for (const item of result.Responses?.[store.tableName] ?? []) {
-        const record = accountRecordSchema.parse(item);
-        found.set(record.accountId, record);
-      }
-      keys = result.UnprocessedKeys?.[store.tableName]?.Keys;
-    }
-  }
-  return accountIds.flatMap((id) => {
-    const record = found.get(id);
-    return record ? [record] : [];
-  });
+  return (await batchGetItems(store, accountIds.map(accountKey))).map((item) => accountRecordSchema.parse(item));
 }
 
 /**
@@ -243,17 +228,14 @@ export async function listAccountsByNoticeDeadline(
   window: { from: string; to: string },
   page: { limit: number; cursor?: string },
 ): Promise<{ items: AccountRecord[]; nextCursor?: string }> {
-  const result = await store.doc.send(
-    new QueryCommand({
-      TableName: store.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': RENEWALS_INDEX_PK, ':from': window.from, ':to': `${window.to}#\uffff` },
-      Limit: page.limit,
-      ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'gsi1pk', value: RENEWALS_INDEX_PK }),
-    }),
-  );
-  const items = (result.Items ?? []).map((item) => accountRecordSchema.parse(item));
-  const nextCursor = encodeCursor(result.LastEvaluatedKey);
+  const result = await queryIndexItems(store, {
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: { ':pk': RENEWALS_INDEX_PK, ':from': window.from, ':to': `${window.to}#\uffff` },
+    Limit: page.limit,
+    ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'gsi1pk', value: RENEWALS_INDEX_PK }),
+  });
+  const items = result.items.map((item) => accountRecordSchema.parse(item));
+  const nextCursor = encodeCursor(result.lastEvaluatedKey);
   return nextCursor ? { items, nextCursor } : { items };
 }

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, paginateQuery, TransactWriteCommand, type QueryCommandInput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  paginateQuery,
+  TransactWriteCommand,
+  type BatchGetCommandOutput,
+  type NativeAttributeValue,
+  type QueryCommandInput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../errors.ts';
 import { InvalidCursorError } from './cursor.ts';
 import { retryOptimistic } from './optimistic.ts';
@@ -129,4 +138,42 @@ export async function queryAllPages(store: Store, input: Omit<QueryCommandInput,
   const items: Array<Record<string, unknown>> = [];
   for await (const page of paginateQuery({ client: store.doc }, { ...input, TableName: store.tableName })) items.push(...(page.Items ?? []));
   return items;
+}
+
+/** A table item's primary key. */
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+/** DynamoDB's limit on the keys of one BatchGetItem request. */
+const MAX_BATCH_GET_KEYS = 100;
+
+/**
+ * The items with these keys, in the order given (a key given twice is read once and answered
+ * twice); a key with no item is skipped. BatchGetItem requests of 100 keys, the keys DynamoDB
+ * left unprocessed (throttling, the 16 MB answer limit) asked again after a backoff. `consistent`
+ * for a strongly consistent read (twice the read units); the default reads eventually consistent.
+ */
+export async function batchGetItems(store: Store, keys: readonly ItemKey[], options: { consistent?: boolean } = {}): Promise<Array<Record<string, unknown>>> {
+  const id = (key: { pk?: unknown; sk?: unknown }) => `${String(key.pk)}|${String(key.sk)}`;
+  const unique = new Map<string, ItemKey>();
+  for (const key of keys) unique.set(id(key), { pk: key.pk, sk: key.sk });
+  const distinct = [...unique.values()];
+  const found = new Map<string, Record<string, unknown>>();
+  for (let i = 0; i < distinct.length; i += MAX_BATCH_GET_KEYS) {
+    let pending: Array<Record<string, NativeAttributeValue>> | undefined = distinct.slice(i, i + MAX_BATCH_GET_KEYS);
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      const result: BatchGetCommandOutput = await store.doc.send(
+        new BatchGetCommand({ RequestItems: { [store.tableName]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) } } }),
+      );
+      for (const item of result.Responses?.[store.tableName] ?? []) found.set(id(item), item);
+      pending = result.UnprocessedKeys?.[store.tableName]?.Keys;
+    }
+  }
+  return keys.flatMap((key) => {
+    const item = found.get(id(key));
+    return item ? [item] : [];
+  });
 }

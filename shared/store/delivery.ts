@@ -1,8 +1,9 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import type { Store } from './client.ts';
 import { isConditionFailed } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { queryIndexItems } from './index-query.ts';
 
 /**
  * Delivery claims: one item per message a person receives (a Slack message for a notification,
@@ -135,33 +136,33 @@ export async function listDeliveryDeadLetters(
   store: Store,
   query: { limit: number; cursor?: string },
 ): Promise<{ items: DeliveryClaim[]; nextCursor?: string }> {
-  const page = await store.doc.send(
-    new QueryCommand({
-      TableName: store.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': DEAD },
-      Limit: query.limit,
-      ExclusiveStartKey: decodeCursor(query.cursor, { attribute: 'gsi1pk', value: DEAD }),
-    }),
-  );
-  const nextCursor = encodeCursor(page.LastEvaluatedKey);
-  const items = (page.Items ?? []).map(fromItem);
+  const page = await queryIndexItems(store, {
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': DEAD },
+    Limit: query.limit,
+    ExclusiveStartKey: decodeCursor(query.cursor, { attribute: 'gsi1pk', value: DEAD }),
+  });
+  const nextCursor = encodeCursor(page.lastEvaluatedKey);
+  const items = page.items.map(fromItem);
   return nextCursor ? { items, nextCursor } : { items };
 }
 
 /** The last digest a recipient was sent (acknowledged), if any. */
 export async function lastDigestSent(store: Store, recipient: string): Promise<DeliveryClaim | undefined> {
-  const page = await store.doc.send(
-    new QueryCommand({
-      TableName: store.tableName,
+  const page = await queryIndexItems(
+    store,
+    {
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :pk',
       ExpressionAttributeValues: { ':pk': digestIndex(recipient) },
       ScanIndexForward: false,
       Limit: 1,
-    }),
+    },
+    // Consistent: an eventual read could still give the claim from before it was marked sent (no
+    // index key yet), which would be skipped, and the next digest would start its window afresh.
+    { consistent: true },
   );
-  const item = page.Items?.[0];
+  const item = page.items[0];
   return item ? fromItem(item) : undefined;
 }

@@ -4,7 +4,7 @@ import * as z from '../zod.ts';
 import { accountFlagSchema, evaluationSummarySchema, type AccountFlag } from '../schemas/accounts.ts';
 import { isConditionFailed, isTransactionRace, type Store } from './client.ts';
 import { queryDueDay } from './due-index.ts';
-import { accountDirectorySet, accountKey, accountPartition } from './keys.ts';
+import { accountDirectorySet, accountIdOfPartition, accountKey, accountPartition } from './keys.ts';
 import { ConcurrentUpdateError } from './revision.ts';
 
 /**
@@ -179,5 +179,5 @@ export async function deferEvaluation(store: Store, accountId: string, retryAt: 
 
 /** Accounts whose re-evaluation time fell on `day` (UTC YYYY-MM-DD) and is at or before `until`. */
 export async function listAccountsDueForEvaluation(store: Store, day: string, until: string): Promise<string[]> {
-  return (await queryDueDay(store, evalDayPartition(day), until)).map((item) => String(item.accountId));
+  return (await queryDueDay(store, evalDayPartition(day), until)).map((entry) => accountIdOfPartition(entry.pk));
 }

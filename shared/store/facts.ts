@@ -1,7 +1,7 @@
-import { BatchGetCommand, GetCommand, TransactWriteCommand, type BatchGetCommandOutput, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type * as z from '../zod.ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
-import { isTransactionRace, MAX_TRANSACTION_ITEMS, type Store } from './client.ts';
+import { batchGetItems, isTransactionRace, MAX_TRANSACTION_ITEMS, type Store } from './client.ts';
 import { retryOptimistic } from './optimistic.ts';
 import { accountPartition } from './keys.ts';
 import { ConcurrentUpdateError, factsRevisionBump } from './revision.ts';
@@ -151,7 +151,7 @@ export async function mergeFacts(store: Store, merges: readonly FactMerge[], opt
     const key = keyOf(m);
     keys.set(`${key.pk}|${key.sk}`, key);
   }
-  const stored = await batchGetItems(store, [...keys.values()]);
+  const stored = new Map((await batchGetItems(store, [...keys.values()], { consistent: true })).map((item) => [`${String(item.pk)}|${String(item.sk)}`, item]));
   // In memory: each fact's merged item and the revision its write is conditioned on.
   const planned = new Map<string, { accountId: string; write: FactWrite; expectedRev: number | undefined; members: number[] }>();
   const changed = list.map(() => false);
@@ -206,21 +206,4 @@ export async function mergeFacts(store: Store, merges: readonly FactMerge[], opt
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, transactions.length) }, worker));
   return changed;
-}
-
-/** Items by key (consistent BatchGetItem, 100 keys a request, unprocessed keys retried), by `pk|sk`. */
-async function batchGetItems(store: Store, keys: ReadonlyArray<{ pk: string; sk: string }>): Promise<Map<string, Record<string, unknown>>> {
-  const found = new Map<string, Record<string, unknown>>();
-  for (let i = 0; i < keys.length; i += 100) {
-    let pending: Array<Record<string, NativeAttributeValue>> | undefined = keys.slice(i, i + 100);
-    for (let attempt = 0; pending && pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      const result: BatchGetCommandOutput = await store.doc.send(
-        new BatchGetCommand({ RequestItems: { [store.tableName]: { Keys: pending, ConsistentRead: true } } }),
-      );
-      for (const item of result.Responses?.[store.tableName] ?? []) found.set(`${String(item.pk)}|${String(item.sk)}`, item);
-      pending = result.UnprocessedKeys?.[store.tableName]?.Keys;
-    }
-  }
-  return found;
 }

@@ -7,10 +7,17 @@
  */
 
 /** The partition of one account: every item about it, from facts to audit records. */
-export const accountPartition = (accountId: string): string => `ACCT#${accountId}`;
+const ACCOUNT_PARTITION_PREFIX = 'ACCT#';
+export const accountPartition = (accountId: string): string => `${ACCOUNT_PARTITION_PREFIX}${accountId}`;
 
 /** The account item's sort key: sorts before every fact, so one Query reads it first. */
 export const ACCOUNT_SK = 'ACCOUNT';
+
+/** The account id of an account partition's key (`ACCT#<id>`), as read back from an index entry. */
+export const accountIdOfPartition = (pk: string): string => {
+  if (!pk.startsWith(ACCOUNT_PARTITION_PREFIX)) throw new Error(`not an account partition: ${pk}`);
+  return pk.slice(ACCOUNT_PARTITION_PREFIX.length);
+};
 
 export const accountKey = (accountId: string) => ({
   pk: accountPartition(accountId),

@@ -3,6 +3,7 @@ import { notificationSchema, type Notification } from '../domain/notification.ts
 import { isConditionFailed, type Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { accountPartition } from './keys.ts';
+import { queryIndexItems } from './index-query.ts';
 
 /**
  * The notification outbox. A notification's id is derived from what it is about (a task's
@@ -42,34 +43,49 @@ export async function listNotifications(
 ): Promise<{ items: Notification[]; nextCursor?: string }> {
   const byAccount = query.accountId !== undefined;
   const pk = query.accountId !== undefined ? accountPartition(query.accountId) : NOTIFICATIONS_INDEX_PK;
-  // With a type, DynamoDB's Limit counts the items read before the filter, so one request can
-  // return a short or empty page that still has more behind it: read on (from where the last
-  // read stopped, never past `limit` matches) until the page is full, the list ends, or
-  // MAX_FILTERED_READS requests were made (the cursor then carries on).
-  const items: Notification[] = [];
-  let startKey = decodeCursor(query.cursor, { attribute: byAccount ? 'pk' : 'gsi1pk', value: pk });
-  for (let reads = 0; ; reads++) {
+  // With a type, Limit counts the items read before the filter (DynamoDB's on the partition, this
+  // module's on the index's items), so one request can return a short or empty page that still
+  // has more behind it: read on (from where the last read stopped, never past `limit` matches)
+  // until the page is full, the list ends, or MAX_FILTERED_READS requests were made (the cursor
+  // then carries on).
+  const readPage = async (
+    startKey: Record<string, unknown> | undefined,
+    limit: number,
+  ): Promise<{ items: Notification[]; lastKey?: Record<string, unknown> }> => {
+    if (!byAccount) {
+      // The index holds keys only: the items are read by key, the type tested on them.
+      const page = await queryIndexItems(store, {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        Limit: limit,
+        ScanIndexForward: false,
+        ExclusiveStartKey: startKey,
+      });
+      const read = page.items.map((item) => notificationSchema.parse(item.notification));
+      return { items: query.type ? read.filter((n) => n.type === query.type) : read, ...(page.lastEvaluatedKey ? { lastKey: page.lastEvaluatedKey } : {}) };
+    }
     const page = await store.doc.send(
       new QueryCommand({
         TableName: store.tableName,
-        ...(byAccount
-          ? {
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-              ExpressionAttributeValues: { ':pk': pk, ':prefix': NOTIFICATION_SK_PREFIX, ...(query.type ? { ':type': query.type } : {}) },
-            }
-          : {
-              IndexName: 'gsi1',
-              KeyConditionExpression: 'gsi1pk = :pk',
-              ExpressionAttributeValues: { ':pk': pk, ...(query.type ? { ':type': query.type } : {}) },
-            }),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': NOTIFICATION_SK_PREFIX, ...(query.type ? { ':type': query.type } : {}) },
         ...(query.type ? { FilterExpression: 'notification.#type = :type', ExpressionAttributeNames: { '#type': 'type' } } : {}),
-        Limit: query.limit - items.length,
-        ScanIndexForward: byAccount,
+        Limit: limit,
         ExclusiveStartKey: startKey,
       }),
     );
-    items.push(...(page.Items ?? []).map((item) => notificationSchema.parse(item.notification)));
-    startKey = page.LastEvaluatedKey;
+    return {
+      items: (page.Items ?? []).map((item) => notificationSchema.parse(item.notification)),
+      ...(page.LastEvaluatedKey ? { lastKey: page.LastEvaluatedKey } : {}),
+    };
+  };
+  const items: Notification[] = [];
+  let startKey = decodeCursor(query.cursor, { attribute: byAccount ? 'pk' : 'gsi1pk', value: pk });
+  for (let reads = 0; ; reads++) {
+    const page = await readPage(startKey, query.limit - items.length);
+    items.push(...page.items);
+    startKey = page.lastKey;
     if (!startKey || items.length >= query.limit || reads + 1 >= MAX_FILTERED_READS) break;
   }
   const nextCursor = encodeCursor(startKey);
@@ -81,16 +97,16 @@ const MAX_FILTERED_READS = 20;
 
 /** Notifications recorded but not yet handed to the channels, oldest first. */
 export async function listUndispatched(store: Store, limit: number): Promise<Notification[]> {
-  const page = await store.doc.send(
-    new QueryCommand({
-      TableName: store.tableName,
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': DISPATCH_PENDING },
-      Limit: limit,
-    }),
+  // The channels need the whole notification, so the items are read, consistently: an eventual read
+  // could miss one written a moment ago (the sweep dispatches what its evaluations just recorded),
+  // which would then wait for the next sweep. One dispatched meanwhile has lost its index key and
+  // is skipped (and claimDispatch checks again).
+  const page = await queryIndexItems(
+    store,
+    { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': DISPATCH_PENDING }, Limit: limit },
+    { consistent: true },
   );
-  return (page.Items ?? []).map((item) => notificationSchema.parse(item.notification));
+  return page.items.map((item) => notificationSchema.parse(item.notification));
 }
 
 /** How long a dispatcher holds a notification it claimed: far longer than handing it to the channels takes. */
@@ -155,16 +171,21 @@ export async function markDispatched(store: Store, n: Pick<Notification, 'accoun
   );
 }
 
-/** Notifications recorded after `since` (exclusive) up to `until`, oldest first (the email digest's window). */
+/**
+ * Notifications recorded after `since` (exclusive) up to `until`, oldest first (the email digest's
+ * window). The items are read consistently: the next window starts at `until`, so one an eventual
+ * read missed would be in no digest.
+ */
 export async function listNotificationsBetween(store: Store, since: string, until: string, limit: number): Promise<Notification[]> {
-  const page = await store.doc.send(
-    new QueryCommand({
-      TableName: store.tableName,
+  const page = await queryIndexItems(
+    store,
+    {
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :since AND :until',
-      ExpressionAttributeValues: { ':pk': 'NOTIFS', ':since': `${since}#\uffff`, ':until': `${until}#\uffff` },
+      ExpressionAttributeValues: { ':pk': NOTIFICATIONS_INDEX_PK, ':since': `${since}#\uffff`, ':until': `${until}#\uffff` },
       Limit: limit,
-    }),
+    },
+    { consistent: true },
   );
-  return (page.Items ?? []).map((item) => notificationSchema.parse(item.notification));
+  return page.items.map((item) => notificationSchema.parse(item.notification));
 }

@@ -4,7 +4,8 @@ import { targetSlot, taskSchema, type ReviewChange, type Task, type TaskStatus }
 import { NotFoundError } from '../errors.ts';
 import type { Store } from './client.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.ts';
-import { accountPartition } from './keys.ts';
+import { accountIdOfPartition, accountPartition } from './keys.ts';
+import { queryIndexItems } from './index-query.ts';
 import { queryDueDay } from './due-index.ts';
 import { notificationPut, type NotificationRecord } from './notification.ts';
 import { auditPut, type AuditRecord } from './audit.ts';
@@ -19,6 +20,11 @@ import { auditPut, type AuditRecord } from './audit.ts';
  */
 export const TASK_SK_PREFIX = 'TASK#';
 const taskKey = (accountId: string, taskId: string) => ({ pk: accountPartition(accountId), sk: `${TASK_SK_PREFIX}${taskId}` });
+/** The task id of a task item's sort key (`TASK#<id>`), as read back from an index entry. */
+const taskIdOfKey = (sk: string) => {
+  if (!sk.startsWith(TASK_SK_PREFIX)) throw new Error(`not a task key: ${sk}`);
+  return sk.slice(TASK_SK_PREFIX.length);
+};
 const slotKey = (accountId: string, slot: string) => ({ pk: accountPartition(accountId), sk: `SLOT#${slot}` });
 /** gsi1: tasks by status, by due time. */
 const statusIndexPk = (status: string) => `TASKS#${status}`;
@@ -194,24 +200,17 @@ export async function listTasksByStatus(
   const items: Task[] = [];
   for (let i = start; i < statuses.length; i++) {
     const status = statuses[i]!;
-    const page = await store.doc.send(
-      new QueryCommand({
-        TableName: store.tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: query.dueBefore ? 'gsi1pk = :pk AND gsi1sk < :due' : 'gsi1pk = :pk',
-        ExpressionAttributeValues: {
-          ':pk': statusIndexPk(status),
-          ...(query.dueBefore ? { ':due': query.dueBefore } : {}),
-          ...(query.assignee ? { ':assignee': query.assignee } : {}),
-        },
-        // A filtered page may come back short; its cursor carries on.
-        ...(query.assignee ? { FilterExpression: 'task.assignee = :assignee' } : {}),
-        Limit: query.limit - items.length,
-        ExclusiveStartKey: i === start ? startKey : undefined,
-      }),
-    );
-    items.push(...(page.Items ?? []).map((item) => taskFromItem(item).task));
-    if (page.LastEvaluatedKey) return { items, nextCursor: `${status}.${encodeCursor(page.LastEvaluatedKey)}` };
+    const page = await queryIndexItems(store, {
+      IndexName: 'gsi1',
+      KeyConditionExpression: query.dueBefore ? 'gsi1pk = :pk AND gsi1sk < :due' : 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': statusIndexPk(status), ...(query.dueBefore ? { ':due': query.dueBefore } : {}) },
+      Limit: query.limit - items.length,
+      ExclusiveStartKey: i === start ? startKey : undefined,
+    });
+    // The assignee is on the item, not the entry: filtered here, so a page may come back short; its cursor carries on.
+    const tasks = page.items.map((item) => taskFromItem(item).task);
+    items.push(...(query.assignee ? tasks.filter((task) => task.assignee === query.assignee) : tasks));
+    if (page.lastEvaluatedKey) return { items, nextCursor: `${status}.${encodeCursor(page.lastEvaluatedKey)}` };
     if (items.length >= query.limit) {
       const next = statuses[i + 1];
       return next ? { items, nextCursor: `${next}.` } : { items };
@@ -269,8 +268,8 @@ export async function listAccountTasks(
 
 /** Scheduled reviews whose opening time falls on `day` (UTC) at or before `until`. */
 export async function listReviewsDueToOpen(store: Store, day: string, until: string): Promise<Array<{ accountId: string; taskId: string }>> {
-  return (await queryDueDay(store, openDayPartition(day), until)).map((item) => {
-    const task = item.task as { id: string; accountId: string };
-    return { accountId: task.accountId, taskId: task.id };
-  });
+  return (await queryDueDay(store, openDayPartition(day), until)).map((entry) => ({
+    accountId: accountIdOfPartition(entry.pk),
+    taskId: taskIdOfKey(entry.sk),
+  }));
 }
