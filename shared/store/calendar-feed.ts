@@ -2,8 +2,7 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import { NotFoundError } from '../errors.ts';
 import type { Store } from './client.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
-import { queryIndexItems } from './index-query.ts';
+import { pageOfIndexPartition } from './index-query.ts';
 
 /**
  * Calendar feeds. A feed (`CALFEED#<id>` / `FEED`, listed by gsi1 `CALFEEDS`) and its token
@@ -52,16 +51,9 @@ export async function putCalendarFeed(store: Store, feed: CalendarFeed, tokenHas
 }
 
 export async function listCalendarFeeds(store: Store, query: { limit: number; cursor?: string }): Promise<{ items: CalendarFeed[]; nextCursor?: string }> {
-  const page = await queryIndexItems(store, {
-    IndexName: 'gsi1',
-    KeyConditionExpression: 'gsi1pk = :pk',
-    ExpressionAttributeValues: { ':pk': LIST },
-    Limit: query.limit,
-    ExclusiveStartKey: decodeCursor(query.cursor, { attribute: 'gsi1pk', value: LIST }),
-  });
+  const page = await pageOfIndexPartition(store, 'gsi1', LIST, query);
   const items = page.items.map((item) => calendarFeedSchema.parse(item.feed));
-  const nextCursor = encodeCursor(page.lastEvaluatedKey);
-  return nextCursor ? { items, nextCursor } : { items };
+  return page.nextCursor ? { items, nextCursor: page.nextCursor } : { items };
 }
 
 /** Revokes a feed: the feed and its token go in one transaction. */

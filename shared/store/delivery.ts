@@ -2,8 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import type { Store } from './client.ts';
 import { isConditionFailed } from './client.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
-import { queryIndexItems } from './index-query.ts';
+import { pageOfIndexPartition, queryIndexItems } from './index-query.ts';
 
 /**
  * Delivery claims: one item per message a person receives (a Slack message for a notification,
@@ -136,16 +135,9 @@ export async function listDeliveryDeadLetters(
   store: Store,
   query: { limit: number; cursor?: string },
 ): Promise<{ items: DeliveryClaim[]; nextCursor?: string }> {
-  const page = await queryIndexItems(store, {
-    IndexName: 'gsi1',
-    KeyConditionExpression: 'gsi1pk = :pk',
-    ExpressionAttributeValues: { ':pk': DEAD },
-    Limit: query.limit,
-    ExclusiveStartKey: decodeCursor(query.cursor, { attribute: 'gsi1pk', value: DEAD }),
-  });
-  const nextCursor = encodeCursor(page.lastEvaluatedKey);
+  const page = await pageOfIndexPartition(store, 'gsi1', DEAD, query);
   const items = page.items.map(fromItem);
-  return nextCursor ? { items, nextCursor } : { items };
+  return page.nextCursor ? { items, nextCursor: page.nextCursor } : { items };
 }
 
 /** The last digest a recipient was sent (acknowledged), if any. */

@@ -1,5 +1,6 @@
 import { paginateQuery, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { batchGetItems, type ItemKey, type Store } from './client.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { tableDefinition, type IndexName } from './table.ts';
 
 /**
@@ -57,4 +58,28 @@ export async function queryIndexItems(store: Store, query: IndexQuery, options: 
     return entry !== undefined && item[index.partitionKey] === entry[index.partitionKey] && item[index.sortKey] === entry[index.sortKey];
   });
   return page.lastEvaluatedKey ? { items: current, lastEvaluatedKey: page.lastEvaluatedKey } : { items: current };
+}
+
+/**
+ * A page of one index partition's items, in index order, by the API's opaque cursor (a cursor of
+ * another list is refused by decodeCursor): the list behind `GET /calendar-feeds`,
+ * `GET /deliveries/dead-letters` and the like.
+ */
+export async function pageOfIndexPartition(
+  store: Store,
+  index: IndexName,
+  partition: string,
+  page: { limit: number; cursor?: string },
+): Promise<{ items: Array<Record<string, unknown>>; nextCursor?: string }> {
+  const partitionKey = tableDefinition.globalSecondaryIndexes.find((g) => g.indexName === index)!.partitionKey;
+  const result = await queryIndexItems(store, {
+    IndexName: index,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': partitionKey },
+    ExpressionAttributeValues: { ':pk': partition },
+    Limit: page.limit,
+    ExclusiveStartKey: decodeCursor(page.cursor, { attribute: partitionKey, value: partition }),
+  });
+  const nextCursor = encodeCursor(result.lastEvaluatedKey);
+  return nextCursor ? { items: result.items, nextCursor } : { items: result.items };
 }
