@@ -223,17 +223,27 @@ export function assessAccount(
 }
 
 /**
- * For evaluations triggered by Stripe events: a review the rule would open now is scheduled to
- * open after the settle period instead (the sweep opens it then, if the signals still hold).
- * An already scheduled settle time is kept, so a stream of events does not keep pushing it.
- * The settle never runs past a deadline: a review timed to a term end whose due time (the notice
- * deadline, or a fixed term's end) falls within the settle period opens at once, since waiting
- * would open it after the last day on which notice can be given.
+ * For evaluations triggered by Stripe events, the review changes wait for the settle period
+ * (the sweep's evaluation then applies them, if the signals still say so):
+ * - a review the rule would open now is scheduled to open after the settle period instead. An
+ *   already scheduled settle time is kept, so a stream of events does not keep pushing it. The
+ *   settle never runs past a deadline: a review timed to a term end whose due time (the notice
+ *   deadline, or a fixed term's end) falls within the settle period opens at once, since waiting
+ *   would open it after the last day on which notice can be given;
+ * - a scheduled review whose signals cleared is held as it is (`held`), not cancelled: a burst
+ *   of out-of-order events that flags an account for a moment neither cancels and reschedules
+ *   its review each time nor leaves it cancelled on a passing state. The account is evaluated
+ *   again at the settle time (settleReminders), which cancels it if the signals are still clear.
  */
-export function settlePlans(plans: ReviewPlan[], tasks: readonly Task[], now: Date, policy: Policy): ReviewPlan[] {
+export function settlePlans(plans: ReviewPlan[], tasks: readonly Task[], now: Date, policy: Policy): { plans: ReviewPlan[]; held: Set<Task['kind']> } {
   const settleMs = policy.reviewSettleMinutes * 60_000;
-  if (settleMs === 0) return plans;
-  return plans.map((plan) => {
+  const held = new Set<Task['kind']>();
+  if (settleMs === 0) return { plans, held };
+  for (const task of tasks) {
+    if (task.status === 'scheduled' && !plans.some((p) => p.kind === task.kind) && !tasks.some((t) => t.kind === task.kind && t.status === 'pending_approval'))
+      held.add(task.kind);
+  }
+  const settled = plans.map((plan): ReviewPlan => {
     if (plan.status !== 'open') return plan;
     const current = tasks.find((t) => t.kind === plan.kind && (t.status === 'open' || t.status === 'scheduled'));
     if (current?.status === 'open') return plan;
@@ -247,6 +257,7 @@ export function settlePlans(plans: ReviewPlan[], tasks: readonly Task[], now: Da
     // biome-ignore lint/complexity/useMathMinMax: ISO timestamps compared as strings, not numbers
     return { ...plan, status: 'scheduled', openAt, dueAt: plan.dueAt < openAt ? openAt : plan.dueAt };
   });
+  return { plans: settled, held };
 }
 
 /**
@@ -255,13 +266,15 @@ export function settlePlans(plans: ReviewPlan[], tasks: readonly Task[], now: Da
  * that Stripe events would send now (`settle`) wait for the settle period (the sweep sends them,
  * from the settled facts), so a burst of out-of-order events cannot send one about a passing
  * state. An already pending settle time (`previous.nextEvalAt`) is kept, so a stream of events
- * neither pushes it back nor rewrites the account each time.
+ * neither pushes it back nor rewrites the account each time. `holding`: a review change waits for
+ * the settle time too (settlePlans' `held`), so the account is evaluated again then.
  */
 export function settleReminders(
   assessed: Pick<Assessment, 'policy' | 'reminders' | 'nextChangeAt'>,
   previous: { nextEvalAt?: string | undefined; remindersSent?: readonly string[] | undefined } | undefined,
   now: Date,
   settle: boolean,
+  holding = false,
 ) {
   const settleMs = assessed.policy.reviewSettleMinutes * 60_000;
   const deferReminders = settle && settleMs > 0 && (assessed.reminders.due !== undefined || assessed.reminders.skipped.length > 0);
@@ -270,7 +283,10 @@ export function settleReminders(
     previous?.nextEvalAt && Date.parse(previous.nextEvalAt) > now.getTime() && Date.parse(previous.nextEvalAt) <= now.getTime() + settleMs
       ? previous.nextEvalAt
       : undefined;
-  const nextEvalAt = deferReminders ? earliest([assessed.nextChangeAt, pending ?? new Date(now.getTime() + settleMs).toISOString()]) : assessed.nextChangeAt;
+  const nextEvalAt =
+    deferReminders || (settle && holding)
+      ? earliest([assessed.nextChangeAt, pending ?? new Date(now.getTime() + settleMs).toISOString()])
+      : assessed.nextChangeAt;
   // Keys of the current term are enough to send each reminder once; older ones are dropped.
   const remindersSent = [...new Set([...(previous?.remindersSent ?? []), ...reminders.skipped, ...(reminders.due ? [reminders.due.key] : [])])]
     .sort()

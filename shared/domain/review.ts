@@ -104,6 +104,11 @@ export interface ReconcileContext {
   newId: (kind: Task['kind']) => string;
   /** Who owns a new review (policy `owners.default` or the account's override). */
   owner?: string;
+  /**
+   * Kinds whose scheduled review is left exactly as it is although no plan holds: a cancellation
+   * waiting out the settle period (see settlePlans), decided by the sweep's evaluation then.
+   */
+  held?: ReadonlySet<Task['kind']>;
 }
 
 /**
@@ -169,6 +174,7 @@ export function reconcileReviews(existing: readonly Task[], plans: readonly Revi
       continue;
     }
     if (!plan) {
+      if (current.status === 'scheduled' && ctx.held?.has(kind)) continue;
       if (current.status === 'scheduled') {
         changes.push({
           type: 'update',

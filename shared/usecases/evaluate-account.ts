@@ -115,10 +115,12 @@ export function planEvaluation(
   const assessed = assessAccount(facts, accountId, deps.policy, now, account?.flagSince ?? {}, account?.remindersSent ?? []);
   const { latePayment, profit, flags, flagSince, plans, upcoming, policy } = assessed;
   const tasks = facts.tasks.map((t) => t.task);
-  const changes = reconcileReviews(tasks, options.settle ? settlePlans(plans, tasks, now, policy) : plans, {
+  const settled = options.settle ? settlePlans(plans, tasks, now, policy) : { plans, held: new Set<Task['kind']>() };
+  const changes = reconcileReviews(tasks, settled.plans, {
     accountId,
     now,
     evidence: assessed.evidence,
+    held: settled.held,
     newId: newTaskIds(accountId, tasks),
     ...(policy.owners.default ? { owner: policy.owners.default } : {}),
   });
@@ -127,7 +129,7 @@ export function planEvaluation(
     profitability: profitabilitySummary(profit),
     ...(upcoming ? { contract: upcoming } : {}),
   };
-  const { reminders, nextEvalAt, remindersSent } = settleReminders(assessed, account, now, options.settle === true);
+  const { reminders, nextEvalAt, remindersSent } = settleReminders(assessed, account, now, options.settle === true, settled.held.size > 0);
   if (
     account &&
     changes.length === 0 &&
@@ -142,7 +144,10 @@ export function planEvaluation(
     reviewOpenedNotification(task, { accountName: account?.name, flags, contract: upcoming, now }),
   );
   if (reminders.due && upcoming) {
-    const openTask = [...tasks, ...changes.map((c) => (c.type === 'create' ? c.task : c.after))].find((t) => t.status === 'open' || t.status === 'scheduled');
+    // The tasks as this evaluation leaves them (a review it cancels is not the reminder's).
+    const after = new Map(tasks.map((t) => [t.id, t]));
+    for (const c of changes) after.set(c.type === 'create' ? c.task.id : c.after.id, c.type === 'create' ? c.task : c.after);
+    const openTask = [...after.values()].find((t) => t.status === 'open' || t.status === 'scheduled');
     items.push({
       Put: notificationPut(
         deps.store,

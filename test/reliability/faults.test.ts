@@ -10,6 +10,7 @@ import { bearerTokenAuthenticator } from '../../shared/http/auth.ts';
 import { createHttpApp } from '../../shared/http/app.ts';
 import { webhookHandlers } from '../../shared/http/webhook-routes.ts';
 import { logger } from '../../shared/powertools.ts';
+import { runSweep } from '../../shared/usecases/sweep.ts';
 import { createStore, type Store } from '../../shared/store/client.ts';
 import type { QueuedEvent } from '../../shared/stripe/events.ts';
 import { apiEvent } from '../support/http.ts';
@@ -107,6 +108,12 @@ async function run(store: Store, faults?: FaultInjector): Promise<Run> {
   return { store, queue, dir, statuses, crashedBatches };
 }
 
+/**
+ * The sweep after the settle period: event-time evaluations leave review changes (an opening, a
+ * cancellation) and reminders to it, so a state is compared once they are applied.
+ */
+const settle = (store: Store) => runSweep({ store, policy: defaultPolicy }, new Date(now.getTime() + (defaultPolicy.reviewSettleMinutes + 5) * 60_000));
+
 const idOf = (body: string) => (JSON.parse(body) as QueuedEvent).id;
 
 /** One SQS record carrying `body`, as the event source mapping delivers it. */
@@ -119,6 +126,7 @@ function redriven(): Promise<void> {
     faults.enabled = false;
     expect(await faulty.queue.redrive()).toBe(deadLetterIds.length);
     await faulty.queue.drained();
+    await settle(faultyView);
   })();
   return redrive;
 }
@@ -139,6 +147,7 @@ beforeAll(async () => {
   faults.attach(faultyStore);
   faultyView = createStore({ tableName: faultyStore.tableName, endpoint: dynamoEndpoint() });
   [clean, faulty] = await Promise.all([run(cleanStore), run(faultyStore, faults)]);
+  await settle(clean.store);
   cleanState = await exportState(clean.store);
   deadLetterIds = faulty.queue.deadLetters().map((d) => idOf(d.body));
 }, 150_000);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWatcher } from '../../local/watcher.ts';
+import { defaultPolicy } from '../../shared/domain/policy.ts';
+import { runSweep } from '../../shared/usecases/sweep.ts';
 import { allItems } from '../support/scan.ts';
 import { daysBefore, epoch, fixture, invoiceEvents, signedDelivery, stripeEvent, type InvoiceStory } from '../support/stripe-events.ts';
 import { client, startTestWatcher } from '../support/watcher.ts';
@@ -133,8 +135,11 @@ describe('2,000 signed deliveries, 50 at a time, on the local stack', () => {
       expect(account.summary.latePayment.maxDaysOverdue).toBe(isLate(c) ? 40 : 0);
     }
     // A finalisation seen before its payment looks unpaid and overdue for a moment: the review
-    // that schedules is cancelled once the payment lands. What stays live is one per late payer.
-    const live = items.filter((i) => String(i.sk).startsWith('TASK#') && (i.task as { status: string }).status !== 'cancelled');
+    // that schedules is held through the settle period and cancelled by the sweep after it, the
+    // payment having landed. What stays live is one per late payer.
+    await runSweep({ store: watcher.store, policy: defaultPolicy }, new Date(Date.now() + (defaultPolicy.reviewSettleMinutes + 5) * 60_000));
+    const settled = await allItems(watcher.store);
+    const live = settled.filter((i) => String(i.sk).startsWith('TASK#') && (i.task as { status: string }).status !== 'cancelled');
     expect(live.map((i) => String(i.pk).slice(5)).sort()).toEqual(expected);
     const { body } = await client(watcher).get('/accounts?flag=late_payer&limit=200');
     expect(body.items.map((a: { id: string }) => a.id).sort()).toEqual(expected);
