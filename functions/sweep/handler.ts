@@ -4,7 +4,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { requireEnv } from '../../shared/config/env.ts';
 import { loadPolicyFromEnv } from '../../shared/config/runtime.ts';
-import { sdkClientSettings } from '../../shared/config/sdk.ts';
+import { sdkClientSettings, withoutSdkRequestLog } from '../../shared/config/sdk.ts';
 import { logger } from '../../shared/powertools.ts';
 import { createStore } from '../../shared/store/client.ts';
 import { traceSdkClients } from '../../shared/tracing.ts';
@@ -26,6 +26,7 @@ const deps = {
 };
 const sns = new SNSClient(sdk);
 const eventBridge = new EventBridgeClient(sdk);
+withoutSdkRequestLog(sns, eventBridge);
 await traceSdkClients([deps.store.doc, sns, eventBridge]);
 const notifiers: Notifier[] = [new SnsNotifier(requireEnv('NOTIFY_TOPIC_ARN'), sns), new EventBridgeNotifier(requireEnv('EVENT_BUS_NAME'), eventBridge)];
 // Addresses and links from the stack (context); SES sends, so no SMTP URL. A bad value fails the cold start naming it.
@@ -34,6 +35,7 @@ const slackSecretId = process.env.SLACK_WEBHOOK_SECRET_ID;
 let slack: SlackNotifier | undefined;
 if (slackSecretId) {
   const secrets = new SecretsProvider({ clientConfig: sdk });
+  withoutSdkRequestLog(secrets.client);
   await traceSdkClients([secrets.client]);
   slack = new SlackNotifier({
     store: deps.store,
@@ -51,6 +53,7 @@ if (slackSecretId) {
 let mail: { sender: ReturnType<typeof sesMailSender>; from: string; to: string[] } | undefined;
 if (delivery.mail) {
   const ses = new SESv2Client(sdk);
+  withoutSdkRequestLog(ses);
   await traceSdkClients([ses]);
   mail = { sender: sesMailSender(ses), from: delivery.mail.from, to: delivery.mail.to };
 }

@@ -8,7 +8,7 @@ import { gatewayAuthenticator } from '../../shared/http/auth.ts';
 import { createHttpApp } from '../../shared/http/app.ts';
 import { webhookHandlers } from '../../shared/http/webhook-routes.ts';
 import { logger } from '../../shared/powertools.ts';
-import { sdkClientSettings } from '../../shared/config/sdk.ts';
+import { sdkClientSettings, withoutSdkRequestLog } from '../../shared/config/sdk.ts';
 import { createStore } from '../../shared/store/client.ts';
 import { traceSdkClients } from '../../shared/tracing.ts';
 
@@ -17,6 +17,7 @@ const sdk = sdkClientSettings();
 const secrets = new SecretsProvider({ clientConfig: sdk });
 const store = createStore({ tableName: requireEnv('TABLE_NAME'), clientConfig: sdk });
 const sqs = new SQSClient(sdk);
+withoutSdkRequestLog(sqs, secrets.client);
 await traceSdkClients([store.doc, sqs, secrets.client]);
 const metrics = new Metrics({ namespace: 'Termwatch', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'termwatch' });
 

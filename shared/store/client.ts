@@ -11,6 +11,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../errors.ts';
+import { withoutSdkRequestLog } from '../config/sdk.ts';
 import { InvalidCursorError } from './cursor.ts';
 import { retryOptimistic } from './optimistic.ts';
 
@@ -44,6 +45,8 @@ export function createStore(options: StoreOptions): Store {
         : {}),
     ...options.clientConfig,
   });
+  // A client given a logger (a test, a debugging session) keeps the SDK's request log.
+  if (options.clientConfig?.logger === undefined) withoutSdkRequestLog(client);
   const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
