@@ -41,20 +41,31 @@ export interface ColdStartResult {
   /** The function whose load + first invocation took longest, and that total ÷ the baseline's. */
   worst: string;
   ratio: number;
+  /**
+   * The same in CPU time of the function's process (DynamoDB Local's work not included): on a
+   * shared machine wall time moves with the load, CPU time much less, so changes compare on it.
+   */
+  cpuMs: Record<string, { load: number; first: number; total: number }>;
+  cpuWorst: string;
+  cpuRatio: number;
 }
 
 const CHILD = `
-const t0 = performance.now();
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const t0 = performance.now(), c0 = cpu();
 const m = await import(process.env.BENCH_MODULE_URL);
-const t1 = performance.now();
+const t1 = performance.now(), c1 = cpu();
 const context = { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 60000 };
 const out = await m.handler(JSON.parse(process.env.BENCH_INPUT), context);
-const t2 = performance.now();
-process.stdout.write("\\n" + JSON.stringify({ load: t1 - t0, first: t2 - t1, answer: out }));`;
+const t2 = performance.now(), c2 = cpu();
+process.stdout.write("\\n" + JSON.stringify({ load: t1 - t0, first: t2 - t1, loadCpu: c1 - c0, firstCpu: c2 - c1, answer: out }));`;
 
 interface ChildResult {
   load: number;
   first: number;
+  /** CPU time (user + system) the process spent in each: its own work, whatever else the machine runs. */
+  loadCpu: number;
+  firstCpu: number;
   answer: unknown;
 }
 
@@ -182,8 +193,17 @@ export async function measureColdStart(endpoint: string, options: { runs: number
         { load: median(s.map((r) => r.load)), first: median(s.map((r) => r.first)), total: median(s.map((r) => r.load + r.first)) },
       ]),
     );
+    const cpuMs = Object.fromEntries(
+      [...samples].map(([name, s]) => [
+        name,
+        { load: median(s.map((r) => r.loadCpu)), first: median(s.map((r) => r.firstCpu)), total: median(s.map((r) => r.loadCpu + r.firstCpu)) },
+      ]),
+    );
     const functions = Object.entries(medianMs).filter(([name]) => name !== 'baseline');
     const [worst, worstMs] = functions.reduce((a, b) => (b[1].total > a[1].total ? b : a));
+    const [cpuWorst, cpuWorstMs] = Object.entries(cpuMs)
+      .filter(([name]) => name !== 'baseline')
+      .reduce((a, b) => (b[1].total > a[1].total ? b : a));
     return {
       runs: options.runs,
       medianMs,
@@ -196,6 +216,9 @@ export async function measureColdStart(endpoint: string, options: { runs: number
       },
       worst,
       ratio: worstMs.total / medianMs.baseline!.total,
+      cpuMs,
+      cpuWorst,
+      cpuRatio: cpuWorstMs.total / cpuMs.baseline!.total,
     };
   } finally {
     await closeStandIn();

@@ -204,6 +204,12 @@ export function headlineTable(r: BenchResults): string {
   );
 }
 
+/** A function's median CPU time in its cold process, load + first invocation. */
+function cpuCell(c: ColdStartResult, name: string): string {
+  const m = c.cpuMs[name];
+  return m ? `${fmt(m.load, 0)} + ${fmt(m.first, 0)} = ${fmt(m.total, 0)}` : '—';
+}
+
 /** The detail behind each figure. */
 export function detailSections(r: BenchResults): string {
   const out: string[] = [];
@@ -213,16 +219,20 @@ export function detailSections(r: BenchResults): string {
       `### Cold start with the first invocation (medians of ${c.runs} cold processes)`,
       '',
       table(
-        ['function', 'load ms', 'first invocation ms', 'total ms', '÷ baseline', 'first invocation'],
+        ['function', 'load ms', 'first invocation ms', 'total ms', '÷ baseline', 'CPU ms (load + first)', 'CPU ÷ baseline', 'first invocation'],
         Object.entries(c.medianMs).map(([name, m]) => [
           name,
           fmt(m.load, 0),
           fmt(m.first, 0),
           fmt(m.total, 0),
           fmt(m.total / c.medianMs.baseline!.total, 2),
+          cpuCell(c, name),
+          fmt((c.cpuMs[name]?.total ?? Number.NaN) / c.cpuMs.baseline!.total, 2),
           c.invocations[name] ?? '',
         ]),
       ),
+      '',
+      `CPU time is the function's own process (user + system; DynamoDB Local's work is not in it): it moves much less with the machine's load than wall time, so changes compare on it. Worst by CPU: ${c.cpuWorst}, ${fmt(c.cpuRatio, 2)} of the baseline.`,
       '',
     );
   }
@@ -398,7 +408,7 @@ export function detailSections(r: BenchResults): string {
       `### Cold start with the first invocation (a fresh \`node\` process loads the bundle, then handles one invocation against DynamoDB Local; medians of ${c.runs})`,
       '',
       table(
-        ['bundle', 'first invocation', 'load ms', 'first invocation ms', 'total ms', 'total ÷ baseline'],
+        ['bundle', 'first invocation', 'load ms', 'first invocation ms', 'total ms', 'total ÷ baseline', 'CPU ms (load + first)', 'CPU ÷ baseline'],
         Object.entries(c.medianMs).map(([name, m]) => [
           name,
           c.invocations[name] ?? '',
@@ -406,6 +416,8 @@ export function detailSections(r: BenchResults): string {
           fmt(m.first, 1),
           fmt(m.total, 1),
           base ? fmt(m.total / base.total, 2) : '—',
+          cpuCell(c, name),
+          fmt((c.cpuMs[name]?.total ?? Number.NaN) / c.cpuMs.baseline!.total, 2),
         ]),
       ),
       '',
@@ -476,6 +488,10 @@ export function jsonSummary(r: BenchResults): Record<string, unknown> {
     coldStartMs: r.coldStart
       ? Object.fromEntries(Object.entries(r.coldStart.medianMs).map(([k, m]) => [k, { load: value(m.load), first: value(m.first), total: value(m.total) }]))
       : null,
+    coldStartCpuMs: r.coldStart
+      ? Object.fromEntries(Object.entries(r.coldStart.cpuMs).map(([k, m]) => [k, { load: value(m.load), first: value(m.first), total: value(m.total) }]))
+      : null,
+    coldStartCpuVsBaselineRatio: value(r.coldStart?.cpuRatio),
     ddbWriteItemsPerEvent: value(r.writes?.writeItemsPerEvent),
     usdPerMillionEventsByService: r.writes ? Object.fromEntries(Object.entries(costPerMillionEvents(r.writes).parts).map(([k, v]) => [k, value(v)])) : null,
     listSameResultSet: r.lists?.sameResultSet ?? null,
