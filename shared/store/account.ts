@@ -1,8 +1,8 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { NativeAttributeValue, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import { accountFlagSchema, contractViewSchema, evaluationSummarySchema, type AccountFlag } from '../schemas/accounts.ts';
-import { batchGetItems, isConditionFailed, queryAllPages, type Store } from './client.ts';
+import { batchGetItems, isConditionFailed, isTransactionRace, MAX_TRANSACTION_ITEMS, queryAllPages, type Store } from './client.ts';
 import { queryIndexItems, queryIndexKeys } from './index-query.ts';
 import { accountDirectorySet, accountIdOfPartition, accountKey, accountPartition, ACCOUNT_SK, HISTORY_SK_FROM } from './keys.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -157,7 +157,22 @@ export interface CustomerFacts {
 export async function saveCustomerFacts(store: Store, accountId: string, customer: CustomerFacts): Promise<'saved' | 'stale'> {
   // A redelivered or older customer event changes nothing: a read spares the (billed) failed write.
   const stored = await getAccount(store, accountId);
-  if (stored?.customerVersion !== undefined && stored.customerVersion >= customer.version) return 'stale';
+  if (isStaleCustomer(stored, customer)) return 'stale';
+  try {
+    await store.doc.send(new UpdateCommand(customerFactsUpdate(store, accountId, customer)));
+    return 'saved';
+  } catch (error) {
+    if (isConditionFailed(error)) return 'stale';
+    throw error;
+  }
+}
+
+function isStaleCustomer(stored: AccountRecord | undefined, customer: CustomerFacts): boolean {
+  return stored?.customerVersion !== undefined && stored.customerVersion >= customer.version;
+}
+
+/** The conditional update that stores a customer observation (see saveCustomerFacts). */
+function customerFactsUpdate(store: Store, accountId: string, customer: CustomerFacts): UpdateCommandInput {
   const directory = accountDirectorySet(accountId);
   const sets = ['accountId = :id', 'entity = :entity', 'deleted = :deleted', 'customerVersion = :v', 'contractMetadata = :meta', directory.clause];
   const values: Record<string, NativeAttributeValue> = {
@@ -172,22 +187,62 @@ export async function saveCustomerFacts(store: Store, accountId: string, custome
     sets.push('#name = :name');
     values[':name'] = customer.name;
   }
-  try {
-    await store.doc.send(
-      new UpdateCommand({
-        TableName: store.tableName,
-        Key: accountKey(accountId),
-        UpdateExpression: `SET ${sets.join(', ')}${customer.name === undefined ? ' REMOVE #name' : ''}`,
-        ConditionExpression: 'attribute_not_exists(customerVersion) OR customerVersion < :v',
-        ExpressionAttributeNames: { '#name': 'name' },
-        ExpressionAttributeValues: values,
-      }),
-    );
-    return 'saved';
-  } catch (error) {
-    if (isConditionFailed(error)) return 'stale';
-    throw error;
+  return {
+    TableName: store.tableName,
+    Key: accountKey(accountId),
+    UpdateExpression: `SET ${sets.join(', ')}${customer.name === undefined ? ' REMOVE #name' : ''}`,
+    ConditionExpression: 'attribute_not_exists(customerVersion) OR customerVersion < :v',
+    ExpressionAttributeNames: { '#name': 'name' },
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** A customer observation saved with saveCustomerFactsMany: its outcome, and the account item read before. */
+export interface CustomerSave {
+  outcome: 'saved' | 'stale';
+  /** The account as read before the save (consistent), if it existed. */
+  before?: AccountRecord;
+}
+
+/**
+ * Saves many customers' observations (the backfill's pages) with a few requests instead of a read
+ * and an update each: the account items read in consistent BatchGetItem requests of 100, the stale
+ * observations dropped, the rest written in transactions of up to 100 updates under the same
+ * condition as saveCustomerFacts. A transaction refused as a whole (another writer stored a newer
+ * observation of one of its customers meanwhile, or held one of its items) is redone customer by
+ * customer with saveCustomerFacts, so each gets the outcome it would have had alone. The same
+ * customer given twice is saved a second time on its own, after the rest.
+ */
+export async function saveCustomerFactsMany(store: Store, customers: ReadonlyArray<{ accountId: string; customer: CustomerFacts }>): Promise<CustomerSave[]> {
+  const before = new Map((await getAccounts(store, [...new Set(customers.map((c) => c.accountId))], { consistent: true })).map((a) => [a.accountId, a]));
+  const results: CustomerSave[] = customers.map((c) => {
+    const stored = before.get(c.accountId);
+    return { outcome: 'stale', ...(stored ? { before: stored } : {}) };
+  });
+  const first = new Set<string>();
+  const writes: number[] = [];
+  const again: number[] = [];
+  customers.forEach((c, index) => {
+    if (first.has(c.accountId)) again.push(index);
+    else if (!isStaleCustomer(before.get(c.accountId), c.customer)) {
+      first.add(c.accountId);
+      writes.push(index);
+    }
+  });
+  for (let i = 0; i < writes.length; i += MAX_TRANSACTION_ITEMS) {
+    const part = writes.slice(i, i + MAX_TRANSACTION_ITEMS);
+    const updates = part.map((index) => customerFactsUpdate(store, customers[index]!.accountId, customers[index]!.customer));
+    try {
+      if (updates.length === 1) await store.doc.send(new UpdateCommand(updates[0]!));
+      else await store.doc.send(new TransactWriteCommand({ TransactItems: updates.map((Update) => ({ Update })) as never }));
+      for (const index of part) results[index]!.outcome = 'saved';
+    } catch (error) {
+      if (!(isConditionFailed(error) || isTransactionRace(error))) throw error;
+      for (const index of part) results[index]!.outcome = await saveCustomerFacts(store, customers[index]!.accountId, customers[index]!.customer);
+    }
   }
+  for (const index of again) results[index]!.outcome = await saveCustomerFacts(store, customers[index]!.accountId, customers[index]!.customer);
+  return results;
 }
 
 /** One page of the accounts carrying `flag`, in account-id order. */
@@ -214,8 +269,8 @@ export async function listAccountsByFlag(
 }
 
 /** Account items by id, in the order given, those that exist (BatchGet, retrying unprocessed keys). */
-export async function getAccounts(store: Store, accountIds: readonly string[]): Promise<AccountRecord[]> {
-  return (await batchGetItems(store, accountIds.map(accountKey))).map((item) => accountRecordSchema.parse(item));
+export async function getAccounts(store: Store, accountIds: readonly string[], options: { consistent?: boolean } = {}): Promise<AccountRecord[]> {
+  return (await batchGetItems(store, accountIds.map(accountKey), options)).map((item) => accountRecordSchema.parse(item));
 }
 
 /**

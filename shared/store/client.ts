@@ -151,10 +151,12 @@ export interface ItemKey {
 
 /** DynamoDB's limit on the keys of one BatchGetItem request. */
 const MAX_BATCH_GET_KEYS = 100;
+/** BatchGetItem requests one call sends at once. */
+const MAX_BATCH_GET_CONCURRENCY = 4;
 
 /**
  * The items with these keys, in the order given (a key given twice is read once and answered
- * twice); a key with no item is skipped. BatchGetItem requests of 100 keys, the keys DynamoDB
+ * twice); a key with no item is skipped. BatchGetItem requests of 100 keys (up to 4 at once), the keys DynamoDB
  * left unprocessed (throttling, the 16 MB answer limit) asked again after a backoff. `consistent`
  * for a strongly consistent read (twice the read units); the default reads eventually consistent.
  */
@@ -164,17 +166,24 @@ export async function batchGetItems(store: Store, keys: readonly ItemKey[], opti
   for (const key of keys) unique.set(id(key), { pk: key.pk, sk: key.sk });
   const distinct = [...unique.values()];
   const found = new Map<string, Record<string, unknown>>();
-  for (let i = 0; i < distinct.length; i += MAX_BATCH_GET_KEYS) {
-    let pending: Array<Record<string, NativeAttributeValue>> | undefined = distinct.slice(i, i + MAX_BATCH_GET_KEYS);
-    for (let attempt = 0; pending && pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      const result: BatchGetCommandOutput = await store.doc.send(
-        new BatchGetCommand({ RequestItems: { [store.tableName]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) } } }),
-      );
-      for (const item of result.Responses?.[store.tableName] ?? []) found.set(id(item), item);
-      pending = result.UnprocessedKeys?.[store.tableName]?.Keys;
+  const chunks: Array<Array<Record<string, NativeAttributeValue>>> = [];
+  for (let i = 0; i < distinct.length; i += MAX_BATCH_GET_KEYS) chunks.push(distinct.slice(i, i + MAX_BATCH_GET_KEYS));
+  // A few requests at once: the chunks are independent reads.
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      let pending: Array<Record<string, NativeAttributeValue>> | undefined = chunks[next++];
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        const result: BatchGetCommandOutput = await store.doc.send(
+          new BatchGetCommand({ RequestItems: { [store.tableName]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) } } }),
+        );
+        for (const item of result.Responses?.[store.tableName] ?? []) found.set(id(item), item);
+        pending = result.UnprocessedKeys?.[store.tableName]?.Keys;
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(MAX_BATCH_GET_CONCURRENCY, chunks.length) }, worker));
   return keys.flatMap((key) => {
     const item = found.get(id(key));
     return item ? [item] : [];

@@ -1,9 +1,9 @@
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { chooseContract, contractSchema, isStripeSource, type Contract } from '../domain/contract.ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
-import { isConditionFailed, isTransactionRace, type Store } from './client.ts';
+import { batchGetItems, isConditionFailed, isTransactionRace, type Store } from './client.ts';
 import { retryOptimistic } from './optimistic.ts';
-import { accountPartition } from './keys.ts';
+import { accountIdOfPartition, accountPartition } from './keys.ts';
 import { ConcurrentUpdateError, factsRevisionBump } from './revision.ts';
 import { auditPut } from './audit.ts';
 
@@ -27,6 +27,12 @@ export function contractFromItem(item: Record<string, unknown>): StoredContract 
 export async function getContract(store: Store, accountId: string): Promise<StoredContract | undefined> {
   const result = await store.doc.send(new GetCommand({ TableName: store.tableName, Key: contractKey(accountId), ConsistentRead: true }));
   return result.Item ? contractFromItem(result.Item) : undefined;
+}
+
+/** The contracts on record of these accounts, by account id (consistent BatchGetItem). */
+export async function getContracts(store: Store, accountIds: readonly string[]): Promise<Map<string, StoredContract>> {
+  const items = await batchGetItems(store, accountIds.map(contractKey), { consistent: true });
+  return new Map(items.map((item) => [accountIdOfPartition(String(item.pk)), contractFromItem(item)]));
 }
 
 /** What a contract says, without when and from which object it was read. */

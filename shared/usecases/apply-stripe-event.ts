@@ -6,7 +6,7 @@ import { mergeFact } from '../store/facts.ts';
 import { invoiceFacts } from '../store/invoice.ts';
 import { deleteParkedEvent, disputeFacts, getChargeOwner, listParkedEvents, parkEvent, refundFacts, saveChargeOwner } from '../store/revenue.ts';
 import type { Store } from '../store/client.ts';
-import { saveCustomerFacts } from '../store/account.ts';
+import { saveCustomerFacts, saveCustomerFactsMany, type CustomerFacts } from '../store/account.ts';
 import {
   customerEventTypes,
   invoiceEventTypes,
@@ -23,7 +23,7 @@ import {
 import { METADATA_KEYS } from '../stripe/contract-terms.ts';
 import { stripeTermsInForce, termsFieldsOf, type StripeTermsObjectKind } from '../stripe/terms-in-force.ts';
 import { getAccount } from '../store/account.ts';
-import { getContract, putStripeContract } from '../store/contract.ts';
+import { getContract, getContracts, putStripeContract } from '../store/contract.ts';
 import { listContractSources, saveContractSource } from '../store/contract-source.ts';
 import { retryOptimistic } from '../store/optimistic.ts';
 import { isConcurrentUpdate } from '../store/revision.ts';
@@ -112,24 +112,12 @@ export async function recordStripeEvent(deps: ApplyDeps, event: QueuedEvent): Pr
     return { outcome: changed ? 'applied' : 'unchanged', accountId, evaluate: true };
   }
   if (customerTypes.has(event.type)) {
-    const parsed = customerObjectSchema.safeParse(event.data.object);
-    if (!parsed.success) throw new UnreadableEventError(`event ${event.id}: customer object lacks an id`);
-    const customer = parsed.data;
-    const contractMetadata = Object.fromEntries(
-      Object.entries(customer.metadata ?? {}).filter(
-        (entry): entry is [string, string] => contractMetadataKeys.includes(entry[0]) && typeof entry[1] === 'string',
-      ),
-    );
-    const result = await saveCustomerFacts(deps.store, customer.id, {
-      ...(customer.name ? { name: customer.name } : {}),
-      deleted: event.type === 'customer.deleted' || customer.deleted === true,
-      contractMetadata,
-      version: observationVersion(event),
-    });
+    const { accountId, customer } = customerObservation(event);
+    const result = await saveCustomerFacts(deps.store, accountId, customer);
     // Both always, even for a redelivery: a crash after the save, or after the contract changed,
     // leaves the terms or the evaluation to do (an evaluation already current writes nothing).
-    await refreshStripeContract(deps, customer.id, `stripe:${event.id}`);
-    return { outcome: result === 'saved' ? 'applied' : 'unchanged', accountId: customer.id, evaluate: true };
+    await refreshStripeContract(deps, accountId, `stripe:${event.id}`);
+    return { outcome: result === 'saved' ? 'applied' : 'unchanged', accountId, evaluate: true };
   }
   if (subscriptionTypes.has(event.type) || scheduleTypes.has(event.type) || upcomingTypes.has(event.type)) {
     const owned = ownedObjectSchema.safeParse(event.data.object);
@@ -154,6 +142,61 @@ export async function recordStripeEvent(deps: ApplyDeps, event: QueuedEvent): Pr
   if (chargeTypes.has(event.type)) return recordChargeEvent(deps, event);
   if (refundTypes.has(event.type) || disputeTypes.has(event.type)) return recordRevenueEvent(deps, event);
   return { outcome: 'ignored', reason: `event type ${event.type} is not applied` };
+}
+
+/** A customer event's facts: name, deletion, the contract metadata keys, and the observation's order. */
+export function customerObservation(event: QueuedEvent): { accountId: string; customer: CustomerFacts } {
+  const parsed = customerObjectSchema.safeParse(event.data.object);
+  if (!parsed.success) throw new UnreadableEventError(`event ${event.id}: customer object lacks an id`);
+  const customer = parsed.data;
+  const contractMetadata = Object.fromEntries(
+    Object.entries(customer.metadata ?? {}).filter(
+      (entry): entry is [string, string] => contractMetadataKeys.includes(entry[0]) && typeof entry[1] === 'string',
+    ),
+  );
+  return {
+    accountId: customer.id,
+    customer: {
+      ...(customer.name ? { name: customer.name } : {}),
+      deleted: event.type === 'customer.deleted' || customer.deleted === true,
+      contractMetadata,
+      version: observationVersion(event),
+    },
+  };
+}
+
+/**
+ * Records many customer events (the backfill's customer pages), with the outcome and effects of
+ * recording each with recordStripeEvent, in a few requests: the customers saved together
+ * (saveCustomerFactsMany), then the contracts on record read together, then the Stripe terms
+ * recomputed (refreshStripeContract: three reads and maybe a write) only for the accounts where
+ * they can have moved. A customer's part in the terms is its contract metadata, so when neither
+ * this observation nor the account as stored before it carries any, and no contract is on
+ * record, the terms in force come from the account's subscription objects alone, and every
+ * writer of those recomputes them after its own write: nothing here can move them. The contract
+ * is read after the save, so a concurrent writer's terms are either seen here or computed by that
+ * writer from facts that include this save. `concurrency`: recomputations at once.
+ */
+export async function recordCustomerEvents(
+  deps: ApplyDeps,
+  events: readonly QueuedEvent[],
+  options: { concurrency?: number } = {},
+): Promise<Array<{ outcome: 'applied' | 'unchanged'; accountId: string }>> {
+  const observed = events.map(customerObservation);
+  const saves = await saveCustomerFactsMany(deps.store, observed);
+  const quiet = (i: number) =>
+    Object.keys(observed[i]!.customer.contractMetadata).length === 0 && Object.keys(saves[i]!.before?.contractMetadata ?? {}).length === 0;
+  const contracts = await getContracts(deps.store, [...new Set(observed.filter((_, i) => quiet(i)).map((o) => o.accountId))]);
+  const refresh = [...new Map(observed.flatMap((o, i) => (quiet(i) && !contracts.has(o.accountId) ? [] : [[o.accountId, events[i]!] as const]))).entries()];
+  let next = 0;
+  const worker = async () => {
+    while (next < refresh.length) {
+      const [accountId, event] = refresh[next++]!;
+      await refreshStripeContract(deps, accountId, `stripe:${event.id}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, options.concurrency ?? 8), refresh.length) }, worker));
+  return observed.map((o, i) => ({ outcome: saves[i]!.outcome === 'saved' ? 'applied' : 'unchanged', accountId: o.accountId }));
 }
 
 const chargeTypes: ReadonlySet<string> = new Set(chargeEventTypes);

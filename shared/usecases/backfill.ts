@@ -20,9 +20,9 @@ import {
 import type { Store } from '../store/client.ts';
 import { factMerge, mergeFacts, type FactMerge } from '../store/facts.ts';
 import { invoiceFacts } from '../store/invoice.ts';
-import { invoiceEventTypes } from '../stripe/events.ts';
+import { customerEventTypes, invoiceEventTypes, type QueuedEvent } from '../stripe/events.ts';
 import { backfillEvents, customerOf, UnsupportedBackfillObjectError } from '../stripe/backfill-events.ts';
-import { recordStripeEvent, UnreadableEventError } from './apply-stripe-event.ts';
+import { customerObservation, recordCustomerEvents, recordStripeEvent, UnreadableEventError } from './apply-stripe-event.ts';
 import { mergeAndEvaluate } from './merge-and-evaluate.ts';
 
 /**
@@ -36,6 +36,7 @@ export type BackfillResource = (typeof BACKFILL_RESOURCES)[number];
 type StripeObject = Record<string, unknown> & { id: string; created?: number };
 
 const invoiceTypes: ReadonlySet<string> = new Set(invoiceEventTypes);
+const customerTypes: ReadonlySet<string> = new Set(customerEventTypes);
 
 export interface BackfillOptions {
   /** Only invoices, refunds and disputes created on or after this day (policy time zone). */
@@ -204,7 +205,8 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
      * Invoices (most of any account's history) a batch at a time: one BatchGetItem of their
      * stored facts, a few transactions of merged facts with their accounts' revision bumps
      * (mergeFacts: the same conditions and outcome as recording each alone), one BatchWriteItem of
-     * the accounts touched. Other objects are recorded one by one (applyObject).
+     * the accounts touched. Customers go a batch at a time too (applyCustomers); other objects
+     * are recorded one by one (applyObject).
      */
     const applyInvoices = async (objects: StripeObject[]): Promise<void> => {
       const merges: FactMerge[] = [];
@@ -230,6 +232,36 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
         else checkpoint.unchanged++;
       }
       for (const m of merges) await touch(m.accountId);
+    };
+
+    /**
+     * Customers a batch at a time (recordCustomerEvents): their account items read and written
+     * together, the Stripe terms recomputed only where a customer's metadata can move them.
+     */
+    const applyCustomers = async (objects: StripeObject[]): Promise<void> => {
+      const events: QueuedEvent[] = [];
+      for (const object of objects) {
+        if (options.customer && customerOf(object) !== options.customer) continue;
+        checkpoint.read++;
+        if (typeof object.created === 'number') oldestCustomer = Math.min(oldestCustomer ?? object.created, object.created);
+        try {
+          const read = backfillEvents(object, deps.now);
+          const event = read.at(-1);
+          if (read.length !== 1 || !event || !customerTypes.has(event.type))
+            throw new UnsupportedBackfillObjectError(`customer ${object.id} did not read as one customer event`);
+          const { accountId } = customerObservation(event);
+          if (dryRun) touched.add(accountId);
+          else events.push(event);
+        } catch (error) {
+          skip(object, error);
+        }
+      }
+      if (events.length === 0) return;
+      for (const result of await recordCustomerEvents(deps, events, { concurrency })) {
+        if (result.outcome === 'applied') checkpoint.applied++;
+        else checkpoint.unchanged++;
+        await touch(result.accountId);
+      }
     };
 
     const applyObject = async (object: StripeObject): Promise<void> => {
@@ -270,6 +302,7 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
     let applying: Promise<void> = Promise.resolve();
     const flush = async (objects: StripeObject[]) => {
       if (resource === 'invoices') await applyInvoices(objects);
+      else if (resource === 'customers') await applyCustomers(objects);
       else for (let i = 0; i < objects.length; i += concurrency) await Promise.all(objects.slice(i, i + concurrency).map(applyObject));
       const marks = [...toMark];
       toMark = new Set();
@@ -294,7 +327,9 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
         ...(checkpoint.lastId ? { startingAfter: checkpoint.lastId } : {}),
         pageSize,
       });
-      const batchSize = Math.max(concurrency * 4, pageSize);
+      // Lists recorded a batch at a time go five pages a batch: a batch's requests depend on each
+      // other (read, write, marks, checkpoint), so larger batches mean fewer round trips in a row.
+      const batchSize = Math.max(concurrency * 4, resource === 'invoices' || resource === 'customers' ? pageSize * 10 : pageSize);
       const startFlush = async () => {
         const objects = batch;
         batch = [];
@@ -303,13 +338,30 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
         started.catch(() => undefined);
         applying = started;
       };
-      for await (const object of list) {
+      // A Stripe failure stops the reading, not what was read: that is applied and checkpointed
+      // first, so a resumed run continues after the last object read (batches span many pages).
+      let readFailure: { cause: unknown } | undefined;
+      const objects = list[Symbol.asyncIterator]();
+      for (;;) {
+        let step: IteratorResult<StripeObject>;
+        try {
+          step = await objects.next();
+        } catch (cause) {
+          readFailure = { cause };
+          break;
+        }
+        if (step.done) break;
+        const object = step.value;
         if (checkpoint.firstCreated === undefined && typeof object.created === 'number') checkpoint.firstCreated = object.created;
         batch.push(object);
         if (batch.length >= batchSize) await startFlush();
       }
       await startFlush();
       await applying;
+      if (readFailure) {
+        if (!dryRun && sinceCheckpoint > 0) await saveCheckpoint(deps.store, scope, checkpoint, nowIso);
+        throw readFailure.cause;
+      }
     } catch (cause) {
       // The batch being applied finishes first (or fails), so the checkpoint reported is settled.
       await applying.catch(() => undefined);
@@ -326,9 +378,9 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
     evaluation.total = accounts.length;
     report('evaluate');
     // Accounts a chunk at a time (concurrency at once); the chunk's counts are added in one
-    // update and its touched marks cleared in one BatchWriteItem, after its evaluations (a run
-    // stopped between the two evaluates those accounts again, which writes nothing).
-    const chunk = Math.max(concurrency, 25);
+    // update and its touched marks cleared in BatchWriteItem requests, after its evaluations (a
+    // run stopped between the two evaluates those accounts again, which writes nothing).
+    const chunk = Math.max(concurrency, 100);
     for (let i = 0; i < accounts.length; i += chunk) {
       const ids = accounts.slice(i, i + chunk);
       const counts: EvaluationCounters = { evaluated: 0, flagged: 0, reviewsOpened: 0, reviewsScheduled: 0, reminders: 0 };

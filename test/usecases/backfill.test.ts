@@ -22,9 +22,12 @@ const policy = defaultPolicy;
 
 /**
  * The store's business content, comparable across runs: the backfill's own bookkeeping is left
- * out, and audit entries lose their wall-clock time and random id (the entry itself stays).
+ * out, and audit entries lose their wall-clock time and random id (the entry itself stays). With
+ * `revisions: false`, an account's facts revision counts are left out too, and only whether its
+ * evaluation is current stays: how many times the revision moved depends on how the facts were
+ * grouped into transactions (an interrupted run splits its batches), not on what they are.
  */
-async function comparableState(store: Store): Promise<string[]> {
+async function comparableState(store: Store, options: { revisions?: boolean } = {}): Promise<string[]> {
   const items = await allItems(store);
   return items
     .filter((item) => !String(item.pk).startsWith('BACKFILL#'))
@@ -32,6 +35,11 @@ async function comparableState(store: Store): Promise<string[]> {
       if (String(item.sk).startsWith('~AUDIT#')) {
         const { sk: _sk, at: _at, id: _id, ...rest } = item;
         return JSON.stringify(rest, Object.keys(rest).sort());
+      }
+      if (options.revisions === false && item.entity === 'account') {
+        const { factsRev, evaluatedRev, ...rest } = item;
+        const counted = { ...rest, evaluationCurrent: evaluatedRev === (factsRev ?? 0) };
+        return JSON.stringify(counted, Object.keys(counted).sort());
       }
       return JSON.stringify(item, Object.keys(item).sort());
     })
@@ -178,10 +186,13 @@ describe('backfill: resumable and polite', () => {
     const stoppedAt = (error as BackfillInterruptedError).checkpoint;
     expect(stoppedAt?.read).toBeGreaterThan(0);
     expect(stoppedAt?.done).toBe(false);
-    // Partway: some invoice facts are in, not all.
+    // Partway: some invoice facts are in, not all. The three pages read before the failure are
+    // applied and checkpointed, though a batch spans more pages than that.
     const partial = (await allItems(store)).filter((i) => String(i.sk).startsWith('INV#')).length;
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(many.invoices.length);
+    expect(stoppedAt?.read).toBe(15);
+    expect(partial).toBe(15);
 
     fake.requests.length = 0;
     const resumed = await backfill(store, { ...options, resume: true });
@@ -192,7 +203,7 @@ describe('backfill: resumable and polite', () => {
     expect(resumed.resources.invoices?.read).toBeGreaterThanOrEqual(many.invoices.length);
     expect(resumed.evaluation.evaluated).toBe(12);
 
-    expect(await comparableState(store)).toEqual(await comparableState(reference));
+    expect(await comparableState(store, { revisions: false })).toEqual(await comparableState(reference, { revisions: false }));
     await expect(backfill(store, { ...options, resume: true })).rejects.toThrow(/finished/);
   });
 
