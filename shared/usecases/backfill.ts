@@ -327,7 +327,7 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
         ...(checkpoint.lastId ? { startingAfter: checkpoint.lastId } : {}),
         pageSize,
       });
-      // Lists recorded a batch at a time go five pages a batch: a batch's requests depend on each
+      // Lists recorded a batch at a time go ten pages a batch: a batch's requests depend on each
       // other (read, write, marks, checkpoint), so larger batches mean fewer round trips in a row.
       const batchSize = Math.max(concurrency * 4, resource === 'invoices' || resource === 'customers' ? pageSize * 10 : pageSize);
       const startFlush = async () => {
