@@ -6,7 +6,7 @@ import { mergeFact } from '../store/facts.ts';
 import { invoiceFacts } from '../store/invoice.ts';
 import { deleteParkedEvent, disputeFacts, getChargeOwner, listParkedEvents, parkEvent, refundFacts, saveChargeOwner } from '../store/revenue.ts';
 import type { Store } from '../store/client.ts';
-import { saveCustomerFacts, saveCustomerFactsMany, type CustomerFacts } from '../store/account.ts';
+import { saveCustomerFactsMany, type CustomerFacts } from '../store/account.ts';
 import {
   customerEventTypes,
   invoiceEventTypes,
@@ -112,12 +112,10 @@ export async function recordStripeEvent(deps: ApplyDeps, event: QueuedEvent): Pr
     return { outcome: changed ? 'applied' : 'unchanged', accountId, evaluate: true };
   }
   if (customerTypes.has(event.type)) {
-    const { accountId, customer } = customerObservation(event);
-    const result = await saveCustomerFacts(deps.store, accountId, customer);
-    // Both always, even for a redelivery: a crash after the save, or after the contract changed,
-    // leaves the terms or the evaluation to do (an evaluation already current writes nothing).
-    await refreshStripeContract(deps, accountId, `stripe:${event.id}`);
-    return { outcome: result === 'saved' ? 'applied' : 'unchanged', accountId, evaluate: true };
+    // The terms are recomputed whenever they can move, even for a redelivery (a crash after the
+    // save leaves them to do), and the account evaluated always (a current one writes nothing).
+    const [result] = await recordCustomerEvents(deps, [event]);
+    return { ...result!, evaluate: true };
   }
   if (subscriptionTypes.has(event.type) || scheduleTypes.has(event.type) || upcomingTypes.has(event.type)) {
     const owned = ownedObjectSchema.safeParse(event.data.object);
