@@ -1,7 +1,7 @@
 import { paginateQuery, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { batchGetItems, type ItemKey, type Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { tableDefinition, type IndexName } from './table.ts';
+import { indexDefinition, type IndexName } from './table.ts';
 
 /**
  * Reads through the indexes. Every index projects keys only (see table.ts): an update that
@@ -49,8 +49,7 @@ export async function queryAllIndexKeys(store: Store, query: Omit<IndexQuery, 'E
  */
 export async function queryIndexItems(store: Store, query: IndexQuery, options: { consistent?: boolean } = {}): Promise<IndexPage<Record<string, unknown>>> {
   const page = await queryIndexKeys(store, query);
-  const index = tableDefinition.globalSecondaryIndexes.find((g) => g.indexName === query.IndexName);
-  if (!index) throw new Error(`no index ${query.IndexName} in the table definition`);
+  const index = indexDefinition(query.IndexName);
   const items = await batchGetItems(store, page.items, options);
   const entries = new Map(page.items.map((entry) => [`${entry.pk}|${entry.sk}`, entry]));
   const current = items.filter((item) => {
@@ -71,7 +70,7 @@ export async function pageOfIndexPartition(
   partition: string,
   page: { limit: number; cursor?: string },
 ): Promise<{ items: Array<Record<string, unknown>>; nextCursor?: string }> {
-  const partitionKey = tableDefinition.globalSecondaryIndexes.find((g) => g.indexName === index)!.partitionKey;
+  const { partitionKey } = indexDefinition(index);
   const result = await queryIndexItems(store, {
     IndexName: index,
     KeyConditionExpression: '#pk = :pk',

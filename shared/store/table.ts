@@ -35,3 +35,10 @@ export const tableDefinition = {
 
 export type TableDefinition = typeof tableDefinition;
 export type IndexName = (typeof tableDefinition.globalSecondaryIndexes)[number]['indexName'];
+
+/** One index of the definition by name (its key attributes and projection). */
+export function indexDefinition(name: IndexName): TableDefinition['globalSecondaryIndexes'][number] {
+  const index = tableDefinition.globalSecondaryIndexes.find((g) => g.indexName === name);
+  if (!index) throw new Error(`no index ${name} in the table definition`);
+  return index;
+}
