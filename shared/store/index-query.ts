@@ -49,14 +49,36 @@ export async function queryAllIndexKeys(store: Store, query: Omit<IndexQuery, 'E
  */
 export async function queryIndexItems(store: Store, query: IndexQuery, options: { consistent?: boolean } = {}): Promise<IndexPage<Record<string, unknown>>> {
   const page = await queryIndexKeys(store, query);
-  const index = indexDefinition(query.IndexName);
-  const items = await batchGetItems(store, page.items, options);
-  const entries = new Map(page.items.map((entry) => [`${entry.pk}|${entry.sk}`, entry]));
-  const current = items.filter((item) => {
-    const entry = entries.get(`${String(item.pk)}|${String(item.sk)}`);
+  const current = await itemsOfIndexEntries(store, query.IndexName, page.items, options);
+  return page.lastEvaluatedKey ? { items: current, lastEvaluatedKey: page.lastEvaluatedKey } : { items: current };
+}
+
+/**
+ * The items of index entries (one BatchGetItem per hundred), in the entries' order, skipping an
+ * entry whose item is gone or no longer carries that index key (as queryIndexItems).
+ */
+export async function itemsOfIndexEntries(
+  store: Store,
+  indexName: IndexName,
+  entries: readonly IndexEntry[],
+  options: { consistent?: boolean } = {},
+): Promise<Array<Record<string, unknown>>> {
+  const index = indexDefinition(indexName);
+  const items = await batchGetItems(store, entries, options);
+  const byKey = new Map(entries.map((entry) => [`${entry.pk}|${entry.sk}`, entry]));
+  return items.filter((item) => {
+    const entry = byKey.get(`${String(item.pk)}|${String(item.sk)}`);
     return entry !== undefined && item[index.partitionKey] === entry[index.partitionKey] && item[index.sortKey] === entry[index.sortKey];
   });
-  return page.lastEvaluatedKey ? { items: current, lastEvaluatedKey: page.lastEvaluatedKey } : { items: current };
+}
+
+/**
+ * Where a list stops after `entry`: the LastEvaluatedKey a Query of that index would have given
+ * had its page ended there (the table key and the index key, all a keys-only entry holds).
+ */
+export function keyAfterEntry(indexName: IndexName, entry: IndexEntry): Record<string, unknown> {
+  const index = indexDefinition(indexName);
+  return { pk: entry.pk, sk: entry.sk, [index.partitionKey]: entry[index.partitionKey], [index.sortKey]: entry[index.sortKey] };
 }
 
 /**

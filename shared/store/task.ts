@@ -5,7 +5,7 @@ import { NotFoundError } from '../errors.ts';
 import type { Store } from './client.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.ts';
 import { accountIdOfPartition, accountPartition } from './keys.ts';
-import { queryIndexItems } from './index-query.ts';
+import { itemsOfIndexEntries, keyAfterEntry, queryIndexKeys, type IndexEntry } from './index-query.ts';
 import { queryDueDay } from './due-index.ts';
 import { notificationPut, type NotificationRecord } from './notification.ts';
 import { auditPut, type AuditRecord } from './audit.ts';
@@ -179,8 +179,13 @@ export async function replaceTask(store: Store, stored: StoredTask, after: Task,
 const STATUSES: readonly TaskStatus[] = ['open', 'pending_approval', 'scheduled', 'decided', 'cancelled'];
 
 /**
- * A page of tasks across statuses (or one), by due time within each status. The cursor
- * records which status partition the page stopped in and is checked against it on the way back.
+ * A page of tasks across statuses (or one), by due time within each status: the next `limit`
+ * index entries in status order, then their items. Every status from the cursor's on is queried
+ * at once (one round trip, not one a status; a status the page does not reach costs its keys
+ * only, at most `limit` of them), and the items come in one BatchGetItem. The cursor records
+ * which status partition the page stopped in and where, and is checked against it on the way back.
+ * An entry filtered out (its task moved on since the index was written, or another assignee's)
+ * leaves the page short; its cursor carries on.
  */
 export async function listTasksByStatus(
   store: Store,
@@ -197,26 +202,37 @@ export async function listTasksByStatus(
     const rest = query.cursor.slice(separator + 1);
     startKey = rest ? decodeCursor(rest, { attribute: 'gsi1pk', value: statusIndexPk(status) }) : undefined;
   }
-  const items: Task[] = [];
-  for (let i = start; i < statuses.length; i++) {
-    const status = statuses[i]!;
-    const page = await queryIndexItems(store, {
-      IndexName: 'gsi1',
-      KeyConditionExpression: query.dueBefore ? 'gsi1pk = :pk AND gsi1sk < :due' : 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': statusIndexPk(status), ...(query.dueBefore ? { ':due': query.dueBefore } : {}) },
-      Limit: query.limit - items.length,
-      ExclusiveStartKey: i === start ? startKey : undefined,
-    });
-    // The assignee is on the item, not the entry: filtered here, so a page may come back short; its cursor carries on.
-    const tasks = page.items.map((item) => taskFromItem(item).task);
-    items.push(...(query.assignee ? tasks.filter((task) => task.assignee === query.assignee) : tasks));
-    if (page.lastEvaluatedKey) return { items, nextCursor: `${status}.${encodeCursor(page.lastEvaluatedKey)}` };
-    if (items.length >= query.limit) {
-      const next = statuses[i + 1];
-      return next ? { items, nextCursor: `${next}.` } : { items };
+  const pages = await Promise.all(
+    statuses.slice(start).map((status, n) =>
+      queryIndexKeys(store, {
+        IndexName: 'gsi1',
+        KeyConditionExpression: query.dueBefore ? 'gsi1pk = :pk AND gsi1sk < :due' : 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': statusIndexPk(status), ...(query.dueBefore ? { ':due': query.dueBefore } : {}) },
+        Limit: query.limit,
+        ExclusiveStartKey: n === 0 ? startKey : undefined,
+      }),
+    ),
+  );
+  const entries: IndexEntry[] = [];
+  let nextCursor: string | undefined;
+  for (let n = 0; n < pages.length && nextCursor === undefined; n++) {
+    const status = statuses[start + n]!;
+    const page = pages[n]!;
+    const room = query.limit - entries.length;
+    if (page.items.length > room) {
+      entries.push(...page.items.slice(0, room));
+      nextCursor = `${status}.${encodeCursor(keyAfterEntry('gsi1', entries.at(-1)!))}`;
+    } else {
+      entries.push(...page.items);
+      if (page.lastEvaluatedKey) nextCursor = `${status}.${encodeCursor(page.lastEvaluatedKey)}`;
+      else if (entries.length >= query.limit && statuses[start + n + 1]) nextCursor = `${statuses[start + n + 1]}.`;
+      else if (entries.length >= query.limit) break;
     }
   }
-  return { items };
+  // The assignee is on the item, not the entry: filtered here.
+  const tasks = (await itemsOfIndexEntries(store, 'gsi1', entries)).map((item) => taskFromItem(item).task);
+  const items = query.assignee ? tasks.filter((task) => task.assignee === query.assignee) : tasks;
+  return nextCursor ? { items, nextCursor } : { items };
 }
 
 /**
