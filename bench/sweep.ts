@@ -1,8 +1,9 @@
 import { DAY_MS, utcDay } from '../shared/domain/days.ts';
 import { defaultPolicy } from '../shared/domain/policy.ts';
-import { getAccount } from '../shared/store/account.ts';
+import { deferEvaluation, getAccount } from '../shared/store/account.ts';
 import type { Store } from '../shared/store/client.ts';
 import { applyStripeEvent } from '../shared/usecases/apply-stripe-event.ts';
+import { saveSweepCheckpoint } from '../shared/store/sweep-state.ts';
 import { runSweep, type SweepResult } from '../shared/usecases/sweep.ts';
 import { epoch, fixture, invoiceEvents, stripeEvent } from '../test/support/stripe-events.ts';
 import { createBenchStore } from './dynamo.ts';
@@ -53,7 +54,10 @@ export interface PreparedSweep {
  * scheduled review opens two days before the sweep) and `notDue` scheduled-but-not-due reviews,
  * with a tenth as many accounts whose re-evaluation is scheduled later.
  */
-export async function prepareSweep(endpoint: string, options: { notDue: number; dueAccounts: number; now: Date }): Promise<PreparedSweep> {
+export async function prepareSweep(
+  endpoint: string,
+  options: { notDue: number; dueAccounts: number; now: Date; checkpoint?: 'none' | 'hourly' },
+): Promise<PreparedSweep> {
   const sweepNow = sweepInstant(options.now);
   const store = await createBenchStore(endpoint, `sweep${options.notDue}`);
   const deps = { store, policy: defaultPolicy };
@@ -65,6 +69,16 @@ export async function prepareSweep(endpoint: string, options: { notDue: number; 
   const reviews = await seedNotDue(store, [reviewTemplate(store, defaultPolicy, sweepNow)], { count: options.notDue, now: sweepNow, seed: 7 });
   const notDueAccounts = Math.ceil(options.notDue / 10);
   const accounts = await seedNotDue(store, [await accountTemplate(store, sample.summary, sweepNow)], { count: notDueAccounts, now: sweepNow, seed: 8 });
+  // An hourly run: the earlier runs did everything due until a minute ago and left their
+  // checkpoint on today; since then both due accounts came due again (their next evaluation a
+  // minute ago, where a settle time or a weekly check puts it). The late payer's review, due to
+  // open two days ago, opens with its account's evaluation. Without this, the run is the first
+  // after a deployment: no checkpoint, a week read back.
+  if (options.checkpoint === 'hourly') {
+    const dueAt = new Date(options.now.getTime() - 60_000).toISOString();
+    for (let n = 0; n < options.dueAccounts; n++) await deferEvaluation(store, `cus_due${n}`, dueAt);
+    await saveSweepCheckpoint(store, dueAt.slice(0, 10), dueAt);
+  }
   return {
     store,
     notDueReviews: options.notDue,

@@ -52,7 +52,7 @@ describe('npm run bench -- --quick --json', () => {
     expect(summary.webhookVerified, 'webhookVerified').toBe(true);
     // Cold starts with their first invocation (each checked to have succeeded, or the phase fails).
     const cold = summary.coldStartMs as Record<string, { load: number; first: number; total: number }>;
-    expect(Object.keys(cold).sort()).toEqual(['api', 'baseline', 'processor', 'sweep', 'webhook']);
+    expect(Object.keys(cold).sort()).toEqual(['api', 'baseline', 'processor', 'sweep', 'sweepFirstRun', 'webhook']);
     for (const [name, m] of Object.entries(cold)) {
       expect(m.load, name).toBeGreaterThan(0);
       expect(m.first, name).toBeGreaterThan(0);
