@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -72,9 +72,10 @@ interface ChildResult {
   answer: unknown;
 }
 
-function coldInvoke(file: string, input: unknown, env: NodeJS.ProcessEnv): Promise<ChildResult> {
-  // BENCH_COLD_PROFILE=dir writes each cold process's CPU profile there (docs/benchmarks.md: reading a cold start).
-  const profile = process.env.BENCH_COLD_PROFILE ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${process.env.BENCH_COLD_PROFILE}`] : [];
+function coldInvoke(name: string, file: string, input: unknown, env: NodeJS.ProcessEnv): Promise<ChildResult> {
+  // BENCH_COLD_PROFILE=dir writes each cold process's CPU profile to dir/<function>/, for bench/cold-profile.ts.
+  const dir = process.env.BENCH_COLD_PROFILE;
+  const profile = dir ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${join(dir, name)}`] : [];
   return nodeChildJson<ChildResult>(
     [...profile, '--input-type=module', '-e', CHILD],
     { ...env, BENCH_MODULE_URL: pathToFileURL(file).href, BENCH_INPUT: JSON.stringify(input) },
@@ -186,11 +187,11 @@ export async function measureColdStart(endpoint: string, options: { runs: number
       return name === 'api' ? tasksRequest() : {};
     };
     const samples = new Map<string, ChildResult[]>(built.map((b) => [b.name, []]));
-    for (const b of built) checkAnswer(b.name, (await coldInvoke(b.file, inputOf(b.name), await envOf(b.name))).answer); // warm the page cache; check each works
+    for (const b of built) checkAnswer(b.name, (await coldInvoke(`${b.name}-warmup`, b.file, inputOf(b.name), await envOf(b.name))).answer); // warm the page cache; check each works
     for (let round = 0; round < options.runs; round++) {
       for (const b of [...built].sort(() => Math.random() - 0.5)) {
         const childEnv = await envOf(b.name);
-        const result = await coldInvoke(b.file, inputOf(b.name), childEnv);
+        const result = await coldInvoke(b.name, b.file, inputOf(b.name), childEnv);
         checkAnswer(b.name, result.answer);
         samples.get(b.name)!.push(result);
       }
@@ -234,6 +235,8 @@ export async function measureColdStart(endpoint: string, options: { runs: number
     };
   } finally {
     await closeStandIn();
+    // The profiles point into the bundles: kept beside them, source maps included.
+    if (process.env.BENCH_COLD_PROFILE) cpSync(outDir, join(process.env.BENCH_COLD_PROFILE, 'bundles'), { recursive: true });
     rmSync(outDir, { recursive: true, force: true });
   }
 }
