@@ -16,6 +16,8 @@ export class DynamoDbLocalStartError extends Error {
 export interface RunningDynamoDbLocal {
   readonly endpoint: string;
   readonly port: number;
+  /** The Java process (its CPU time is what bench/ddb-local-cost.ts reads). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -109,6 +111,7 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   return {
     endpoint,
     port,
+    pid: child.pid,
     async stop() {
       process.removeListener('exit', killOnExit);
       if (exited) return;
