@@ -8,9 +8,10 @@ import type { TableGrant } from '../constructs/watcher-function.ts';
 export const tableGrants = {
   // One conditional PutItem of its receipt (shared/store/stripe-event.ts), under EVT# only.
   webhook: { actions: ['PutItem'], leadingKeyPrefixes: [RECEIPT_PARTITION_PREFIX] },
-  // Applies events: facts, contracts, tasks, audit, notifications (transactions of Put/Update/Delete);
-  // a customer event reads its account and contract by key (BatchGet, as the backfill's pages do).
-  processor: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+  // Applies events: facts, contracts, tasks, audit, notifications (transactions of Put/Update/Delete,
+  // and a ConditionCheck of the account item when Stripe's terms move alone); recording customers
+  // reads accounts and contracts by key (BatchGet, as the backfill's pages do).
+  processor: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] },
   // Finance routes: lists by flag, status and renewal (gsi1; the index holds keys only, so each
   // list BatchGets its items), and the policy preview's listing of every account (the account
   // directory, gsi3; no Scan).

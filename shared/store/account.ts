@@ -4,6 +4,7 @@ import * as z from '../zod.ts';
 import { accountFlagSchema, contractViewSchema, evaluationSummarySchema, type AccountFlag } from '../schemas/accounts.ts';
 import { batchGetItems, isConditionFailed, isTransactionRace, MAX_TRANSACTION_ITEMS, queryAllPages, type Store } from './client.ts';
 import { queryIndexItems, queryIndexKeys } from './index-query.ts';
+import type { AccountItemChange } from './evaluation.ts';
 import { accountDirectorySet, accountIdOfPartition, accountKey, accountPartition, ACCOUNT_SK, HISTORY_SK_FROM } from './keys.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { flagIndexKey, RENEWALS_INDEX_PK } from './evaluation.ts';
@@ -34,6 +35,7 @@ export { accountFlagSchema, type AccountFlag } from '../schemas/accounts.ts';
 export {
   deferEvaluation,
   evaluationSchema,
+  type AccountItemChange,
   evaluationWrite,
   listAccountsDueForEvaluation,
   saveEvaluation,
@@ -167,33 +169,69 @@ export async function saveCustomerFacts(store: Store, accountId: string, custome
   }
 }
 
-function isStaleCustomer(stored: AccountRecord | undefined, customer: CustomerFacts): boolean {
+export function isStaleCustomer(stored: AccountRecord | undefined, customer: CustomerFacts): boolean {
   return stored?.customerVersion !== undefined && stored.customerVersion >= customer.version;
 }
 
-/** The conditional update that stores a customer observation (see saveCustomerFacts). */
-function customerFactsUpdate(store: Store, accountId: string, customer: CustomerFacts): UpdateCommandInput {
-  const directory = accountDirectorySet(accountId);
-  const sets = ['accountId = :id', 'entity = :entity', 'deleted = :deleted', 'customerVersion = :v', 'contractMetadata = :meta', directory.clause];
-  const values: Record<string, NativeAttributeValue> = {
-    ...directory.values,
-    ':id': accountId,
-    ':entity': 'account',
-    ':deleted': customer.deleted,
-    ':v': customer.version,
-    ':meta': customer.contractMetadata,
-  };
+/** A customer observation's fields of the account item, as SET and REMOVE clauses. */
+function customerFields(customer: CustomerFacts): Omit<AccountItemChange, 'condition'> {
+  const set = ['deleted = :deleted', 'customerVersion = :v', 'contractMetadata = :meta'];
+  const values: Record<string, NativeAttributeValue> = { ':deleted': customer.deleted, ':v': customer.version, ':meta': customer.contractMetadata };
   if (customer.name !== undefined) {
-    sets.push('#name = :name');
+    set.push('#name = :name');
     values[':name'] = customer.name;
   }
+  return { set, remove: customer.name === undefined ? ['#name'] : [], names: { '#name': 'name' }, values };
+}
+
+/**
+ * A customer observation as a change of the account item, made from the account as read
+ * (`readVersion`: its customer version, none when it had none): it holds only while that is still
+ * the stored one, so a customer write that got in between sends the caller back to read again,
+ * and what the caller decided from the customer as read (whether the Stripe terms can move) stays true.
+ */
+export function customerFactsChange(customer: CustomerFacts, readVersion: string | undefined): AccountItemChange {
+  const fields = customerFields(customer);
+  const guard = customerVersionGuard(readVersion);
+  return { ...fields, values: { ...fields.values, ...guard.values }, condition: guard.condition };
+}
+
+/**
+ * The account item's customer version as read, as a condition of a write made from it (see
+ * customerFactsChange): a write that sets nothing of the customer, only holds while it is the stored one.
+ */
+export function customerVersionGuard(readVersion: string | undefined): AccountItemChange {
+  return readVersion === undefined
+    ? { set: [], remove: [], names: {}, values: {}, condition: 'attribute_not_exists(customerVersion)' }
+    : { set: [], remove: [], names: {}, values: { ':readV': readVersion }, condition: 'customerVersion = :readV' };
+}
+
+/** customerVersionGuard as a transaction item of its own, for a write that does not update the account item. */
+export function accountConditionCheck(store: Store, accountId: string, guard: AccountItemChange): Record<string, unknown> {
+  return {
+    ConditionCheck: {
+      TableName: store.tableName,
+      Key: accountKey(accountId),
+      ConditionExpression: guard.condition,
+      ...(Object.keys(guard.values).length > 0 ? { ExpressionAttributeValues: guard.values } : {}),
+    },
+  };
+}
+
+/**
+ * The update that stores a customer observation alone (see saveCustomerFacts), under the condition
+ * that no newer one is stored, or `change`'s condition (customerFactsChange).
+ */
+export function customerFactsUpdate(store: Store, accountId: string, customer: CustomerFacts, change?: AccountItemChange): UpdateCommandInput {
+  const directory = accountDirectorySet(accountId);
+  const fields = change ?? customerFields(customer);
   return {
     TableName: store.tableName,
     Key: accountKey(accountId),
-    UpdateExpression: `SET ${sets.join(', ')}${customer.name === undefined ? ' REMOVE #name' : ''}`,
-    ConditionExpression: 'attribute_not_exists(customerVersion) OR customerVersion < :v',
-    ExpressionAttributeNames: { '#name': 'name' },
-    ExpressionAttributeValues: values,
+    UpdateExpression: `SET ${['accountId = :id', 'entity = :entity', directory.clause, ...fields.set].join(', ')}${fields.remove.length > 0 ? ` REMOVE ${fields.remove.join(', ')}` : ''}`,
+    ConditionExpression: change?.condition ?? 'attribute_not_exists(customerVersion) OR customerVersion < :v',
+    ExpressionAttributeNames: fields.names,
+    ExpressionAttributeValues: { ...directory.values, ':id': accountId, ':entity': 'account', ...fields.values },
   };
 }
 

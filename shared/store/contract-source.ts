@@ -1,10 +1,10 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../zod.ts';
 import type { StripeTermsObject, StripeTermsObjectKind } from '../stripe/terms-in-force.ts';
 import type { SubscriptionPlans } from '../domain/fixed-costs.ts';
 import { accountPartition } from './keys.ts';
 import { ConcurrentUpdateError, factsRevisionBump } from './revision.ts';
-import { isConditionFailed, isTransactionConditionFailed, queryAllPages, transactThroughConflicts, type Store } from './client.ts';
+import { batchGetItems, isConditionFailed, isTransactionConditionFailed, queryAllPages, transactThroughConflicts, type Store } from './client.ts';
 import { retryOptimistic } from './optimistic.ts';
 
 /**
@@ -64,17 +64,18 @@ export async function saveContractSource(store: Store, accountId: string, source
   return retryOptimistic(
     async (): Promise<'saved' | 'stale'> => {
       // A redelivered or older observation changes nothing: a read spares the (billed) failed write.
-      const [stored, storedPlans] = await Promise.all([
-        store.doc.send(new GetCommand({ TableName: store.tableName, Key: key, ProjectionExpression: 'version', ConsistentRead: true })),
-        plans ? store.doc.send(new GetCommand({ TableName: store.tableName, Key: plansKey(accountId, source.id), ConsistentRead: true })) : undefined,
-      ]);
-      if (typeof stored.Item?.version === 'string' && stored.Item.version >= source.version) return 'stale';
+      // The observation and a subscription's plans as stored, in one consistent request.
+      const plansAt = plansKey(accountId, source.id);
+      const stored = await batchGetItems(store, plans ? [key, plansAt] : [key], { consistent: true });
+      const storedSource = stored.find((item) => item.sk === key.sk);
+      const storedPlans = plans ? stored.find((item) => item.sk === plansAt.sk) : undefined;
+      if (typeof storedSource?.version === 'string' && storedSource.version >= source.version) return 'stale';
       try {
         if (!plans) {
           await store.doc.send(new PutCommand(put));
           return 'saved';
         }
-        const before = storedPlans?.Item ? subscriptionPlansFromItem(storedPlans.Item) : undefined;
+        const before = storedPlans ? subscriptionPlansFromItem(storedPlans) : undefined;
         const changed = !before || before.live !== plans.live || before.planIds.join(' ') !== plans.planIds.join(' ');
         await transactThroughConflicts(store, {
           TransactItems: [
@@ -83,15 +84,15 @@ export async function saveContractSource(store: Store, accountId: string, source
               Put: {
                 TableName: store.tableName,
                 Item: {
-                  ...plansKey(accountId, source.id),
+                  ...plansAt,
                   entity: 'subscription_plans',
                   accountId,
                   subscriptionId: source.id,
                   version: source.version,
                   ...plans,
                 },
-                ...(storedPlans?.Item
-                  ? { ConditionExpression: 'version = :pv', ExpressionAttributeValues: { ':pv': storedPlans.Item.version } }
+                ...(storedPlans
+                  ? { ConditionExpression: 'version = :pv', ExpressionAttributeValues: { ':pv': storedPlans.version } }
                   : { ConditionExpression: 'attribute_not_exists(pk)' }),
               },
             },

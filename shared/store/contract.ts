@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { chooseContract, contractSchema, isStripeSource, type Contract } from '../domain/contract.ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
 import { batchGetItems, isConditionFailed, isTransactionRace, type Store } from './client.ts';
@@ -42,6 +42,54 @@ function terms(contract: Contract) {
 }
 
 /**
+ * What putting the Stripe terms `next` in place of `current` writes, without writing it (so an
+ * evaluation can commit with it): `changed` (the contract put or deleted, conditioned on the
+ * revision read, and its history entry; the writer moves the facts revision), `moved` (the same
+ * terms from a newer observation: only the contract item, where they were read), or `kept`
+ * (nothing to write). `after` is the contract item as the write leaves it (null: none).
+ */
+export type StripeContractChange =
+  | { outcome: 'kept' }
+  | { outcome: 'changed' | 'moved'; items: Array<Record<string, unknown>>; after: Record<string, unknown> | null };
+
+export function stripeContractChange(
+  store: Store,
+  accountId: string,
+  current: StoredContract | undefined,
+  next: Contract | null,
+  actor: string,
+  at: string,
+): StripeContractChange {
+  if (current && !isStripeSource(current.contract.source)) return { outcome: 'kept' };
+  if (next === null ? current === undefined : current !== undefined && canonicalJson(current.contract) === canonicalJson(next)) return { outcome: 'kept' };
+  const onRevision = current
+    ? { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': current.rev } }
+    : { ConditionExpression: 'attribute_not_exists(pk)' };
+  const item = next === null ? null : { ...contractKey(accountId), entity: 'contract', accountId, contract: next, rev: (current?.rev ?? 0) + 1 };
+  if (item !== null && current !== undefined && canonicalJson(terms(next!)) === canonicalJson(terms(current.contract))) {
+    // The same terms from a newer observation: only where they were read moves on (which object,
+    // which version, when). That is no change of the contract: no history entry, and the facts
+    // revision stays (an evaluation reads the terms, which are what they were).
+    return { outcome: 'moved', items: [{ Put: { TableName: store.tableName, Item: item, ...onRevision } }], after: item };
+  }
+  const history = auditPut(store, {
+    accountId,
+    at,
+    by: actor,
+    action: next === null ? 'contract.withdrawn' : current ? 'contract.replaced' : 'contract.recorded',
+    entity: 'contract',
+    entityId: accountId,
+    before: current?.contract ?? null,
+    after: next,
+  });
+  const write =
+    item === null
+      ? { Delete: { TableName: store.tableName, Key: contractKey(accountId), ...onRevision } }
+      : { Put: { TableName: store.tableName, Item: item, ...onRevision } };
+  return { outcome: 'changed', items: [write, history], after: item };
+}
+
+/**
  * Puts the Stripe terms in force in place of `current` (the contract as read, before the Stripe
  * objects were read): records or replaces them, or deletes the contract when Stripe gives none
  * (`next` null). Unlike offerContract, older Stripe terms on record do not stay: they are what
@@ -49,7 +97,7 @@ function terms(contract: Contract) {
  * source and are kept. A change writes the contract (or deletes it), a history entry and bumps
  * the facts revision in one transaction, conditioned on the revision read: ConcurrentUpdateError
  * when it moved, and the caller reads and computes again. The same terms read from a newer
- * observation only update where they were read (no history entry, no revision bump).
+ * observation only update where they were read (no history entry, no revision bump): `moved`.
  */
 export async function putStripeContract(
   store: Store,
@@ -57,54 +105,13 @@ export async function putStripeContract(
   current: StoredContract | undefined,
   next: Contract | null,
   actor: string,
-): Promise<'changed' | 'kept'> {
-  if (current && !isStripeSource(current.contract.source)) return 'kept';
-  if (next === null ? current === undefined : current !== undefined && canonicalJson(current.contract) === canonicalJson(next)) return 'kept';
+): Promise<StripeContractChange['outcome']> {
+  const change = stripeContractChange(store, accountId, current, next, actor, new Date().toISOString());
+  if (change.outcome === 'kept') return 'kept';
   try {
-    if (next !== null && current !== undefined && canonicalJson(terms(next)) === canonicalJson(terms(current.contract))) {
-      // The same terms from a newer observation: only where they were read moves on (which object,
-      // which version, when). That is no change of the contract: no history entry, and the facts
-      // revision stays (an evaluation reads the terms, which are what they were).
-      await store.doc.send(
-        new PutCommand({
-          TableName: store.tableName,
-          Item: { ...contractKey(accountId), entity: 'contract', accountId, contract: next, rev: current.rev + 1 },
-          ConditionExpression: 'rev = :rev',
-          ExpressionAttributeValues: { ':rev': current.rev },
-        }),
-      );
-      return 'kept';
-    }
-    if (next !== null) {
-      await writeContract(store, accountId, current, next, actor);
-      return 'changed';
-    }
-    await store.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: store.tableName,
-              Key: contractKey(accountId),
-              ConditionExpression: 'rev = :rev',
-              ExpressionAttributeValues: { ':rev': current!.rev },
-            },
-          },
-          auditPut(store, {
-            accountId,
-            at: new Date().toISOString(),
-            by: actor,
-            action: 'contract.withdrawn',
-            entity: 'contract',
-            entityId: accountId,
-            before: current!.contract,
-            after: null,
-          }),
-          factsRevisionBump(store, accountId),
-        ],
-      }),
-    );
-    return 'changed';
+    if (change.outcome === 'moved') await store.doc.send(new PutCommand(change.items[0]!.Put as PutCommandInput));
+    else await store.doc.send(new TransactWriteCommand({ TransactItems: [...change.items, factsRevisionBump(store, accountId)] as never }));
+    return change.outcome;
   } catch (error) {
     if (isTransactionRace(error) || isConditionFailed(error)) throw new ConcurrentUpdateError(`contract of ${accountId} changed meanwhile`, { cause: error });
     throw error;

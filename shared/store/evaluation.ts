@@ -54,6 +54,19 @@ export interface EvaluationWrite {
   items: Array<Record<string, unknown>>;
 }
 
+/**
+ * Fields of the account item that another of its writers (the customer's facts) stores with the
+ * evaluation, in the same update: its SET and REMOVE clauses, and its own condition, which must
+ * hold as well as the revision's.
+ */
+export interface AccountItemChange {
+  set: string[];
+  remove: string[];
+  names: Record<string, string>;
+  values: Record<string, NativeAttributeValue>;
+  condition: string;
+}
+
 /** The writes saveEvaluation makes, without making them (so several accounts can share a transaction). */
 export function evaluationWrite(
   store: Store,
@@ -68,6 +81,8 @@ export function evaluationWrite(
    * the account's facts revision moves from `factsRev` to `factsRev + 1`, evaluated at that.
    */
   factItems: ReadonlyArray<Record<string, unknown>> = [],
+  /** Further fields of the account item, set in the evaluation's own update. */
+  accountChange?: AccountItemChange,
 ): EvaluationWrite {
   const bump = factItems.length > 0;
   // Rewritten by every evaluation: an account item written before the directory existed joins it.
@@ -99,13 +114,19 @@ export function evaluationWrite(
   } else {
     removals.push('nextEvalAt', 'gsi2pk', 'gsi2sk');
   }
+  if (accountChange) {
+    if (accountChange.set.length > 0) update += `, ${accountChange.set.join(', ')}`;
+    removals.push(...accountChange.remove);
+    Object.assign(names, accountChange.names);
+    Object.assign(values, accountChange.values);
+  }
   if (removals.length > 0) update += ` REMOVE ${removals.join(', ')}`;
-  const condition = factsRev === 0 ? 'attribute_not_exists(factsRev) OR factsRev = :rev' : 'factsRev = :rev';
+  const revision = factsRev === 0 ? 'attribute_not_exists(factsRev) OR factsRev = :rev' : 'factsRev = :rev';
   const accountUpdate = {
     TableName: store.tableName,
     Key: accountKey(accountId),
     UpdateExpression: update,
-    ConditionExpression: condition,
+    ConditionExpression: accountChange ? `(${revision}) AND (${accountChange.condition})` : revision,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };

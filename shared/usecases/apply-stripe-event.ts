@@ -21,15 +21,15 @@ import {
   type QueuedEvent,
 } from '../stripe/events.ts';
 import { METADATA_KEYS } from '../stripe/contract-terms.ts';
-import { stripeTermsInForce, termsFieldsOf, type StripeTermsObjectKind } from '../stripe/terms-in-force.ts';
-import { getAccount } from '../store/account.ts';
+import { stripeTermsInForce, termsFieldsOf, type StripeTermsObject, type StripeTermsObjectKind } from '../stripe/terms-in-force.ts';
+import { getAccount, type AccountRecord } from '../store/account.ts';
 import { getContract, getContracts, putStripeContract } from '../store/contract.ts';
 import { listContractSources, saveContractSource } from '../store/contract-source.ts';
 import { retryOptimistic } from '../store/optimistic.ts';
 import { isConcurrentUpdate } from '../store/revision.ts';
 import { logger } from '../powertools.ts';
 import { evaluateAccount } from './evaluate-account.ts';
-import { mergeAndEvaluate, observation, type Observation } from './merge-and-evaluate.ts';
+import { mergeAndEvaluate, observation, type Observation, type StripeTermsRefresh } from './merge-and-evaluate.ts';
 import * as z from '../zod.ts';
 
 /** Stripe events may arrive late and out of order: reviews they would open wait for the settle period. */
@@ -50,7 +50,7 @@ const invoiceTypes: ReadonlySet<string> = new Set(invoiceEventTypes);
 const customerTypes: ReadonlySet<string> = new Set(customerEventTypes);
 const subscriptionTypes: ReadonlySet<string> = new Set(subscriptionEventTypes);
 const scheduleTypes: ReadonlySet<string> = new Set(scheduleEventTypes);
-const upcomingTypes: ReadonlySet<string> = new Set(upcomingInvoiceEventTypes);
+const termsObjectTypes: ReadonlySet<string> = new Set([...subscriptionEventTypes, ...scheduleEventTypes, ...upcomingInvoiceEventTypes]);
 const contractMetadataKeys: readonly string[] = Object.values(METADATA_KEYS);
 
 const stripeRef = z.union([
@@ -89,6 +89,8 @@ export async function applyStripeEvent(deps: ApplyDeps, event: QueuedEvent, now:
     return mergedAndEvaluated(deps, owner.customerId, revenueObservations(event, owner.customerId), now);
   }
   if (chargeTypes.has(event.type)) return applyChargeEvent(deps, event, now);
+  if (customerTypes.has(event.type)) return applyCustomerEvent(deps, event, now);
+  if (termsObjectTypes.has(event.type)) return applyTermsObjectEvent(deps, event, now);
   const recorded = await recordStripeEvent(deps, event);
   if (recorded.outcome === 'ignored') return recorded;
   if (recorded.evaluate) await evaluateAccount(deps, recorded.accountId, now, SETTLE);
@@ -117,29 +119,53 @@ export async function recordStripeEvent(deps: ApplyDeps, event: QueuedEvent): Pr
     const [result] = await recordCustomerEvents(deps, [event]);
     return { ...result!, evaluate: true };
   }
-  if (subscriptionTypes.has(event.type) || scheduleTypes.has(event.type) || upcomingTypes.has(event.type)) {
-    const owned = ownedObjectSchema.safeParse(event.data.object);
-    if (!owned.success) throw new UnreadableEventError(`event ${event.id}: ${event.type} object has no customer`);
-    const accountId = owned.data.customer;
-    const object = event.data.object;
-    const kind: StripeTermsObjectKind = subscriptionTypes.has(event.type) ? 'subscription' : scheduleTypes.has(event.type) ? 'schedule' : 'upcoming';
-    const observed = kind === 'upcoming' ? subscriptionOfUpcomingInvoice(object) : object;
-    const id = typeof observed?.id === 'string' && observed.id.length > 0 ? observed.id : undefined;
-    if (observed === undefined || id === undefined) return { outcome: 'ignored', reason: `${event.type} names no subscription with metadata` };
-    const saved = await saveContractSource(
-      deps.store,
-      accountId,
-      { kind, id, version: observationVersion(event), observedAt: new Date(event.created * 1000).toISOString(), fields: termsFieldsOf(kind, observed) },
-      // A subscription also says which plans the customer is on (fixed monthly costs by plan).
-      kind === 'subscription' ? subscriptionPlans(observed) : undefined,
-    );
+  if (termsObjectTypes.has(event.type)) {
+    const saved = await saveTermsObject(deps, event);
+    if ('ignored' in saved) return { outcome: 'ignored', reason: saved.ignored };
     // Recomputed even when the observation was not new: a crash after the save leaves it to do.
-    await refreshStripeContract(deps, accountId, `stripe:${event.id}`);
-    return { outcome: saved === 'saved' ? 'applied' : 'unchanged', accountId, evaluate: true };
+    await refreshStripeContract(deps, saved.accountId, `stripe:${event.id}`);
+    return { outcome: saved.saved ? 'applied' : 'unchanged', accountId: saved.accountId, evaluate: true };
   }
   if (chargeTypes.has(event.type)) return recordChargeEvent(deps, event);
   if (refundTypes.has(event.type) || disputeTypes.has(event.type)) return recordRevenueEvent(deps, event);
   return { outcome: 'ignored', reason: `event type ${event.type} is not applied` };
+}
+
+/**
+ * Stores the latest observation of a Stripe object that can carry contract terms (a subscription,
+ * a schedule, the subscription an upcoming invoice names), and a subscription's plans with it.
+ */
+async function saveTermsObject(deps: ApplyDeps, event: QueuedEvent): Promise<{ accountId: string; saved: boolean } | { ignored: string }> {
+  const owned = ownedObjectSchema.safeParse(event.data.object);
+  if (!owned.success) throw new UnreadableEventError(`event ${event.id}: ${event.type} object has no customer`);
+  const accountId = owned.data.customer;
+  const object = event.data.object;
+  const kind: StripeTermsObjectKind = subscriptionTypes.has(event.type) ? 'subscription' : scheduleTypes.has(event.type) ? 'schedule' : 'upcoming';
+  const observed = kind === 'upcoming' ? subscriptionOfUpcomingInvoice(object) : object;
+  const id = typeof observed?.id === 'string' && observed.id.length > 0 ? observed.id : undefined;
+  if (observed === undefined || id === undefined) return { ignored: `${event.type} names no subscription with metadata` };
+  const saved = await saveContractSource(
+    deps.store,
+    accountId,
+    { kind, id, version: observationVersion(event), observedAt: new Date(event.created * 1000).toISOString(), fields: termsFieldsOf(kind, observed) },
+    // A subscription also says which plans the customer is on (fixed monthly costs by plan).
+    kind === 'subscription' ? subscriptionPlans(observed) : undefined,
+  );
+  return { accountId, saved: saved === 'saved' };
+}
+
+/**
+ * A subscription, schedule or upcoming-invoice event, as the processor applies it: the object's
+ * observation saved (saveTermsObject), then the Stripe terms recomputed with the account's
+ * evaluation in one round (mergeAndEvaluate: the partition, the objects' observations read after
+ * it, one transaction holding the contract change and the evaluation). Recomputed even when the
+ * observation was not new: a crash after the save leaves it to do.
+ */
+async function applyTermsObjectEvent(deps: ApplyDeps, event: QueuedEvent, now: Date): Promise<ApplyOutcome> {
+  const saved = await saveTermsObject(deps, event);
+  if ('ignored' in saved) return { outcome: 'ignored', reason: saved.ignored };
+  await mergeAndEvaluate(deps, saved.accountId, [], now, { ...SETTLE, stripeTerms: stripeTermsRefresh(deps, saved.accountId, `stripe:${event.id}`) });
+  return { outcome: saved.saved ? 'applied' : 'unchanged', accountId: saved.accountId };
 }
 
 /** A customer event's facts: name, deletion, the contract metadata keys, and the observation's order. */
@@ -195,6 +221,25 @@ export async function recordCustomerEvents(
   };
   await Promise.all(Array.from({ length: Math.min(Math.max(1, options.concurrency ?? 8), refresh.length) }, worker));
   return observed.map((o, i) => ({ outcome: saves[i]!.outcome === 'saved' ? 'applied' : 'unchanged', accountId: o.accountId }));
+}
+
+/**
+ * A customer event, as the processor applies it: its facts stored with the account's evaluation in
+ * one read and one write (mergeAndEvaluate: the account item's update holds both, conditioned on
+ * the customer version read), then, only where they can move (as recordCustomerEvents decides it,
+ * from the account as read: contract metadata now or as stored, or a contract on record), the
+ * Stripe terms recomputed with the evaluation in a second round, after that write. A crash between
+ * leaves the stored customer, whose redelivery (stale then) finds the same metadata stored and
+ * recomputes.
+ */
+async function applyCustomerEvent(deps: ApplyDeps, event: QueuedEvent, now: Date): Promise<ApplyOutcome> {
+  const { accountId, customer } = customerObservation(event);
+  const { changed, before } = await mergeAndEvaluate(deps, accountId, [], now, { ...SETTLE, customer });
+  const quiet = Object.keys(customer.contractMetadata).length === 0 && Object.keys(before.account?.contractMetadata ?? {}).length === 0;
+  if (!quiet || before.contractOnRecord) {
+    await mergeAndEvaluate(deps, accountId, [], now, { ...SETTLE, stripeTerms: stripeTermsRefresh(deps, accountId, `stripe:${event.id}`) });
+  }
+  return { outcome: changed ? 'applied' : 'unchanged', accountId };
 }
 
 const chargeTypes: ReadonlySet<string> = new Set(chargeEventTypes);
@@ -299,16 +344,30 @@ async function refreshStripeContract(deps: ApplyDeps, accountId: string, actor: 
       const current = await getContract(deps.store, accountId);
       const account = await getAccount(deps.store, accountId);
       const sources = await listContractSources(deps.store, accountId);
-      const metadata = account?.contractMetadata ?? {};
-      const version = account?.customerVersion;
-      const customer =
-        Object.keys(metadata).length > 0 ? { id: accountId, metadata, ...(version ? { version, observedAt: observationInstant(version) } : {}) } : undefined;
-      const { contract, warnings } = stripeTermsInForce(sources, customer, deps.policy.timeZone);
-      if (warnings.length > 0) logger.warn('contract metadata ignored', { accountId, actor, warnings });
-      await putStripeContract(deps.store, accountId, current, contract, actor);
+      await putStripeContract(deps.store, accountId, current, stripeTerms(deps, accountId, account, sources, actor), actor);
     },
     { isRace: isConcurrentUpdate },
   );
+}
+
+/** The Stripe terms in force: from the customer's contract metadata (as stored) and every Stripe object's latest observation. */
+function stripeTerms(deps: ApplyDeps, accountId: string, account: AccountRecord | undefined, sources: readonly StripeTermsObject[], actor: string) {
+  const metadata = account?.contractMetadata ?? {};
+  const version = account?.customerVersion;
+  const customer =
+    Object.keys(metadata).length > 0 ? { id: accountId, metadata, ...(version ? { version, observedAt: observationInstant(version) } : {}) } : undefined;
+  const { contract, warnings } = stripeTermsInForce(sources, customer, deps.policy.timeZone);
+  if (warnings.length > 0) logger.warn('contract metadata ignored', { accountId, actor, warnings });
+  return contract;
+}
+
+/** refreshStripeContract as part of an evaluation round (mergeAndEvaluate), with itself for a round too large to hold it. */
+function stripeTermsRefresh(deps: ApplyDeps, accountId: string, actor: string): StripeTermsRefresh {
+  return {
+    actor,
+    terms: (account, sources) => stripeTerms(deps, accountId, account, sources, actor),
+    alone: () => refreshStripeContract(deps, accountId, actor),
+  };
 }
 
 /**

@@ -1,4 +1,23 @@
-import { accountFactsFromItems, evaluationWrite, loadAccountPartition, saveEvaluations, type EvaluationWrite } from '../store/account.ts';
+import {
+  accountFactsFromItems,
+  accountConditionCheck,
+  accountRecordSchema,
+  customerFactsChange,
+  customerVersionGuard,
+  customerFactsUpdate,
+  evaluationWrite,
+  isStaleCustomer,
+  loadAccountPartition,
+  saveCustomerFacts,
+  saveEvaluations,
+  type AccountRecord,
+  type CustomerFacts,
+  type EvaluationWrite,
+} from '../store/account.ts';
+import { CONTRACT_SK, contractFromItem, stripeContractChange, type StripeContractChange } from '../store/contract.ts';
+import { listContractSources } from '../store/contract-source.ts';
+import type { Contract } from '../domain/contract.ts';
+import type { StripeTermsObject } from '../stripe/terms-in-force.ts';
 import { MAX_TRANSACTION_ITEMS } from '../store/client.ts';
 import { retryOptimistic } from '../store/optimistic.ts';
 import { isConcurrentUpdate } from '../store/revision.ts';
@@ -21,10 +40,23 @@ export function observation<T>(kind: FactKind<T>, observed: T): Observation {
   };
 }
 
+/**
+ * The Stripe contract terms recomputed in a round, from the account item as read (the customer's
+ * contract metadata) and every Stripe object's latest observation, read after it.
+ */
+export interface StripeTermsRefresh {
+  actor: string;
+  terms: (account: AccountRecord | undefined, sources: readonly StripeTermsObject[]) => Contract | null;
+  /** The same recomputation as its own read and write, for a round too large for one transaction. */
+  alone: () => Promise<unknown>;
+}
+
 export interface MergeResult {
-  /** Whether this call's observations changed a stored fact. */
+  /** Whether this call's observations changed a stored fact (or its customer observation was newer than the stored one). */
   changed: boolean;
   evaluation: AccountEvaluation;
+  /** The account item as read before this round's write, and whether a contract was on record then. */
+  before: { account?: AccountRecord; contractOnRecord: boolean };
 }
 
 /**
@@ -52,7 +84,7 @@ export function mergeAndEvaluate(
   accountId: string,
   observations: readonly Observation[],
   now: Date,
-  options: { settle?: boolean } = {},
+  options: { settle?: boolean; customer?: CustomerFacts; stripeTerms?: StripeTermsRefresh } = {},
 ): Promise<MergeResult> {
   let groups = groupsByDeps.get(deps);
   if (!groups) {
@@ -66,7 +98,16 @@ export function mergeAndEvaluate(
   }
   const target = group;
   const done = new Promise<MergeResult>((resolve, reject) =>
-    target.waiting.push({ deps, observations, now, settle: options.settle === true, resolve, reject }),
+    target.waiting.push({
+      deps,
+      observations,
+      ...(options.customer ? { customer: options.customer } : {}),
+      ...(options.stripeTerms ? { stripeTerms: options.stripeTerms } : {}),
+      now,
+      settle: options.settle === true,
+      resolve,
+      reject,
+    }),
   );
   if (!target.busy) void drain(groups, target, accountId);
   return done;
@@ -75,6 +116,14 @@ export function mergeAndEvaluate(
 interface Waiter {
   deps: EvaluationDeps;
   observations: readonly Observation[];
+  /** A customer observation: the account item's own facts (name, deletion, contract metadata). */
+  customer?: CustomerFacts;
+  /**
+   * The Stripe terms recomputed with the evaluation. Never in a round with a customer observation:
+   * the terms must be computed from metadata already stored (its writer recomputes them after its
+   * write, so that of two writers of the terms' inputs one always reads the other's).
+   */
+  stripeTerms?: StripeTermsRefresh;
   now: Date;
   settle: boolean;
   resolve: (result: MergeResult) => void;
@@ -95,19 +144,14 @@ async function drain(groups: Map<string, Group>, group: Group, accountId: string
   try {
     while (group.waiting.length > 0) {
       const first = group.waiting[0]!;
-      // Only what would be evaluated alike goes together (same settle option; the deps are one object).
-      const batch = group.waiting.filter((w) => w.settle === first.settle);
+      // Only what would be evaluated alike goes together (same settle option; the deps are one
+      // object), and terms recomputed only in rounds of their own.
+      const batch = group.waiting.filter((w) => w.settle === first.settle && (w.stripeTerms === undefined) === (first.stripeTerms === undefined));
       group.waiting = group.waiting.filter((w) => !batch.includes(w));
       const now = batch.reduce((latest, w) => (w.now.getTime() > latest.getTime() ? w.now : latest), first.now);
       try {
-        const { changed, evaluation } = await mergeRound(
-          first.deps,
-          accountId,
-          batch.map((w) => w.observations),
-          now,
-          { settle: first.settle },
-        );
-        for (const [i, w] of batch.entries()) w.resolve({ changed: changed[i] ?? false, evaluation });
+        const { changed, evaluation, before } = await mergeRound(first.deps, accountId, batch, now, { settle: first.settle });
+        for (const [i, w] of batch.entries()) w.resolve({ changed: changed[i] ?? false, evaluation, before });
       } catch (error) {
         if (batch.length === 1) {
           batch[0]!.reject(error);
@@ -117,8 +161,8 @@ async function drain(groups: Map<string, Group>, group: Group, accountId: string
         // again and again, into the dead-letter queue): each is retried on its own round.
         for (const w of batch) {
           try {
-            const alone = await mergeRound(w.deps, accountId, [w.observations], w.now, { settle: w.settle });
-            w.resolve({ changed: alone.changed[0] ?? false, evaluation: alone.evaluation });
+            const alone = await mergeRound(w.deps, accountId, [w], w.now, { settle: w.settle });
+            w.resolve({ changed: alone.changed[0] ?? false, evaluation: alone.evaluation, before: alone.before });
           } catch (own) {
             w.reject(own);
           }
@@ -131,20 +175,35 @@ async function drain(groups: Map<string, Group>, group: Group, accountId: string
   }
 }
 
-/** One round: the observations of each waiter; which waiters changed a fact, and the evaluation. */
+type RoundResult = { changed: boolean[]; evaluation: AccountEvaluation; before: MergeResult['before'] };
+
+/**
+ * One round: the observations of each waiter; which waiters changed a fact, and the evaluation.
+ * A customer observation newer than the stored one (the newest of the round's, when several) is
+ * stored in the evaluation's own update of the account item, and the evaluation made with it.
+ */
 async function mergeRound(
   deps: EvaluationDeps,
   accountId: string,
-  observations: ReadonlyArray<readonly Observation[]>,
+  waiters: ReadonlyArray<Pick<Waiter, 'observations' | 'customer' | 'stripeTerms'>>,
   now: Date,
   options: { settle?: boolean },
-): Promise<{ changed: boolean[]; evaluation: AccountEvaluation }> {
+): Promise<RoundResult> {
+  let before: MergeResult['before'] = { contractOnRecord: false };
+  const refresh = waiters.find((w) => w.stripeTerms)?.stripeTerms;
   const round = await retryOptimistic(
-    async (): Promise<{ changed: boolean[]; evaluation: AccountEvaluation } | 'too large'> => {
+    async (): Promise<RoundResult | 'too large'> => {
       const { account, items } = await loadAccountPartition(deps.store, accountId);
+      before = { ...(account ? { account } : {}), contractOnRecord: items.has(CONTRACT_SK) };
+      const contractChange = refresh ? await refreshedTerms(deps, accountId, account, items, refresh, now) : { outcome: 'kept' as const };
       const writes = new Map<string, { write: FactWrite; expectedRev: number | undefined }>();
-      const changed = observations.map((list) => {
+      let customer: CustomerFacts | undefined;
+      const changed = waiters.map(({ observations: list, customer: observed }) => {
         let changedHere = false;
+        if (observed && !isStaleCustomer(account, observed)) {
+          if (!customer || customer.version < observed.version) customer = observed;
+          changedHere = true;
+        }
         for (const obs of list) {
           const sk = obs.sk(accountId);
           const stored = items.get(sk);
@@ -161,41 +220,114 @@ async function mergeRound(
         return changedHere;
       });
       const readRev = account?.factsRev ?? 0;
+      // Conditioned on the customer version read, so nothing decided from the account as read goes
+      // stale: the customer's own write, or terms computed from its contract metadata.
+      const accountChange = customer
+        ? customerFactsChange(customer, account?.customerVersion)
+        : refresh
+          ? customerVersionGuard(account?.customerVersion)
+          : undefined;
       // Facts whose merge changed only how observations are ordered are stored without moving the
-      // facts revision: no evaluation reads those fields, so the one stored stays current.
-      const factPuts = [...writes.values()].filter((w) => !w.write.orderingOnly).map((w) => w.write.put);
-      const orderingPuts = [...writes.values()].filter((w) => w.write.orderingOnly).map((w) => w.write.put);
+      // facts revision: no evaluation reads those fields, so the one stored stays current. So are
+      // the same terms read from a newer observation (the contract `moved`).
+      const factPuts = [
+        ...[...writes.values()].filter((w) => !w.write.orderingOnly).map((w) => w.write.put),
+        ...(contractChange.outcome === 'changed' ? contractChange.items : []),
+      ];
+      const orderingPuts = [
+        ...[...writes.values()].filter((w) => w.write.orderingOnly).map((w) => w.write.put),
+        ...(contractChange.outcome === 'moved' ? contractChange.items : []),
+      ];
       const anyChanged = factPuts.length > 0;
       // Key order, as the Query returns them, so the evaluation does not depend on which fact is new.
       const ordered = [...items.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, item]) => item);
-      const planned = planEvaluation(deps, accountId, account, accountFactsFromItems(ordered), anyChanged ? readRev + 1 : readRev, now, options);
+      const evaluated = customer ? withCustomer(account ?? accountRecordSchema.parse({ accountId }), customer) : account;
+      const planned = planEvaluation(deps, accountId, evaluated, accountFactsFromItems(ordered), anyChanged ? readRev + 1 : readRev, now, options);
       const save = planned.save;
       if (!save) {
         // Only reachable when no fact changed: a new fact always moves the revision past the evaluated one.
         if (anyChanged) throw new Error(`evaluation of ${accountId} skipped a new fact`);
-        // Each conditioned on its fact's revision read, as in the transaction they would have joined.
-        if (orderingPuts.length > 0) await commitWrite(deps, { accountId, items: orderingPuts });
-        return { changed, evaluation: planned.result };
+        // Each conditioned on its fact's revision read (the customer on its version read), as in the transaction they would have joined.
+        const guard = customer
+          ? [{ Update: customerFactsUpdate(deps.store, accountId, customer, accountChange) }]
+          : accountChange && orderingPuts.length > 0
+            ? [accountConditionCheck(deps.store, accountId, accountChange)]
+            : [];
+        const alone = [...guard, ...orderingPuts];
+        if (alone.length > 0) await commitWrite(deps, { accountId, items: alone });
+        return { changed, evaluation: planned.result, before };
       }
-      const write = evaluationWrite(deps.store, accountId, readRev, save.previousFlags, save.evaluation, [...save.items, ...orderingPuts], factPuts);
+      const write = evaluationWrite(
+        deps.store,
+        accountId,
+        readRev,
+        save.previousFlags,
+        save.evaluation,
+        [...save.items, ...orderingPuts],
+        factPuts,
+        accountChange,
+      );
       // Too much for one transaction (many review changes at once): done apart, below, outside the
       // retry (the merges and the evaluation there redo their own races).
       if (write.items.length > MAX_TRANSACTION_ITEMS) return 'too large';
       await commitWrite(deps, write);
-      return { changed, evaluation: planned.result };
+      return { changed, evaluation: planned.result, before };
     },
     { isRace: isConcurrentUpdate },
   );
   if (round !== 'too large') return round;
-  // Facts first, each with its own revision bump, then the evaluation on its own, as before the
-  // two were merged.
+  // Facts first, each with its own revision bump (the customer's with its own condition), then the
+  // evaluation on its own, as before the two were merged.
   const merged: boolean[] = [];
-  for (const list of observations) {
-    let changedHere = false;
+  for (const { observations: list, customer } of waiters) {
+    let changedHere = customer ? (await saveCustomerFacts(deps.store, accountId, customer)) === 'saved' : false;
     for (const obs of list) changedHere = (await obs.mergeAlone(deps, accountId)) || changedHere;
     merged.push(changedHere);
   }
-  return { changed: merged, evaluation: await evaluateAccount(deps, accountId, now, options) };
+  if (refresh) await refresh.alone();
+  return { changed: merged, evaluation: await evaluateAccount(deps, accountId, now, options), before };
+}
+
+/**
+ * The contract change a terms refresh makes, with the partition's items updated to it. The Stripe
+ * objects are read after the partition (the contract on record, then what terms are computed
+ * from: a writer that moved the contract stored its inputs before).
+ */
+async function refreshedTerms(
+  deps: EvaluationDeps,
+  accountId: string,
+  account: AccountRecord | undefined,
+  items: Map<string, Record<string, unknown>>,
+  refresh: StripeTermsRefresh,
+  now: Date,
+): Promise<StripeContractChange> {
+  const sources = await listContractSources(deps.store, accountId);
+  const stored = items.get(CONTRACT_SK);
+  const change = stripeContractChange(
+    deps.store,
+    accountId,
+    stored ? contractFromItem(stored) : undefined,
+    refresh.terms(account, sources),
+    refresh.actor,
+    now.toISOString(),
+  );
+  if (change.outcome !== 'kept') {
+    if (change.after) items.set(CONTRACT_SK, change.after);
+    else items.delete(CONTRACT_SK);
+  }
+  return change;
+}
+
+/** The account item as a customer observation leaves it (what the evaluation then reads of it: the name). */
+function withCustomer(account: AccountRecord, customer: CustomerFacts): AccountRecord {
+  const { name: _name, ...rest } = account;
+  return {
+    ...rest,
+    ...(customer.name !== undefined ? { name: customer.name } : {}),
+    deleted: customer.deleted,
+    contractMetadata: customer.contractMetadata,
+    customerVersion: customer.version,
+  };
 }
 
 interface PendingWrite {
