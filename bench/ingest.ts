@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createProcessor } from '../functions/processor/processor.ts';
 import { defaultPolicy } from '../shared/domain/policy.ts';
@@ -17,6 +18,17 @@ export interface IngestRound {
   floorPerSecond: number;
   /** The atomic write alone (the floor's two-item transaction, nothing read first). */
   writeFloorPerSecond: number;
+  /**
+   * CPU time an event cost each side, through the shared processor and at the floor: this Node
+   * process (the processor's code and its SDK) and DynamoDB Local's Java process (from /proc;
+   * absent without its pid or off Linux). On two shared cores their sum is what a rate pays for.
+   */
+  cpuMsPerEvent?: { processor: CpuSplit; floor: CpuSplit };
+}
+
+export interface CpuSplit {
+  node: number;
+  java: number;
 }
 
 export interface IngestResult {
@@ -42,6 +54,28 @@ export interface IngestResult {
   floorConflicts: number;
   /** Records the processor reported as failed (they would go back to SQS). */
   failedRecords: number;
+  /** Medians over the rounds of IngestRound.cpuMsPerEvent. */
+  cpuMsPerEvent?: { processor: CpuSplit; floor: CpuSplit };
+}
+
+/** This process's CPU time and DynamoDB Local's (its Java process's user + system time from /proc; 10 ms ticks), ms. */
+function cpuNow(javaPid: number | undefined): CpuSplit | undefined {
+  if (javaPid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${javaPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const own = process.cpuUsage();
+    return { node: (own.user + own.system) / 1000, java: (Number(fields[11]) + Number(fields[12])) * 10 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `work`'s wall time, and the CPU each side spent on it per event. */
+async function timed(javaPid: number | undefined, events: number, work: () => Promise<number>): Promise<{ ms: number; cpu?: CpuSplit }> {
+  const before = cpuNow(javaPid);
+  const ms = await work();
+  const after = cpuNow(javaPid);
+  return before && after ? { ms, cpu: { node: (after.node - before.node) / events, java: (after.java - before.java) / events } } : { ms };
 }
 
 /** Runs `count` jobs on `concurrency` workers; returns the wall time in ms. */
@@ -73,7 +107,7 @@ export async function runPool(count: number, concurrency: number, job: (index: n
  */
 export async function measureIngest(
   endpoint: string,
-  options: { concurrency: number; rawPuts: number; events: number; rounds: number; now: Date; seed: number; batchSize?: number },
+  options: { concurrency: number; rawPuts: number; events: number; rounds: number; now: Date; seed: number; batchSize?: number; javaPid?: number },
 ): Promise<IngestResult> {
   const rounds: IngestRound[] = [];
   let failedRecords = 0;
@@ -109,7 +143,8 @@ export async function measureIngest(
       store.doc.destroy();
       return ms;
     };
-    const eventsMs = await processEvents(false);
+    const shared = await timed(options.javaPid, events.length, () => processEvents(false));
+    const eventsMs = shared.ms;
     const separateMs = await processEvents(true);
 
     // The floor: per event, what the processor sends for a new invoice fact, and nothing else,
@@ -117,9 +152,12 @@ export async function measureIngest(
     // (the request shape's cost without contention).
     const floorStore = await createBenchStore(endpoint, 'floor');
     const accounts = new Set(events.map(accountOf)).size;
-    const floorMs = await runPool(events.length, options.concurrency, async (i) => {
-      floorConflicts += warmUp ? 0 : await floorEvent(floorStore, `ACCT#f${round}x${i % accounts}`, `INV#in_${i}`);
-    });
+    const floor = await timed(options.javaPid, events.length, () =>
+      runPool(events.length, options.concurrency, async (i) => {
+        floorConflicts += warmUp ? 0 : await floorEvent(floorStore, `ACCT#f${round}x${i % accounts}`, `INV#in_${i}`);
+      }),
+    );
+    const floorMs = floor.ms;
     floorStore.doc.destroy();
 
     // The write floor: the same transaction without the Query before it (the account's revision
@@ -137,6 +175,7 @@ export async function measureIngest(
         separateEventsPerSecond: events.length / (separateMs / 1000),
         floorPerSecond: events.length / (floorMs / 1000),
         writeFloorPerSecond: events.length / (writeMs / 1000),
+        ...(shared.cpu && floor.cpu ? { cpuMsPerEvent: { processor: shared.cpu, floor: floor.cpu } } : {}),
       });
     }
   }
@@ -159,7 +198,13 @@ export async function measureIngest(
     writeFloorRatio: median(rounds.map((r) => r.writeFloorPerSecond / r.rawPutsPerSecond)),
     floorConflicts,
     failedRecords,
+    ...(rounds.every((r) => r.cpuMsPerEvent) && rounds.length > 0 ? { cpuMsPerEvent: medianCpu(rounds.map((r) => r.cpuMsPerEvent!)) } : {}),
   };
+}
+
+function medianCpu(perRound: Array<{ processor: CpuSplit; floor: CpuSplit }>): { processor: CpuSplit; floor: CpuSplit } {
+  const of = (side: 'processor' | 'floor') => ({ node: median(perRound.map((r) => r[side].node)), java: median(perRound.map((r) => r[side].java)) });
+  return { processor: of('processor'), floor: of('floor') };
 }
 
 /**

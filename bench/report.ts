@@ -339,6 +339,12 @@ export function detailSections(r: BenchResults): string {
       `Floor (the processor's requests for a new fact without its code: one consistent Query of the partition, one two-item transaction): ${fmt(i.floorPerSecond, 1)} ops/s, ${fmt(i.floorRatio, 3)} of PutItem/s; the processor reaches ${fmt(i.eventsVsFloor, 2)} of it. ` +
         `Write floor (that transaction alone, one per event, nothing read first): ${fmt(i.writeFloorRatio, 3)} of PutItem/s. ` +
         `Floor transactions retried after a conflict: ${i.floorConflicts}.`,
+      ...(i.cpuMsPerEvent
+        ? [
+            '',
+            `CPU an event (medians of the rounds), this Node process and DynamoDB Local's Java: through the processor ${fmt(i.cpuMsPerEvent.processor.node, 2)} + ${fmt(i.cpuMsPerEvent.processor.java, 2)} ms, at the floor ${fmt(i.cpuMsPerEvent.floor.node, 2)} + ${fmt(i.cpuMsPerEvent.floor.java, 2)} ms (both share the machine's cores; Java's figure moves in 10 ms ticks over a round).`,
+          ]
+        : []),
       '',
     );
   }
@@ -508,6 +514,7 @@ export function jsonSummary(r: BenchResults): Record<string, unknown> {
     ingestFloorRatio: value(r.ingest?.floorRatio),
     ingestEventsVsFloor: value(r.ingest?.eventsVsFloor),
     ingestWriteFloorRatio: value(r.ingest?.writeFloorRatio),
+    ingestCpuMsPerEvent: r.ingest?.cpuMsPerEvent ?? null,
     sweepReadUnits: r.sweep ? { small: value(r.sweep.small.readUnits), large: value(r.sweep.large.readUnits) } : null,
     sweepSameDueSet: r.sweep?.sameDueSet ?? null,
     webhookP50Ms: value(r.webhook?.webhookP50Ms),

@@ -154,7 +154,7 @@ try {
     }
     if (runs('ingest'))
       results.ingest = await phase('ingest against raw PutItem', () =>
-        measureIngest(endpoint, { concurrency: 8, rawPuts: size.rawPuts, events: size.events, rounds: size.rounds, now, seed: 1000 }),
+        measureIngest(endpoint, { concurrency: 8, rawPuts: size.rawPuts, events: size.events, rounds: size.rounds, now, seed: 1000, javaPid: dynamo?.pid }),
       );
     if (runs('lists'))
       results.lists = await phase('list queries against table size', () => measureLists(endpoint, { small: size.listsSmall, large: size.listsLarge, now }));
