@@ -335,6 +335,10 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     await page.getByRole('textbox', { name: 'API token' }).fill(watcher.apiToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: 'Reviews' }).waitFor();
+    // The page's own requests finished with the good token first: the refusal must come from the
+    // next page's (a list still loading when the token changes would end the session here).
+    await page.getByRole('status').filter({ hasText: 'Loading reviews' }).waitFor({ state: 'detached' });
+    await page.waitForLoadState('networkidle');
     await page.evaluate("sessionStorage.setItem('termwatch.token', 'revoked-meanwhile')");
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();
     await page
