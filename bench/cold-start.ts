@@ -148,7 +148,7 @@ export async function measureColdStart(endpoint: string, options: { runs: number
       await bundle('webhook', join('functions', 'webhook', 'handler.ts'), bundling, outDir),
       await bundle('sweep', join('functions', 'sweep', 'handler.ts'), bundling, outDir),
     ];
-    built.push({ ...built.at(-1)!, name: 'sweepFirstRun' });
+    built.push({ ...built.find((b) => b.name === 'sweep')!, name: 'sweepFirstRun' });
     const webhookSecret = 'whsec_bench_cold_start';
     const standIn = await startAwsStandIn({ [handlerEnvironment(bundling.nodeOptions).STRIPE_WEBHOOK_SECRET_ID!]: webhookSecret });
     closeStandIn = () => standIn.close();

@@ -9,9 +9,8 @@
  *
  * Linux only (/proc). The clock-tick resolution is 10 ms, so each shape runs hundreds of times.
  */
-import { readFileSync } from 'node:fs';
 import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { createBenchStore, startBenchDynamo } from './dynamo.ts';
+import { createBenchStore, processCpuMs, startBenchDynamo } from './dynamo.ts';
 import { runPool } from './ingest.ts';
 
 const ACCOUNTS = 400;
@@ -22,10 +21,8 @@ const evaluation = 'y'.repeat(3000);
 
 const dynamo = await startBenchDynamo();
 if (dynamo.pid === undefined) throw new Error('DynamoDB Local started without a process id');
-const javaCpuMs = () => {
-  const fields = readFileSync(`/proc/${dynamo.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
+const javaPid = dynamo.pid;
+const javaCpuMs = () => processCpuMs(javaPid);
 try {
   const store = await createBenchStore(dynamo.endpoint, 'cost');
   const TableName = store.tableName;

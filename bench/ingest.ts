@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createProcessor } from '../functions/processor/processor.ts';
 import { defaultPolicy } from '../shared/domain/policy.ts';
 import { backoffAfterConflict, type Store } from '../shared/store/client.ts';
 import type { QueuedEvent } from '../shared/stripe/events.ts';
-import { createBenchStore } from './dynamo.ts';
+import { createBenchStore, processCpuMs } from './dynamo.ts';
 import { eventMix } from './mix.ts';
 import { sqsBatch } from './queue.ts';
 import { median } from './stats.ts';
@@ -62,9 +61,9 @@ export interface IngestResult {
 function cpuNow(javaPid: number | undefined): CpuSplit | undefined {
   if (javaPid === undefined) return undefined;
   try {
-    const fields = readFileSync(`/proc/${javaPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const java = processCpuMs(javaPid);
     const own = process.cpuUsage();
-    return { node: (own.user + own.system) / 1000, java: (Number(fields[11]) + Number(fields[12])) * 10 };
+    return { node: (own.user + own.system) / 1000, java };
   } catch {
     return undefined;
   }

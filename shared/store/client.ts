@@ -14,6 +14,7 @@ import { ConflictError } from '../errors.ts';
 import { withoutSdkRequestLog } from '../config/sdk.ts';
 import { InvalidCursorError } from './cursor.ts';
 import { retryOptimistic } from './optimistic.ts';
+import { eachAtOnce } from '../concurrency.ts';
 
 /** What every repository needs: the document client and the table it works on. */
 export interface Store {
@@ -169,21 +170,17 @@ export async function batchGetItems(store: Store, keys: readonly ItemKey[], opti
   const chunks: Array<Array<Record<string, NativeAttributeValue>>> = [];
   for (let i = 0; i < distinct.length; i += MAX_BATCH_GET_KEYS) chunks.push(distinct.slice(i, i + MAX_BATCH_GET_KEYS));
   // A few requests at once: the chunks are independent reads.
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      let pending: Array<Record<string, NativeAttributeValue>> | undefined = chunks[next++];
-      for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-        const result: BatchGetCommandOutput = await store.doc.send(
-          new BatchGetCommand({ RequestItems: { [store.tableName]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) } } }),
-        );
-        for (const item of result.Responses?.[store.tableName] ?? []) found.set(id(item), item);
-        pending = result.UnprocessedKeys?.[store.tableName]?.Keys;
-      }
+  await eachAtOnce(chunks, MAX_BATCH_GET_CONCURRENCY, async (chunk) => {
+    let pending: Array<Record<string, NativeAttributeValue>> | undefined = chunk;
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      const result: BatchGetCommandOutput = await store.doc.send(
+        new BatchGetCommand({ RequestItems: { [store.tableName]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) } } }),
+      );
+      for (const item of result.Responses?.[store.tableName] ?? []) found.set(id(item), item);
+      pending = result.UnprocessedKeys?.[store.tableName]?.Keys;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(MAX_BATCH_GET_CONCURRENCY, chunks.length) }, worker));
+  });
   return keys.flatMap((key) => {
     const item = found.get(id(key));
     return item ? [item] : [];

@@ -5,6 +5,7 @@ import { batchGetItems, isTransactionRace, MAX_TRANSACTION_ITEMS, type Store } f
 import { retryOptimistic } from './optimistic.ts';
 import { accountPartition } from './keys.ts';
 import { ConcurrentUpdateError, factsRevisionBump } from './revision.ts';
+import { eachAtOnce } from '../concurrency.ts';
 
 /**
  * Mergeable facts (invoices, refunds, disputes): one item per Stripe object in its account's
@@ -187,23 +188,17 @@ export async function mergeFacts(store: Store, merges: readonly FactMerge[], opt
     }
   }
   if (current.items.length > 0) transactions.push(current);
-  const concurrency = Math.max(1, options.concurrency ?? 4);
-  let next = 0;
-  const worker = async () => {
-    while (next < transactions.length) {
-      const tx = transactions[next++]!;
-      try {
-        await store.doc.send(new TransactWriteCommand({ TransactItems: tx.items as never }));
-      } catch (error) {
-        if (!isTransactionRace(error)) throw error;
-        // Redone one by one from fresh reads, in the order given.
-        for (const index of [...new Set(tx.members)].sort((a, b) => a - b)) {
-          const m = list[index]!;
-          changed[index] = await mergeFact(store, m.kind, m.accountId, m.observed);
-        }
+  await eachAtOnce(transactions, options.concurrency ?? 4, async (tx) => {
+    try {
+      await store.doc.send(new TransactWriteCommand({ TransactItems: tx.items as never }));
+    } catch (error) {
+      if (!isTransactionRace(error)) throw error;
+      // Redone one by one from fresh reads, in the order given.
+      for (const index of [...new Set(tx.members)].sort((a, b) => a - b)) {
+        const m = list[index]!;
+        changed[index] = await mergeFact(store, m.kind, m.accountId, m.observed);
       }
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, transactions.length) }, worker));
+  });
   return changed;
 }

@@ -31,6 +31,7 @@ import { logger } from '../powertools.ts';
 import { evaluateAccount } from './evaluate-account.ts';
 import { mergeAndEvaluate, observation, type Observation, type StripeTermsRefresh } from './merge-and-evaluate.ts';
 import * as z from '../zod.ts';
+import { eachAtOnce } from '../concurrency.ts';
 
 /** Stripe events may arrive late and out of order: reviews they would open wait for the settle period. */
 const SETTLE = { settle: true } as const;
@@ -212,14 +213,9 @@ export async function recordCustomerEvents(
     Object.keys(observed[i]!.customer.contractMetadata).length === 0 && Object.keys(saves[i]!.before?.contractMetadata ?? {}).length === 0;
   const contracts = await getContracts(deps.store, [...new Set(observed.filter((_, i) => quiet(i)).map((o) => o.accountId))]);
   const refresh = [...new Map(observed.flatMap((o, i) => (quiet(i) && !contracts.has(o.accountId) ? [] : [[o.accountId, events[i]!] as const]))).entries()];
-  let next = 0;
-  const worker = async () => {
-    while (next < refresh.length) {
-      const [accountId, event] = refresh[next++]!;
-      await refreshStripeContract(deps, accountId, `stripe:${event.id}`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, options.concurrency ?? 8), refresh.length) }, worker));
+  await eachAtOnce(refresh, options.concurrency ?? 8, async ([accountId, event]) => {
+    await refreshStripeContract(deps, accountId, `stripe:${event.id}`);
+  });
   return observed.map((o, i) => ({ outcome: saves[i]!.outcome === 'saved' ? 'applied' : 'unchanged', accountId: o.accountId }));
 }
 

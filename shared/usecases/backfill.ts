@@ -24,6 +24,7 @@ import { customerEventTypes, invoiceEventTypes, type QueuedEvent } from '../stri
 import { backfillEvents, customerOf, UnsupportedBackfillObjectError } from '../stripe/backfill-events.ts';
 import { customerObservation, recordCustomerEvents, recordStripeEvent, UnreadableEventError } from './apply-stripe-event.ts';
 import { mergeAndEvaluate } from './merge-and-evaluate.ts';
+import { eachAtOnce } from '../concurrency.ts';
 
 /**
  * The Stripe lists the backfill reads, in order: customers first (names, contract metadata),
@@ -384,25 +385,20 @@ export async function runBackfill(deps: BackfillDeps, options: BackfillOptions =
     for (let i = 0; i < accounts.length; i += chunk) {
       const ids = accounts.slice(i, i + chunk);
       const counts: EvaluationCounters = { evaluated: 0, flagged: 0, reviewsOpened: 0, reviewsScheduled: 0, reminders: 0 };
-      let next = 0;
-      const worker = async () => {
-        while (next < ids.length) {
-          const accountId = ids[next++]!;
-          // As evaluateAccount, with the writes of the accounts in flight sharing transactions.
-          const { evaluation: result } = await mergeAndEvaluate(deps, accountId, [], deps.now);
-          const opened = result.reviewChanges.filter(
-            (c) => (c.type === 'create' ? c.task : c.after).status === 'open' && (c.type === 'create' || c.before.status !== 'open'),
-          );
-          const scheduled = result.reviewChanges.filter((c) => c.type === 'create' && c.task.status === 'scheduled');
-          counts.evaluated++;
-          counts.flagged += result.flags.length > 0 ? 1 : 0;
-          counts.reviewsOpened += opened.length;
-          counts.reviewsScheduled += scheduled.length;
-          counts.reminders += result.reminderSent ? 1 : 0;
-          evaluation.done++;
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
+      await eachAtOnce(ids, concurrency, async (accountId) => {
+        // As evaluateAccount, with the writes of the accounts in flight sharing transactions.
+        const { evaluation: result } = await mergeAndEvaluate(deps, accountId, [], deps.now);
+        const opened = result.reviewChanges.filter(
+          (c) => (c.type === 'create' ? c.task : c.after).status === 'open' && (c.type === 'create' || c.before.status !== 'open'),
+        );
+        const scheduled = result.reviewChanges.filter((c) => c.type === 'create' && c.task.status === 'scheduled');
+        counts.evaluated++;
+        counts.flagged += result.flags.length > 0 ? 1 : 0;
+        counts.reviewsOpened += opened.length;
+        counts.reviewsScheduled += scheduled.length;
+        counts.reminders += result.reminderSent ? 1 : 0;
+        evaluation.done++;
+      });
       await addEvaluationCounts(deps.store, scope, counts, nowIso);
       await clearTouchedMany(deps.store, scope, ids);
       report('evaluate');

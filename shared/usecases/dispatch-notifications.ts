@@ -3,6 +3,7 @@ import { logger } from '../powertools.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { Store } from '../store/client.ts';
 import { claimDispatch, listUndispatched, markDispatched, releaseDispatch } from '../store/notification.ts';
+import { eachAtOnce } from '../concurrency.ts';
 
 /** Notifications in flight at once. */
 const DISPATCH_CONCURRENCY = 4;
@@ -25,10 +26,6 @@ export async function dispatchNotifications(deps: { store: Store; notifiers: rea
   let sent = 0;
   let failed = 0;
   // A few notifications at once: each is claimed before it is sent, so overlap cannot send one twice.
-  let next = 0;
-  const worker = async () => {
-    while (next < pending.length) await dispatchOne(pending[next++]!);
-  };
   const dispatchOne = async (notification: (typeof pending)[number]) => {
     if (!(await claimDispatch(deps.store, notification, claimant, deps.now()))) return;
     try {
@@ -50,6 +47,6 @@ export async function dispatchNotifications(deps: { store: Store; notifiers: rea
       );
     }
   };
-  await Promise.all(Array.from({ length: Math.min(DISPATCH_CONCURRENCY, pending.length) }, worker));
+  await eachAtOnce(pending, DISPATCH_CONCURRENCY, dispatchOne);
   return { sent, failed };
 }

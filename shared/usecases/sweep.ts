@@ -7,6 +7,7 @@ import { listReviewsDueToOpen } from '../store/task.ts';
 import { getSweepCheckpoint, saveSweepCheckpoint } from '../store/sweep-state.ts';
 import { evaluateAccount } from './evaluate-account.ts';
 import type { SweepResult } from '../schemas/admin.ts';
+import { eachAtOnce } from '../concurrency.ts';
 
 /** On a first run (no checkpoint) the sweep looks this many days back for due work. */
 const FIRST_RUN_LOOKBACK_DAYS = 7;
@@ -131,13 +132,4 @@ export async function sweepUntil(deps: { store: Store; policy: Policy }, now: Da
     if (result.failures > 0) break;
   }
   return total;
-}
-
-/** Runs `work` over `items`, at most `concurrency` at once. */
-async function eachAtOnce<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }

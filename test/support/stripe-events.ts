@@ -13,6 +13,25 @@ export function fixture(name: string): Record<string, unknown> {
   return structuredClone(value);
 }
 
+/**
+ * Stripe's example subscription as an active one of `customer`, with no schedule and no
+ * cancellation or end (the fixture's own values for those vary), then `overrides`.
+ */
+export function activeSubscription(id: string, customer: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    ...fixture('subscription'),
+    id,
+    customer,
+    status: 'active',
+    schedule: null,
+    metadata: {},
+    cancel_at: null,
+    canceled_at: null,
+    ended_at: null,
+    ...overrides,
+  };
+}
+
 const DAY = 86_400;
 export const epoch = (date: Date | string) => Math.floor(new Date(date).getTime() / 1000);
 export const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * DAY * 1000);

@@ -8,7 +8,7 @@ import type { QueuedEvent } from '../../shared/stripe/events.ts';
 import { applyStripeEvent, recordCustomerEvents, recordStripeEvent } from '../../shared/usecases/apply-stripe-event.ts';
 import { allItems } from '../support/scan.ts';
 import { createTestStore } from '../support/store.ts';
-import { epoch, fixture, stripeEvent } from '../support/stripe-events.ts';
+import { activeSubscription, epoch, fixture, stripeEvent } from '../support/stripe-events.ts';
 
 /**
  * The backfill records a page of customers at once (recordCustomerEvents): the same outcome and
@@ -40,17 +40,7 @@ const at = (secondsAgo: number) => epoch(now) - secondsAgo;
 
 /** Live events stored before the page: terms from a customer's metadata, and from a subscription's. */
 function liveEvents(): QueuedEvent[] {
-  const subscription = {
-    ...fixture('subscription'),
-    id: 'sub_bc_terms',
-    customer: 'cus_bc_subterms',
-    status: 'active',
-    schedule: null,
-    cancel_at: null,
-    canceled_at: null,
-    ended_at: null,
-    metadata: terms,
-  };
+  const subscription = activeSubscription('sub_bc_terms', 'cus_bc_subterms', { metadata: terms });
   return [
     // Older than the page's snapshot of the same customer, which no longer carries the terms.
     stripeEvent('customer.updated', customer('cus_bc_withdrawn', terms), at(3 * 86_400)),

@@ -6,7 +6,7 @@ import { getContract } from '../../shared/store/contract.ts';
 import { listAudit } from '../../shared/store/audit.ts';
 import { applyStripeEvent } from '../../shared/usecases/apply-stripe-event.ts';
 import { createTestStore } from '../support/store.ts';
-import { epoch, fixture, stripeEvent } from '../support/stripe-events.ts';
+import { activeSubscription, epoch, fixture, stripeEvent } from '../support/stripe-events.ts';
 
 /**
  * The processor's customer and subscription events in as few requests as their guarantees allow:
@@ -92,18 +92,8 @@ describe('a customer event', () => {
 });
 
 describe('a subscription event', () => {
-  const subscription = (id: string, accountId: string, cancelAt: string) => ({
-    ...fixture('subscription'),
-    id,
-    customer: accountId,
-    status: 'active',
-    schedule: null,
-    metadata: {},
-    cancel_at: epoch(cancelAt),
-    cancel_at_period_end: true,
-    canceled_at: null,
-    ended_at: null,
-  });
+  const subscription = (id: string, accountId: string, cancelAt: string) =>
+    activeSubscription(id, accountId, { cancel_at: epoch(cancelAt), cancel_at_period_end: true });
 
   it('saves the object, then recomputes the terms with the evaluation in one transaction', async () => {
     const requests = await requestsOf(() => apply('customer.subscription.created', subscription('sub_round', 'cus_round_sub', '2027-01-15T00:00:00Z'), 100));

@@ -7,7 +7,7 @@ import { listAudit } from '../../shared/store/audit.ts';
 import { recordContract } from '../../shared/usecases/contracts.ts';
 import { applyStripeEvent } from '../../shared/usecases/apply-stripe-event.ts';
 import { createTestStore } from '../support/store.ts';
-import { epoch, fixture, stripeEvent } from '../support/stripe-events.ts';
+import { activeSubscription, epoch, fixture, stripeEvent } from '../support/stripe-events.ts';
 
 /**
  * Terms an object in Stripe stops carrying leave the record. The Stripe terms in force are
@@ -27,17 +27,7 @@ const apply = (type: string, object: Record<string, unknown>, secondsAgo: number
 
 describe('Stripe terms withdrawn in Stripe', () => {
   it('a subscription set to cancel at period end, then reactivated, has no cancellation date on record', async () => {
-    const subscription = {
-      ...fixture('subscription'),
-      id: 'sub_reactivated',
-      customer: 'cus_reactivated',
-      status: 'active',
-      schedule: null,
-      metadata: {},
-      cancel_at: null,
-      canceled_at: null,
-      ended_at: null,
-    };
+    const subscription = activeSubscription('sub_reactivated', 'cus_reactivated');
     await apply('customer.subscription.updated', { ...subscription, cancel_at: epoch('2027-01-15T00:00:00Z'), cancel_at_period_end: true }, 100);
     expect((await getContract(store, 'cus_reactivated'))?.contract).toMatchObject({ source: 'stripe_cancel_at', endDate: '2027-01-15' });
     await apply('customer.subscription.updated', { ...subscription, cancel_at: null, cancel_at_period_end: false }, 50);
@@ -69,17 +59,7 @@ describe('Stripe terms withdrawn in Stripe', () => {
   });
 
   it('the reactivation delivered before the cancellation it undoes still wins (latest observation of the object)', async () => {
-    const subscription = {
-      ...fixture('subscription'),
-      id: 'sub_swapped',
-      customer: 'cus_swapped',
-      status: 'active',
-      schedule: null,
-      metadata: {},
-      cancel_at: null,
-      canceled_at: null,
-      ended_at: null,
-    };
+    const subscription = activeSubscription('sub_swapped', 'cus_swapped');
     await apply('customer.subscription.updated', { ...subscription, cancel_at: null, cancel_at_period_end: false }, 50);
     await apply('customer.subscription.updated', { ...subscription, cancel_at: epoch('2027-01-15T00:00:00Z'), cancel_at_period_end: true }, 100);
     expect(await getContract(store, 'cus_swapped')).toBeUndefined();
