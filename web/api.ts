@@ -104,7 +104,8 @@ export const api = {
   assign: (id: string, name: string) => call<Task>('POST', `/tasks/${encodeURIComponent(id)}/assignee`, { name }),
   account: (id: string) => call<AccountView>('GET', `/accounts/${encodeURIComponent(id)}`),
   accountTasks: (id: string) => call<Page<TaskListItem>>('GET', `/tasks${qs({ accountId: id })}`),
-  audit: (id: string, cursor?: string) => call<Page<AuditRecord>>('GET', `/accounts/${encodeURIComponent(id)}/audit${qs({ cursor })}`),
+  /** Newest first, as the account page shows it (the API's default is oldest first). */
+  audit: (id: string, cursor?: string) => call<Page<AuditRecord>>('GET', `/accounts/${encodeURIComponent(id)}/audit${qs({ order: 'newest', cursor })}`),
   addSignal: (id: string, body: { signal: string; note: string }) => call<unknown>('POST', `/accounts/${encodeURIComponent(id)}/signals`, body),
   addCost: (id: string, body: { amount: number; currency: string; date: string; category: string; note?: string }) =>
     call<unknown>('POST', `/accounts/${encodeURIComponent(id)}/costs`, body),

@@ -22,6 +22,7 @@ import { answerTermination, approvalBodySchema, assignTask, assigneeBodySchema, 
 import type { Principal } from './auth/roles.ts';
 import { checklistBodySchema, markChecklistStep, readTaskView, withNames } from '../usecases/task-view.ts';
 import { costBodySchema } from '../domain/cost.ts';
+import { auditQuerySchema } from '../schemas/audit.ts';
 import { pageQuerySchema } from '../schemas/common.ts';
 import { listCosts } from '../store/cost.ts';
 import { addCost, importCostsCsv } from '../usecases/costs.ts';
@@ -115,7 +116,7 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
     },
     'GET /accounts/{accountId}/audit': async (request) => {
       const { accountId } = parseRequestPart(accountPathSchema, request.params, 'path');
-      const query = parseRequestPart(pageQuerySchema, request.query, 'query');
+      const query = parseRequestPart(auditQuerySchema, request.query, 'query');
       return { status: 200, body: await listAudit(deps.store, accountId, query) };
     },
     'POST /tasks/{taskId}/decision': async (request) => {

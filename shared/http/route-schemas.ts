@@ -39,7 +39,7 @@ import {
   deliveryDeadLetterListSchema,
 } from '../schemas/delivery.ts';
 import type { routes } from './routes.ts';
-import { auditRecordSchema } from '../schemas/audit.ts';
+import { auditQuerySchema, auditRecordSchema } from '../schemas/audit.ts';
 
 /**
  * For every route of `routes.ts`, the zod schemas its handler validates with (path, query,
@@ -196,8 +196,8 @@ export const routeSchemas: RouteSchemaTable = {
   },
   'GET /accounts/{accountId}/audit': {
     params: accountPathSchema,
-    query: pageQuerySchema,
-    responses: { 200: { description: 'Audit records, oldest first', content: json(listResponseSchema(auditRecordSchema)) } },
+    query: auditQuerySchema,
+    responses: { 200: { description: 'Audit records, oldest first or newest first (order)', content: json(listResponseSchema(auditRecordSchema)) } },
   },
   'POST /tasks/{taskId}/decision': {
     params: taskPathSchema,

@@ -1,4 +1,5 @@
 import * as z from '../zod.ts';
+import { listQuerySchema } from './common.ts';
 
 /**
  * One audit record: who changed what, when. A creation holds the whole entity in `after`, a
@@ -26,3 +27,15 @@ export const auditRecordSchema = z.object({
   after: z.unknown().check(z.describe('The entity after the change (null for a removal); for an update, its changed fields only (see `changed`)')),
 });
 export type AuditRecord = z.infer<typeof auditRecordSchema>;
+
+/** `GET /accounts/{accountId}/audit`: a page of the trail, oldest first unless asked otherwise. */
+export const auditQuerySchema = z.strictObject({
+  ...listQuerySchema.shape,
+  order: z._default(
+    z
+      .enum(['oldest', 'newest'])
+      .check(z.describe('oldest first (the default), or newest first as the dashboard shows it; a cursor continues in the order asked for')),
+    'oldest',
+  ),
+});
+export type AuditOrder = z.infer<typeof auditQuerySchema>['order'];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { auditChange } from '../domain/audit-change.ts';
-import { auditRecordSchema, type AuditRecord } from '../schemas/audit.ts';
+import { type AuditOrder, auditRecordSchema, type AuditRecord } from '../schemas/audit.ts';
 import type { Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { accountPartition } from './keys.ts';
@@ -11,7 +11,7 @@ import { accountPartition } from './keys.ts';
  * task (`~AUDIT#<at>#<id>` in the account partition; `~` sorts after every fact, so evaluations never read it), written in the same transaction as the
  * change itself, so a change without its record (or the reverse) cannot exist.
  */
-export type { AuditRecord } from '../schemas/audit.ts';
+export type { AuditOrder, AuditRecord } from '../schemas/audit.ts';
 
 export const AUDIT_SK_PREFIX = '~AUDIT#';
 
@@ -43,8 +43,11 @@ export function auditPut(
   };
 }
 
-/** An account's audit trail, oldest first. */
-export async function listAudit(store: Store, accountId: string, page: { limit: number; cursor?: string }) {
+/**
+ * An account's audit trail, oldest first or newest first. A cursor is a position in the trail:
+ * the next page continues from it in the order asked for.
+ */
+export async function listAudit(store: Store, accountId: string, page: { limit: number; cursor?: string; order?: AuditOrder }) {
   const pk = accountPartition(accountId);
   const result = await store.doc.send(
     new QueryCommand({
@@ -52,6 +55,7 @@ export async function listAudit(store: Store, accountId: string, page: { limit: 
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
       ExpressionAttributeValues: { ':pk': pk, ':p': AUDIT_SK_PREFIX },
       Limit: page.limit,
+      ScanIndexForward: page.order !== 'newest',
       ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'pk', value: pk }),
     }),
   );

@@ -105,6 +105,24 @@ describe('decisions and audit', () => {
     expect(created.changed).toBeUndefined();
     expect(created.after).toMatchObject({ id: task.id, checklist: expect.any(Array), evidence: expect.any(Object) });
   });
+
+  it('lists the audit trail newest first when asked, page by page, and names a bad order', async () => {
+    const oldest = (await api.get('/accounts/cus_decide/audit?limit=200')).body.items as Array<{ at: string; action: string }>;
+    expect(oldest.length).toBeGreaterThan(3);
+    const newest: typeof oldest = [];
+    let cursor: string | undefined;
+    do {
+      const page = (await api.get(`/accounts/cus_decide/audit?order=newest&limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body;
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      newest.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(newest).toEqual([...oldest].reverse());
+    expect(newest[0]!.action).toBe('task.decided.terminate');
+    const bad = await api.get('/accounts/cus_decide/audit?order=latest');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('query.order');
+  });
 });
 
 describe('overrides', () => {

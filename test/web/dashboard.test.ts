@@ -124,6 +124,23 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     expect(await page.locator('img').count()).toBe(0);
     expect(dialogs).toEqual([]);
     expect(await page.locator('h1').count()).toBe(1);
+    // A notice deadline already over says so; one ahead counts its days.
+    expect(
+      await page
+        .getByRole('row', { name: /Harbor Analytics Ltd/ })
+        .getByRole('cell')
+        .nth(4)
+        .textContent(),
+    ).toBe('passed');
+    expect(
+      Number(
+        await page
+          .getByRole('row', { name: /Northwind Logistics/ })
+          .getByRole('cell')
+          .nth(4)
+          .textContent(),
+      ),
+    ).toBeGreaterThan(7);
     for (const name of ['Reviews', 'Renewals', 'Accounts', 'Notifications']) await page.getByRole('link', { name, exact: true }).waitFor();
     expect(await axe(page)).toEqual([]);
     await screenshot(page, 'queue');
@@ -208,6 +225,20 @@ describe('the dashboard', { timeout: 90_000 }, () => {
       .filter({ hasText: /by system:evaluation \(changed: [a-zA-Z, ]*updatedAt\)$/ })
       .first()
       .waitFor();
+    // Newest first: the decision taken on the task page heads the trail.
+    const trail = page.locator('ul.audit > li');
+    expect(await trail.first().textContent()).toMatch(/task\.decided\.renegotiate by \S+ \(changed: [a-zA-Z, ]*\)$/);
+    // The evaluation refreshing the review's evidence after each invoice is one line, opened by keyboard onto each time.
+    const refreshes = page.getByText(/task\.updated by system:evaluation \(changed: evidence, updatedAt\), \d+ times$/);
+    const times = Number(/(\d+) times$/.exec((await refreshes.textContent()) ?? '')?.[1]);
+    expect(times).toBeGreaterThan(1);
+    const listed = await page.locator('ul.audit').evaluate((ul) => ul.querySelectorAll(':scope > li').length);
+    expect(listed).toBeLessThan((await api.get('/accounts/cus_harbor/audit?limit=200')).body.items.length);
+    await refreshes.focus();
+    await page.keyboard.press('Enter');
+    const each = page.locator('ul.audit details[open] li time');
+    expect(await each.count()).toBe(times);
+    expect(await each.first().textContent()).toMatch(/^\d{1,2} \w{3} \d{4}, \d{2}:\d{2}:\d{2} UTC$/);
     expect(await axe(page)).toEqual([]);
     await screenshot(page, 'account');
   });

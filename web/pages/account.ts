@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, can, type AccountView, type Me, type Overrides } from '../api.ts';
 import { MonthlyCharts } from '../components/monthly-chart.ts';
 import { PaymentChart } from '../components/payment-chart.ts';
+import { AuditRunItem, auditRuns } from '../components/audit-trail.ts';
 import { A, Day, Failure, html, Loading, minorDigits, Money, MoreButton, Empty } from '../components/ui.ts';
 import { useLoad, usePages } from '../components/use-load.ts';
 
@@ -182,11 +183,13 @@ export function AccountView_({ account, now }: { account: AccountView; now: Date
   </div>`;
 }
 
+/** The account's audit trail, newest first (read again with the account after a change made here). */
 function Audit({ id }: { id: string }) {
   const audit = usePages((cursor) => api.audit(id, cursor), id);
   return html`<section aria-labelledby="audit"><h2 id="audit">Audit trail</h2>
+    <p class="muted">Newest first. Repeated changes in a row are one line: open it for each time.</p>
     ${audit.state === 'error' ? html`<${Failure} error=${audit.error} />` : null}
-    ${audit.items.length === 0 && audit.state === 'ready' ? html`<p class="state empty">Nothing changed by hand yet.</p>` : html`<ul>${audit.items.map((a) => html`<li><${Day} date=${a.at} /> ${a.action} by ${a.by}${a.changed?.length ? ` (changed: ${a.changed.join(', ')})` : ''}</li>`)}</ul>`}
+    ${audit.items.length === 0 && audit.state === 'ready' ? html`<p class="state empty">No changes recorded yet.</p>` : html`<ul class="audit">${auditRuns(audit.items).map((run) => html`<${AuditRunItem} run=${run} />`)}</ul>`}
     <${MoreButton} cursor=${audit.cursor} onMore=${audit.more} label="Older audit records" />
   </section>`;
 }

@@ -6,6 +6,7 @@ import { usePages } from '../components/use-load.ts';
 const STATUSES = ['open', 'pending_approval', 'scheduled', 'decided', 'cancelled'] as const;
 const DAY_MS = 86_400_000;
 
+/** Days to the end of the deadline's day, today counted; 0 or less once that day is over (shown as passed, not as a count). */
 function daysLeft(deadline: string | undefined, now: Date): number | undefined {
   return deadline ? Math.ceil((Date.parse(`${deadline}T23:59:59Z`) - now.getTime()) / DAY_MS) : undefined;
 }
@@ -41,7 +42,7 @@ export function ReviewsView({ tasks, now, status, reason }: { tasks: TaskListIte
           <td><ul class="reasons">${t.reasons.map((r) => html`<li>${r}</li>`)}</ul></td>
           <td><${Day} date=${t.targetEnd} /></td>
           <td><${Day} date=${t.noticeDeadline ?? t.dueAt} /></td>
-          <td class=${`num ${left !== undefined && left <= 7 ? 'urgent' : ''}`}>${left ?? '—'}</td>
+          <td class=${`num ${left !== undefined && left <= 7 ? 'urgent' : ''}`}>${left === undefined ? '—' : left > 0 ? left : 'passed'}</td>
           <td><${Status} status=${t.status} />${t.overdue ? html` <span class="badge overdue">overdue</span>` : null}${t.approval ? html`<div class="muted">asked by ${t.approval.requestedBy}</div>` : null}</td>
           <td>${t.assignee ?? html`<span class="muted">nobody</span>`}</td>
           <td>${t.approval?.requestedBy ?? last?.by ?? (t.status === 'scheduled' || t.status === 'open' ? 'Termwatch' : '—')}</td>

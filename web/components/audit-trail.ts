@@ -1,0 +1,57 @@
+import type { AuditRecord } from '../../shared/store/audit.ts';
+import { Day, html } from './ui.ts';
+
+/** Consecutive audit records that say the same thing: one line on the page, each record behind it. */
+export interface AuditRun {
+  /** The run's records in the order listed (newest first on the account page). */
+  records: AuditRecord[];
+  action: string;
+  by: string;
+  changed?: string[];
+}
+
+const sameChange = (a: AuditRecord, b: AuditRecord) =>
+  a.action === b.action &&
+  a.by === b.by &&
+  a.entity === b.entity &&
+  a.entityId === b.entityId &&
+  (a.changed ?? []).join('\u0000') === (b.changed ?? []).join('\u0000');
+
+/**
+ * Groups neighbouring records of one change to one entity by one actor with the same fields
+ * changed (an evaluation refreshing a review's evidence after each new invoice, say) into runs,
+ * keeping the trail's order; records in between break a run, so nothing moves in time.
+ */
+export function auditRuns(records: readonly AuditRecord[]): AuditRun[] {
+  const runs: AuditRun[] = [];
+  for (const record of records) {
+    const last = runs.at(-1);
+    if (last && sameChange(last.records[0]!, record)) last.records.push(record);
+    else runs.push({ records: [record], action: record.action, by: record.by, ...(record.changed?.length ? { changed: record.changed } : {}) });
+  }
+  return runs;
+}
+
+/** A record's instant as finance reads it: day, month, year and the time to the second, in UTC. */
+export function auditInstant(at: string): string {
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime())) return at;
+  return `${date.toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' })}, ${date.toISOString().slice(11, 19)} UTC`;
+}
+
+function describe(run: AuditRun): string {
+  return `${run.action} by ${run.by}${run.changed ? ` (changed: ${run.changed.join(', ')})` : ''}`;
+}
+
+/** One line per run; a run of several opens (a native disclosure, keyboard-ready) onto each record's time. */
+export function AuditRunItem({ run }: { run: AuditRun }) {
+  const [first] = run.records;
+  if (run.records.length === 1) return html`<li><${Day} date=${first!.at} /> ${describe(run)}</li>`;
+  const times = run.records.map((r) => r.at).sort();
+  const oldest = times[0]!;
+  const newest = times.at(-1)!;
+  const span = oldest.slice(0, 10) === newest.slice(0, 10) ? html`<${Day} date=${newest} />` : html`<${Day} date=${oldest} />–<${Day} date=${newest} />`;
+  return html`<li><details><summary>${span} ${describe(run)}, ${run.records.length} times</summary>
+    <ul>${run.records.map((r) => html`<li><time datetime=${r.at}>${auditInstant(r.at)}</time></li>`)}</ul>
+  </details></li>`;
+}
