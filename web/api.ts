@@ -6,6 +6,7 @@ import type { listRenewals } from '../shared/usecases/renewals.ts';
 import type { listFlaggedAccounts } from '../shared/usecases/read-accounts.ts';
 import type { ImportReport } from '../shared/usecases/contracts.ts';
 import type { AuditRecord } from '../shared/store/audit.ts';
+import type { DeliveryClaim } from '../shared/store/delivery.ts';
 import type { Overrides } from '../shared/domain/account-inputs.ts';
 import type { Role } from '../shared/http/auth/roles.ts';
 import type { PolicyAnswer, PolicyPreview } from '../shared/schemas/preview.ts';
@@ -114,6 +115,8 @@ export const api = {
   flagged: (flag: string, cursor?: string) => call<Page<AccountSummary>>('GET', `/accounts${qs({ flag, cursor })}`),
   renewals: (withinDays: number, cursor?: string) => call<Page<Renewal>>('GET', `/renewals${qs({ withinDays, cursor })}`),
   notifications: (cursor?: string) => call<Page<Notification>>('GET', `/notifications${qs({ cursor })}`),
+  /** Admins only: Slack messages and digests given up on after their retries. */
+  deadDeliveries: (cursor?: string) => call<Page<DeliveryClaim>>('GET', `/deliveries/dead-letters${qs({ cursor })}`),
   importContracts: (csv: string) => call<ImportReport>('POST', '/contracts/import', csv, 'text/csv'),
   policy: () => call<PolicyAnswer>('GET', '/policy'),
   previewPolicy: (policy: unknown, q: { all?: boolean; cursor?: string; limit?: number }) =>

@@ -72,7 +72,7 @@ function Page({ path, me, now }: { path: string; me: Me; now: Date }) {
   if (account) return html`<${AccountPage} id=${decodeURIComponent(account[1]!)} me=${me} now=${now} />`;
   if (path === '/app/renewals') return html`<${RenewalsPage} />`;
   if (path === '/app/accounts') return html`<${AccountsPage} />`;
-  if (path === '/app/notifications') return html`<${NotificationsPage} />`;
+  if (path === '/app/notifications') return html`<${NotificationsPage} me=${me} />`;
   if (path === '/app/import') return html`<${ImportPage} me=${me} />`;
   if (path === '/app/preview') return html`<${PreviewPage} me=${me} />`;
   if (path === '/app/calendar') return html`<${CalendarPage} me=${me} />`;

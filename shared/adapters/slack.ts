@@ -1,5 +1,5 @@
 import { dashboardLink } from '../domain/dashboard-link.ts';
-import type { Notification } from '../domain/notification.ts';
+import { daysLeftNote, type Notification } from '../domain/notification.ts';
 import { logger } from '../powertools.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { Store } from '../store/client.ts';
@@ -57,7 +57,7 @@ export function slackMessage(n: Notification, options: { publicUrl: string; poss
         { type: 'mrkdwn', text: `*Customer*\n${who}` },
         {
           type: 'mrkdwn',
-          text: `*Notice deadline*\n${deadline ? `${deadline}${daysLeft !== undefined ? ` (${daysLeft} days left)` : ''}` : 'none on record'}`,
+          text: `*Notice deadline*\n${deadline ? `${deadline}${daysLeftNote(p.deadlinePassed === true, daysLeft)}` : 'none on record'}`,
         },
       ],
     },
@@ -211,6 +211,6 @@ export class SlackNotifier implements Notifier {
     // Returned, not thrown: the other channels and the rest of the run carry on; the dead letter is visible.
     logger.error('slack message dead-lettered', { notificationId: n.id, reason: result.reason, attempts: result.attempts });
     this.deadLettered++;
-    await markDeadLetter(this.deps.store, { channel: this.channel, messageKey: n.id }, this.deps.now().toISOString(), result.reason);
+    await markDeadLetter(this.deps.store, { channel: this.channel, messageKey: n.id }, this.deps.now().toISOString(), result.reason, result.attempts);
   }
 }

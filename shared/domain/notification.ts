@@ -15,3 +15,9 @@ export const notificationSchema = z.object({
   payload: z.record(z.string(), z.unknown()),
 });
 export type Notification = z.infer<typeof notificationSchema>;
+
+/** Beside a notice deadline: the days left to it, or, once it has passed, to the decision before the term ends. */
+export function daysLeftNote(passed: boolean, daysLeft: number | undefined): string {
+  if (passed) return daysLeft === undefined ? ' (passed)' : ` (passed; ${daysLeft} days left to decide)`;
+  return daysLeft === undefined ? '' : ` (${daysLeft} days left)`;
+}

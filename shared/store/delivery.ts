@@ -25,6 +25,8 @@ export const deliveryClaimSchema = z.object({
   sentAt: z.optional(z.string()),
   deadAt: z.optional(z.string()),
   lastError: z.optional(z.string()),
+  /** Sends the run that gave up tried (HTTP posts to Slack, SMTP transactions); `attempts` counts the runs that claimed it. */
+  lastTries: z.optional(z.number()),
   /** Digests: the instant the digest's window ended (the next one starts there). */
   windowEnd: z.optional(z.string()),
   /** What the message was about, for the dead-letter list. */
@@ -118,15 +120,30 @@ export async function markDelivered(
   );
 }
 
-/** Gives up on a message: it stays visible in the dead-letter list (never silently dropped). */
-export async function markDeadLetter(store: Store, claim: Pick<DeliveryClaim, 'channel' | 'messageKey'>, at: string, reason: string): Promise<void> {
+/**
+ * Gives up on a message: it stays visible in the dead-letter list (never silently dropped), with
+ * when, the receiver's last answer and how many sends the giving-up run tried.
+ */
+export async function markDeadLetter(
+  store: Store,
+  claim: Pick<DeliveryClaim, 'channel' | 'messageKey'>,
+  at: string,
+  reason: string,
+  tries?: number,
+): Promise<void> {
   await store.doc.send(
     new UpdateCommand({
       TableName: store.tableName,
       Key: claimKey(claim.channel, claim.messageKey),
-      UpdateExpression: 'SET deadAt = :at, lastError = :reason, gsi1pk = :dead, gsi1sk = :sk',
+      UpdateExpression: `SET deadAt = :at, lastError = :reason, gsi1pk = :dead, gsi1sk = :sk${tries === undefined ? '' : ', lastTries = :tries'}`,
       ConditionExpression: 'attribute_not_exists(sentAt)',
-      ExpressionAttributeValues: { ':at': at, ':reason': reason.slice(0, 1000), ':dead': DEAD, ':sk': `${at}#${claim.channel}#${claim.messageKey}` },
+      ExpressionAttributeValues: {
+        ':at': at,
+        ':reason': reason.slice(0, 1000),
+        ':dead': DEAD,
+        ':sk': `${at}#${claim.channel}#${claim.messageKey}`,
+        ...(tries === undefined ? {} : { ':tries': tries }),
+      },
     }),
   );
 }

@@ -2,7 +2,7 @@ import type { MailSender } from '../ports/mail-sender.ts';
 import { dashboardLink } from '../domain/dashboard-link.ts';
 import type { Policy } from '../domain/policy.ts';
 import { DAY_MS } from '../domain/days.ts';
-import type { Notification } from '../domain/notification.ts';
+import { daysLeftNote, type Notification } from '../domain/notification.ts';
 import type { Task, TaskStatus } from '../domain/review.ts';
 import { localDate } from '../domain/timing.ts';
 import { logger } from '../powertools.ts';
@@ -76,7 +76,7 @@ function fromNotification(n: Notification, publicUrl: string): DigestItem {
   const reasons = Array.isArray(p.reasons) ? (p.reasons as unknown[]).filter((r): r is string => typeof r === 'string') : [];
   const deadline =
     typeof p.noticeDeadline === 'string'
-      ? `notice deadline ${p.noticeDeadline}${typeof p.daysLeft === 'number' ? ` (${p.daysLeft} days left)` : ''}`
+      ? `notice deadline ${p.noticeDeadline}${daysLeftNote(p.deadlinePassed === true, typeof p.daysLeft === 'number' ? p.daysLeft : undefined)}`
       : 'no notice deadline on record';
   const head = n.type === 'renewal_reminder' ? `reminder ${String(p.offsetDays ?? n.offsetDays)} days before; ` : '';
   return {
@@ -194,7 +194,9 @@ async function sendDigest(deps: DigestDeps, recipient: string): Promise<DigestOu
   if (claim.state !== 'claimed') return 'already_claimed';
   const attempts = deps.attempts ?? 3;
   let lastError = '';
+  let tries = 0;
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    tries = attempt;
     try {
       await deps.mail.sender.send({
         from: deps.mail.from,
@@ -217,6 +219,6 @@ async function sendDigest(deps: DigestDeps, recipient: string): Promise<DigestOu
     await markDelivered(deps.store, { channel: CHANNEL, messageKey }, deps.now().toISOString(), { recipient, day });
     return 'sent';
   }
-  await markDeadLetter(deps.store, { channel: CHANNEL, messageKey }, deps.now().toISOString(), lastError);
+  await markDeadLetter(deps.store, { channel: CHANNEL, messageKey }, deps.now().toISOString(), lastError, tries);
   return 'dead_lettered';
 }

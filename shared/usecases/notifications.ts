@@ -21,13 +21,17 @@ export function reviewOpenedNotification(
   ctx: { accountName?: string | undefined; flags: readonly string[]; contract?: ContractSummary | undefined; now: Date },
 ): Notification {
   const deadline = task.noticeDeadline ?? null;
+  // Days left to decide: to the deadline, or, once a fixed term's deadline has passed, to its end.
   const daysLeft = Math.max(0, Math.ceil((Date.parse(task.dueAt) - ctx.now.getTime()) / DAY_MS));
+  const deadlinePassed = task.track === 'fixed_past_deadline';
   const who = ctx.accountName ? `${ctx.accountName} (${task.accountId})` : task.accountId;
   const decide = 'Decide: retain, renegotiate (new terms at renewal) or terminate (do not renew / give notice).';
   const lines = [
     `A ${task.kind === 'for_cause' ? 'for-cause review' : 'review'} is open for ${who}.`,
     task.targetEnd
-      ? `Contract term ends ${task.targetEnd}; notice deadline ${deadline} (${daysLeft} days left).`
+      ? deadlinePassed
+        ? `Contract term ends ${task.targetEnd}; notice deadline ${deadline} has passed (${daysLeft} days left to decide, before the term ends).`
+        : `Contract term ends ${task.targetEnd}; notice deadline ${deadline} (${daysLeft} days left).`
       : 'No usable contract on record: record it so the end can be timed.',
     ...(ctx.contract ? [`Renewal: ${ctx.contract.renewal}.`] : []),
     `Flags: ${ctx.flags.length > 0 ? ctx.flags.join(', ') : 'none'}.`,
@@ -51,6 +55,7 @@ export function reviewOpenedNotification(
       noticeDeadline: deadline,
       dueAt: task.dueAt,
       daysLeft,
+      ...(deadlinePassed ? { deadlinePassed: true } : {}),
       renewal: ctx.contract?.renewal ?? null,
       flags: [...ctx.flags],
       reasons: task.reasons,

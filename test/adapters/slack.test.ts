@@ -111,6 +111,7 @@ describe('Slack delivery', () => {
         subject: 'Review open',
         deadAt: expect.any(String),
         lastError: expect.stringContaining('HTTP 500 internal_error'),
+        lastTries: 4,
       }),
     );
     expect((await listUndispatched(store, 1000)).map((p) => p.id)).not.toContain(n.id);
@@ -125,7 +126,7 @@ describe('Slack delivery', () => {
     await record(n);
     await dispatch(slack(r.url));
     expect(r.requests).toHaveLength(1);
-    expect(await getClaim(store, 'slack', n.id)).toMatchObject({ deadAt: expect.any(String), lastError: expect.stringContaining('404') });
+    expect(await getClaim(store, 'slack', n.id)).toMatchObject({ deadAt: expect.any(String), lastError: expect.stringContaining('404'), lastTries: 1 });
   });
 
   it('cannot be made to post a link, a mention or an extra line by a customer name', async () => {

@@ -148,6 +148,8 @@ describe('the daily email digest', () => {
     const dead = await listDeliveryDeadLetters(store, { limit: 10 });
     expect(dead.items.map((d) => d.messageKey).sort()).toEqual(['cfo@example.com#2026-11-10', 'finance@example.com#2026-11-10']);
     expect(dead.items[0]!.lastError).toContain('550');
+    // The sends each run tried before it gave up: finance 451 then 550, cfo 550 at once.
+    expect(Object.fromEntries(dead.items.map((d) => [d.messageKey.split('#')[0], d.lastTries]))).toEqual({ 'finance@example.com': 2, 'cfo@example.com': 1 });
     expect(await sendDigests(deps())).toEqual({ 'finance@example.com': 'already_claimed', 'cfo@example.com': 'already_claimed' });
   });
 

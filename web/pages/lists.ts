@@ -51,7 +51,8 @@ export function RenewalsPage() {
   </section>`;
 }
 
-export function NotificationsPage() {
+/** What Termwatch sent, each with its message as people received it; for admins, what it gave up on. */
+export function NotificationsPage({ me }: { me: Me }) {
   const list = usePages((cursor) => api.notifications(cursor), 'all');
   return html`<section>
     <h1>Notifications</h1>
@@ -62,10 +63,38 @@ export function NotificationsPage() {
         : list.items.length === 0
           ? html`<${Empty}>Nothing sent yet.<//>`
           : html`
-    <table><thead><tr><th scope="col">Sent</th><th scope="col">Type</th><th scope="col">Account</th><th scope="col">Detail</th></tr></thead>
-    <tbody>${list.items.map((n) => html`<tr><td><${Day} date=${n.sentAt} /></td><td>${n.type.replace('_', ' ')}</td><td><${A} href=${`/app/accounts/${encodeURIComponent(n.accountId)}`}>${n.accountId}<//></td><td>${n.offsetDays !== undefined ? `${n.offsetDays} days before the notice deadline` : ''}</td></tr>`)}</tbody></table>`
+    <table><thead><tr><th scope="col">Sent</th><th scope="col">Type</th><th scope="col">Account</th><th scope="col">Message</th></tr></thead>
+    <tbody>${list.items.map(
+      (
+        n,
+      ) => html`<tr><td><${Day} date=${n.sentAt} /></td><td>${n.type.replace('_', ' ')}${n.offsetDays !== undefined ? html`<div class="muted">${n.offsetDays} days before the notice deadline</div>` : null}</td>
+        <td><${A} href=${`/app/accounts/${encodeURIComponent(n.accountId)}`}>${n.accountId}<//>${n.taskId ? html`<div><${A} href=${`/app/tasks/${encodeURIComponent(n.taskId)}`}>Review ${n.taskId}<//></div>` : null}</td>
+        <td><details><summary>${n.subject}</summary><pre class="message">${n.text}</pre></details></td></tr>`,
+    )}</tbody></table>`
     }
     <${MoreButton} cursor=${list.cursor} onMore=${list.more} label="Load more notifications" />
+    ${can(me, 'admin') ? html`<${DeadDeliveries} />` : null}
+  </section>`;
+}
+
+/** Slack messages and email digests given up on after their retries: nothing is dropped unseen. */
+function DeadDeliveries() {
+  const dead = usePages((cursor) => api.deadDeliveries(cursor), 'dead');
+  return html`<section aria-labelledby="dead-deliveries"><h2 id="dead-deliveries">Deliveries given up on</h2>
+    ${dead.state === 'error' ? html`<${Failure} error=${dead.error} retry=${dead.reload} />` : null}
+    ${
+      dead.state === 'loading' && dead.items.length === 0
+        ? html`<${Loading} what="failed deliveries" />`
+        : dead.items.length === 0
+          ? html`<${Empty}>None: every Slack message and email digest was taken by its receiver.<//>`
+          : html`<p class="muted">Each was set aside after its retries (at once when the receiver refused it for good); the log has every attempt. Fix the channel, then send the message by hand.</p>
+    <table><thead><tr><th scope="col">Given up</th><th scope="col">Channel</th><th scope="col">Message</th><th scope="col" class="num">Sends tried</th><th scope="col">Last error</th></tr></thead>
+    <tbody>${dead.items.map(
+      (d) =>
+        html`<tr><td><${Day} date=${d.deadAt} /></td><td>${d.channel}</td><td>${d.subject ?? d.messageKey}</td><td class="num">${d.lastTries ?? '—'}${d.attempts > 1 ? html`<div class="muted">in the last of ${d.attempts} runs</div>` : null}</td><td>${d.lastError ?? '—'}</td></tr>`,
+    )}</tbody></table>`
+    }
+    <${MoreButton} cursor=${dead.cursor} onMore=${dead.more} label="Load more failed deliveries" />
   </section>`;
 }
 
