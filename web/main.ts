@@ -76,7 +76,7 @@ function Page({ path, me, now }: { path: string; me: Me; now: Date }) {
   if (path === '/app/import') return html`<${ImportPage} me=${me} />`;
   if (path === '/app/preview') return html`<${PreviewPage} me=${me} />`;
   if (path === '/app/calendar') return html`<${CalendarPage} me=${me} />`;
-  if (path === '/app/' || path === '/app') return html`<${ReviewsPage} now=${now} />`;
+  if (path === '/app/' || path === '/app') return html`<${ReviewsPage} />`;
   return html`<h1>Not found</h1><p>No page at ${path}. <${A} href="/app/">Back to the reviews<//></p>`;
 }
 

@@ -63,6 +63,11 @@ export const taskSchema = z.object({
   approval: z.optional(z.object({ requestedBy: z.string(), requestedAt: z.string(), note: z.string() })),
   /** Still pending when the notice deadline passed: reported, never dropped. Set on reads. */
   overdue: z.optional(z.boolean()),
+  /**
+   * Days to the end of the notice deadline's day in the policy's zone, that day counted; 0 or less
+   * once it is over (as `GET /renewals` counts them). Set on reads, for a task with a deadline.
+   */
+  daysLeft: z.optional(z.number().check(z.int())),
   /** The person who owns the review. */
   assignee: z.optional(z.string()),
   /** Open reviews stay open when their signals clear; this says so. */

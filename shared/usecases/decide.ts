@@ -2,7 +2,7 @@ import * as z from '../zod.ts';
 import type { Policy } from '../domain/policy.ts';
 import { answerApproval, applyDecision, isApprovalOverdue, type Actor } from '../domain/approval.ts';
 import { decisionKindSchema, type Task } from '../domain/review.ts';
-import { localDate } from '../domain/timing.ts';
+import { daysUntilEndOf, localDate } from '../domain/timing.ts';
 import { ConflictError } from '../errors.ts';
 import { isTransactionRace, type Store } from '../store/client.ts';
 import { retryOptimistic } from '../store/optimistic.ts';
@@ -115,7 +115,11 @@ export async function assignTask(deps: Deps, input: { taskId: string; name: stri
   }));
 }
 
-/** The task as shown: a pending termination past its notice deadline says so (`overdue`). */
+/**
+ * The task as shown: the days left to its notice deadline in the policy's zone (`daysLeft`, as the
+ * renewals list counts them), and a pending termination past that deadline says so (`overdue`).
+ */
 export function withOverdue<T extends Pick<Task, 'status' | 'noticeDeadline'>>(task: T, now: Date, timeZone: string): T {
-  return isApprovalOverdue(task, localDate(now, timeZone)) ? { ...task, overdue: true } : task;
+  const shown = task.noticeDeadline ? { ...task, daysLeft: daysUntilEndOf(task.noticeDeadline, timeZone, now) } : task;
+  return isApprovalOverdue(task, localDate(now, timeZone)) ? { ...shown, overdue: true } : shown;
 }

@@ -67,6 +67,12 @@ describe('decisions and audit', () => {
     await send('PUT', '/accounts/cus_decide/contract', { endDate: day(60), noticeDays: 30, renewal: 'auto' });
     await send('POST', '/accounts/cus_decide/signals', { signal: 'abusive', note: 'Repeated abuse' });
     const [task] = (await api.get('/tasks?accountId=cus_decide')).body.items;
+    // Days left to the notice deadline (30 days out, today counted), counted as the renewals list counts them.
+    const renewal = ((await api.get('/renewals?withinDays=90')).body.items as Array<{ accountId: string; daysLeft: number }>).find(
+      (r) => r.accountId === 'cus_decide',
+    );
+    expect(task.daysLeft).toBe(renewal!.daysLeft);
+    expect([30, 31]).toContain(task.daysLeft);
     const first = await send('POST', `/tasks/${task.id}/decision`, { decision: 'renegotiate', note: 'Try new limits first' });
     expect(first.status).toBe(200);
     const second = await send('POST', `/tasks/${task.id}/decision`, { decision: 'terminate', note: 'Renegotiation failed' });

@@ -4,13 +4,6 @@ import { A, Day, Empty, Failure, html, Loading, MoreButton, Status } from '../co
 import { usePages } from '../components/use-load.ts';
 
 const STATUSES = ['open', 'pending_approval', 'scheduled', 'decided', 'cancelled'] as const;
-const DAY_MS = 86_400_000;
-
-/** Days to the end of the deadline's day, today counted; 0 or less once that day is over (shown as passed, not as a count). */
-function daysLeft(deadline: string | undefined, now: Date): number | undefined {
-  return deadline ? Math.ceil((Date.parse(`${deadline}T23:59:59Z`) - now.getTime()) / DAY_MS) : undefined;
-}
-
 const reasonKind = (reason: string) => {
   const r = reason.toLowerCase();
   if (r.includes('late') || r.includes('overdue') || r.includes('default')) return 'late payment';
@@ -26,7 +19,7 @@ export function sortQueue(tasks: TaskListItem[]): TaskListItem[] {
   return [...tasks].sort((a, b) => rank(a.status) - rank(b.status) || (a.noticeDeadline ?? a.dueAt).localeCompare(b.noticeDeadline ?? b.dueAt));
 }
 
-export function ReviewsView({ tasks, now, status, reason }: { tasks: TaskListItem[]; now: Date; status: string; reason: string }) {
+export function ReviewsView({ tasks, status, reason }: { tasks: TaskListItem[]; status: string; reason: string }) {
   const shown = sortQueue(tasks).filter((t) => !reason || t.reasons.some((r) => reasonKind(r) === reason));
   if (shown.length === 0)
     return html`<${Empty}>No reviews ${status ? `with status ${status.replace('_', ' ')}` : 'yet'}. Termwatch opens one when an account's signals call for a decision.<//>`;
@@ -35,7 +28,8 @@ export function ReviewsView({ tasks, now, status, reason }: { tasks: TaskListIte
     <thead><tr><th scope="col">Customer</th><th scope="col">Reasons</th><th scope="col">Term end</th><th scope="col">Notice deadline</th><th scope="col" class="num">Days left</th><th scope="col">Status</th><th scope="col">Owner</th><th scope="col">Last action by</th></tr></thead>
     <tbody>
       ${shown.map((t) => {
-        const left = daysLeft(t.noticeDeadline ?? t.dueAt.slice(0, 10), now);
+        // Counted by the API in the policy's zone; 0 or less once the deadline's day is over.
+        const left = t.daysLeft;
         const last = t.decisions[t.decisions.length - 1];
         return html`<tr>
           <td><${A} href=${`/app/tasks/${encodeURIComponent(t.id)}`}>${t.name ?? t.accountId}<//><div class="muted">${t.accountId}</div></td>
@@ -52,7 +46,7 @@ export function ReviewsView({ tasks, now, status, reason }: { tasks: TaskListIte
   </table>`;
 }
 
-export function ReviewsPage({ now }: { now: Date }) {
+export function ReviewsPage() {
   const [status, setStatus] = useState('');
   const [reason, setReason] = useState('');
   const [mine, setMine] = useState(false);
@@ -78,7 +72,7 @@ export function ReviewsPage({ now }: { now: Date }) {
       <ul class="counts" aria-label="Count per status">${counts.map(([s, n]) => html`<li><${Status} status=${s} /> ${n}${more}</li>`)}${overdue ? html`<li><span class="badge overdue">overdue</span> ${overdue}${more}</li>` : null}</ul>
     </div>
     ${open.state === 'error' ? html`<${Failure} error=${open.error} retry=${open.reload} />` : null}
-    ${open.state === 'loading' && open.items.length === 0 ? html`<${Loading} what="reviews" />` : html`<${ReviewsView} tasks=${open.items} now=${now} status=${status} reason=${reason} />`}
+    ${open.state === 'loading' && open.items.length === 0 ? html`<${Loading} what="reviews" />` : html`<${ReviewsView} tasks=${open.items} status=${status} reason=${reason} />`}
     <${MoreButton} cursor=${open.cursor} onMore=${open.more} label="Load more reviews" />
   </section>`;
 }
