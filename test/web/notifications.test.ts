@@ -64,6 +64,7 @@ describe('the Notifications page', { timeout: 90_000 }, () => {
     expect(await message.textContent()).toBe(sent!.text);
     expect(await page.locator('b').count()).toBe(0);
     await page.getByRole('link', { name: `Review ${sent!.taskId}` }).waitFor();
+    await page.getByRole('link', { name: NAME, exact: true }).waitFor();
 
     await page.getByRole('heading', { level: 2, name: 'Deliveries given up on' }).waitFor();
     const row = page.getByRole('row').filter({ hasText: 'slack' });

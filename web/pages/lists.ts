@@ -68,7 +68,7 @@ export function NotificationsPage({ me }: { me: Me }) {
       (
         n,
       ) => html`<tr><td><${Day} date=${n.sentAt} /></td><td>${n.type.replace('_', ' ')}${n.offsetDays !== undefined ? html`<div class="muted">${n.offsetDays} days before the notice deadline</div>` : null}</td>
-        <td><${A} href=${`/app/accounts/${encodeURIComponent(n.accountId)}`}>${n.accountId}<//>${n.taskId ? html`<div><${A} href=${`/app/tasks/${encodeURIComponent(n.taskId)}`}>Review ${n.taskId}<//></div>` : null}</td>
+        <td><${A} href=${`/app/accounts/${encodeURIComponent(n.accountId)}`}>${typeof n.payload.accountName === 'string' ? n.payload.accountName : n.accountId}<//><div class="muted">${n.accountId}</div>${n.taskId ? html`<div><${A} href=${`/app/tasks/${encodeURIComponent(n.taskId)}`}>Review ${n.taskId}<//></div>` : null}</td>
         <td><details><summary>${n.subject}</summary><pre class="message">${n.text}</pre></details></td></tr>`,
     )}</tbody></table>`
     }
