@@ -117,6 +117,8 @@ export const api = {
   notifications: (cursor?: string) => call<Page<Notification>>('GET', `/notifications${qs({ cursor })}`),
   /** Admins only: Slack messages and digests given up on after their retries. */
   deadDeliveries: (cursor?: string) => call<Page<DeliveryClaim>>('GET', `/deliveries/dead-letters${qs({ cursor })}`),
+  /** Admins only: a dead-lettered Slack message back in the outbox, for Slack alone. */
+  resendDelivery: (messageKey: string) => call<{ queuedAt: string }>('POST', '/deliveries/dead-letters/resend', { channel: 'slack', messageKey }),
   importContracts: (csv: string) => call<ImportReport>('POST', '/contracts/import', csv, 'text/csv'),
   policy: () => call<PolicyAnswer>('GET', '/policy'),
   previewPolicy: (policy: unknown, q: { all?: boolean; cursor?: string; limit?: number }) =>

@@ -183,6 +183,7 @@ export class SlackNotifier implements Notifier {
       leaseMs: this.deps.leaseMs ?? SLACK_LEASE_MS,
       allowReclaim: true,
       subject: n.subject,
+      extra: { accountId: n.accountId },
     });
     if (claimed.state === 'sent' || claimed.state === 'dead') return;
     if (claimed.state === 'in_flight')

@@ -34,7 +34,8 @@ import { HttpError, parseRequestPart } from './errors.ts';
 import type { RouteHandlers } from './app.ts';
 import { openApiDocument } from './openapi.ts';
 import { policyHandlers } from './policy-routes.ts';
-import { calendarFeedBodySchema, calendarFeedPathSchema, calendarFilePathSchema } from '../schemas/delivery.ts';
+import { calendarFeedBodySchema, calendarFeedPathSchema, calendarFilePathSchema, deliveryResendBodySchema } from '../schemas/delivery.ts';
+import { resendDeadDelivery } from '../usecases/resend-delivery.ts';
 import { CalendarFeedNotFoundError, deleteCalendarFeed, listCalendarFeeds } from '../store/calendar-feed.ts';
 import { listDeliveryDeadLetters } from '../store/delivery.ts';
 import { createCalendarFeed, renderCalendarFeed } from '../usecases/calendar-feed.ts';
@@ -225,6 +226,10 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
     'GET /deliveries/dead-letters': async (request) => {
       const query = parseRequestPart(pageQuerySchema, request.query, 'query');
       return { status: 200, body: await listDeliveryDeadLetters(deps.store, query) };
+    },
+    'POST /deliveries/dead-letters/resend': async (request) => {
+      const body = parseRequestPart(deliveryResendBodySchema, request.json(), 'body');
+      return { status: 202, body: await resendDeadDelivery({ store: deps.store, now: deps.clock }, body) };
     },
   };
 }

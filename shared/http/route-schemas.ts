@@ -37,6 +37,8 @@ import {
   calendarFeedPathSchema,
   calendarFilePathSchema,
   deliveryDeadLetterListSchema,
+  deliveryResendBodySchema,
+  deliveryResendQueuedSchema,
 } from '../schemas/delivery.ts';
 import type { routes } from './routes.ts';
 import { auditQuerySchema, auditRecordSchema } from '../schemas/audit.ts';
@@ -330,6 +332,13 @@ export const routeSchemas: RouteSchemaTable = {
       'Each Slack message or email digest given up on after its retries (the log has each attempt), oldest first. Never silently dropped: a dead letter stays listed.',
     query: pageQuerySchema,
     responses: { 200: { description: 'Dead-lettered deliveries', content: json(deliveryDeadLetterListSchema) } },
+  },
+  'POST /deliveries/dead-letters/resend': {
+    description:
+      "Puts one dead-lettered Slack message back in the outbox for Slack alone, once the channel is fixed: the next sweep sends it as a first send (no 'possible duplicate' line), and it leaves the dead-letter list now. 404 when no such dead letter exists (or it was sent again already).",
+    body: { contentType: 'application/json', schema: deliveryResendBodySchema, required: true },
+    responses: { 202: { description: 'Queued for the next sweep', content: json(deliveryResendQueuedSchema) } },
+    errors: [404, 409],
   },
   'POST /admin/sweep': {
     description: 'Runs the sweep now, or as if at `now`: what it opens and sends is real.',

@@ -166,6 +166,14 @@ export const routes = [
     fn: 'api',
     summary: 'Slack messages and email digests given up on after their retries',
   },
+  {
+    method: 'POST',
+    path: '/deliveries/dead-letters/resend',
+    auth: 'finance',
+    role: 'admin',
+    fn: 'api',
+    summary: 'Send a dead-lettered Slack message again (the next sweep sends it, to Slack alone)',
+  },
   { method: 'POST', path: '/admin/sweep', auth: 'finance', role: 'admin', fn: 'api', localOnly: true, summary: 'Run the sweep now (local mode only)' },
   {
     method: 'GET',

@@ -22,3 +22,12 @@ export const calendarFilePathSchema = z.strictObject({
 export const calendarFeedListSchema = z.object({ items: z.array(calendarFeedSchema), nextCursor: z.optional(z.string()) });
 
 export const deliveryDeadLetterListSchema = z.object({ items: z.array(deliveryClaimSchema), nextCursor: z.optional(z.string()) });
+
+/** `POST /deliveries/dead-letters/resend`: one dead-lettered Slack message, by its key (the notification id). */
+export const deliveryResendBodySchema = z.strictObject({
+  channel: z.literal('slack').check(z.describe('Slack only: a digest needs no resend, the next one covers what a dead one held')),
+  messageKey: z.string().check(z.minLength(1), z.maxLength(512)),
+});
+export type DeliveryResendBody = z.infer<typeof deliveryResendBodySchema>;
+
+export const deliveryResendQueuedSchema = z.object({ channel: z.literal('slack'), messageKey: z.string(), queuedAt: z.iso.datetime() });

@@ -31,6 +31,8 @@ export const deliveryClaimSchema = z.object({
   windowEnd: z.optional(z.string()),
   /** What the message was about, for the dead-letter list. */
   subject: z.optional(z.string()),
+  /** Slack: the notification's account (its outbox item's partition), so a dead letter can be sent again. */
+  accountId: z.optional(z.string()),
 });
 export type DeliveryClaim = z.infer<typeof deliveryClaimSchema>;
 
@@ -146,6 +148,20 @@ export async function markDeadLetter(
       },
     }),
   );
+}
+
+/**
+ * Removes a dead-lettered claim (transaction item), conditioned on it still being dead and never
+ * acknowledged: the next send claims the message afresh, as if for the first time.
+ */
+export function deadClaimDelete(store: Store, claim: Pick<DeliveryClaim, 'channel' | 'messageKey'>) {
+  return {
+    Delete: {
+      TableName: store.tableName,
+      Key: claimKey(claim.channel, claim.messageKey),
+      ConditionExpression: 'attribute_exists(deadAt) AND attribute_not_exists(sentAt)',
+    },
+  };
 }
 
 export async function listDeliveryDeadLetters(

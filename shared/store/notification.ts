@@ -1,4 +1,5 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from '../zod.ts';
 import { notificationSchema, type Notification } from '../domain/notification.ts';
 import { isConditionFailed, type Store } from './client.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -95,8 +96,14 @@ export async function listNotifications(
 /** Requests one filtered page may make before it returns what it has, with a cursor. */
 const MAX_FILTERED_READS = 20;
 
+/** A notification waiting for the channels; after a resend, only the channels named take it again. */
+export interface PendingNotification {
+  notification: Notification;
+  onlyChannels?: string[];
+}
+
 /** Notifications recorded but not yet handed to the channels, oldest first. */
-export async function listUndispatched(store: Store, limit: number): Promise<Notification[]> {
+export async function listUndispatched(store: Store, limit: number): Promise<PendingNotification[]> {
   // The channels need the whole notification, so the items are read, consistently: an eventual read
   // could miss one written a moment ago (the sweep dispatches what its evaluations just recorded),
   // which would then wait for the next sweep. One dispatched meanwhile has lost its index key and
@@ -106,7 +113,30 @@ export async function listUndispatched(store: Store, limit: number): Promise<Not
     { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': DISPATCH_PENDING }, Limit: limit },
     { consistent: true },
   );
-  return page.items.map((item) => notificationSchema.parse(item.notification));
+  return page.items.map((item) => {
+    const notification = notificationSchema.parse(item.notification);
+    const only = onlyChannelsSchema.parse(item.onlyChannels);
+    return only ? { notification, onlyChannels: only } : { notification };
+  });
+}
+
+const onlyChannelsSchema = z.optional(z.array(z.string()));
+
+/**
+ * Puts a dispatched notification back in the outbox for `channels` only (transaction item): the
+ * next dispatch hands it to those channels and no others (an SNS or EventBridge consumer is not
+ * sent it twice); any dispatcher's old claim is dropped.
+ */
+export function resendUpdate(store: Store, n: Pick<Notification, 'accountId' | 'id'>, at: string, channels: readonly string[]) {
+  return {
+    Update: {
+      TableName: store.tableName,
+      Key: key(n),
+      UpdateExpression: 'SET gsi2pk = :pending, gsi2sk = :sk, onlyChannels = :channels REMOVE dispatchClaimBy, dispatchClaimUntil',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':pending': DISPATCH_PENDING, ':sk': `${at}#${n.id}`, ':channels': [...channels] },
+    },
+  };
 }
 
 /** How long a dispatcher holds a notification it claimed: far longer than handing it to the channels takes. */
@@ -165,7 +195,7 @@ export async function markDispatched(store: Store, n: Pick<Notification, 'accoun
     new UpdateCommand({
       TableName: store.tableName,
       Key: key(n),
-      UpdateExpression: 'SET dispatchedAt = if_not_exists(dispatchedAt, :at) REMOVE gsi2pk, gsi2sk',
+      UpdateExpression: 'SET dispatchedAt = if_not_exists(dispatchedAt, :at) REMOVE gsi2pk, gsi2sk, onlyChannels',
       ExpressionAttributeValues: { ':at': at },
     }),
   );

@@ -26,12 +26,14 @@ export async function dispatchNotifications(deps: { store: Store; notifiers: rea
   let sent = 0;
   let failed = 0;
   // A few notifications at once: each is claimed before it is sent, so overlap cannot send one twice.
-  const dispatchOne = async (notification: (typeof pending)[number]) => {
+  const dispatchOne = async ({ notification, onlyChannels }: (typeof pending)[number]) => {
     if (!(await claimDispatch(deps.store, notification, claimant, deps.now()))) return;
     try {
-      // Every channel at once (SNS and EventBridge are independent); a failure of any counts once
-      // all have answered, so the claim is given back only when nothing is still being sent.
-      const outcomes = await Promise.allSettled(deps.notifiers.map((notifier) => notifier.send(notification)));
+      // Every channel at once (SNS and EventBridge are independent), or after a resend only those
+      // named; a failure of any counts once all have answered, so the claim is given back only
+      // when nothing is still being sent.
+      const notifiers = onlyChannels ? deps.notifiers.filter((notifier) => onlyChannels.includes(notifier.channel)) : deps.notifiers;
+      const outcomes = await Promise.allSettled(notifiers.map((notifier) => notifier.send(notification)));
       const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
       if (refused) throw refused.reason;
       await markDispatched(deps.store, notification, deps.now().toISOString());

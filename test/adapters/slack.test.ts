@@ -114,7 +114,7 @@ describe('Slack delivery', () => {
         lastTries: 4,
       }),
     );
-    expect((await listUndispatched(store, 1000)).map((p) => p.id)).not.toContain(n.id);
+    expect((await listUndispatched(store, 1000)).map((p) => p.notification.id)).not.toContain(n.id);
     await dispatch(slack(r.url));
     await slack(r.url).send(n);
     expect(r.requests).toHaveLength(4);
@@ -207,7 +207,7 @@ describe('Slack delivery', () => {
     expect(r.requests).toHaveLength(4 * first.sent);
     const dead = (await listDeliveryDeadLetters(store, { limit: 200 })).items.filter((d) => ns.some((n) => n.id === d.messageKey));
     expect(dead).toHaveLength(first.sent);
-    const pending = (await listUndispatched(store, 1000)).map((p) => p.id);
+    const pending = (await listUndispatched(store, 1000)).map((p) => p.notification.id);
     expect(ns.filter((n) => pending.includes(n.id))).toHaveLength(first.failed);
     // None of the paused ones was claimed, so they go out unmarked (no possible-duplicate line).
     r.setOtherwise({ status: 200 });

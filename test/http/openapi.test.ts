@@ -390,6 +390,10 @@ describe('the document describes what the API answers', () => {
     expect((await call('DELETE /calendar-feeds/{feedId}', { path: `/calendar-feeds/${feed.json().id}` })).status).toBe(404);
     expect((await call('DELETE /calendar-feeds/{feedId}', { path: '/calendar-feeds/x' })).status).toBe(400);
     expect((await call('GET /deliveries/dead-letters')).json()).toEqual({ items: [] });
+    expect((await call('POST /deliveries/dead-letters/resend', jsonBody({ channel: 'slack', messageKey: 'review_opened~cus_doc~r9' }))).status).toBe(404);
+    const badChannel = await call('POST /deliveries/dead-letters/resend', jsonBody({ channel: 'digest', messageKey: 'x' }));
+    expect(badChannel.status).toBe(400);
+    expect(badChannel.json().error.message).toContain('body.channel');
 
     expect([...seen].sort()).toEqual(operations.map((op) => op.key).sort());
   });

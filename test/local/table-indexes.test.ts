@@ -96,7 +96,7 @@ describe('a table whose indexes project ALL', { timeout: 180_000 }, () => {
 
   it('the lists read the items written before the change, through the rebuilt indexes', async () => {
     expect((await listNotifications(store, { limit: 10 })).items.map((n) => n.id)).toEqual(['review_opened-3', 'review_opened-2', 'review_opened-1']);
-    expect((await listUndispatched(store, 10)).map((n) => n.subject)).toEqual(['review 1', 'review 2', 'review 3']);
+    expect((await listUndispatched(store, 10)).map((p) => p.notification.subject)).toEqual(['review 1', 'review 2', 'review 3']);
     expect((await listCalendarFeeds(store, { limit: 10 })).items.map((f) => f.name)).toEqual(['Renewals']);
   });
 });

@@ -5,6 +5,8 @@ import type { Notifier } from '../../shared/ports/notifier.ts';
 import type { Store } from '../../shared/store/client.ts';
 import { claimDispatch, DISPATCH_LEASE_MS, listUndispatched, notificationPut } from '../../shared/store/notification.ts';
 import { dispatchNotifications } from '../../shared/usecases/dispatch-notifications.ts';
+import { resendDeadDelivery } from '../../shared/usecases/resend-delivery.ts';
+import { claimDelivery, getClaim, listDeliveryDeadLetters, markDeadLetter } from '../../shared/store/delivery.ts';
 import { createTestStore } from '../support/store.ts';
 
 const n = (i: number): Notification => ({
@@ -35,7 +37,7 @@ describe('notification dispatch (outbox)', () => {
       },
     };
     // Oldest first is the order they are taken in; four go out at once, so they may finish in any order.
-    expect((await listUndispatched(store, 100)).map((p) => p.id)).toEqual([n(0).id, n(1).id, n(2).id]);
+    expect((await listUndispatched(store, 100)).map((p) => p.notification.id)).toEqual([n(0).id, n(1).id, n(2).id]);
     const first = await dispatchNotifications({ store, notifiers: [channel], now: () => new Date() });
     expect(first).toEqual({ sent: 2, failed: 1 });
     expect([...sent].sort()).toEqual([n(0).id, n(2).id]);
@@ -45,6 +47,45 @@ describe('notification dispatch (outbox)', () => {
     expect(await dispatchNotifications({ store, notifiers: [channel], now: () => new Date() })).toEqual({ sent: 0, failed: 0 });
     expect(sent).toHaveLength(3);
     expect(sent[2]).toBe(n(1).id);
+  });
+});
+
+describe('a dead-lettered Slack message sent again', () => {
+  it('goes back to Slack alone, once, and leaves the dead-letter list; a second resend finds nothing', async () => {
+    const resendStore = await createTestStore();
+    const note: Notification = { ...n(5), id: 'review_opened~cus_r~r1', accountId: 'cus_r' };
+    await resendStore.doc.send(new TransactWriteCommand({ TransactItems: [{ Put: notificationPut(resendStore, note) as never }] }));
+    const got: Record<string, string[]> = { sns: [], slack: [] };
+    const recording = (name: string): Notifier => ({ channel: name, send: async (x) => void got[name]!.push(x.id) });
+    const notifiers = [recording('sns'), recording('slack')];
+    const now = () => new Date();
+    expect(await dispatchNotifications({ store: resendStore, notifiers, now })).toEqual({ sent: 1, failed: 0 });
+    // Slack refused it for good: a dead letter, as the Slack notifier leaves it.
+    await claimDelivery(resendStore, { channel: 'slack', messageKey: note.id, now: now(), leaseMs: 60_000, allowReclaim: true, extra: { accountId: 'cus_r' } });
+    await markDeadLetter(resendStore, { channel: 'slack', messageKey: note.id }, now().toISOString(), 'HTTP 404 no_service', 1);
+
+    expect(await resendDeadDelivery({ store: resendStore, now }, { channel: 'slack', messageKey: note.id })).toMatchObject({
+      channel: 'slack',
+      messageKey: note.id,
+    });
+    expect((await listDeliveryDeadLetters(resendStore, { limit: 10 })).items).toEqual([]);
+    expect(await getClaim(resendStore, 'slack', note.id)).toBeUndefined();
+    expect(await listUndispatched(resendStore, 10)).toEqual([{ notification: note, onlyChannels: ['slack'] }]);
+    await expect(resendDeadDelivery({ store: resendStore, now }, { channel: 'slack', messageKey: note.id })).rejects.toThrow(/no dead-lettered slack message/);
+
+    expect(await dispatchNotifications({ store: resendStore, notifiers, now })).toEqual({ sent: 1, failed: 0 });
+    expect(got).toEqual({ sns: [note.id], slack: [note.id, note.id] });
+    expect(await listUndispatched(resendStore, 10)).toEqual([]);
+    expect(await dispatchNotifications({ store: resendStore, notifiers, now })).toEqual({ sent: 0, failed: 0 });
+  });
+
+  it('refuses a dead letter recorded before claims kept their account, naming what to do', async () => {
+    const oldStore = await createTestStore();
+    await claimDelivery(oldStore, { channel: 'slack', messageKey: 'review_opened~cus_old~r1', now: new Date(), leaseMs: 60_000, allowReclaim: true });
+    await markDeadLetter(oldStore, { channel: 'slack', messageKey: 'review_opened~cus_old~r1' }, new Date().toISOString(), 'HTTP 500');
+    await expect(resendDeadDelivery({ store: oldStore, now: () => new Date() }, { channel: 'slack', messageKey: 'review_opened~cus_old~r1' })).rejects.toThrow(
+      /send the message by hand/,
+    );
   });
 });
 

@@ -80,6 +80,28 @@ describe('the Notifications page', { timeout: 90_000 }, () => {
     await screenshot(page, 'notifications');
   });
 
+  it('sends a Slack message again once the channel is fixed: once, to Slack alone, not marked a possible duplicate', async () => {
+    slack.setOtherwise({ status: 200, body: 'ok' });
+    const [sent] = (await api.get('/notifications')).body.items as Array<{ id: string; subject: string }>;
+    await page.getByRole('button', { name: `Send again: ${sent!.subject}` }).click();
+    await page.getByText(/^Queued: the next sweep sends/).waitFor();
+    await page.getByText('None: every Slack message and email digest was taken by its receiver.').waitFor();
+    expect((await api.get('/deliveries/dead-letters')).body.items).toEqual([]);
+    // Asked twice (a second tab, a double click that got through): nothing left to resend.
+    const again = await api.send('POST', '/deliveries/dead-letters/resend', { channel: 'slack', messageKey: sent!.id });
+    expect(again.status).toBe(404);
+    expect(slack.delivered()).toHaveLength(0);
+    expect((await api.post('/admin/sweep', {})).status).toBe(200);
+    expect(slack.delivered()).toHaveLength(1);
+    const text = JSON.stringify(slack.delivered()[0]!.body);
+    expect(text).toContain('Bold &amp; Sons');
+    expect(text).not.toContain('Possible duplicate');
+    // Later sweeps send nothing more; the notification is dispatched again, on time.
+    expect((await api.post('/admin/sweep', {})).status).toBe(200);
+    expect(slack.delivered()).toHaveLength(1);
+    expect(await axe(page)).toEqual([]);
+  });
+
   it('shows a viewer the notifications but not the deliveries, which the API refuses them too', async () => {
     await page.evaluate(() => sessionStorage.clear());
     await signInWithToken(page, watcher, tokens['vera@finance']!);
@@ -88,6 +110,12 @@ describe('the Notifications page', { timeout: 90_000 }, () => {
     await page.locator('details summary').first().waitFor();
     expect(await page.getByRole('heading', { name: 'Deliveries given up on' }).count()).toBe(0);
     expect((await api.get('/deliveries/dead-letters', { authorization: `Bearer ${tokens['vera@finance']}` })).status).toBe(403);
+    const resend = await fetch(`${watcher.url}/deliveries/dead-letters/resend`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens['vera@finance']}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: 'slack', messageKey: 'review_opened~cus_bold~r1' }),
+    });
+    expect(resend.status).toBe(403);
     expect(await axe(page)).toEqual([]);
   });
 });

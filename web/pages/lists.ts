@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, can, type ImportReport, type Me } from '../api.ts';
+import type { DeliveryClaim } from '../../shared/store/delivery.ts';
 import { A, Day, Empty, Failure, html, Loading, MoreButton } from '../components/ui.ts';
 import { usePages } from '../components/use-load.ts';
 
@@ -80,18 +81,29 @@ export function NotificationsPage({ me }: { me: Me }) {
 /** Slack messages and email digests given up on after their retries: nothing is dropped unseen. */
 function DeadDeliveries() {
   const dead = usePages((cursor) => api.deadDeliveries(cursor), 'dead');
+  const [said, setSaid] = useState('');
+  const resend = (d: DeliveryClaim) =>
+    api.resendDelivery(d.messageKey).then(
+      () => {
+        setSaid(`Queued: the next sweep sends “${d.subject ?? d.messageKey}” to Slack again.`);
+        dead.reload();
+      },
+      (error: Error) => setSaid(error.message),
+    );
   return html`<section aria-labelledby="dead-deliveries"><h2 id="dead-deliveries">Deliveries given up on</h2>
+    <p role="status">${said}</p>
     ${dead.state === 'error' ? html`<${Failure} error=${dead.error} retry=${dead.reload} />` : null}
     ${
       dead.state === 'loading' && dead.items.length === 0
         ? html`<${Loading} what="failed deliveries" />`
         : dead.items.length === 0
           ? html`<${Empty}>None: every Slack message and email digest was taken by its receiver.<//>`
-          : html`<p class="muted">Each was set aside after its retries (at once when the receiver refused it for good); the log has every attempt. Fix the channel, then send the message by hand.</p>
-    <table><thead><tr><th scope="col">Given up</th><th scope="col">Channel</th><th scope="col">Message</th><th scope="col" class="num">Sends tried</th><th scope="col">Last error</th></tr></thead>
+          : html`<p class="muted">Each was set aside after its retries (at once when the receiver refused it for good); the log has every attempt. Fix the channel, then send a Slack message again (the next sweep sends it, to Slack alone); a failed digest needs nothing: the next day's digest covers what it held.</p>
+    <table><thead><tr><th scope="col">Given up</th><th scope="col">Channel</th><th scope="col">Message</th><th scope="col" class="num">Sends tried</th><th scope="col">Last error</th><th scope="col"><span class="sr-only">Action</span></th></tr></thead>
     <tbody>${dead.items.map(
       (d) =>
-        html`<tr><td><${Day} date=${d.deadAt} /></td><td>${d.channel}</td><td>${d.subject ?? d.messageKey}</td><td class="num">${d.lastTries ?? '—'}${d.attempts > 1 ? html`<div class="muted">in the last of ${d.attempts} runs</div>` : null}</td><td>${d.lastError ?? '—'}</td></tr>`,
+        html`<tr><td><${Day} date=${d.deadAt} /></td><td>${d.channel}</td><td>${d.subject ?? d.messageKey}</td><td class="num">${d.lastTries ?? '—'}${d.attempts > 1 ? html`<div class="muted">in the last of ${d.attempts} runs</div>` : null}</td><td>${d.lastError ?? '—'}</td>
+          <td>${d.channel === 'slack' && d.accountId ? html`<button type="button" aria-label=${`Send again: ${d.subject ?? d.messageKey}`} onClick=${() => resend(d)}>Send again</button>` : null}</td></tr>`,
     )}</tbody></table>`
     }
     <${MoreButton} cursor=${dead.cursor} onMore=${dead.more} label="Load more failed deliveries" />
