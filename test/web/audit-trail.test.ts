@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../shared/store/audit.ts';
-import { auditInstant, auditRuns } from '../../web/components/audit-trail.ts';
+import { auditActionLabel, auditActorLabel, auditInstant, auditRuns } from '../../web/components/audit-trail.ts';
 
 const record = (at: string, over: Partial<AuditRecord> = {}): AuditRecord => ({
   accountId: 'cus_a',
@@ -47,5 +47,16 @@ describe('the account page audit trail', () => {
   it('shows each record of a run at its day and UTC time', () => {
     expect(auditInstant('2026-12-03T09:07:45.123Z')).toBe('3 Dec 2026, 09:07:45 UTC');
     expect(auditInstant('not a time')).toBe('not a time');
+  });
+
+  it('says each action and actor in words, and keeps an unknown action as its code', () => {
+    expect(auditActionLabel('task.updated')).toBe('Review updated');
+    expect(auditActionLabel('task.decided.terminate')).toBe('Decided: terminate');
+    expect(auditActionLabel('task.termination.approved')).toBe('Termination approved');
+    expect(auditActionLabel('contract.withdrawn')).toBe('Contract withdrawn');
+    expect(auditActionLabel('task.something_new')).toBe('task.something_new');
+    expect(auditActorLabel('system:evaluation')).toBe('Termwatch (evaluation)');
+    expect(auditActorLabel('stripe:evt_1Abc')).toBe('Stripe (event evt_1Abc)');
+    expect(auditActorLabel('ana@finance')).toBe('ana@finance');
   });
 });

@@ -214,23 +214,23 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     await monthly.waitFor();
     expect(await monthly.getAttribute('aria-label')).toContain('cost $1,800.00');
     expect(await page.getByRole('img', { name: /^Revenue against cost in/ }).count()).toBe(1);
-    // The audit trail names the fields each update changed; a creation (whole) names none.
+    // The audit trail says what happened in words, with its code, and names the fields each update changed; a creation (whole) names none.
     await page
       .getByRole('listitem')
-      .filter({ hasText: /task\.created by system:evaluation$/ })
+      .filter({ hasText: /Review created by Termwatch \(evaluation\) task\.created$/ })
       .first()
       .waitFor();
     await page
       .getByRole('listitem')
-      .filter({ hasText: /by system:evaluation \(changed: [a-zA-Z, ]*updatedAt\)$/ })
+      .filter({ hasText: /by Termwatch \(evaluation\): [a-zA-Z, ]*updatedAt task\.[a-z_.]+$/ })
       .first()
       .waitFor();
     // Newest first: the decision taken on the task page heads the trail.
     const trail = page.locator('ul.audit > li');
-    expect(await trail.first().textContent()).toMatch(/task\.decided\.renegotiate by \S+ \(changed: [a-zA-Z, ]*\)$/);
+    expect(await trail.first().textContent()).toMatch(/Decided: renegotiate by \S+: [a-zA-Z, ]* task\.decided\.renegotiate$/);
     // The evaluation refreshing the review's evidence after each invoice is one line, opened by keyboard onto each time.
-    const refreshes = page.getByText(/task\.updated by system:evaluation \(changed: evidence, updatedAt\), \d+ times$/);
-    const times = Number(/(\d+) times$/.exec((await refreshes.textContent()) ?? '')?.[1]);
+    const refreshes = page.getByText(/Review updated by Termwatch \(evaluation\): evidence, updatedAt, \d+ times task\.updated$/);
+    const times = Number(/(\d+) times/.exec((await refreshes.textContent()) ?? '')?.[1]);
     expect(times).toBeGreaterThan(1);
     const listed = await page.locator('ul.audit').evaluate((ul) => ul.querySelectorAll(':scope > li').length);
     expect(listed).toBeLessThan((await api.get('/accounts/cus_harbor/audit?limit=200')).body.items.length);

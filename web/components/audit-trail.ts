@@ -39,19 +39,61 @@ export function auditInstant(at: string): string {
   return `${date.toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' })}, ${date.toISOString().slice(11, 19)} UTC`;
 }
 
-function describe(run: AuditRun): string {
-  return `${run.action} by ${run.by}${run.changed ? ` (changed: ${run.changed.join(', ')})` : ''}`;
+const ACTIONS: Record<string, string> = {
+  'task.created': 'Review created',
+  'task.moved': 'Review re-timed',
+  'task.updated': 'Review updated',
+  'task.open': 'Review opened',
+  'task.scheduled': 'Review scheduled',
+  'task.cancelled': 'Review cancelled',
+  'task.decided': 'Review decided',
+  'task.pending_approval': 'Review waiting for approval',
+  'task.assigned': 'Review owner set',
+  'task.checklist.done': 'Checklist step ticked',
+  'task.checklist.undone': 'Checklist step unticked',
+  'task.termination.requested': 'Termination asked for',
+  'task.termination.approved': 'Termination approved',
+  'task.termination.rejected': 'Termination rejected',
+  'contract.recorded': 'Contract recorded',
+  'contract.replaced': 'Contract replaced',
+  'contract.withdrawn': 'Contract withdrawn',
+  'signal.recorded': 'Signal recorded',
+  'cost.recorded': 'Cost recorded',
+  'overrides.replaced': 'Overrides saved',
+};
+
+/** An audit action as finance reads it (`task.decided.terminate`: "Decided: terminate"); an unknown one as it is. */
+export function auditActionLabel(action: string): string {
+  const decided = /^task\.decided\.(.+)$/.exec(action);
+  if (decided) return `Decided: ${decided[1]}`;
+  return ACTIONS[action] ?? action;
 }
+
+/** Who made a change: the watcher's evaluations and Stripe's events by name, a person by theirs. */
+export function auditActorLabel(by: string): string {
+  if (by === 'system:evaluation') return 'Termwatch (evaluation)';
+  const stripe = /^stripe:(.+)$/.exec(by);
+  if (stripe) return `Stripe (event ${stripe[1]})`;
+  return by;
+}
+
+/** "Review updated by Termwatch (evaluation): evidence, updatedAt". */
+function describe(run: AuditRun): string {
+  return `${auditActionLabel(run.action)} by ${auditActorLabel(run.by)}${run.changed ? `: ${run.changed.join(', ')}` : ''}`;
+}
+
+/** The action's code, kept beside its label for anyone matching the API or the logs. */
+const code = (run: AuditRun) => html`<code class="muted">${run.action}</code>`;
 
 /** One line per run; a run of several opens (a native disclosure, keyboard-ready) onto each record's time. */
 export function AuditRunItem({ run }: { run: AuditRun }) {
   const [first] = run.records;
-  if (run.records.length === 1) return html`<li><${Day} date=${first!.at} /> ${describe(run)}</li>`;
+  if (run.records.length === 1) return html`<li><${Day} date=${first!.at} /> ${describe(run)} ${code(run)}</li>`;
   const times = run.records.map((r) => r.at).sort();
   const oldest = times[0]!;
   const newest = times.at(-1)!;
   const span = oldest.slice(0, 10) === newest.slice(0, 10) ? html`<${Day} date=${newest} />` : html`<${Day} date=${oldest} />–<${Day} date=${newest} />`;
-  return html`<li><details><summary>${span} ${describe(run)}, ${run.records.length} times</summary>
+  return html`<li><details><summary>${span} ${describe(run)}, ${run.records.length} times ${code(run)}</summary>
     <ul>${run.records.map((r) => html`<li><time datetime=${r.at}>${auditInstant(r.at)}</time></li>`)}</ul>
   </details></li>`;
 }
