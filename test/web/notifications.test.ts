@@ -23,19 +23,30 @@ let slack: Awaited<ReturnType<typeof startSlackReceiver>>;
 let browser: Browser;
 let page: Page;
 let tokens: Record<string, string>;
+/** The watcher's clock runs this far ahead of the machine's (to see Slack's pause after an outage end). */
+let clockAheadMs = 0;
 
 beforeAll(async () => {
   slack = await startSlackReceiver([], { status: 500, body: 'channel_is_archived' });
   const users = writeUsersFile(mkdtempSync(join(tmpdir(), 'termwatch-notif-')), { 'ana@finance': 'admin', 'vera@finance': 'viewer' });
   tokens = users.tokens;
-  watcher = await startTestWatcher({ env: { WATCHER_USERS: users.file, WATCHER_SLACK_WEBHOOK_URL: slack.url }, slack: { baseDelayMs: 5 } });
+  watcher = await startTestWatcher({
+    env: { WATCHER_USERS: users.file, WATCHER_SLACK_WEBHOOK_URL: slack.url },
+    slack: { baseDelayMs: 5 },
+    clock: () => new Date(Date.now() + clockAheadMs),
+  });
   api = client(watcher);
   await latePayer(api, now, { customer: 'cus_bold', name: NAME, ages: [200, 150, 100, 50], daysLate: [15, 15, 15, 15] });
   await watcher.queue.drained();
-  expect((await api.send('PUT', '/accounts/cus_bold/contract', { endDate: day(20), noticeDays: 30, renewal: 'fixed' })).status).toBe(200);
+  // Two more, for the outage case: several messages given up on, sent again together.
+  for (const customer of ['cus_plain1', 'cus_plain2'])
+    await latePayer(api, now, { customer, name: `Plain ${customer.slice(-1)} Ltd`, ages: [200, 150, 100, 50], daysLate: [15, 15, 15, 15] });
+  await watcher.queue.drained();
+  for (const customer of ['cus_bold', 'cus_plain1', 'cus_plain2'])
+    expect((await api.send('PUT', `/accounts/${customer}/contract`, { endDate: day(20), noticeDays: 30, renewal: 'fixed' })).status).toBe(200);
   expect((await api.post('/admin/sweep', {})).status).toBe(200);
-  // The sweep sends what it opened before it answers: Slack refused every try, so it is set aside.
-  expect((await api.get('/deliveries/dead-letters')).body.items).toHaveLength(1);
+  // The sweep sends what it opened before it answers: Slack refused every try, so each is set aside.
+  expect((await api.get('/deliveries/dead-letters')).body.items).toHaveLength(3);
   browser = await launchBrowser();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
 }, 180_000);
@@ -51,7 +62,9 @@ describe('the Notifications page', { timeout: 90_000 }, () => {
     await signInWithToken(page, watcher, tokens['ana@finance']!);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Notifications', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Notifications' }).waitFor();
-    const [sent] = (await api.get('/notifications')).body.items as Array<{ subject: string; text: string; taskId: string }>;
+    const sent = ((await api.get('/notifications')).body.items as Array<{ accountId: string; subject: string; text: string; taskId: string }>).find(
+      (n) => n.accountId === 'cus_bold',
+    );
     // The subject is the line; the message opens from it by keyboard, as text (the name's markup is shown, not run).
     const subject = page.locator('summary').getByText(sent!.subject, { exact: true });
     await subject.waitFor();
@@ -67,38 +80,48 @@ describe('the Notifications page', { timeout: 90_000 }, () => {
     await page.getByRole('link', { name: NAME, exact: true }).waitFor();
 
     await page.getByRole('heading', { level: 2, name: 'Deliveries given up on' }).waitFor();
-    const row = page.getByRole('row').filter({ hasText: 'slack' });
+    const row = page.getByRole('row').filter({ hasText: sent!.subject }).filter({ hasText: 'slack' });
     await row.waitFor();
     const cells = await row.getByRole('cell').allTextContents();
     expect(cells[1]).toBe('slack');
     expect(cells[2]).toBe(sent!.subject);
     // Every send Slack refused is counted (four, the notifier's retries), and only those were made.
     expect(cells[3]).toBe('4');
-    expect(slack.requests).toHaveLength(4);
+    expect(slack.requests.filter((r) => JSON.stringify(r.body).includes('cus_bold'))).toHaveLength(4);
+    expect(slack.requests).toHaveLength(12);
     expect(cells[4]).toBe('HTTP 500 channel_is_archived');
     expect(await axe(page)).toEqual([]);
     await screenshot(page, 'notifications');
   });
 
-  it('sends a Slack message again once the channel is fixed: once, to Slack alone, not marked a possible duplicate', async () => {
+  it('sends Slack messages again once the channel is fixed, one or all: once each, to Slack alone, not marked possible duplicates', async () => {
     slack.setOtherwise({ status: 200, body: 'ok' });
-    const [sent] = (await api.get('/notifications')).body.items as Array<{ id: string; subject: string }>;
+    const sent = ((await api.get('/notifications')).body.items as Array<{ id: string; accountId: string; subject: string }>).find(
+      (n) => n.accountId === 'cus_bold',
+    );
     await page.getByRole('button', { name: `Send again: ${sent!.subject}` }).click();
     await page.getByText(/^Queued: the next sweep sends/).waitFor();
+    await page.getByRole('button', { name: 'Send all 2 Slack messages again' }).click();
+    await page.getByText('Queued 2 Slack messages for the next sweep.').waitFor();
     await page.getByText('None: every Slack message and email digest was taken by its receiver.').waitFor();
     expect((await api.get('/deliveries/dead-letters')).body.items).toEqual([]);
     // Asked twice (a second tab, a double click that got through): nothing left to resend.
     const again = await api.send('POST', '/deliveries/dead-letters/resend', { channel: 'slack', messageKey: sent!.id });
     expect(again.status).toBe(404);
     expect(slack.delivered()).toHaveLength(0);
+    // Three messages in a row failed, so Slack is paused for a minute: a sweep now leaves them pending.
     expect((await api.post('/admin/sweep', {})).status).toBe(200);
-    expect(slack.delivered()).toHaveLength(1);
-    const text = JSON.stringify(slack.delivered()[0]!.body);
-    expect(text).toContain('Bold &amp; Sons');
-    expect(text).not.toContain('Possible duplicate');
+    expect(slack.delivered()).toHaveLength(0);
+    clockAheadMs = 61_000;
+    expect((await api.post('/admin/sweep', {})).status).toBe(200);
+    expect(slack.delivered()).toHaveLength(3);
+    const texts = slack.delivered().map((d) => JSON.stringify(d.body));
+    expect(texts.filter((t) => t.includes('Bold &amp; Sons'))).toHaveLength(1);
+    for (const customer of ['cus_plain1', 'cus_plain2']) expect(texts.filter((t) => t.includes(customer))).toHaveLength(1);
+    for (const t of texts) expect(t).not.toContain('Possible duplicate');
     // Later sweeps send nothing more; the notification is dispatched again, on time.
     expect((await api.post('/admin/sweep', {})).status).toBe(200);
-    expect(slack.delivered()).toHaveLength(1);
+    expect(slack.delivered()).toHaveLength(3);
     expect(await axe(page)).toEqual([]);
   });
 

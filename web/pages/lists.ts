@@ -90,8 +90,28 @@ function DeadDeliveries() {
       },
       (error: Error) => setSaid(error.message),
     );
+  // After an outage: every Slack message listed, one request each (each its own transaction).
+  const resendable = dead.items.filter((d) => d.channel === 'slack' && d.accountId);
+  const [busy, setBusy] = useState(false);
+  const resendAll = async () => {
+    setBusy(true);
+    let queued = 0;
+    const refused: string[] = [];
+    for (const d of resendable) {
+      try {
+        await api.resendDelivery(d.messageKey);
+        queued++;
+      } catch (error) {
+        refused.push(`${d.subject ?? d.messageKey}: ${(error as Error).message}`);
+      }
+    }
+    setSaid(`Queued ${queued} Slack message${queued === 1 ? '' : 's'} for the next sweep.${refused.length > 0 ? ` Not queued: ${refused.join('; ')}` : ''}`);
+    setBusy(false);
+    dead.reload();
+  };
   return html`<section aria-labelledby="dead-deliveries"><h2 id="dead-deliveries">Deliveries given up on</h2>
     <p role="status">${said}</p>
+    ${resendable.length > 1 ? html`<p><button type="button" disabled=${busy} onClick=${resendAll}>Send all ${resendable.length} Slack messages again</button></p>` : null}
     ${dead.state === 'error' ? html`<${Failure} error=${dead.error} retry=${dead.reload} />` : null}
     ${
       dead.state === 'loading' && dead.items.length === 0
