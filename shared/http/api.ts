@@ -18,7 +18,7 @@ import { overridesBodySchema, signalBodySchema } from '../domain/account-inputs.
 import { getOverrides } from '../store/account-inputs.ts';
 import { listAudit } from '../store/audit.ts';
 import { addSignal, replaceOverrides } from '../usecases/account-inputs.ts';
-import { answerTermination, approvalBodySchema, assignTask, assigneeBodySchema, decideTask, decisionBodySchema, withOverdue } from '../usecases/decide.ts';
+import { answerTermination, approvalBodySchema, assignTask, assigneeBodySchema, decideTask, decisionBodySchema, taskAsShown } from '../usecases/decide.ts';
 import type { Principal } from './auth/roles.ts';
 import { checklistBodySchema, markChecklistStep, readTaskView, withNames } from '../usecases/task-view.ts';
 import { costBodySchema } from '../domain/cost.ts';
@@ -175,14 +175,14 @@ export function apiHandlers(deps: ApiDeps): RouteHandlers {
           ...page,
           items: await withNames(
             deps,
-            page.items.map((t) => withOverdue(t, now, deps.policy.timeZone)),
+            page.items.map((t) => taskAsShown(t, now, deps.policy.timeZone)),
           ),
         },
       };
     },
     'GET /tasks/{taskId}': async (request) => {
       const { taskId } = parseRequestPart(taskPathSchema, request.params, 'path');
-      return { status: 200, body: withOverdue(await readTaskView(deps, taskId), deps.clock(), deps.policy.timeZone) };
+      return { status: 200, body: taskAsShown(await readTaskView(deps, taskId), deps.clock(), deps.policy.timeZone) };
     },
     'POST /tasks/{taskId}/checklist': async (request) => {
       const { taskId } = parseRequestPart(taskPathSchema, request.params, 'path');

@@ -96,6 +96,8 @@ export async function listNotifications(
 /** Requests one filtered page may make before it returns what it has, with a cursor. */
 const MAX_FILTERED_READS = 20;
 
+const onlyChannelsSchema = z.optional(z.array(z.string()));
+
 /** A notification waiting for the channels; after a resend, only the channels named take it again. */
 export interface PendingNotification {
   notification: Notification;
@@ -119,8 +121,6 @@ export async function listUndispatched(store: Store, limit: number): Promise<Pen
     return only ? { notification, onlyChannels: only } : { notification };
   });
 }
-
-const onlyChannelsSchema = z.optional(z.array(z.string()));
 
 /**
  * Puts a dispatched notification back in the outbox for `channels` only (transaction item): the

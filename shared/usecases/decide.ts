@@ -119,7 +119,7 @@ export async function assignTask(deps: Deps, input: { taskId: string; name: stri
  * The task as shown: the days left to its notice deadline in the policy's zone (`daysLeft`, as the
  * renewals list counts them), and a pending termination past that deadline says so (`overdue`).
  */
-export function withOverdue<T extends Pick<Task, 'status' | 'noticeDeadline'>>(task: T, now: Date, timeZone: string): T {
+export function taskAsShown<T extends Pick<Task, 'status' | 'noticeDeadline'>>(task: T, now: Date, timeZone: string): T {
   const shown = task.noticeDeadline ? { ...task, daysLeft: daysUntilEndOf(task.noticeDeadline, timeZone, now) } : task;
   return isApprovalOverdue(task, localDate(now, timeZone)) ? { ...shown, overdue: true } : shown;
 }

@@ -1,9 +1,8 @@
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { DeliveryResendBody } from '../schemas/delivery.ts';
-import { isTransactionConditionFailed, type Store } from '../store/client.ts';
+import { isTransactionConditionFailed, transactThroughConflicts, type Store } from '../store/client.ts';
 import { deadClaimDelete, getClaim } from '../store/delivery.ts';
 import { resendUpdate } from '../store/notification.ts';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 
 /**
  * Sends a dead-lettered Slack message again, once its channel is fixed: in one transaction the
@@ -18,14 +17,12 @@ export async function resendDeadDelivery(deps: { store: Store; now: () => Date }
   if (!claim.accountId) throw new ConflictError('this dead letter was recorded before resends kept its account: send the message by hand');
   const queuedAt = deps.now().toISOString();
   try {
-    await deps.store.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          deadClaimDelete(deps.store, claim),
-          resendUpdate(deps.store, { accountId: claim.accountId, id: body.messageKey }, queuedAt, [body.channel]),
-        ],
-      }),
-    );
+    await transactThroughConflicts(deps.store, {
+      TransactItems: [
+        deadClaimDelete(deps.store, claim),
+        resendUpdate(deps.store, { accountId: claim.accountId, id: body.messageKey }, queuedAt, [body.channel]),
+      ],
+    });
   } catch (error) {
     if (isTransactionConditionFailed(error)) throw new NotFoundError(`no dead-lettered ${body.channel} message ${body.messageKey} (sent again already)`);
     throw error;

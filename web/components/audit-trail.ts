@@ -1,5 +1,5 @@
 import type { AuditRecord } from '../../shared/store/audit.ts';
-import { Day, html } from './ui.ts';
+import { Day, dayLabel, html } from './ui.ts';
 
 /** Consecutive audit records that say the same thing: one line on the page, each record behind it. */
 export interface AuditRun {
@@ -36,7 +36,8 @@ export function auditRuns(records: readonly AuditRecord[]): AuditRun[] {
 export function auditInstant(at: string): string {
   const date = new Date(at);
   if (Number.isNaN(date.getTime())) return at;
-  return `${date.toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' })}, ${date.toISOString().slice(11, 19)} UTC`;
+  const iso = date.toISOString();
+  return `${dayLabel(iso.slice(0, 10))}, ${iso.slice(11, 19)} UTC`;
 }
 
 const ACTIONS: Record<string, string> = {

@@ -4,12 +4,16 @@ import { minorDigits } from '../../shared/domain/money.ts';
 
 export { html, minorDigits };
 
+/** A calendar date (`YYYY-MM-DD`) as the dashboard writes it: "3 Dec 2026". */
+export function dayLabel(day: string): string {
+  return new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
+}
+
 /** Dates from the API are calendar dates (or timestamps) in the policy zone; shown inside <time>. */
 export function Day({ date }: { date: string | undefined | null }) {
   if (!date) return html`<span>—</span>`;
   const day = date.slice(0, 10);
-  const label = new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
-  return html`<time datetime=${day}>${label}</time>`;
+  return html`<time datetime=${day}>${dayLabel(day)}</time>`;
 }
 
 /**
